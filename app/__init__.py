@@ -1,0 +1,55 @@
+"""Parta: the application factory."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+import config as parta_config
+from app.extensions import appbuilder, db, migrate
+
+log = logging.getLogger(__name__)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_foreign_keys(dbapi_connection, connection_record) -> None:
+    """SQLite ignores foreign keys unless asked on each connection."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+
+def create_app(config_object: object | str | None = None) -> Flask:
+    """Builds a Parta app; `config_object` defaults to config.Config."""
+    app = Flask(__name__, instance_path=str(parta_config.INSTANCE_DIR), instance_relative_config=False)
+    app.config.from_object(config_object or parta_config.Config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = parta_config.secret_key()
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        parta_config.INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+
+    from app import checks, models  # noqa: F401  (models: register the tables)
+    from app.security import scoping
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(parta_config.BASE_DIR / "migrations"), render_as_batch=True)
+    scoping.install()
+    checks.install()
+
+    with app.app_context():
+        # AppBuilder is a module singleton: start each app with a clean registry.
+        appbuilder.baseviews = []
+        appbuilder.menu = None
+        from app.views import PartaIndexView, register_views
+
+        appbuilder.indexview = PartaIndexView
+        appbuilder.init_app(app, db.session)
+        register_views(appbuilder)
+
+    from app.cli import register_commands
+
+    register_commands(app)
+    return app

@@ -1,0 +1,190 @@
+"""Validation on every write path: a `before_flush` hook that gathers what the
+rules in app/rules/ need from the database and calls them. CRUD views, the REST
+API, imports and seeds all flush through it, so none can skip a rule."""
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from sqlalchemy import event, inspect, select
+from sqlalchemy.orm import Session
+from sqlalchemy.schema import UniqueConstraint
+
+from app.models import (
+    Enrolment, FinalMark, GradeScale, Holiday, HolidaySet, Mark, PeriodMark, SchoolClass, SchoolYear,
+    StudyPeriod, SubjectGroup,
+)
+from app.rules import enrolment as enrolment_rules
+from app.rules import marks as mark_rules
+from app.rules import periods as period_rules
+from app.rules.errors import N_, RuleViolation
+
+# Messages for unique constraints, by constraint name; others get the generic one.
+UNIQUE_MESSAGES = {
+    "uq_school_class_letter": N_("A class with this grade and letter already exists in this school year."),
+    "uq_school_year_name": N_("A school year with this name already exists."),
+    "uq_student_personal_file": N_("A student with this personal file number already exists."),
+    "uq_subject_name": N_("A subject with this name already exists."),
+    "uq_mark_assignment_student": N_("This student already has a mark for this assignment."),
+    "uq_attendance_lesson_student": N_("Attendance of this student at this lesson is already recorded."),
+    "uq_period_mark": N_("This student already has a mark for this period."),
+    "uq_movement_order_number": N_("An order with this number already exists in this school year."),
+}
+GENERIC_UNIQUE = N_("Such a record already exists.")
+
+
+def related(session: Session, obj: Any, rel: str) -> Any:
+    """The object behind a many-to-one, whether it was set as an object or as an id."""
+    target = getattr(obj, rel)
+    if target is not None:
+        return target
+    prop = inspect(obj).mapper.relationships[rel]
+    fk = getattr(obj, next(iter(prop.local_columns)).key)
+    return session.get(prop.mapper.class_, fk) if fk is not None else None
+
+
+def _column_value(obj: Any, column) -> Any:
+    value = getattr(obj, column.key, None)
+    if value is not None:
+        return value
+    for prop in inspect(obj).mapper.relationships:
+        if column in prop.local_columns and prop.direction.name == "MANYTOONE":
+            target = getattr(obj, prop.key)
+            if target is not None:
+                return inspect(target).identity[0] if inspect(target).identity else None
+    return None
+
+
+def check_unique(session: Session, obj: Any) -> None:
+    """A friendly message before the database refuses a duplicate."""
+    table = getattr(type(obj), "__table__", None)
+    if table is None or "id" not in table.c:
+        return
+    for constraint in table.constraints:
+        if not isinstance(constraint, UniqueConstraint):
+            continue
+        values = {col: _column_value(obj, col) for col in constraint.columns}
+        if any(v is None for v in values.values()):
+            continue
+        query = select(table.c.id).where(*(col == v for col, v in values.items())).limit(1)
+        if obj.id is not None:
+            query = query.where(table.c.id != obj.id)
+        if session.execute(query, execution_options={"parta_unscoped": True}).first():
+            raise RuleViolation(UNIQUE_MESSAGES.get(constraint.name, GENERIC_UNIQUE))
+
+
+def _year_of_class(session: Session, school_class: SchoolClass) -> SchoolYear:
+    return related(session, school_class, "year")
+
+
+def check_school_year(session: Session, year: SchoolYear) -> None:
+    period_rules.check_date_range(year.start_date, year.end_date)
+
+
+def check_study_period(session: Session, period: StudyPeriod) -> None:
+    year = related(session, period, "year")
+    period_type = related(session, period, "period_type")
+    if year is None or period_type is None:
+        raise RuleViolation(N_("Choose the school year and the period type."))
+    period_rules.check_within_year(period.start_date, period.end_date, year.start_date, year.end_date)
+    query = select(StudyPeriod).where(StudyPeriod.year_id == year.id)
+    if period.id is not None:
+        query = query.where(StudyPeriod.id != period.id)
+
+    def span(p: StudyPeriod, type_id: int) -> period_rules.PeriodSpan:
+        return period_rules.PeriodSpan(p.name, type_id, p.start_date, p.end_date, p.grade_from, p.grade_to)
+
+    others = [span(p, p.period_type_id) for p in session.scalars(query) if p is not period]
+    period_rules.check_no_overlap(span(period, period_type.id), others)
+
+
+def check_holiday(session: Session, holiday: Holiday) -> None:
+    holiday_set: HolidaySet = related(session, holiday, "holiday_set")
+    if holiday_set is None:
+        raise RuleViolation(N_("Choose the holiday set."))
+    year = related(session, holiday_set, "year")
+    period_rules.check_within_year(holiday.start_date, holiday.end_date, year.start_date, year.end_date)
+
+
+def check_enrolment(session: Session, enrolment: Enrolment) -> None:
+    school_class = related(session, enrolment, "school_class")
+    student = related(session, enrolment, "student")
+    if school_class is None or student is None:
+        raise RuleViolation(N_("Choose the student and the class."))
+    year = _year_of_class(session, school_class)
+    end = enrolment.end_date or year.end_date
+    period_rules.check_within_year(enrolment.start_date, end, year.start_date, year.end_date)
+    query = (
+        select(Enrolment, SchoolClass)
+        .join(SchoolClass, Enrolment.class_id == SchoolClass.id)
+        .where(Enrolment.student_id == student.id)
+    )
+    if enrolment.id is not None:
+        query = query.where(Enrolment.id != enrolment.id)
+    existing = [
+        (c.name, (e.start_date, e.end_date)) for e, c in session.execute(query) if e is not enrolment
+    ]
+    enrolment_rules.check_single_class((enrolment.start_date, enrolment.end_date), existing)
+
+
+def _scale_id_of_group(session: Session, group: SubjectGroup) -> int | None:
+    if group.grade_scale_id is not None:
+        return group.grade_scale_id
+    if group.grade_scale is not None:
+        return group.grade_scale.id
+    return session.scalar(
+        select(GradeScale.id).where(GradeScale.school_id == group.school_id, GradeScale.is_default.is_(True))
+    )
+
+
+def check_mark(session: Session, mark: Mark) -> None:
+    assignment = related(session, mark, "assignment")
+    if assignment is None or related(session, mark, "student") is None:
+        raise RuleViolation(N_("Choose the assignment and the student."))
+    group = related(session, related(session, assignment, "lesson"), "subject_group")
+    value = related(session, mark, "value")
+    mark_rules.check_mark(value.scale_id if value else None, _scale_id_of_group(session, group), bool(mark.is_duty))
+
+
+def check_period_or_final_mark(session: Session, mark: PeriodMark | FinalMark) -> None:
+    group = related(session, mark, "subject_group")
+    value = related(session, mark, "value")
+    if group is None or value is None or related(session, mark, "student") is None:
+        raise RuleViolation(N_("Choose the subject group, the student and the mark."))
+    mark_rules.check_mark(value.scale_id, _scale_id_of_group(session, group), False)
+
+
+CHECKS = {
+    SchoolYear: check_school_year,
+    StudyPeriod: check_study_period,
+    Holiday: check_holiday,
+    Enrolment: check_enrolment,
+    Mark: check_mark,
+    PeriodMark: check_period_or_final_mark,
+    FinalMark: check_period_or_final_mark,
+}
+
+
+def check_objects(session: Session, objects: Iterable[Any]) -> None:
+    """Runs every rule that applies to the given new or changed objects."""
+    with session.no_autoflush:
+        for obj in objects:
+            rule = CHECKS.get(type(obj))
+            if rule is not None:
+                rule(session, obj)
+            check_unique(session, obj)
+
+
+def _before_flush(session: Session, flush_context, instances) -> None:
+    changed = [o for o in session.dirty if session.is_modified(o, include_collections=False)]
+    check_objects(session, list(session.new) + changed)
+
+
+_installed = False
+
+
+def install() -> None:
+    """Registers the hook once per process (after the school stamping hook)."""
+    global _installed
+    if not _installed:
+        event.listen(Session, "before_flush", _before_flush)
+        _installed = True

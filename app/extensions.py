@@ -1,0 +1,8 @@
+"""The extension singletons, bound to an app in create_app()."""
+from flask_appbuilder import AppBuilder
+from flask_appbuilder.utils.legacy import get_sqla_class
+from flask_migrate import Migrate
+
+db = get_sqla_class()()
+appbuilder = AppBuilder()
+migrate = Migrate()

@@ -1,0 +1,21 @@
+"""Parta's tables, one module per domain area."""
+from .base import Model, SchoolScoped  # noqa: F401
+from .users import PartaUser  # noqa: F401
+from .org import (  # noqa: F401
+    Bell, BellSchedule, Holiday, HolidaySet, Municipality, PeriodType, Room, School, SchoolKind,
+    SchoolYear, StudyPeriod, Subject,
+)
+from .people import (  # noqa: F401
+    Employee, EmployeePosition, Gender, Guardian, Position, Relation, Student, StudentGuardian,
+    StudentHealth,
+)
+from .teaching import (  # noqa: F401
+    CurriculumItem, CurriculumType, Enrolment, ScheduleEntry, SchoolClass, SubjectGroup,
+    SubjectGroupMember, SubjectGroupTeacher, Weekday,
+)
+from .journal import (  # noqa: F401
+    Assignment, AssignmentType, Attendance, AttendanceCode, FinalMark, FinalMarkColumn, FinalMarkKind,
+    GradeScale, GradeScaleValue, Lesson, Mark, PeriodMark, ThematicPlan, ThematicPlanTopic,
+)
+from .movement import MovementOrder, MovementOrderItem, OrderKind  # noqa: F401
+from .compliance import AuditLog, PersonalDataConsent, VisitEvent, VisitLog  # noqa: F401

@@ -1,0 +1,84 @@
+"""Records the law asks for: personal-data consents (152-FZ), the audit log of
+journal changes, and the log of visits."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Optional
+
+from sqlalchemy import DateTime, Date, Enum, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Label, LabeledEnum, Model, SchoolScoped
+from .people import Guardian, Student
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+class PersonalDataConsent(SchoolScoped, Model):
+    """A signed consent to process a student's personal data (act 002's form)."""
+
+    __tablename__ = "personal_data_consent"
+    __table_args__ = (Index("ix_personal_data_consent_student", "school_id", "student_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    student_id: Mapped[int] = mapped_column(ForeignKey("student.id", ondelete="CASCADE"))
+    guardian_id: Mapped[Optional[int]] = mapped_column(ForeignKey("guardian.id", ondelete="SET NULL"))
+    signed_by: Mapped[str] = mapped_column(String(255))
+    signed_on: Mapped[dt.date] = mapped_column(Date)
+    form_version: Mapped[str] = mapped_column(String(30), default="1")
+    withdrawn_on: Mapped[Optional[dt.date]] = mapped_column(Date)
+
+    student: Mapped[Student] = relationship()
+    guardian: Mapped[Optional[Guardian]] = relationship()
+
+    def __str__(self) -> str:
+        return f"{self.student}: {self.signed_on:%d.%m.%Y}"
+
+
+class AuditLog(SchoolScoped, Model):
+    """One changed field: who, when, from where, old → new."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (
+        Index("ix_audit_log_school_entity", "school_id", "entity", "row_id"),
+        Index("ix_audit_log_school_at", "school_id", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entity: Mapped[str] = mapped_column(String(50))
+    row_id: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(10))
+    field: Mapped[Optional[str]] = mapped_column(String(50))
+    old_value: Mapped[Optional[str]] = mapped_column(Text)
+    new_value: Mapped[Optional[str]] = mapped_column(Text)
+    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id", ondelete="SET NULL"))
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    address: Mapped[Optional[str]] = mapped_column(String(64))
+
+    user = relationship("PartaUser")
+
+
+class VisitEvent(LabeledEnum):
+    login = Label("Login")
+    logout = Label("Logout")
+    failed = Label("Failed login")
+
+
+class VisitLog(Model):
+    """A login, logout or failed attempt; kept for the «Статистика посещений» report."""
+
+    __tablename__ = "visit_log"
+    __table_args__ = (Index("ix_visit_log_school_at", "school_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[Optional[int]] = mapped_column(ForeignKey("school.id", ondelete="CASCADE"))
+    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id", ondelete="SET NULL"))
+    username: Mapped[Optional[str]] = mapped_column(String(128))
+    event: Mapped[VisitEvent] = mapped_column(Enum(VisitEvent, name="visit_event", native_enum=False, length=10))
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    address: Mapped[Optional[str]] = mapped_column(String(64))
+    user_agent: Mapped[Optional[str]] = mapped_column(String(500))
+
+    user = relationship("PartaUser")

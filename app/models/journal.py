@@ -1,0 +1,300 @@
+"""The class journal: lessons, assignments, marks, attendance, period and final
+marks, and the calendar-thematic plan (КТП)."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Optional
+
+from sqlalchemy import Boolean, Date, Enum, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Label, LabeledEnum, Model, SchoolScoped
+from .org import Room, SchoolYear, StudyPeriod
+from .people import Employee, Student
+from .teaching import SubjectGroup
+
+
+class GradeScale(SchoolScoped, Model):
+    """A mark scale: «2–5» by default; schools add зачёт/незачёт and others."""
+
+    __tablename__ = "grade_scale"
+    __table_args__ = (UniqueConstraint("school_id", "name", name="uq_grade_scale_name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    is_default: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    values: Mapped[list["GradeScaleValue"]] = relationship(
+        back_populates="scale", order_by="GradeScaleValue.order", cascade="all, delete-orphan"
+    )
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class GradeScaleValue(SchoolScoped, Model):
+    """One value of a scale: its code as written in the journal («5», «зач», «н/а»),
+    its numeric score for averages (none for зачёт-like values), and whether it passes."""
+
+    __tablename__ = "grade_scale_value"
+    __table_args__ = (UniqueConstraint("school_id", "scale_id", "code", name="uq_grade_scale_value_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scale_id: Mapped[int] = mapped_column(ForeignKey("grade_scale.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(10))
+    name: Mapped[Optional[str]] = mapped_column(String(100))
+    score: Mapped[Optional[float]] = mapped_column(Numeric(4, 2))
+    is_passing: Mapped[bool] = mapped_column(Boolean, default=True)
+    order: Mapped[int] = mapped_column(Integer, default=0)
+
+    scale: Mapped[GradeScale] = relationship(back_populates="values")
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class AssignmentType(SchoolScoped, Model):
+    """A kind of work (вид работы) with its weight; control works have their own lock."""
+
+    __tablename__ = "assignment_type"
+    __table_args__ = (
+        UniqueConstraint("school_id", "name", name="uq_assignment_type_name"),
+        UniqueConstraint("school_id", "abbr", name="uq_assignment_type_abbr"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    abbr: Mapped[str] = mapped_column(String(10))
+    weight: Mapped[float] = mapped_column(Numeric(4, 2), default=1)
+    is_control: Mapped[bool] = mapped_column(Boolean, default=False)
+    order: Mapped[int] = mapped_column(Integer, default=0)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Lesson(SchoolScoped, Model):
+    """One lesson of a subject group on a date, with its topic and homework."""
+
+    __tablename__ = "lesson"
+    __table_args__ = (
+        Index("ix_lesson_school_group_date", "school_id", "subject_group_id", "date", "number"),
+        Index("ix_lesson_school_date", "school_id", "date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject_group_id: Mapped[int] = mapped_column(ForeignKey("subject_group.id", ondelete="CASCADE"))
+    date: Mapped[dt.date] = mapped_column(Date)
+    number: Mapped[int] = mapped_column(Integer)
+    teacher_id: Mapped[Optional[int]] = mapped_column(ForeignKey("employee.id", ondelete="SET NULL"))
+    substitute_id: Mapped[Optional[int]] = mapped_column(ForeignKey("employee.id", ondelete="SET NULL"))
+    room_id: Mapped[Optional[int]] = mapped_column(ForeignKey("room.id", ondelete="SET NULL"))
+    topic: Mapped[Optional[str]] = mapped_column(String(500))
+    homework: Mapped[Optional[str]] = mapped_column(Text)
+    is_cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    subject_group: Mapped[SubjectGroup] = relationship()
+    teacher: Mapped[Optional[Employee]] = relationship(foreign_keys=[teacher_id])
+    substitute: Mapped[Optional[Employee]] = relationship(foreign_keys=[substitute_id])
+    room: Mapped[Optional[Room]] = relationship()
+    assignments: Mapped[list["Assignment"]] = relationship(back_populates="lesson", cascade="all, delete-orphan")
+
+    def __str__(self) -> str:
+        return f"{self.date:%d.%m.%Y}, {self.number}: {self.subject_group}"
+
+
+class Assignment(SchoolScoped, Model):
+    """An assignment (задание) of a lesson; its weight overrides the type's when set."""
+
+    __tablename__ = "assignment"
+    __table_args__ = (Index("ix_assignment_school_lesson", "school_id", "lesson_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lesson_id: Mapped[int] = mapped_column(ForeignKey("lesson.id", ondelete="CASCADE"))
+    type_id: Mapped[int] = mapped_column(ForeignKey("assignment_type.id", ondelete="RESTRICT"))
+    title: Mapped[Optional[str]] = mapped_column(String(255))
+    weight: Mapped[Optional[float]] = mapped_column(Numeric(4, 2))
+    due_date: Mapped[Optional[dt.date]] = mapped_column(Date)
+
+    lesson: Mapped[Lesson] = relationship(back_populates="assignments")
+    type: Mapped[AssignmentType] = relationship()
+
+    @property
+    def effective_weight(self) -> float:
+        return float(self.weight if self.weight is not None else self.type.weight)
+
+    def __str__(self) -> str:
+        return f"{self.type.abbr if self.type else ''} {self.title or ''}".strip()
+
+
+class Mark(SchoolScoped, Model):
+    """A student's mark for an assignment; a «точка» (duty mark) records work owed."""
+
+    __tablename__ = "mark"
+    __table_args__ = (
+        UniqueConstraint("school_id", "assignment_id", "student_id", name="uq_mark_assignment_student"),
+        Index("ix_mark_school_student", "school_id", "student_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignment.id", ondelete="CASCADE"))
+    student_id: Mapped[int] = mapped_column(ForeignKey("student.id", ondelete="CASCADE"))
+    value_id: Mapped[Optional[int]] = mapped_column(ForeignKey("grade_scale_value.id", ondelete="RESTRICT"))
+    is_duty: Mapped[bool] = mapped_column(Boolean, default=False)
+    comment: Mapped[Optional[str]] = mapped_column(String(500))
+
+    assignment: Mapped[Assignment] = relationship()
+    student: Mapped[Student] = relationship()
+    value: Mapped[Optional[GradeScaleValue]] = relationship()
+
+    def __str__(self) -> str:
+        return "•" if self.is_duty and self.value is None else str(self.value or "")
+
+
+class AttendanceCode(SchoolScoped, Model):
+    """A code of the attendance dictionary (Н, Б, УП, НП, ОП, …)."""
+
+    __tablename__ = "attendance_code"
+    __table_args__ = (UniqueConstraint("school_id", "code", name="uq_attendance_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(5))
+    name: Mapped[str] = mapped_column(String(100))
+    is_excused: Mapped[bool] = mapped_column(Boolean, default=False)
+    order: Mapped[int] = mapped_column(Integer, default=0)
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class Attendance(SchoolScoped, Model):
+    """A student's absence or lateness at a lesson."""
+
+    __tablename__ = "attendance"
+    __table_args__ = (
+        UniqueConstraint("school_id", "lesson_id", "student_id", name="uq_attendance_lesson_student"),
+        Index("ix_attendance_school_student", "school_id", "student_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lesson_id: Mapped[int] = mapped_column(ForeignKey("lesson.id", ondelete="CASCADE"))
+    student_id: Mapped[int] = mapped_column(ForeignKey("student.id", ondelete="CASCADE"))
+    code_id: Mapped[int] = mapped_column(ForeignKey("attendance_code.id", ondelete="RESTRICT"))
+    comment: Mapped[Optional[str]] = mapped_column(String(255))
+
+    lesson: Mapped[Lesson] = relationship()
+    student: Mapped[Student] = relationship()
+    code: Mapped[AttendanceCode] = relationship()
+
+    def __str__(self) -> str:
+        return str(self.code)
+
+
+class PeriodMark(SchoolScoped, Model):
+    """A student's mark for a study period in a subject group."""
+
+    __tablename__ = "period_mark"
+    __table_args__ = (
+        UniqueConstraint("school_id", "subject_group_id", "student_id", "period_id", name="uq_period_mark"),
+        Index("ix_period_mark_school_student", "school_id", "student_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject_group_id: Mapped[int] = mapped_column(ForeignKey("subject_group.id", ondelete="CASCADE"))
+    student_id: Mapped[int] = mapped_column(ForeignKey("student.id", ondelete="CASCADE"))
+    period_id: Mapped[int] = mapped_column(ForeignKey("study_period.id", ondelete="CASCADE"))
+    value_id: Mapped[int] = mapped_column(ForeignKey("grade_scale_value.id", ondelete="RESTRICT"))
+    comment: Mapped[Optional[str]] = mapped_column(String(255))
+
+    subject_group: Mapped[SubjectGroup] = relationship()
+    student: Mapped[Student] = relationship()
+    period: Mapped[StudyPeriod] = relationship()
+    value: Mapped[GradeScaleValue] = relationship()
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+
+class FinalMarkKind(LabeledEnum):
+    year = Label("Year mark")
+    exam = Label("Exam")
+    final = Label("Final mark")
+
+
+class FinalMarkColumn(SchoolScoped, Model):
+    """A column of the «Итоговые отметки» tab: the year mark, any number of exams, the final mark."""
+
+    __tablename__ = "final_mark_column"
+    __table_args__ = (UniqueConstraint("school_id", "year_id", "name", name="uq_final_mark_column_name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year_id: Mapped[int] = mapped_column(ForeignKey("school_year.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[FinalMarkKind] = mapped_column(Enum(FinalMarkKind, name="final_mark_kind", native_enum=False, length=10))
+    grade_from: Mapped[int] = mapped_column(Integer, default=1)
+    grade_to: Mapped[int] = mapped_column(Integer, default=11)
+    order: Mapped[int] = mapped_column(Integer, default=0)
+
+    year: Mapped[SchoolYear] = relationship()
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class FinalMark(SchoolScoped, Model):
+    __tablename__ = "final_mark"
+    __table_args__ = (
+        UniqueConstraint("school_id", "subject_group_id", "student_id", "column_id", name="uq_final_mark"),
+        Index("ix_final_mark_school_student", "school_id", "student_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject_group_id: Mapped[int] = mapped_column(ForeignKey("subject_group.id", ondelete="CASCADE"))
+    student_id: Mapped[int] = mapped_column(ForeignKey("student.id", ondelete="CASCADE"))
+    column_id: Mapped[int] = mapped_column(ForeignKey("final_mark_column.id", ondelete="CASCADE"))
+    value_id: Mapped[int] = mapped_column(ForeignKey("grade_scale_value.id", ondelete="RESTRICT"))
+
+    subject_group: Mapped[SubjectGroup] = relationship()
+    student: Mapped[Student] = relationship()
+    column: Mapped[FinalMarkColumn] = relationship()
+    value: Mapped[GradeScaleValue] = relationship()
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+
+class ThematicPlan(SchoolScoped, Model):
+    """The calendar-thematic plan (КТП) of a subject group, due by 15 September."""
+
+    __tablename__ = "thematic_plan"
+    __table_args__ = (UniqueConstraint("school_id", "subject_group_id", name="uq_thematic_plan_group"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject_group_id: Mapped[int] = mapped_column(ForeignKey("subject_group.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(255))
+    approved_on: Mapped[Optional[dt.date]] = mapped_column(Date)
+
+    subject_group: Mapped[SubjectGroup] = relationship()
+    topics: Mapped[list["ThematicPlanTopic"]] = relationship(
+        back_populates="plan", order_by="ThematicPlanTopic.position", cascade="all, delete-orphan"
+    )
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ThematicPlanTopic(SchoolScoped, Model):
+    __tablename__ = "thematic_plan_topic"
+    __table_args__ = (UniqueConstraint("school_id", "plan_id", "position", name="uq_thematic_plan_topic_position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("thematic_plan.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(500))
+    hours: Mapped[float] = mapped_column(Numeric(4, 1), default=1)
+    homework: Mapped[Optional[str]] = mapped_column(Text)
+
+    plan: Mapped[ThematicPlan] = relationship(back_populates="topics")
+
+    def __str__(self) -> str:
+        return f"{self.position}. {self.title}"

@@ -1,0 +1,69 @@
+"""Movement orders (приказы) on enrolment, withdrawal and transfer of students."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Optional
+
+from sqlalchemy import Boolean, Date, Enum, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Label, LabeledEnum, Model, SchoolScoped
+from .org import SchoolYear
+from .people import Student
+from .teaching import SchoolClass
+
+
+class OrderKind(LabeledEnum):
+    enrolment = Label("Enrolment")
+    withdrawal = Label("Withdrawal")
+    transfer = Label("Transfer")
+
+
+class MovementOrder(SchoolScoped, Model):
+    """An order; it takes effect on its date, and may hold many students."""
+
+    __tablename__ = "movement_order"
+    __table_args__ = (
+        UniqueConstraint("school_id", "year_id", "number", name="uq_movement_order_number"),
+        Index("ix_movement_order_school_date", "school_id", "date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year_id: Mapped[int] = mapped_column(ForeignKey("school_year.id", ondelete="RESTRICT"))
+    number: Mapped[str] = mapped_column(String(30))
+    date: Mapped[dt.date] = mapped_column(Date)
+    kind: Mapped[OrderKind] = mapped_column(Enum(OrderKind, name="order_kind", native_enum=False, length=12))
+    reason: Mapped[Optional[str]] = mapped_column(String(500))
+    destination: Mapped[Optional[str]] = mapped_column(String(500))
+    is_cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
+    cancelled_reason: Mapped[Optional[str]] = mapped_column(String(500))
+
+    year: Mapped[SchoolYear] = relationship()
+    items: Mapped[list["MovementOrderItem"]] = relationship(back_populates="order", cascade="all, delete-orphan")
+
+    def __str__(self) -> str:
+        return f"№ {self.number} от {self.date:%d.%m.%Y}"
+
+
+class MovementOrderItem(SchoolScoped, Model):
+    """One student of an order, with the classes they leave and join."""
+
+    __tablename__ = "movement_order_item"
+    __table_args__ = (
+        UniqueConstraint("school_id", "order_id", "student_id", name="uq_movement_order_item"),
+        Index("ix_movement_order_item_student", "school_id", "student_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("movement_order.id", ondelete="CASCADE"))
+    student_id: Mapped[int] = mapped_column(ForeignKey("student.id", ondelete="RESTRICT"))
+    from_class_id: Mapped[Optional[int]] = mapped_column(ForeignKey("school_class.id", ondelete="SET NULL"))
+    to_class_id: Mapped[Optional[int]] = mapped_column(ForeignKey("school_class.id", ondelete="SET NULL"))
+
+    order: Mapped[MovementOrder] = relationship(back_populates="items")
+    student: Mapped[Student] = relationship()
+    from_class: Mapped[Optional[SchoolClass]] = relationship(foreign_keys=[from_class_id])
+    to_class: Mapped[Optional[SchoolClass]] = relationship(foreign_keys=[to_class_id])
+
+    def __str__(self) -> str:
+        return f"{self.order}: {self.student}"

@@ -1,0 +1,206 @@
+"""Teaching structure: classes, enrolments, subject groups, curriculum and schedule."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Optional
+
+from sqlalchemy import Boolean, Date, Enum, ForeignKey, Index, Integer, Numeric, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Label, LabeledEnum, Model, SchoolScoped
+from .org import BellSchedule, HolidaySet, Room, SchoolYear, Subject
+from .people import Employee, Student
+
+
+class CurriculumType(LabeledEnum):
+    classic = Label("Classic")
+    individual = Label("Individual curriculum (IUP)")
+
+
+class SchoolClass(SchoolScoped, Model):
+    """A class of one year, e.g. 5 «А»."""
+
+    __tablename__ = "school_class"
+    __table_args__ = (
+        UniqueConstraint("school_id", "year_id", "grade", "letter", name="uq_school_class_letter"),
+        Index("ix_school_class_school", "school_id", "year_id", "grade"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year_id: Mapped[int] = mapped_column(ForeignKey("school_year.id", ondelete="CASCADE"))
+    grade: Mapped[int] = mapped_column(Integer)
+    letter: Mapped[str] = mapped_column(String(5))
+    profile: Mapped[Optional[str]] = mapped_column(String(150))
+    curriculum_type: Mapped[CurriculumType] = mapped_column(
+        Enum(CurriculumType, name="curriculum_type", native_enum=False, length=20), default=CurriculumType.classic
+    )
+    class_teacher_id: Mapped[Optional[int]] = mapped_column(ForeignKey("employee.id", ondelete="SET NULL"))
+    room_id: Mapped[Optional[int]] = mapped_column(ForeignKey("room.id", ondelete="SET NULL"))
+    holiday_set_id: Mapped[Optional[int]] = mapped_column(ForeignKey("holiday_set.id", ondelete="SET NULL"))
+    bell_schedule_id: Mapped[Optional[int]] = mapped_column(ForeignKey("bell_schedule.id", ondelete="SET NULL"))
+
+    year: Mapped[SchoolYear] = relationship()
+    class_teacher: Mapped[Optional[Employee]] = relationship()
+    room: Mapped[Optional[Room]] = relationship()
+    holiday_set: Mapped[Optional[HolidaySet]] = relationship()
+    bell_schedule: Mapped[Optional[BellSchedule]] = relationship()
+    enrolments: Mapped[list["Enrolment"]] = relationship(back_populates="school_class")
+
+    @property
+    def name(self) -> str:
+        return f"{self.grade}{self.letter}"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Enrolment(SchoolScoped, Model):
+    """A student belongs to a class from `start_date` to `end_date` (open = still there)."""
+
+    __tablename__ = "enrolment"
+    __table_args__ = (
+        Index("ix_enrolment_school_class", "school_id", "class_id", "start_date"),
+        Index("ix_enrolment_school_student", "school_id", "student_id", "start_date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    student_id: Mapped[int] = mapped_column(ForeignKey("student.id", ondelete="CASCADE"))
+    class_id: Mapped[int] = mapped_column(ForeignKey("school_class.id", ondelete="CASCADE"))
+    start_date: Mapped[dt.date] = mapped_column(Date)
+    end_date: Mapped[Optional[dt.date]] = mapped_column(Date)
+    order_id: Mapped[Optional[int]] = mapped_column(ForeignKey("movement_order.id", ondelete="SET NULL"))
+
+    student: Mapped[Student] = relationship(back_populates="enrolments")
+    school_class: Mapped[SchoolClass] = relationship(back_populates="enrolments")
+
+    def __str__(self) -> str:
+        return f"{self.student} — {self.school_class}"
+
+
+class SubjectGroup(SchoolScoped, Model):
+    """«Предмет-группа»: a subject taught to a whole class or to a subgroup of it."""
+
+    __tablename__ = "subject_group"
+    __table_args__ = (
+        UniqueConstraint("school_id", "class_id", "subject_id", "name", name="uq_subject_group_name"),
+        Index("ix_subject_group_school", "school_id", "year_id", "class_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year_id: Mapped[int] = mapped_column(ForeignKey("school_year.id", ondelete="CASCADE"))
+    class_id: Mapped[int] = mapped_column(ForeignKey("school_class.id", ondelete="CASCADE"))
+    subject_id: Mapped[int] = mapped_column(ForeignKey("subject.id", ondelete="RESTRICT"))
+    name: Mapped[str] = mapped_column(String(150))
+    is_whole_class: Mapped[bool] = mapped_column(Boolean, default=True)
+    grade_scale_id: Mapped[Optional[int]] = mapped_column(ForeignKey("grade_scale.id", ondelete="SET NULL"))
+    hours_per_week: Mapped[Optional[float]] = mapped_column(Numeric(4, 1))
+
+    year: Mapped[SchoolYear] = relationship()
+    school_class: Mapped[SchoolClass] = relationship()
+    subject: Mapped[Subject] = relationship()
+    grade_scale = relationship("GradeScale")
+    teachers: Mapped[list["SubjectGroupTeacher"]] = relationship(back_populates="subject_group", cascade="all, delete-orphan")
+    members: Mapped[list["SubjectGroupMember"]] = relationship(back_populates="subject_group", cascade="all, delete-orphan")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SubjectGroupTeacher(SchoolScoped, Model):
+    """A teacher of a subject group (the load, нагрузка)."""
+
+    __tablename__ = "subject_group_teacher"
+    __table_args__ = (
+        UniqueConstraint("school_id", "subject_group_id", "employee_id", name="uq_subject_group_teacher"),
+        Index("ix_subject_group_teacher_employee", "school_id", "employee_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject_group_id: Mapped[int] = mapped_column(ForeignKey("subject_group.id", ondelete="CASCADE"))
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employee.id", ondelete="CASCADE"))
+    is_main: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    subject_group: Mapped[SubjectGroup] = relationship(back_populates="teachers")
+    employee: Mapped[Employee] = relationship()
+
+    def __str__(self) -> str:
+        return f"{self.subject_group}: {self.employee}"
+
+
+class SubjectGroupMember(SchoolScoped, Model):
+    """A student in a subgroup (a whole-class group takes the class's enrolments instead)."""
+
+    __tablename__ = "subject_group_member"
+    __table_args__ = (
+        UniqueConstraint("school_id", "subject_group_id", "student_id", name="uq_subject_group_member"),
+        Index("ix_subject_group_member_student", "school_id", "student_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject_group_id: Mapped[int] = mapped_column(ForeignKey("subject_group.id", ondelete="CASCADE"))
+    student_id: Mapped[int] = mapped_column(ForeignKey("student.id", ondelete="CASCADE"))
+
+    subject_group: Mapped[SubjectGroup] = relationship(back_populates="members")
+    student: Mapped[Student] = relationship()
+
+    def __str__(self) -> str:
+        return f"{self.subject_group}: {self.student}"
+
+
+class CurriculumItem(SchoolScoped, Model):
+    """A line of the curriculum (учебный план): class × subject × hours a week."""
+
+    __tablename__ = "curriculum_item"
+    __table_args__ = (
+        UniqueConstraint("school_id", "year_id", "class_id", "subject_id", name="uq_curriculum_item"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year_id: Mapped[int] = mapped_column(ForeignKey("school_year.id", ondelete="CASCADE"))
+    class_id: Mapped[int] = mapped_column(ForeignKey("school_class.id", ondelete="CASCADE"))
+    subject_id: Mapped[int] = mapped_column(ForeignKey("subject.id", ondelete="RESTRICT"))
+    hours_per_week: Mapped[float] = mapped_column(Numeric(4, 1))
+
+    year: Mapped[SchoolYear] = relationship()
+    school_class: Mapped[SchoolClass] = relationship()
+    subject: Mapped[Subject] = relationship()
+
+    def __str__(self) -> str:
+        return f"{self.school_class}: {self.subject}"
+
+
+class Weekday(LabeledEnum):
+    mon = Label("Monday")
+    tue = Label("Tuesday")
+    wed = Label("Wednesday")
+    thu = Label("Thursday")
+    fri = Label("Friday")
+    sat = Label("Saturday")
+
+    @property
+    def iso(self) -> int:
+        """1 for Monday … 6 for Saturday, as date.isoweekday()."""
+        return list(Weekday).index(self) + 1
+
+
+class ScheduleEntry(SchoolScoped, Model):
+    """A line of the timetable: a subject group on a weekday at a lesson number."""
+
+    __tablename__ = "schedule_entry"
+    __table_args__ = (
+        Index("ix_schedule_entry_school", "school_id", "subject_group_id", "weekday"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject_group_id: Mapped[int] = mapped_column(ForeignKey("subject_group.id", ondelete="CASCADE"))
+    weekday: Mapped[Weekday] = mapped_column(Enum(Weekday, name="weekday", native_enum=False, length=3))
+    lesson_number: Mapped[int] = mapped_column(Integer)
+    room_id: Mapped[Optional[int]] = mapped_column(ForeignKey("room.id", ondelete="SET NULL"))
+    valid_from: Mapped[dt.date] = mapped_column(Date)
+    valid_to: Mapped[Optional[dt.date]] = mapped_column(Date)
+
+    subject_group: Mapped[SubjectGroup] = relationship()
+    room: Mapped[Optional[Room]] = relationship()
+
+    def __str__(self) -> str:
+        return f"{self.weekday}, {self.lesson_number}: {self.subject_group}"

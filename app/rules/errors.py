@@ -1,0 +1,16 @@
+"""The one exception a rule raises."""
+from __future__ import annotations
+
+
+def N_(msgid: str) -> str:
+    """Marks a message for translation; the view layer translates it when shown."""
+    return msgid
+
+
+class RuleViolation(Exception):
+    """Input that a rule refuses. `msgid` is translated by the caller, with `params`."""
+
+    def __init__(self, msgid: str, **params: object) -> None:
+        super().__init__(msgid % params if params else msgid)
+        self.msgid = msgid
+        self.params = params

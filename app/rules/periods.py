@@ -1,0 +1,72 @@
+"""Dates of school years and study periods (act 001 §4.4: the year and its
+periods exist before 1 September)."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Iterable, Optional
+
+from .errors import N_, RuleViolation
+
+
+def _fmt(d: dt.date) -> str:
+    return d.strftime("%d.%m.%Y")
+
+
+def check_date_range(start: Optional[dt.date], end: Optional[dt.date]) -> None:
+    """A range ends on or after the day it starts."""
+    if start is None or end is None:
+        raise RuleViolation(N_("Both the start and the end date are required."))
+    if end < start:
+        raise RuleViolation(
+            N_("The end date %(end)s is before the start date %(start)s."), start=_fmt(start), end=_fmt(end)
+        )
+
+
+def check_within_year(start: dt.date, end: dt.date, year_start: dt.date, year_end: dt.date) -> None:
+    """Periods, holidays and enrolments lie inside their school year."""
+    check_date_range(start, end)
+    if start < year_start or end > year_end:
+        raise RuleViolation(
+            N_("Dates must lie inside the school year (%(start)s–%(end)s)."),
+            start=_fmt(year_start),
+            end=_fmt(year_end),
+        )
+
+
+@dataclass(frozen=True)
+class PeriodSpan:
+    """What the overlap rule needs to know of a study period."""
+
+    name: str
+    period_type_id: int
+    start: dt.date
+    end: dt.date
+    grade_from: int
+    grade_to: int
+
+
+def check_grade_range(grade_from: int, grade_to: int) -> None:
+    if grade_from is None or grade_to is None or not (0 <= grade_from <= grade_to <= 12):
+        raise RuleViolation(N_("The grade range must go from a lower to a higher grade between 0 and 12."))
+
+
+def check_no_overlap(period: PeriodSpan, others: Iterable[PeriodSpan]) -> None:
+    """Periods of the same type for the same grades do not overlap in time.
+
+    A «год» period may span the quarters: only periods of one type compete.
+    """
+    check_date_range(period.start, period.end)
+    check_grade_range(period.grade_from, period.grade_to)
+    for other in others:
+        if other.period_type_id != period.period_type_id:
+            continue
+        grades_meet = period.grade_from <= other.grade_to and other.grade_from <= period.grade_to
+        dates_meet = period.start <= other.end and other.start <= period.end
+        if grades_meet and dates_meet:
+            raise RuleViolation(
+                N_("The period overlaps «%(other)s» (%(start)s–%(end)s)."),
+                other=other.name,
+                start=_fmt(other.start),
+                end=_fmt(other.end),
+            )

@@ -1,0 +1,86 @@
+"""Every view Parta registers, with its menu place: one table, read by
+create_app() and by the role table's menu grants."""
+from __future__ import annotations
+
+from typing import Dict, Tuple
+
+from flask_appbuilder import IndexView
+from flask_babel import lazy_gettext as _l
+
+from app.views import admin, journal, logs, movement, people, planning
+
+
+class PartaIndexView(IndexView):
+    """The home page."""
+
+    index_template = "parta/index.html"
+
+
+# (view class, menu item name, category, Russian item label, icon)
+CATEGORIES = {
+    "Administration": (_l("Administration"), "fa-cogs"),
+    "Planning": (_l("Planning"), "fa-calendar"),
+    "People": (_l("People"), "fa-users"),
+    "Journal": (_l("Journal"), "fa-book"),
+    "Movement": (_l("Movement of students"), "fa-exchange"),
+}
+
+MENU = [
+    (admin.SchoolView, "Schools", "Administration", _l("Schools"), "fa-university"),
+    (admin.MunicipalityView, "Municipalities", "Administration", _l("Municipalities"), "fa-building"),
+    (admin.SchoolYearView, "School years", "Administration", _l("School years"), "fa-calendar-o"),
+    (admin.PeriodTypeView, "Period types", "Administration", _l("Period types"), "fa-list"),
+    (admin.StudyPeriodView, "Study periods", "Administration", _l("Study periods"), "fa-calendar"),
+    (admin.HolidaySetView, "Holiday sets", "Administration", _l("Holiday sets"), "fa-sun-o"),
+    (admin.HolidayView, "Holidays", "Administration", _l("Holidays"), "fa-sun-o"),
+    (admin.RoomView, "Rooms", "Administration", _l("Rooms"), "fa-door-open"),
+    (admin.BellScheduleView, "Bell schedules", "Administration", _l("Bell schedules"), "fa-bell"),
+    (admin.BellView, "Bells", "Administration", _l("Bells"), "fa-bell-o"),
+    (admin.GradeScaleView, "Mark scales", "Administration", _l("Mark scales"), "fa-sort-numeric-desc"),
+    (admin.GradeScaleValueView, "Mark scale values", "Administration", _l("Mark scale values"), "fa-list-ol"),
+    (admin.AssignmentTypeView, "Work types", "Administration", _l("Work types"), "fa-tasks"),
+    (admin.AttendanceCodeView, "Attendance codes", "Administration", _l("Attendance codes"), "fa-user-times"),
+    (admin.FinalMarkColumnView, "Final mark columns", "Administration", _l("Final mark columns"), "fa-columns"),
+    (admin.PositionView, "Positions", "Administration", _l("Positions"), "fa-id-badge"),
+    (logs.AuditLogView, "Change log", "Administration", _l("Change log"), "fa-history"),
+    (logs.VisitLogView, "Visits", "Administration", _l("Visits"), "fa-sign-in"),
+    (planning.SubjectView, "Subjects", "Planning", _l("Subjects"), "fa-book"),
+    (planning.SchoolClassView, "Classes", "Planning", _l("Classes"), "fa-users"),
+    (planning.SubjectGroupView, "Subject groups", "Planning", _l("Subject groups"), "fa-object-group"),
+    (planning.SubjectGroupTeacherView, "Teachers of subject groups", "Planning", _l("Teachers of subject groups"), "fa-user"),
+    (planning.SubjectGroupMemberView, "Subgroup members", "Planning", _l("Subgroup members"), "fa-user-plus"),
+    (planning.CurriculumItemView, "Curriculum", "Planning", _l("Curriculum"), "fa-table"),
+    (planning.ScheduleEntryView, "Timetable", "Planning", _l("Timetable"), "fa-clock-o"),
+    (planning.ThematicPlanView, "Thematic plans", "Planning", _l("Thematic plans"), "fa-list-alt"),
+    (planning.ThematicPlanTopicView, "Thematic plan topics", "Planning", _l("Thematic plan topics"), "fa-list"),
+    (people.StudentView, "Students", "People", _l("Students"), "fa-child"),
+    (people.GuardianView, "Guardians", "People", _l("Guardians"), "fa-male"),
+    (people.StudentGuardianView, "Students and guardians", "People", _l("Students and guardians"), "fa-link"),
+    (people.EnrolmentView, "Class membership", "People", _l("Class membership"), "fa-sitemap"),
+    (people.StudentHealthView, "Health data", "People", _l("Health data of students"), "fa-heartbeat"),
+    (people.PersonalDataConsentView, "Personal data consents", "People", _l("Personal data consents"), "fa-file-text-o"),
+    (people.EmployeeView, "Employees", "People", _l("Employees"), "fa-id-card"),
+    (people.EmployeePositionView, "Positions of employees", "People", _l("Positions of employees"), "fa-briefcase"),
+    (journal.LessonView, "Lessons", "Journal", _l("Lessons"), "fa-calendar-check-o"),
+    (journal.AssignmentView, "Assignments", "Journal", _l("Assignments"), "fa-pencil"),
+    (journal.MarkView, "Marks", "Journal", _l("Marks"), "fa-star"),
+    (journal.AttendanceView, "Attendance", "Journal", _l("Attendance"), "fa-user-times"),
+    (journal.PeriodMarkView, "Period marks", "Journal", _l("Period marks"), "fa-star-half-o"),
+    (journal.FinalMarkView, "Final marks", "Journal", _l("Final marks"), "fa-trophy"),
+    (movement.MovementOrderView, "Movement orders", "Movement", _l("Movement orders"), "fa-file-text"),
+    (movement.MovementOrderItemView, "Students of orders", "Movement", _l("Students of orders"), "fa-list"),
+]
+
+
+def menu_places() -> Dict[str, Tuple[str, str]]:
+    """View class name → (menu item, category), for the role table's menu grants."""
+    return {view.__name__: (name, category) for view, name, category, _, _ in MENU}
+
+
+def register_views(appbuilder) -> None:
+    for view, name, category, label, icon in MENU:
+        category_label, category_icon = CATEGORIES[category]
+        appbuilder.add_view(
+            view, name, label=label, icon=icon, category=category,
+            category_label=category_label, category_icon=category_icon,
+        )

@@ -1,0 +1,181 @@
+"""The base of Parta's generated CRUD: Russian titles and labels, dates as
+ДД.ММ.ГГГГ, and errors turned into clear Russian messages with nothing written."""
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import logging
+
+from flask import flash
+from flask_appbuilder import ModelView
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_babel import gettext, lazy_gettext as _l
+from markupsafe import Markup
+from sqlalchemy import Date, DateTime, Numeric, Time
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from wtforms import DateField
+from wtforms.validators import DataRequired, Optional
+from wtforms.widgets import html_params
+
+from app.checks import check_objects
+from app.rules.errors import N_, RuleViolation
+from app.security.scoping import stamp_school
+from app.views.labels import LABELS
+
+log = logging.getLogger(__name__)
+
+DATE_FORMAT = "%d.%m.%Y"
+
+
+def format_date(value: dt.date | None) -> str:
+    return value.strftime(DATE_FORMAT) if value else ""
+
+
+def format_datetime(value: dt.datetime | None) -> str:
+    return value.strftime("%d.%m.%Y %H:%M") if value else ""
+
+
+def format_time(value: dt.time | None) -> str:
+    return value.strftime("%H:%M") if value else ""
+
+
+def format_number(value) -> str:
+    """1.50 → «1,5», as Russian documents write numbers."""
+    if value is None:
+        return ""
+    text = f"{decimal.Decimal(str(value)).normalize():f}"
+    return text.replace(".", ",")
+
+
+def message_of(error: Exception) -> str:
+    """The Russian message for an error a write raised; never raw database text."""
+    if isinstance(error, RuleViolation):
+        return gettext(error.msgid, **error.params)
+    if isinstance(error, IntegrityError):
+        return gettext(N_("The record conflicts with existing data (a duplicate or a missing linked record)."))
+    return gettext(N_("The record could not be saved because of a database error. Nothing was changed."))
+
+
+class UserFacingError(Exception):
+    """An error whose text is already a Russian message for the user."""
+
+
+class PartaInterface(SQLAInterface):
+    """FAB's data interface with Parta's errors: any refusal rolls the whole write back."""
+
+    def _write(self, operation, item) -> None:
+        try:
+            operation(item)
+        except (RuleViolation, SQLAlchemyError) as error:
+            self.session.rollback()
+            cause = error.__cause__ if isinstance(error.__cause__, (RuleViolation, SQLAlchemyError)) else error
+            if not isinstance(cause, RuleViolation):
+                log.warning("Write refused by the database: %s", cause)
+            raise UserFacingError(message_of(cause)) from error
+        except Exception as error:  # FAB wraps database errors in DatabaseException
+            self.session.rollback()
+            cause = error.__cause__ or error
+            log.warning("Write refused: %r", cause)
+            raise UserFacingError(message_of(cause)) from error
+
+    def add(self, item, commit: bool = True) -> None:
+        self._write(lambda i: SQLAInterface.add(self, i, commit), item)
+
+    def edit(self, item, commit: bool = True) -> None:
+        self._write(lambda i: SQLAInterface.edit(self, i, commit), item)
+
+    def delete(self, item, commit: bool = True) -> None:
+        self._write(lambda i: SQLAInterface.delete(self, i, commit), item)
+
+
+class RuDateWidget:
+    """A date input that reads and writes ДД.ММ.ГГГГ, with the bundled datepicker."""
+
+    def __call__(self, field, **kwargs):
+        kwargs.setdefault("id", field.id)
+        kwargs.setdefault("name", field.name)
+        value = field._value() if field.data or field.raw_data else ""
+        input_html = html_params(type="text", value=value, placeholder="ДД.ММ.ГГГГ", autocomplete="off", **kwargs)
+        return Markup(
+            '<div class="input-group date parta-date">'
+            '<span class="input-group-addon"><i class="fa fa-calendar cursor-hand"></i></span>'
+            f'<input class="form-control" {input_html} /></div>'
+            "<script>$(function(){$('#%s').datepicker({format:'dd.mm.yyyy',weekStart:1,autoclose:true});});</script>"
+            % field.id
+        )
+
+
+class RuDateField(DateField):
+    """Accepts 01.09.2026 (and 2026-09-01 from scripts); shows 01.09.2026."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        super().__init__(label, validators, format=[DATE_FORMAT, "%Y-%m-%d"], widget=RuDateWidget(), **kwargs)
+        self.messages = {"invalid": _l("Enter the date as DD.MM.YYYY.")}
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            raise ValueError(gettext("Enter the date as DD.MM.YYYY.")) from error
+
+
+class PartaModelView(ModelView):
+    """Generated CRUD, configured by declarations only in the subclasses."""
+
+    page_size = 25
+    list_template = "appbuilder/general/model/list.html"
+
+    def __init__(self, **kwargs):
+        self._prepare_columns()
+        super().__init__(**kwargs)
+
+    def _prepare_columns(self) -> None:
+        table = self.datamodel.obj.__table__
+        self.label_columns = {**LABELS, **(self.label_columns or {})}
+        formatters = dict(self.formatters_columns or {})
+        extra_add = dict(self.add_form_extra_fields or {})
+        extra_edit = dict(self.edit_form_extra_fields or {})
+        for column in table.columns:
+            if isinstance(column.type, DateTime):
+                formatters.setdefault(column.key, format_datetime)
+            elif isinstance(column.type, Date):
+                formatters.setdefault(column.key, format_date)
+                label = self.label_columns.get(column.key, column.key)
+                required = DataRequired() if not column.nullable else Optional()
+                extra_add.setdefault(column.key, RuDateField(label, [required]))
+                extra_edit.setdefault(column.key, RuDateField(label, [required]))
+            elif isinstance(column.type, Time):
+                formatters.setdefault(column.key, format_time)
+            elif isinstance(column.type, Numeric):
+                formatters.setdefault(column.key, format_number)
+        self.formatters_columns = formatters
+        self.add_form_extra_fields = extra_add
+        self.edit_form_extra_fields = extra_edit
+        title = self.list_title
+        self.add_title = self.add_title or _l("Add a record: %(what)s", what=title)
+        self.edit_title = self.edit_title or _l("Edit a record: %(what)s", what=title)
+        self.show_title = self.show_title or _l("View a record: %(what)s", what=title)
+
+    database_error_message = _l("The record could not be saved because of a database error. Nothing was changed.")
+
+    def _validate(self, item) -> None:
+        """Stamps the school and runs the rules before FAB writes, so that the user
+        reads the rule's own message; the flush hooks check again on every path."""
+        session = self.datamodel.session
+        try:
+            stamp_school(session, item)
+            check_objects(session, [item])
+        except RuleViolation as error:
+            raise UserFacingError(message_of(error)) from error
+
+    def pre_add(self, item) -> None:
+        self._validate(item)
+
+    def pre_update(self, item) -> None:
+        self._validate(item)
+
+    def _delete(self, pk):
+        try:
+            return super()._delete(pk)
+        except UserFacingError as error:
+            flash(str(error), "danger")

@@ -1,0 +1,58 @@
+"""The journal's records as plain CRUD; the journal grid is a custom view of its own."""
+from flask_babel import lazy_gettext as _l
+
+from app.models import Assignment, Attendance, FinalMark, Lesson, Mark, PeriodMark
+from app.views.base import PartaInterface, PartaModelView
+
+
+class AssignmentView(PartaModelView):
+    datamodel = PartaInterface(Assignment)
+    list_title = _l("Assignments")
+    list_columns = ["lesson", "type", "title", "weight", "due_date"]
+    search_columns = ["lesson", "type", "title", "due_date"]
+    add_columns = edit_columns = show_columns = ["lesson", "type", "title", "weight", "due_date"]
+
+
+class LessonView(PartaModelView):
+    datamodel = PartaInterface(Lesson)
+    list_title = _l("Lessons")
+    list_columns = ["date", "number", "subject_group", "teacher", "topic", "is_cancelled"]
+    search_columns = ["date", "subject_group", "teacher", "topic", "is_cancelled"]
+    add_columns = edit_columns = show_columns = [
+        "subject_group", "date", "number", "teacher", "substitute", "room", "topic", "homework", "is_cancelled",
+    ]
+    base_order = ("date", "desc")
+    related_views = [AssignmentView]
+
+
+class MarkView(PartaModelView):
+    datamodel = PartaInterface(Mark)
+    list_title = _l("Marks")
+    list_columns = ["assignment", "student", "value", "is_duty", "comment"]
+    search_columns = ["student", "assignment", "is_duty"]
+    add_columns = edit_columns = show_columns = ["assignment", "student", "value", "is_duty", "comment"]
+
+
+class AttendanceView(PartaModelView):
+    datamodel = PartaInterface(Attendance)
+    list_title = _l("Attendance")
+    list_columns = ["lesson", "student", "code", "comment"]
+    label_columns = {"code": _l("Attendance code")}
+    search_columns = ["lesson", "student", "code"]
+    add_columns = edit_columns = show_columns = ["lesson", "student", "code", "comment"]
+
+
+class PeriodMarkView(PartaModelView):
+    datamodel = PartaInterface(PeriodMark)
+    list_title = _l("Period marks")
+    list_columns = ["period", "subject_group", "student", "value"]
+    search_columns = ["period", "subject_group", "student"]
+    add_columns = edit_columns = show_columns = ["period", "subject_group", "student", "value", "comment"]
+
+
+class FinalMarkView(PartaModelView):
+    datamodel = PartaInterface(FinalMark)
+    list_title = _l("Final marks")
+    list_columns = ["column", "subject_group", "student", "value"]
+    search_columns = ["column", "subject_group", "student"]
+    add_columns = edit_columns = show_columns = ["column", "subject_group", "student", "value"]

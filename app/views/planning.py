@@ -1,0 +1,93 @@
+"""Planning: subjects, classes, subject groups, curriculum, schedule and КТП."""
+from flask_babel import lazy_gettext as _l
+
+from app.models import (
+    CurriculumItem, ScheduleEntry, SchoolClass, Subject, SubjectGroup, SubjectGroupMember, SubjectGroupTeacher,
+    ThematicPlan, ThematicPlanTopic,
+)
+from app.views.base import PartaInterface, PartaModelView
+
+
+class SubjectView(PartaModelView):
+    datamodel = PartaInterface(Subject)
+    list_title = _l("Subjects")
+    list_columns = ["name", "short_name", "subject_area", "order"]
+    search_columns = ["name", "short_name", "subject_area"]
+    add_columns = edit_columns = show_columns = ["name", "short_name", "subject_area", "order"]
+    base_order = ("order", "asc")
+
+
+class SubjectGroupTeacherView(PartaModelView):
+    datamodel = PartaInterface(SubjectGroupTeacher)
+    list_title = _l("Teachers of subject groups")
+    list_columns = ["subject_group", "employee", "is_main"]
+    search_columns = ["subject_group", "employee", "is_main"]
+    add_columns = edit_columns = show_columns = ["subject_group", "employee", "is_main"]
+
+
+class SubjectGroupMemberView(PartaModelView):
+    datamodel = PartaInterface(SubjectGroupMember)
+    list_title = _l("Subgroup members")
+    list_columns = ["subject_group", "student"]
+    search_columns = ["subject_group", "student"]
+    add_columns = edit_columns = show_columns = ["subject_group", "student"]
+
+
+class ScheduleEntryView(PartaModelView):
+    datamodel = PartaInterface(ScheduleEntry)
+    list_title = _l("Timetable")
+    list_columns = ["weekday", "lesson_number", "subject_group", "room", "valid_from", "valid_to"]
+    search_columns = ["weekday", "lesson_number", "subject_group", "room"]
+    add_columns = edit_columns = show_columns = ["subject_group", "weekday", "lesson_number", "room", "valid_from", "valid_to"]
+    base_order = ("lesson_number", "asc")
+
+
+class SubjectGroupView(PartaModelView):
+    datamodel = PartaInterface(SubjectGroup)
+    list_title = _l("Subject groups")
+    list_columns = ["name", "school_class", "subject", "is_whole_class", "hours_per_week"]
+    search_columns = ["name", "school_class", "subject", "year"]
+    add_columns = edit_columns = show_columns = [
+        "year", "school_class", "subject", "name", "is_whole_class", "grade_scale", "hours_per_week",
+    ]
+    related_views = [SubjectGroupTeacherView, SubjectGroupMemberView, ScheduleEntryView]
+
+
+class CurriculumItemView(PartaModelView):
+    datamodel = PartaInterface(CurriculumItem)
+    list_title = _l("Curriculum")
+    list_columns = ["year", "school_class", "subject", "hours_per_week"]
+    search_columns = ["year", "school_class", "subject"]
+    add_columns = edit_columns = show_columns = ["year", "school_class", "subject", "hours_per_week"]
+
+
+class SchoolClassView(PartaModelView):
+    datamodel = PartaInterface(SchoolClass)
+    list_title = _l("Classes")
+    list_columns = ["name", "year", "profile", "curriculum_type", "class_teacher", "room"]
+    label_columns = {"name": _l("Class")}
+    search_columns = ["year", "grade", "letter", "curriculum_type", "class_teacher"]
+    add_columns = edit_columns = show_columns = [
+        "year", "grade", "letter", "profile", "curriculum_type", "class_teacher", "room", "holiday_set", "bell_schedule",
+    ]
+    base_order = ("grade", "asc")
+    related_views = [SubjectGroupView, CurriculumItemView]
+
+
+class ThematicPlanTopicView(PartaModelView):
+    datamodel = PartaInterface(ThematicPlanTopic)
+    list_title = _l("Thematic plan topics")
+    list_columns = ["plan", "position", "title", "hours"]
+    label_columns = {"position": _l("No.")}
+    search_columns = ["plan", "title"]
+    add_columns = edit_columns = show_columns = ["plan", "position", "title", "hours", "homework"]
+    base_order = ("position", "asc")
+
+
+class ThematicPlanView(PartaModelView):
+    datamodel = PartaInterface(ThematicPlan)
+    list_title = _l("Thematic plans")
+    list_columns = ["name", "subject_group", "approved_on"]
+    search_columns = ["name", "subject_group"]
+    add_columns = edit_columns = show_columns = ["subject_group", "name", "approved_on"]
+    related_views = [ThematicPlanTopicView]

@@ -1,0 +1,66 @@
+"""Parta settings. Every secret and URL comes from the environment."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("PARTA_INSTANCE_DIR", BASE_DIR / "instance"))
+
+
+def _secret_key() -> str:
+    """The key from PARTA_SECRET_KEY, or one generated once into instance/."""
+    key = os.environ.get("PARTA_SECRET_KEY")
+    if key:
+        return key
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    key_file = INSTANCE_DIR / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+class Config:
+    SECRET_KEY = None  # filled by create_app() from _secret_key()
+    SQLALCHEMY_DATABASE_URI = os.environ.get(
+        "PARTA_DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'parta.db'}"
+    )
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+
+    APP_NAME = "Парта"
+    APP_THEME = ""
+    FAB_CREATE_DB = False  # Alembic owns the schema
+    FAB_UPDATE_PERMS = os.environ.get("FAB_UPDATE_PERMS", "True") == "True"
+    FAB_SECURITY_MANAGER_CLASS = "app.security.manager.PartaSecurityManager"
+    FAB_SAFE_REDIRECT_HOSTS = [
+        h for h in os.environ.get("PARTA_SAFE_REDIRECT_HOSTS", "127.0.0.1,localhost").split(",") if h
+    ]
+    FAB_ADD_SECURITY_VIEWS = True
+    FAB_API_SWAGGER_UI = True
+    AUTH_TYPE = 1  # AUTH_DB
+    AUTH_ROLE_ADMIN = "Администратор"
+    AUTH_ROLE_PUBLIC = "Public"
+
+    BABEL_DEFAULT_LOCALE = "ru"
+    BABEL_DEFAULT_TIMEZONE = os.environ.get("PARTA_TIMEZONE", "Europe/Moscow")
+    BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "translations")
+    LANGUAGES = {"ru": {"flag": "ru", "name": "Русский"}}
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_ENABLED = True
+
+    PARTA_DEMO_PASSWORD = os.environ.get("PARTA_DEMO_PASSWORD", "demo")
+
+
+class TestConfig(Config):
+    TESTING = True
+    WTF_CSRF_ENABLED = False
+    FAB_UPDATE_PERMS = True
+    SQLALCHEMY_DATABASE_URI = os.environ.get("PARTA_TEST_DATABASE_URL", "sqlite://")
+
+
+def secret_key() -> str:
+    return _secret_key()
