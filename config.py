@@ -32,7 +32,8 @@ class Config:
     APP_NAME = "Парта"
     APP_THEME = ""
     FAB_CREATE_DB = False  # Alembic owns the schema
-    FAB_UPDATE_PERMS = os.environ.get("FAB_UPDATE_PERMS", "True") == "True"
+    # Permissions are written by `flask sync-roles` at deploy, not by every worker at start.
+    FAB_UPDATE_PERMS = os.environ.get("FAB_UPDATE_PERMS", "False") == "True"
     FAB_SECURITY_MANAGER_CLASS = "app.security.manager.PartaSecurityManager"
     FAB_SAFE_REDIRECT_HOSTS = [
         h for h in os.environ.get("PARTA_SAFE_REDIRECT_HOSTS", "127.0.0.1,localhost").split(",") if h
@@ -58,7 +59,7 @@ class Config:
 class TestConfig(Config):
     TESTING = True
     WTF_CSRF_ENABLED = False
-    FAB_UPDATE_PERMS = True
+    SECRET_KEY = "parta-tests"
     SQLALCHEMY_DATABASE_URI = os.environ.get("PARTA_TEST_DATABASE_URL", "sqlite://")
 
 

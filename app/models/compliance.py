@@ -61,8 +61,8 @@ class AuditLog(SchoolScoped, Model):
 
 
 class VisitEvent(LabeledEnum):
-    login = Label("Login")
-    logout = Label("Logout")
+    login = Label("Logged in")
+    logout = Label("Logged out")
     failed = Label("Failed login")
 
 

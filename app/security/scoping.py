@@ -65,6 +65,8 @@ def current_scope(session: Session) -> Optional[Tuple[int, ...]]:
     if not has_request_context():
         return UNSCOPED
     if "parta_scope" not in g:
+        # Loading the user runs a query too: while it runs, nothing is visible.
+        g.parta_scope = ()
         g.parta_scope = _user_scope(session)
     return g.parta_scope
 

@@ -6,14 +6,14 @@ import datetime as dt
 import decimal
 import logging
 
-from flask import flash
 from flask_appbuilder import ModelView
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext, lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy import Date, DateTime, Numeric, Time
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
-from wtforms import DateField
+from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
+from wtforms import DateField, TimeField
 from wtforms.validators import DataRequired, Optional
 from wtforms.widgets import html_params
 
@@ -146,6 +146,10 @@ class PartaModelView(ModelView):
                 extra_edit.setdefault(column.key, RuDateField(label, [required]))
             elif isinstance(column.type, Time):
                 formatters.setdefault(column.key, format_time)
+                label = self.label_columns.get(column.key, column.key)
+                required = DataRequired() if not column.nullable else Optional()
+                for extra in (extra_add, extra_edit):
+                    extra.setdefault(column.key, TimeField(label, [required], format="%H:%M", widget=BS3TextFieldWidget()))
             elif isinstance(column.type, Numeric):
                 formatters.setdefault(column.key, format_number)
         self.formatters_columns = formatters
@@ -173,9 +177,3 @@ class PartaModelView(ModelView):
 
     def pre_update(self, item) -> None:
         self._validate(item)
-
-    def _delete(self, pk):
-        try:
-            return super()._delete(pk)
-        except UserFacingError as error:
-            flash(str(error), "danger")

@@ -72,7 +72,7 @@ LABELS = {
     "grade": _l("Grade"),
     "letter": _l("Letter"),
     "profile": _l("Profile"),
-    "curriculum_type": _l("Curriculum"),
+    "curriculum_type": _l("Curriculum type"),
     "class_teacher": _l("Class teacher"),
     "room": _l("Room"),
     "school_class": _l("Class"),

@@ -1,0 +1,60 @@
+import datetime as dt
+
+import pytest
+
+from app.rules.errors import RuleViolation
+from app.rules.periods import PeriodSpan, check_date_range, check_no_overlap, check_within_year
+
+Y_START, Y_END = dt.date(2026, 9, 1), dt.date(2027, 5, 31)
+QUARTER, YEAR = 1, 2
+
+
+def span(start, end, type_id=QUARTER, grades=(1, 9), name="1 четверть"):
+    return PeriodSpan(name, type_id, start, end, *grades)
+
+
+def test_period_ending_before_it_starts_is_refused():
+    with pytest.raises(RuleViolation) as refused:
+        check_date_range(dt.date(2026, 10, 1), dt.date(2026, 9, 1))
+    assert refused.value.params == {"start": "01.10.2026", "end": "01.09.2026"}
+
+
+def test_period_inside_the_year_is_accepted():
+    check_within_year(dt.date(2026, 9, 1), dt.date(2026, 10, 24), Y_START, Y_END)
+
+
+@pytest.mark.parametrize("start,end", [
+    (dt.date(2026, 8, 31), dt.date(2026, 10, 24)),
+    (dt.date(2027, 4, 1), dt.date(2027, 6, 1)),
+])
+def test_period_outside_the_year_is_refused_with_the_years_dates(start, end):
+    with pytest.raises(RuleViolation) as refused:
+        check_within_year(start, end, Y_START, Y_END)
+    assert refused.value.params == {"start": "01.09.2026", "end": "31.05.2027"}
+
+
+def test_quarters_of_the_same_grades_may_not_overlap():
+    first = span(dt.date(2026, 9, 1), dt.date(2026, 10, 24))
+    with pytest.raises(RuleViolation) as refused:
+        check_no_overlap(span(dt.date(2026, 10, 24), dt.date(2026, 12, 28), name="2 четверть"), [first])
+    assert refused.value.params["other"] == "1 четверть"
+
+
+def test_adjacent_quarters_are_accepted():
+    first = span(dt.date(2026, 9, 1), dt.date(2026, 10, 24))
+    check_no_overlap(span(dt.date(2026, 11, 5), dt.date(2026, 12, 28)), [first])
+
+
+def test_the_year_period_may_span_the_quarters():
+    quarter = span(dt.date(2026, 9, 1), dt.date(2026, 10, 24))
+    check_no_overlap(span(Y_START, Y_END, type_id=YEAR, name="Год"), [quarter])
+
+
+def test_half_years_of_senior_grades_may_overlap_quarters_of_junior_grades():
+    quarter = span(dt.date(2026, 9, 1), dt.date(2026, 10, 24), grades=(1, 9))
+    check_no_overlap(span(dt.date(2026, 9, 1), dt.date(2026, 12, 28), grades=(10, 11)), [quarter])
+
+
+def test_reversed_grade_range_is_refused():
+    with pytest.raises(RuleViolation):
+        check_no_overlap(span(Y_START, dt.date(2026, 10, 1), grades=(9, 5)), [])

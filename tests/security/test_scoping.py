@@ -1,0 +1,85 @@
+"""Each school sees only its own segment: lists, rows by id and form dropdowns."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Employee, PartaUser, School, SchoolClass, SchoolYear, Subject
+from tests.conftest import unique
+from tests.forms import read_form
+
+
+@pytest.fixture(scope="module")
+def other_school(app):
+    """A second school in the same database, with a subject, a year, a class and a teacher."""
+    import datetime as dt
+
+    with app.app_context():
+        school = School(full_name=unique("Гимназия"), short_name=unique("Гимназия №"))
+        db.session.add(school)
+        db.session.flush()
+        subject = Subject(school_id=school.id, name=unique("Латынь"))
+        year = SchoolYear(school_id=school.id, name="2026/2027", start_date=dt.date(2026, 9, 1), end_date=dt.date(2027, 5, 31))
+        teacher = Employee(school_id=school.id, last_name="Чужаков", first_name="Пётр")
+        db.session.add_all([subject, year, teacher])
+        db.session.flush()
+        school_class = SchoolClass(school_id=school.id, year_id=year.id, grade=5, letter="Я")
+        db.session.add(school_class)
+        db.session.commit()
+        ids = {"school": school.id, "subject": subject.id, "subject_name": subject.name, "teacher": teacher.id,
+               "class": school_class.id, "year": year.id, "school_name": school.short_name}
+        db.session.remove()
+    return ids
+
+
+def test_lists_show_only_the_users_school(admin_client, other_school):
+    html = admin_client.get("/subjectview/list/?psize_SubjectView=100").get_data(as_text=True)
+    assert other_school["subject_name"] not in html
+    assert "Математика" in html
+    schools = admin_client.get("/schoolview/list/").get_data(as_text=True)
+    assert other_school["school_name"] not in schools
+
+
+@pytest.mark.parametrize("path", ["/subjectview/show/{subject}", "/subjectview/edit/{subject}", "/schoolclassview/show/{class}",
+                                  "/employeeview/show/{teacher}", "/schoolview/show/{school}"])
+def test_rows_of_another_school_are_not_found_by_id(admin_client, other_school, path):
+    assert admin_client.get(path.format(**other_school)).status_code == 404
+
+
+def test_rows_of_another_school_cannot_be_deleted(app, admin_client, other_school):
+    admin_client.post(f"/subjectview/delete/{other_school['subject']}")
+    with app.app_context():
+        assert db.session.get(Subject, other_school["subject"]) is not None
+        db.session.remove()
+
+
+def test_form_dropdowns_offer_only_the_users_school(admin_client, other_school):
+    form = read_form(admin_client.get("/schoolclassview/add").get_data(as_text=True))
+    assert str(other_school["teacher"]) not in form.selects["class_teacher"]
+    assert str(other_school["year"]) not in form.selects["year"]
+    assert len(form.selects["class_teacher"]) > 10
+
+
+def test_a_new_row_joins_the_users_school(app, admin_client):
+    name = unique("Черчение")
+    admin_client.post("/subjectview/add", data={"name": name, "order": "50"})
+    with app.app_context():
+        admin = db.session.scalar(select(PartaUser).where(PartaUser.username == "admin"))
+        subject = db.session.scalar(select(Subject).where(Subject.name == name))
+        assert subject.school_id == admin.school_id
+        db.session.remove()
+
+
+def test_editing_cannot_point_at_another_schools_row(app, admin_client, other_school):
+    """A forged form value naming another school's teacher is refused."""
+    with app.app_context():
+        own_class = db.session.scalar(select(SchoolClass).where(SchoolClass.school_id != other_school["school"]).order_by(SchoolClass.id))
+        pk, teacher_before = own_class.id, own_class.class_teacher_id
+        db.session.remove()
+    form = read_form(admin_client.get(f"/schoolclassview/edit/{pk}").get_data(as_text=True)).data
+    form["class_teacher"] = str(other_school["teacher"])
+    admin_client.post(f"/schoolclassview/edit/{pk}", data=form)
+    with app.app_context():
+        assert db.session.get(SchoolClass, pk).class_teacher_id == teacher_before
+        db.session.remove()

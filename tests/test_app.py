@@ -1,0 +1,53 @@
+"""The application factory and its settings."""
+from __future__ import annotations
+
+import importlib
+import re
+from pathlib import Path
+
+import config
+from app import create_app
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_factory_builds_a_russian_app(app):
+    assert app.config["BABEL_DEFAULT_LOCALE"] == "ru"
+    assert app.config["APP_NAME"] == "Парта"
+    assert app.config["FAB_CREATE_DB"] is False
+
+
+def test_secret_key_is_generated_once_into_the_instance_folder(tmp_path, monkeypatch):
+    monkeypatch.delenv("PARTA_SECRET_KEY", raising=False)
+    monkeypatch.setattr(config, "INSTANCE_DIR", tmp_path)
+    first = config.secret_key()
+    assert len(first) >= 32
+    assert (tmp_path / "secret_key").read_text().strip() == first
+    assert config.secret_key() == first
+
+
+def test_secret_key_from_the_environment_wins(monkeypatch, tmp_path):
+    monkeypatch.setattr(config, "INSTANCE_DIR", tmp_path)
+    monkeypatch.setenv("PARTA_SECRET_KEY", "from-the-environment")
+    assert config.secret_key() == "from-the-environment"
+    assert not (tmp_path / "secret_key").exists()
+
+
+def test_no_secret_key_constant_in_the_code():
+    text = (ROOT / "config.py").read_text()
+    assert not re.search(r"SECRET_KEY\s*=\s*['\"](?!parta-tests)", text)
+
+
+def test_rules_do_not_import_flask():
+    for path in (ROOT / "app/rules").glob("*.py"):
+        source = path.read_text()
+        assert not re.search(r"^\s*(from|import)\s+(flask|app\.(views|security|models))", source, re.M), path.name
+
+
+def test_sqlite_enforces_foreign_keys(app_ctx):
+    from sqlalchemy import text
+
+    from app.extensions import db
+
+    if db.engine.dialect.name == "sqlite":
+        assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1

@@ -1,0 +1,78 @@
+"""Alembic owns the schema: the models and the migrations agree, and the
+migrations run from empty, down to empty and up again."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask_appbuilder import Model
+
+from app.extensions import db
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_models_and_migrations_agree(app_ctx):
+    with db.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        differences = compare_metadata(context, Model.metadata)
+    assert differences == []
+
+
+def test_every_school_scoped_index_leads_with_school_id():
+    from app.models.base import SchoolScoped
+
+    for mapper in Model.registry.mappers:
+        cls = mapper.class_
+        if isinstance(cls, type) and issubclass(cls, SchoolScoped):
+            for index in cls.__table__.indexes:
+                assert list(index.columns)[0].name == "school_id", f"{index.name} does not lead with school_id"
+            for constraint in cls.__table__.constraints:
+                if constraint.__class__.__name__ == "UniqueConstraint" and constraint.name and constraint.name.startswith("uq_"):
+                    assert list(constraint.columns)[0].name == "school_id", f"{constraint.name} does not lead with school_id"
+
+
+def _flask(database_url: str, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PARTA_DATABASE_URL": database_url}
+    return subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "run", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
+
+
+def test_migrations_go_down_to_empty_and_up_again(database_url, tmp_path):
+    from sqlalchemy import create_engine, inspect, text
+    from sqlalchemy.engine import make_url
+
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        scratch = f"sqlite:///{tmp_path / 'scratch.db'}"
+        drop = None
+    else:
+        name = url.database + "_scratch"
+        admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        scratch = url.set(database=name).render_as_string(hide_password=False)
+
+        def drop():
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
+    try:
+        for step in (("db", "upgrade"), ("db", "downgrade", "base"), ("db", "upgrade")):
+            result = _flask(scratch, *step)
+            assert result.returncode == 0, result.stderr[-2000:]
+            if step[1] == "downgrade":
+                engine = create_engine(scratch)
+                assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
+                engine.dispose()
+        engine = create_engine(scratch)
+        assert {"school", "student", "mark", "ab_user"} <= set(inspect(engine).get_table_names())
+        engine.dispose()
+    finally:
+        if drop:
+            drop()
