@@ -56,7 +56,7 @@ class Employee(PersonName, SchoolScoped, Model):
     __tablename__ = "employee"
     __table_args__ = (
         Index("ix_employee_school_name", "school_id", "last_name", "first_name"),
-        UniqueConstraint("user_id", name="uq_employee_user"),
+        UniqueConstraint("school_id", "user_id", name="uq_employee_user"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -102,7 +102,7 @@ class Student(PersonName, SchoolScoped, Model):
     __table_args__ = (
         Index("ix_student_school_name", "school_id", "last_name", "first_name"),
         UniqueConstraint("school_id", "personal_file_no", name="uq_student_personal_file"),
-        UniqueConstraint("user_id", name="uq_student_user"),
+        UniqueConstraint("school_id", "user_id", name="uq_student_user"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -149,7 +149,7 @@ class Guardian(PersonName, SchoolScoped, Model):
     __tablename__ = "guardian"
     __table_args__ = (
         Index("ix_guardian_school_name", "school_id", "last_name", "first_name"),
-        UniqueConstraint("user_id", name="uq_guardian_user"),
+        UniqueConstraint("school_id", "user_id", name="uq_guardian_user"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

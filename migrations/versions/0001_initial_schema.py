@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 53e567176971
+Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 00:16:59.382854
+Create Date: 2026-11-23 00:41:43.819870
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '53e567176971'
+revision = '0001'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -351,7 +351,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['school_id'], ['school.id'], ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['user_id'], ['ab_user.id'], ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('user_id', name='uq_employee_user')
+    sa.UniqueConstraint('school_id', 'user_id', name='uq_employee_user')
     )
     with op.batch_alter_table('employee', schema=None) as batch_op:
         batch_op.create_index('ix_employee_school_name', ['school_id', 'last_name', 'first_name'], unique=False)
@@ -398,7 +398,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['school_id'], ['school.id'], ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['user_id'], ['ab_user.id'], ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('user_id', name='uq_guardian_user')
+    sa.UniqueConstraint('school_id', 'user_id', name='uq_guardian_user')
     )
     with op.batch_alter_table('guardian', schema=None) as batch_op:
         batch_op.create_index('ix_guardian_school_name', ['school_id', 'last_name', 'first_name'], unique=False)
@@ -452,7 +452,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['user_id'], ['ab_user.id'], ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('school_id', 'personal_file_no', name='uq_student_personal_file'),
-    sa.UniqueConstraint('user_id', name='uq_student_user')
+    sa.UniqueConstraint('school_id', 'user_id', name='uq_student_user')
     )
     with op.batch_alter_table('student', schema=None) as batch_op:
         batch_op.create_index('ix_student_school_name', ['school_id', 'last_name', 'first_name'], unique=False)
