@@ -11,9 +11,20 @@ def sync_permissions_and_roles() -> None:
     from app.views import menu_places
 
     appbuilder = current_app.appbuilder
-    appbuilder.sm.add_role(ADMIN)
-    appbuilder.add_permissions(update_perms=True)
-    sync_roles(appbuilder.sm, menu_places())
+    session = appbuilder.sm.session()
+    # FAB commits after every permission (hundreds of commits, each expiring the
+    # session): let its commits flush, and commit once at the end.
+    session.commit = session.flush
+    try:
+        appbuilder.sm.add_role(ADMIN)
+        appbuilder.add_permissions(update_perms=True)
+        sync_roles(appbuilder.sm, menu_places())
+    except Exception:
+        session.rollback()
+        raise
+    finally:
+        del session.commit
+    session.commit()
 
 
 def register_commands(app: Flask) -> None:

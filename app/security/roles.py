@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Dict, Iterable, Mapping, Set, Tuple
 
+from sqlalchemy import select
+
 ADMIN = "Администратор"
 SYSTEM_ROLES = {ADMIN}
 
@@ -71,7 +73,7 @@ def sync_roles(sm, menus: Mapping[str, Tuple[str, str]]) -> None:
             if view in menus:
                 item, category = menus[view]
                 pairs |= {("menu_access", item), ("menu_access", category)}
-        for perm, view in sorted(pairs):
-            pv = sm.find_permission_view_menu(perm, view)
-            if pv is not None and pv not in role.permissions:
-                sm.add_permission_role(role, pv)
+        existing = {(pv.permission.name, pv.view_menu.name): pv for pv in sm.session.scalars(select(sm.permissionview_model))}
+        granted = set(role.permissions)
+        role.permissions.extend(existing[p] for p in sorted(pairs) if p in existing and existing[p] not in granted)
+    sm.session.commit()

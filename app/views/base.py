@@ -10,11 +10,11 @@ from flask_appbuilder import ModelView
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext, lazy_gettext as _l
 from markupsafe import Markup
-from sqlalchemy import Date, DateTime, Numeric, Time
+from sqlalchemy import Boolean, Date, DateTime, Numeric, Time
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
-from wtforms import DateField, TimeField
-from wtforms.validators import DataRequired, Optional
+from wtforms import BooleanField, DateField, TimeField
+from wtforms.validators import InputRequired, Optional
 from wtforms.widgets import html_params
 
 from app.checks import check_objects
@@ -54,6 +54,11 @@ def message_of(error: Exception) -> str:
     if isinstance(error, IntegrityError):
         return gettext(N_("The record conflicts with existing data (a duplicate or a missing linked record)."))
     return gettext(N_("The record could not be saved because of a database error. Nothing was changed."))
+
+
+def _default_of(column):
+    default = column.default
+    return bool(default.arg) if default is not None and not callable(default.arg) else False
 
 
 class UserFacingError(Exception):
@@ -141,15 +146,20 @@ class PartaModelView(ModelView):
             elif isinstance(column.type, Date):
                 formatters.setdefault(column.key, format_date)
                 label = self.label_columns.get(column.key, column.key)
-                required = DataRequired() if not column.nullable else Optional()
+                required = InputRequired() if not column.nullable else Optional()
                 extra_add.setdefault(column.key, RuDateField(label, [required]))
                 extra_edit.setdefault(column.key, RuDateField(label, [required]))
             elif isinstance(column.type, Time):
                 formatters.setdefault(column.key, format_time)
                 label = self.label_columns.get(column.key, column.key)
-                required = DataRequired() if not column.nullable else Optional()
+                required = InputRequired() if not column.nullable else Optional()
                 for extra in (extra_add, extra_edit):
                     extra.setdefault(column.key, TimeField(label, [required], format="%H:%M", widget=BS3TextFieldWidget()))
+            elif isinstance(column.type, Boolean):
+                # FAB makes a non-nullable column required; an unticked box is a valid "no".
+                label = self.label_columns.get(column.key, column.key)
+                for extra in (extra_add, extra_edit):
+                    extra.setdefault(column.key, BooleanField(label, default=_default_of(column)))
             elif isinstance(column.type, Numeric):
                 formatters.setdefault(column.key, format_number)
         self.formatters_columns = formatters
@@ -170,6 +180,7 @@ class PartaModelView(ModelView):
             stamp_school(session, item)
             check_objects(session, [item])
         except RuleViolation as error:
+            session.rollback()  # FAB has already copied the form into the item
             raise UserFacingError(message_of(error)) from error
 
     def pre_add(self, item) -> None:
