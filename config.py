@@ -31,6 +31,7 @@ class Config:
 
     APP_NAME = "Парта"
     APP_THEME = ""
+    FAB_BASE_TEMPLATE = "parta/base.html"
     FAB_CREATE_DB = False  # Alembic owns the schema
     # Permissions are written by `flask sync-roles` at deploy, not by every worker at start.
     FAB_UPDATE_PERMS = os.environ.get("FAB_UPDATE_PERMS", "False") == "True"

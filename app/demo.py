@@ -29,7 +29,7 @@ from app.models import (
     Guardian, Holiday, HolidaySet, Lesson, Mark, MovementOrder, MovementOrderItem, Municipality, OrderKind,
     PeriodMark, PeriodType, PersonalDataConsent, Position, Relation, Room, ScheduleEntry, School, SchoolClass,
     SchoolKind, SchoolYear, Student, StudentGuardian, StudentHealth, StudyPeriod, Subject, SubjectGroup,
-    SubjectGroupMember, SubjectGroupTeacher, ThematicPlan, ThematicPlanTopic, Weekday,
+    SubjectGroupMember, SubjectGroupTeacher, ThematicPlan, ThematicPlanTopic,
 )
 
 # ---------------------------------------------------------------------------
@@ -1557,9 +1557,8 @@ def _write_groups(sid: int, classes: list[ClassPlan], groups: list[GroupPlan], r
         {"school_id": sid, "subject_group_id": g.id, "student_id": s.id}
         for g in groups if g.members is not None for s in g.members
     ])
-    weekdays = list(Weekday)
     _insert_rows(ScheduleEntry, [
-        {"school_id": sid, "subject_group_id": g.id, "weekday": weekdays[iso - 1], "lesson_number": number,
+        {"school_id": sid, "subject_group_id": g.id, "weekday": iso, "lesson_number": number,
          "room_id": room_id, "valid_from": YEAR_START, "valid_to": None}
         for g in groups for iso, number, room_id in sorted(g.slots)
     ])

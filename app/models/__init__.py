@@ -11,7 +11,7 @@ from .people import (  # noqa: F401
 )
 from .teaching import (  # noqa: F401
     CurriculumItem, CurriculumType, Enrolment, ScheduleEntry, SchoolClass, SubjectGroup,
-    SubjectGroupMember, SubjectGroupTeacher, Weekday,
+    SubjectGroupMember, SubjectGroupTeacher, WEEKDAYS,
 )
 from .journal import (  # noqa: F401
     Assignment, AssignmentType, Attendance, AttendanceCode, FinalMark, FinalMarkColumn, FinalMarkKind,

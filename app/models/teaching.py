@@ -169,18 +169,15 @@ class CurriculumItem(SchoolScoped, Model):
         return f"{self.school_class}: {self.subject}"
 
 
-class Weekday(LabeledEnum):
-    mon = Label("Monday")
-    tue = Label("Tuesday")
-    wed = Label("Wednesday")
-    thu = Label("Thursday")
-    fri = Label("Friday")
-    sat = Label("Saturday")
-
-    @property
-    def iso(self) -> int:
-        """1 for Monday … 6 for Saturday, as date.isoweekday()."""
-        return list(Weekday).index(self) + 1
+# Weekdays are stored as date.isoweekday() numbers, so that timetables sort by day.
+WEEKDAYS = {
+    1: Label("Monday"),
+    2: Label("Tuesday"),
+    3: Label("Wednesday"),
+    4: Label("Thursday"),
+    5: Label("Friday"),
+    6: Label("Saturday"),
+}
 
 
 class ScheduleEntry(SchoolScoped, Model):
@@ -193,7 +190,7 @@ class ScheduleEntry(SchoolScoped, Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     subject_group_id: Mapped[int] = mapped_column(ForeignKey("subject_group.id", ondelete="CASCADE"))
-    weekday: Mapped[Weekday] = mapped_column(Enum(Weekday, name="weekday", native_enum=False, length=3))
+    weekday: Mapped[int] = mapped_column(Integer)
     lesson_number: Mapped[int] = mapped_column(Integer)
     room_id: Mapped[Optional[int]] = mapped_column(ForeignKey("room.id", ondelete="SET NULL"))
     valid_from: Mapped[dt.date] = mapped_column(Date)
@@ -203,4 +200,4 @@ class ScheduleEntry(SchoolScoped, Model):
     room: Mapped[Optional[Room]] = relationship()
 
     def __str__(self) -> str:
-        return f"{self.weekday}, {self.lesson_number}: {self.subject_group}"
+        return f"{WEEKDAYS.get(self.weekday, self.weekday)}, {self.lesson_number}: {self.subject_group}"

@@ -39,6 +39,11 @@ def format_time(value: dt.time | None) -> str:
     return value.strftime("%H:%M") if value else ""
 
 
+def blank_none(value):
+    """An empty cell, not «None», for a value that is not filled in."""
+    return "" if value is None else value
+
+
 def format_number(value) -> str:
     """1.50 → «1,5», as Russian documents write numbers."""
     if value is None:
@@ -94,7 +99,8 @@ class PartaInterface(SQLAInterface):
 
 
 class RuDateWidget:
-    """A date input that reads and writes ДД.ММ.ГГГГ, with the bundled datepicker."""
+    """A date input that reads and writes ДД.ММ.ГГГГ; app/static/parta.js attaches
+    the bundled datepicker in Russian."""
 
     def __call__(self, field, **kwargs):
         kwargs.setdefault("id", field.id)
@@ -105,8 +111,6 @@ class RuDateWidget:
             '<div class="input-group date parta-date">'
             '<span class="input-group-addon"><i class="fa fa-calendar cursor-hand"></i></span>'
             f'<input class="form-control" {input_html} /></div>'
-            "<script>$(function(){$('#%s').datepicker({format:'dd.mm.yyyy',weekStart:1,autoclose:true});});</script>"
-            % field.id
         )
 
 
@@ -162,6 +166,8 @@ class PartaModelView(ModelView):
                     extra.setdefault(column.key, BooleanField(label, default=_default_of(column)))
             elif isinstance(column.type, Numeric):
                 formatters.setdefault(column.key, format_number)
+        for name in list(self.list_columns or []) + list(self.show_columns or []):
+            formatters.setdefault(name, blank_none)
         self.formatters_columns = formatters
         self.add_form_extra_fields = extra_add
         self.edit_form_extra_fields = extra_edit

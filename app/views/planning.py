@@ -1,8 +1,12 @@
 """Planning: subjects, classes, subject groups, curriculum, schedule and КТП."""
 from flask_babel import lazy_gettext as _l
 
+from flask_appbuilder.fieldwidgets import Select2Widget
+from wtforms import SelectField
+from wtforms.validators import InputRequired
+
 from app.models import (
-    CurriculumItem, ScheduleEntry, SchoolClass, Subject, SubjectGroup, SubjectGroupMember, SubjectGroupTeacher,
+    WEEKDAYS, CurriculumItem, ScheduleEntry, SchoolClass, Subject, SubjectGroup, SubjectGroupMember, SubjectGroupTeacher,
     ThematicPlan, ThematicPlanTopic,
 )
 from app.views.base import PartaInterface, PartaModelView
@@ -33,13 +37,27 @@ class SubjectGroupMemberView(PartaModelView):
     add_columns = edit_columns = show_columns = ["subject_group", "student"]
 
 
+def weekday_name(number: int) -> str:
+    return str(WEEKDAYS.get(number, ""))
+
+
+def weekday_field():
+    return SelectField(
+        _l("Weekday"), [InputRequired()], coerce=int, choices=[(n, label) for n, label in WEEKDAYS.items()],
+        widget=Select2Widget(),
+    )
+
+
 class ScheduleEntryView(PartaModelView):
     datamodel = PartaInterface(ScheduleEntry)
+    formatters_columns = {"weekday": weekday_name}
+    add_form_extra_fields = {"weekday": weekday_field()}
+    edit_form_extra_fields = {"weekday": weekday_field()}
     list_title = _l("Timetable")
     list_columns = ["weekday", "lesson_number", "subject_group", "room", "valid_from", "valid_to"]
     search_columns = ["weekday", "lesson_number", "subject_group", "room"]
     add_columns = edit_columns = show_columns = ["subject_group", "weekday", "lesson_number", "room", "valid_from", "valid_to"]
-    base_order = ("lesson_number", "asc")
+    base_order = ("weekday", "asc")
 
 
 class SubjectGroupView(PartaModelView):

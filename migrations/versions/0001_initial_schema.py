@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 00:41:43.819870
+Create Date: 2026-11-23 00:58:35.315400
 
 """
 from alembic import op
@@ -725,7 +725,7 @@ def upgrade():
     op.create_table('schedule_entry',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('subject_group_id', sa.Integer(), nullable=False),
-    sa.Column('weekday', sa.Enum('mon', 'tue', 'wed', 'thu', 'fri', 'sat', name='weekday', native_enum=False), nullable=False),
+    sa.Column('weekday', sa.Integer(), nullable=False),
     sa.Column('lesson_number', sa.Integer(), nullable=False),
     sa.Column('room_id', sa.Integer(), nullable=True),
     sa.Column('valid_from', sa.Date(), nullable=False),
