@@ -46,3 +46,13 @@ def test_menus_are_in_russian_for_the_administrator(admin_client):
         assert menu in html
     for english in ("Administration", "Planning", "People", "Students", "List "):
         assert f">{english}<" not in html
+
+
+def test_home_page_shows_the_school_today_and_its_head_counts(admin_client):
+    import datetime as dt
+
+    html = admin_client.get("/").get_data(as_text=True)
+    assert "МБОУ СОШ № 1" in html
+    assert dt.date.today().strftime("%d.%m.%Y") in html
+    assert "2026/2027" in html
+    assert "Учеников на сегодня" in html

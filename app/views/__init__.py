@@ -4,16 +4,27 @@ from __future__ import annotations
 
 from typing import Dict, Tuple
 
-from flask_appbuilder import IndexView
+import datetime as dt
+
+from flask_appbuilder import IndexView, expose
 from flask_babel import lazy_gettext as _l
 
+from app.extensions import db
 from app.views import admin, journal, logs, movement, people, planning
+from app.views.overview import school_overview
 
 
 class PartaIndexView(IndexView):
-    """The home page."""
+    """The home page: the school, today's date, the current year and period, head-counts."""
 
     index_template = "parta/index.html"
+
+    @expose("/")
+    def index(self):
+        from flask_login import current_user
+
+        overview = school_overview(db.session, dt.date.today()) if current_user.is_authenticated else None
+        return self.render_template(self.index_template, appbuilder=self.appbuilder, overview=overview)
 
 
 # (view class, menu item name, category, Russian item label, icon)
