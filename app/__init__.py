@@ -11,6 +11,8 @@ import config as parta_config
 from app.extensions import appbuilder, db, migrate
 
 log = logging.getLogger(__name__)
+# FAB warns about every Time column (bells) it cannot offer as a search filter.
+logging.getLogger("flask_appbuilder.models.filters").setLevel(logging.ERROR)
 
 
 @event.listens_for(Engine, "connect")

@@ -56,3 +56,24 @@ def test_home_page_shows_the_school_today_and_its_head_counts(admin_client):
     assert dt.date.today().strftime("%d.%m.%Y") in html
     assert "2026/2027" in html
     assert "Учеников на сегодня" in html
+
+
+def test_every_column_of_every_view_has_a_russian_label(app):
+    from app.views import MENU
+
+    missing = []
+    with app.test_request_context():
+        for view_class, *_ in MENU:
+            view = next(v for v in app.appbuilder.baseviews if isinstance(v, view_class))
+            columns = set(view.list_columns) | set(view.show_columns) | set(view.add_columns or []) | set(view.search_columns)
+            for column in columns:
+                label = str(view.label_columns.get(column, ""))
+                if not re.search("[А-Яа-яЁё№]", label):
+                    missing.append(f"{view_class.__name__}.{column}")
+    assert not missing, missing
+
+
+def test_yes_and_no_are_shown_in_russian(admin_client):
+    html = admin_client.get("/assignmenttypeview/list/").get_data(as_text=True)
+    assert re.search(r">\s*Да\s*<", html) and re.search(r">\s*Нет\s*<", html)
+    assert "False" not in html and "True" not in html

@@ -124,7 +124,11 @@ class Assignment(SchoolScoped, Model):
         return float(self.weight if self.weight is not None else self.type.weight)
 
     def __str__(self) -> str:
-        return f"{self.type.abbr if self.type else ''} {self.title or ''}".strip()
+        """«Контрольная работа «Дроби», 12.11.2026, Математика 5А»."""
+        parts = [f"{self.type.name if self.type else ''}{f' «{self.title}»' if self.title else ''}"]
+        if self.lesson is not None:
+            parts += [f"{self.lesson.date:%d.%m.%Y}", str(self.lesson.subject_group)]
+        return ", ".join(p for p in parts if p)
 
 
 class Mark(SchoolScoped, Model):

@@ -123,6 +123,17 @@ class Student(PersonName, SchoolScoped, Model):
         back_populates="student", cascade="all, delete-orphan", order_by="Enrolment.start_date"
     )
 
+    def class_on(self, day: dt.date):
+        """The class the student belongs to on a day, or None."""
+        for enrolment in self.enrolments:
+            if enrolment.start_date <= day and (enrolment.end_date is None or enrolment.end_date >= day):
+                return enrolment.school_class
+        return None
+
+    @property
+    def current_class(self):
+        return self.class_on(dt.date.today())
+
 
 class StudentHealth(SchoolScoped, Model):
     """Health data, kept apart from the card so that only those entitled read it (152-FZ)."""

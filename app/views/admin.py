@@ -13,7 +13,7 @@ class MunicipalityView(PartaModelView):
     list_title = _l("Municipalities")
     list_columns = ["name", "region"]
     search_columns = ["name", "region"]
-    add_columns = edit_columns = ["name", "region"]
+    add_columns = edit_columns = show_columns = ["name", "region"]
 
 
 class SchoolView(PartaModelView):

@@ -39,6 +39,10 @@ def format_time(value: dt.time | None) -> str:
     return value.strftime("%H:%M") if value else ""
 
 
+def format_bool(value) -> str:
+    return gettext("Yes") if value else gettext("No")
+
+
 def blank_none(value):
     """An empty cell, not «None», for a value that is not filled in."""
     return "" if value is None else value
@@ -160,6 +164,7 @@ class PartaModelView(ModelView):
                 for extra in (extra_add, extra_edit):
                     extra.setdefault(column.key, TimeField(label, [required], format="%H:%M", widget=BS3TextFieldWidget()))
             elif isinstance(column.type, Boolean):
+                formatters.setdefault(column.key, format_bool)
                 # FAB makes a non-nullable column required; an unticked box is a valid "no".
                 label = self.label_columns.get(column.key, column.key)
                 for extra in (extra_add, extra_edit):

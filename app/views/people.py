@@ -58,7 +58,7 @@ class PersonalDataConsentView(PartaModelView):
 class StudentView(PartaModelView):
     datamodel = PartaInterface(Student)
     list_title = _l("Students")
-    list_columns = PERSON + ["personal_file_no", "birth_date"]
+    list_columns = PERSON + ["current_class", "personal_file_no", "birth_date"]
     search_columns = PERSON + ["personal_file_no", "birth_date"]
     add_columns = edit_columns = show_columns = PERSON + [
         "personal_file_no", "gender", "birth_date", "snils", "address", "phone", "email",
