@@ -16,7 +16,7 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 install: $(VENV)/.installed
 
 translations: install
-	$(VENV)/bin/pybabel compile --use-fuzzy -d translations -f -q || $(VENV)/bin/pybabel compile -d translations
+	$(VENV)/bin/pybabel compile -d translations
 
 # Re-extract the app's strings and merge them into translations/ru (then translate the new ones).
 messages: install

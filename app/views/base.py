@@ -7,12 +7,12 @@ import decimal
 import logging
 
 from flask_appbuilder import ModelView
+from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext, lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy import Boolean, Date, DateTime, Numeric, Time
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
-from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
 from wtforms import BooleanField, DateField, TimeField
 from wtforms.validators import InputRequired, Optional
 from wtforms.widgets import html_params
@@ -80,16 +80,12 @@ class PartaInterface(SQLAInterface):
     def _write(self, operation, item) -> None:
         try:
             operation(item)
-        except (RuleViolation, SQLAlchemyError) as error:
+        except Exception as error:
             self.session.rollback()
-            cause = error.__cause__ if isinstance(error.__cause__, (RuleViolation, SQLAlchemyError)) else error
+            # FAB wraps database errors in DatabaseException: the cause is what happened.
+            cause = error if isinstance(error, (RuleViolation, SQLAlchemyError)) else (error.__cause__ or error)
             if not isinstance(cause, RuleViolation):
-                log.warning("Write refused by the database: %s", cause)
-            raise UserFacingError(message_of(cause)) from error
-        except Exception as error:  # FAB wraps database errors in DatabaseException
-            self.session.rollback()
-            cause = error.__cause__ or error
-            log.warning("Write refused: %r", cause)
+                log.warning("Write refused: %r", cause)
             raise UserFacingError(message_of(cause)) from error
 
     def add(self, item, commit: bool = True) -> None:
@@ -110,7 +106,7 @@ class RuDateWidget:
         kwargs.setdefault("id", field.id)
         kwargs.setdefault("name", field.name)
         value = field._value() if field.data or field.raw_data else ""
-        input_html = html_params(type="text", value=value, placeholder="ДД.ММ.ГГГГ", autocomplete="off", **kwargs)
+        input_html = html_params(type="text", value=value, placeholder=gettext("DD.MM.YYYY"), autocomplete="off", **kwargs)
         return Markup(
             '<div class="input-group date parta-date">'
             '<span class="input-group-addon"><i class="fa fa-calendar cursor-hand"></i></span>'
@@ -123,7 +119,6 @@ class RuDateField(DateField):
 
     def __init__(self, label=None, validators=None, **kwargs):
         super().__init__(label, validators, format=[DATE_FORMAT, "%Y-%m-%d"], widget=RuDateWidget(), **kwargs)
-        self.messages = {"invalid": _l("Enter the date as DD.MM.YYYY.")}
 
     def process_formdata(self, valuelist):
         try:
