@@ -93,7 +93,7 @@ class Lesson(SchoolScoped, Model):
     homework: Mapped[Optional[str]] = mapped_column(Text)
     is_cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
 
-    subject_group: Mapped[SubjectGroup] = relationship()
+    subject_group: Mapped[SubjectGroup] = relationship(lazy="joined")
     teacher: Mapped[Optional[Employee]] = relationship(foreign_keys=[teacher_id])
     substitute: Mapped[Optional[Employee]] = relationship(foreign_keys=[substitute_id])
     room: Mapped[Optional[Room]] = relationship()
@@ -116,8 +116,9 @@ class Assignment(SchoolScoped, Model):
     weight: Mapped[Optional[float]] = mapped_column(Numeric(4, 2))
     due_date: Mapped[Optional[dt.date]] = mapped_column(Date)
 
-    lesson: Mapped[Lesson] = relationship(back_populates="assignments")
-    type: Mapped[AssignmentType] = relationship()
+    # Joined: an assignment is always shown with its type, date and subject group.
+    lesson: Mapped[Lesson] = relationship(back_populates="assignments", lazy="joined")
+    type: Mapped[AssignmentType] = relationship(lazy="joined")
 
     @property
     def effective_weight(self) -> float:
@@ -147,9 +148,9 @@ class Mark(SchoolScoped, Model):
     is_duty: Mapped[bool] = mapped_column(Boolean, default=False)
     comment: Mapped[Optional[str]] = mapped_column(String(500))
 
-    assignment: Mapped[Assignment] = relationship()
-    student: Mapped[Student] = relationship()
-    value: Mapped[Optional[GradeScaleValue]] = relationship()
+    assignment: Mapped[Assignment] = relationship(lazy="joined")
+    student: Mapped[Student] = relationship(lazy="joined")
+    value: Mapped[Optional[GradeScaleValue]] = relationship(lazy="joined")
 
     def __str__(self) -> str:
         return "•" if self.is_duty and self.value is None else str(self.value or "")
@@ -186,9 +187,9 @@ class Attendance(SchoolScoped, Model):
     code_id: Mapped[int] = mapped_column(ForeignKey("attendance_code.id", ondelete="RESTRICT"))
     comment: Mapped[Optional[str]] = mapped_column(String(255))
 
-    lesson: Mapped[Lesson] = relationship()
-    student: Mapped[Student] = relationship()
-    code: Mapped[AttendanceCode] = relationship()
+    lesson: Mapped[Lesson] = relationship(lazy="joined")
+    student: Mapped[Student] = relationship(lazy="joined")
+    code: Mapped[AttendanceCode] = relationship(lazy="joined")
 
     def __str__(self) -> str:
         return str(self.code)

@@ -9,7 +9,7 @@ class AssignmentView(PartaModelView):
     datamodel = PartaInterface(Assignment)
     list_title = _l("Assignments")
     list_columns = ["lesson", "type", "title", "weight", "due_date"]
-    search_columns = ["lesson", "type", "title", "due_date"]
+    search_columns = ["type", "title", "due_date"]
     add_columns = edit_columns = show_columns = ["lesson", "type", "title", "weight", "due_date"]
 
 
@@ -29,7 +29,7 @@ class MarkView(PartaModelView):
     datamodel = PartaInterface(Mark)
     list_title = _l("Marks")
     list_columns = ["assignment", "student", "value", "is_duty", "comment"]
-    search_columns = ["student", "assignment", "is_duty"]
+    search_columns = ["student", "is_duty", "comment"]
     add_columns = edit_columns = show_columns = ["assignment", "student", "value", "is_duty", "comment"]
 
 
@@ -38,7 +38,7 @@ class AttendanceView(PartaModelView):
     list_title = _l("Attendance")
     list_columns = ["lesson", "student", "code", "comment"]
     label_columns = {"code": _l("Attendance code")}
-    search_columns = ["lesson", "student", "code"]
+    search_columns = ["student", "code"]
     add_columns = edit_columns = show_columns = ["lesson", "student", "code", "comment"]
 
 
