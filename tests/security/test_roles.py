@@ -1,0 +1,42 @@
+"""The default roles give each demo account what its job needs, and no more."""
+from __future__ import annotations
+
+import pytest
+
+from app.security.roles import EVERYTHING, ROLE_CONFIGS, role_grants
+from app.views import MENU
+from tests.conftest import login
+
+
+def test_every_registered_view_is_in_the_role_table():
+    assert {view.__name__ for view, *_ in MENU} == EVERYTHING
+
+
+def test_director_reads_everything_and_changes_nothing():
+    grants = role_grants("Директор")
+    assert ("can_list", "MarkView") in grants
+    assert not any(perm in ("can_add", "can_edit", "can_delete") for perm, _ in grants)
+
+
+@pytest.mark.parametrize("username,url,allowed", [
+    ("teacher", "/studentview/list/", True),
+    ("teacher", "/studentview/add", False),
+    ("teacher", "/markview/list/", True),
+    ("teacher", "/schoolview/edit/1", False),
+    ("secretary", "/studentview/add", True),
+    ("secretary", "/markview/list/", False),
+    ("hr", "/employeeview/add", True),
+    ("hr", "/studentview/list/", False),
+    ("student", "/studentview/list/", False),
+    ("parent", "/guardianview/list/", False),
+    ("director", "/markview/list/", True),
+    ("director", "/markview/add", False),
+])
+def test_demo_accounts_reach_only_their_pages(client, username, url, allowed):
+    login(client, username)
+    response = client.get(url)
+    assert (response.status_code == 200) is allowed, (username, url, response.status_code)
+
+
+def test_role_names_are_russian():
+    assert all(any("А" <= ch <= "я" for ch in name) for name in ROLE_CONFIGS)
