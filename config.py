@@ -60,7 +60,7 @@ class Config:
 class TestConfig(Config):
     TESTING = True
     WTF_CSRF_ENABLED = False
-    SECRET_KEY = "parta-tests"
+    SECRET_KEY = "parta-tests-only-key-never-used-in-production"
     SQLALCHEMY_DATABASE_URI = os.environ.get("PARTA_TEST_DATABASE_URL", "sqlite://")
 
 

@@ -15,6 +15,8 @@ SYSTEM_ROLES = {ADMIN}
 
 READ = frozenset({"can_list", "can_show", "can_download"})
 WRITE = READ | {"can_add", "can_edit", "can_delete"}
+READ_API = frozenset({"can_get", "can_info"})
+WRITE_API = READ_API | {"can_post", "can_put", "can_delete"}
 
 # Views by area; names are the view classes in app/views/.
 REFERENCE = {
@@ -35,22 +37,27 @@ JOURNAL = {"LessonView", "AssignmentView", "MarkView", "AttendanceView", "Period
 MOVEMENT = {"MovementOrderView", "MovementOrderItemView"}
 LOGS = {"AuditLogView", "VisitLogView"}
 EVERYTHING = REFERENCE | PLANNING | STAFF | STUDENTS | HEALTH | JOURNAL | MOVEMENT | LOGS
+# REST APIs (app/views/api.py); their rows are scoped like the pages'.
+PEOPLE_API = {"StudentRestApi", "GuardianRestApi"}
+STAFF_API = {"EmployeeRestApi"}
 
 Grants = Iterable[Tuple[Set[str], frozenset]]
 
 ROLE_CONFIGS: Dict[str, list] = {
-    "Координатор": [(PLANNING | STUDENTS | JOURNAL | MOVEMENT, WRITE), (REFERENCE | STAFF | LOGS | HEALTH, READ)],
-    "Директор": [(EVERYTHING, READ)],
-    "Завуч": [(PLANNING | JOURNAL, WRITE), (REFERENCE | STAFF | STUDENTS | MOVEMENT | LOGS, READ)],
-    "Учитель": [(JOURNAL, WRITE), (PLANNING | STUDENTS, READ)],
-    "Секретарь": [(STUDENTS | MOVEMENT, WRITE), (PLANNING | STAFF, READ)],
-    "Специалист по кадрам": [(STAFF | {"PositionView"}, WRITE)],
-    "Воспитатель": [(JOURNAL, WRITE), (STUDENTS | PLANNING, READ)],
+    "Координатор": [(PLANNING | STUDENTS | JOURNAL | MOVEMENT, WRITE), (REFERENCE | STAFF | LOGS | HEALTH, READ),
+                    (PEOPLE_API, WRITE_API), (STAFF_API, READ_API)],
+    "Директор": [(EVERYTHING, READ), (PEOPLE_API | STAFF_API, READ_API)],
+    "Завуч": [(PLANNING | JOURNAL, WRITE), (REFERENCE | STAFF | STUDENTS | MOVEMENT | LOGS, READ),
+              (PEOPLE_API | STAFF_API, READ_API)],
+    "Учитель": [(JOURNAL, WRITE), (PLANNING | STUDENTS, READ), (PEOPLE_API | STAFF_API, READ_API)],
+    "Секретарь": [(STUDENTS | MOVEMENT, WRITE), (PLANNING | STAFF, READ), (PEOPLE_API, WRITE_API), (STAFF_API, READ_API)],
+    "Специалист по кадрам": [(STAFF | {"PositionView"}, WRITE), (STAFF_API, WRITE_API)],
+    "Воспитатель": [(JOURNAL, WRITE), (STUDENTS | PLANNING, READ), (PEOPLE_API, READ_API)],
     "Модератор форума": [],
-    "Ученик": [],
-    "Родитель": [],
-    "Специалист управления образования": [(EVERYTHING - HEALTH, READ)],
-    "Оператор муниципального сегмента": [(REFERENCE | PLANNING | STAFF | STUDENTS, READ)],
+    "Ученик": [(PEOPLE_API, READ_API)],
+    "Родитель": [(PEOPLE_API, READ_API)],
+    "Специалист управления образования": [(EVERYTHING - HEALTH, READ), (PEOPLE_API | STAFF_API, READ_API)],
+    "Оператор муниципального сегмента": [(REFERENCE | PLANNING | STAFF | STUDENTS, READ), (PEOPLE_API | STAFF_API, READ_API)],
 }
 
 
@@ -63,12 +70,16 @@ def role_grants(role: str) -> Set[Tuple[str, str]]:
 
 
 def sync_roles(sm, menus: Mapping[str, Tuple[str, str]]) -> None:
-    """Creates the roles and grants their defaults. `menus` maps a view class name
-    to its (menu item, menu category), which need `menu_access`."""
+    """Creates the roles and the named rights, and grants their defaults. `menus`
+    maps a view class name to its (menu item, menu category), which need `menu_access`."""
+    from app.security.rights import RIGHTS, RIGHTS_VIEW, ROLE_RIGHTS
+
     sm.add_role(ADMIN)
-    for role_name in ROLE_CONFIGS:
+    for code in RIGHTS:
+        sm.add_permission_view_menu(code, RIGHTS_VIEW)
+    for role_name in [ADMIN, *ROLE_CONFIGS]:
         role = sm.find_role(role_name) or sm.add_role(role_name)
-        pairs = role_grants(role_name)
+        pairs = role_grants(role_name) | {(code, RIGHTS_VIEW) for code in ROLE_RIGHTS.get(role_name, ())}
         for view in {v for _, v in pairs}:
             if view in menus:
                 item, category = menus[view]

@@ -1,87 +1,249 @@
-"""The school segment, enforced once for every query (DESIGN.md, tenancy).
+"""Who sees which rows, enforced once for every query (DESIGN.md, tenancy).
 
-A `do_orm_execute` hook adds a loader criterion on every school-scoped table:
-the current user sees only the rows of their school (a municipal user: the
-schools of their municipality). A new school-scoped row is stamped with the
-user's school in `before_flush`. Code without a logged-in user (CLI, seeds,
-tests) runs unscoped unless it enters `as_school()`.
+Two layers, both added by one `do_orm_execute` hook as loader criteria, so that
+every path — list, show, edit, delete, actions, related lookups, form dropdowns,
+the REST API, reports and exports — reads through them:
+
+1. the school segment: a user sees only their school's rows (a municipal user:
+   the schools of their municipality);
+2. own/all scopes on top (app/security/rights.py names the rights): without
+   «journal_view_all» a teacher sees the journals of the groups they teach, of
+   the lessons they substitute and of the class they lead; without
+   «students_view_all» the students of those groups and class; a parent sees
+   their children, a student themselves.
+
+A new school-scoped row is stamped with the user's school in `before_flush`, and
+journal writes are checked against the edit rights there too. Code without a
+logged-in user (CLI, seeds, tests) runs unscoped unless it enters `as_school()`.
 """
 from __future__ import annotations
 
 import contextvars
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Iterator, Optional, Tuple
 
-from flask import g, has_request_context
-from sqlalchemy import event, select
+from flask import current_app, g, has_request_context
+from sqlalchemy import event, or_, select
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
-from app.models import School
+from app.models import (
+    Assignment, Attendance, Employee, Enrolment, FinalMark, Guardian, Lesson, Mark, MovementOrderItem,
+    PeriodMark, PersonalDataConsent, School, SchoolClass, Student, StudentGuardian, StudentHealth, SubjectGroup,
+    SubjectGroupMember, SubjectGroupTeacher, ThematicPlan, ThematicPlanTopic,
+)
 from app.models.base import SchoolScoped
+from app.models.teaching import CurriculumType
 from app.rules.errors import N_, RuleViolation
 
 UNSCOPED = None  # sentinel: no restriction
+Ids = Optional[Tuple[int, ...]]
 _override: contextvars.ContextVar = contextvars.ContextVar("parta_school_scope", default=False)
+_UNSCOPED_QUERY = {"parta_unscoped": True}
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What the current user may read; None in a field means no restriction."""
+
+    schools: Ids
+    groups: Ids = None         # subject groups whose journal is visible
+    substitute_for: Optional[int] = None  # employee id: lessons they substitute are visible too
+    students: Ids = None
+    guardians: Ids = None
+    editable_groups: Ids = None  # subject groups whose journal the user may change
+    read_only: bool = False
+
+
+NOTHING = Scope(schools=())
+EVERYTHING = Scope(schools=UNSCOPED)
 
 
 @contextmanager
 def as_school(*school_ids: int) -> Iterator[None]:
     """Runs a block as if the user belonged to these schools (CLI jobs, tests)."""
-    token = _override.set(tuple(school_ids))
+    token = _override.set(Scope(schools=tuple(school_ids)))
     try:
         yield
     finally:
         _override.reset(token)
 
 
-def _user_scope(session: Session) -> Optional[Tuple[int, ...]]:
-    from flask_login import current_user
+def _ids(session: Session, query) -> Tuple[int, ...]:
+    return tuple(session.scalars(query, execution_options=_UNSCOPED_QUERY).all())
 
-    user = current_user
-    if user is None or not getattr(user, "is_authenticated", False):
-        return ()
+
+def _school_ids(session: Session, user) -> Ids:
     if user.school_id is not None:
         return (user.school_id,)
     if user.municipality_id is not None:
-        ids = session.scalars(
-            select(School.id).where(School.municipality_id == user.municipality_id),
-            execution_options={"parta_unscoped": True},
-        ).all()
-        return tuple(ids)
-    # A login bound to no school and no municipality is the system administrator
-    # of a self-hosted installation; everyone else without a school sees nothing.
+        return _ids(session, select(School.id).where(School.municipality_id == user.municipality_id))
     from app.security.roles import SYSTEM_ROLES
 
-    if any(role.name in SYSTEM_ROLES for role in user.roles):
-        return UNSCOPED
-    return ()
+    # A login bound to no school and no municipality is the system administrator
+    # of a self-hosted installation; everyone else without a school sees nothing.
+    return UNSCOPED if any(role.name in SYSTEM_ROLES for role in user.roles) else ()
 
 
-def current_scope(session: Session) -> Optional[Tuple[int, ...]]:
-    """The school ids the current code may see; None means all."""
+def _staff_groups(session: Session, employee_id: int) -> Tuple[Tuple[int, ...], Tuple[int, ...]]:
+    """(visible, editable) subject groups of a teacher: the groups they teach, and
+    the groups of the class they lead (editable unless the class learns by an ИУП)."""
+    taught = _ids(session, select(SubjectGroupTeacher.subject_group_id).where(SubjectGroupTeacher.employee_id == employee_id))
+    led = session.execute(
+        select(SubjectGroup.id, SchoolClass.curriculum_type).join(SchoolClass, SubjectGroup.class_id == SchoolClass.id)
+        .where(SchoolClass.class_teacher_id == employee_id), execution_options=_UNSCOPED_QUERY,
+    ).all()
+    visible = tuple(sorted(set(taught) | {gid for gid, _ in led}))
+    editable = tuple(sorted(set(taught) | {gid for gid, kind in led if kind != CurriculumType.individual}))
+    return visible, editable
+
+
+def _students_of_groups(session: Session, groups: Tuple[int, ...]) -> Tuple[int, ...]:
+    classes = select(SubjectGroup.class_id).where(SubjectGroup.id.in_(groups))
+    return _ids(session, select(Enrolment.student_id).where(Enrolment.class_id.in_(classes)).distinct())
+
+
+def _groups_of_students(session: Session, students: Tuple[int, ...]) -> Tuple[int, ...]:
+    classes = select(Enrolment.class_id).where(Enrolment.student_id.in_(students))
+    whole = select(SubjectGroup.id).where(SubjectGroup.class_id.in_(classes))
+    return _ids(session, whole)
+
+
+def _guardians_of(session: Session, students: Tuple[int, ...]) -> Tuple[int, ...]:
+    return _ids(session, select(StudentGuardian.guardian_id).where(StudentGuardian.student_id.in_(students)).distinct())
+
+
+def _request_user():
+    """The logged-in user of this request: by session cookie, or by a verified JWT (REST API)."""
+    from flask_jwt_extended import get_current_user
+    from flask_login import current_user
+
+    if current_user is not None and getattr(current_user, "is_authenticated", False):
+        return current_user
+    try:
+        return get_current_user()
+    except RuntimeError:  # no token verified (yet) in this request
+        return None
+
+
+def _user_scope(session: Session, user) -> Scope:
+    from app.security.rights import user_rights
+
+    schools = _school_ids(session, user)
+    rights = user_rights(current_app.appbuilder.sm, user)
+    read_only = user.school_id is None and user.municipality_id is not None
+    if "journal_view_all" in rights and "students_view_all" in rights:
+        editable = UNSCOPED if "journal_edit_all" in rights else ()
+        return Scope(schools=schools, editable_groups=editable, read_only=read_only)
+
+    employee = session.scalar(select(Employee.id).where(Employee.user_id == user.id), execution_options=_UNSCOPED_QUERY)
+    guardian = session.scalar(select(Guardian.id).where(Guardian.user_id == user.id), execution_options=_UNSCOPED_QUERY)
+    student = session.scalar(select(Student.id).where(Student.user_id == user.id), execution_options=_UNSCOPED_QUERY)
+
+    groups: set = set()
+    editable: set = set()
+    students: set = set()
+    guardians: set = set()
+    if employee is not None and rights & {"journal_view_own", "students_view_own"}:
+        visible, own_editable = _staff_groups(session, employee)
+        groups |= set(visible)
+        if "journal_edit_own" in rights:
+            editable |= set(own_editable)
+        students |= set(_students_of_groups(session, visible))
+    if guardian is not None and "own_children_view" in rights:
+        children = _ids(session, select(StudentGuardian.student_id).where(StudentGuardian.guardian_id == guardian))
+        students |= set(children)
+        guardians.add(guardian)
+        groups |= set(_groups_of_students(session, children))
+    if student is not None and "self_view" in rights:
+        students.add(student)
+        guardians |= set(_guardians_of(session, (student,)))
+        groups |= set(_groups_of_students(session, (student,)))
+    if employee is not None:
+        guardians |= set(_guardians_of(session, tuple(students)))
+
+    return Scope(
+        schools=schools,
+        groups=UNSCOPED if "journal_view_all" in rights else tuple(sorted(groups)),
+        substitute_for=employee,
+        students=UNSCOPED if "students_view_all" in rights else tuple(sorted(students)),
+        guardians=UNSCOPED if "students_view_all" in rights else tuple(sorted(guardians)),
+        editable_groups=UNSCOPED if "journal_edit_all" in rights else tuple(sorted(editable)),
+        read_only=read_only,
+    )
+
+
+def current_scope(session: Session) -> Scope:
+    """What the current code may see."""
     override = _override.get()
     if override is not False:
         return override
     if not has_request_context():
-        return UNSCOPED
-    if "parta_scope" not in g:
-        # Loading the user runs a query too: while it runs, nothing is visible.
-        g.parta_scope = ()
-        g.parta_scope = _user_scope(session)
+        return EVERYTHING
+    if "parta_scope" in g:
+        return g.parta_scope
+    if g.get("parta_resolving_scope"):
+        return NOTHING  # the queries that load the user and their rights
+    g.parta_resolving_scope = True
+    try:
+        user = _request_user()
+        if user is None:
+            return NOTHING  # not cached: a JWT may still be verified later in the request
+        g.parta_scope = _user_scope(session, user)
+    finally:
+        g.parta_resolving_scope = False
     return g.parta_scope
+
+
+def _criteria(scope: Scope) -> list:
+    """The loader criteria of a scope (SQLAlchemy caches each lambda by its code)."""
+    options = []
+    if scope.schools is not UNSCOPED:
+        schools = scope.schools
+        options += [
+            with_loader_criteria(SchoolScoped, lambda cls: cls.school_id.in_(schools), include_aliases=True),
+            with_loader_criteria(School, lambda cls: cls.id.in_(schools), include_aliases=True),
+        ]
+    if scope.groups is not UNSCOPED:
+        groups, substitute = scope.groups, scope.substitute_for if scope.substitute_for is not None else -1
+        lessons = select(Lesson.id).where(or_(Lesson.subject_group_id.in_(groups), Lesson.substitute_id == substitute))
+        assignments = select(Assignment.id).where(Assignment.lesson_id.in_(lessons))
+        plans = select(ThematicPlan.id).where(ThematicPlan.subject_group_id.in_(groups))
+        options += [
+            with_loader_criteria(SubjectGroup, lambda cls: or_(
+                cls.id.in_(groups), cls.id.in_(select(Lesson.subject_group_id).where(Lesson.substitute_id == substitute))
+            ), include_aliases=True),
+            with_loader_criteria(Lesson, lambda cls: or_(cls.subject_group_id.in_(groups), cls.substitute_id == substitute),
+                                 include_aliases=True),
+            with_loader_criteria(Assignment, lambda cls: cls.lesson_id.in_(lessons), include_aliases=True),
+            with_loader_criteria(Mark, lambda cls: cls.assignment_id.in_(assignments), include_aliases=True),
+            with_loader_criteria(Attendance, lambda cls: cls.lesson_id.in_(lessons), include_aliases=True),
+            with_loader_criteria(PeriodMark, lambda cls: cls.subject_group_id.in_(groups), include_aliases=True),
+            with_loader_criteria(FinalMark, lambda cls: cls.subject_group_id.in_(groups), include_aliases=True),
+            with_loader_criteria(ThematicPlan, lambda cls: cls.subject_group_id.in_(groups), include_aliases=True),
+            with_loader_criteria(ThematicPlanTopic, lambda cls: cls.plan_id.in_(plans), include_aliases=True),
+            with_loader_criteria(SubjectGroupMember, lambda cls: cls.subject_group_id.in_(groups), include_aliases=True),
+        ]
+    if scope.students is not UNSCOPED:
+        students = scope.students
+        options += [with_loader_criteria(Student, lambda cls: cls.id.in_(students), include_aliases=True)]
+        options += [
+            with_loader_criteria(model, lambda cls: cls.student_id.in_(students), include_aliases=True)
+            for model in (StudentHealth, Enrolment, StudentGuardian, PersonalDataConsent, Mark, Attendance,
+                          PeriodMark, FinalMark, SubjectGroupMember, MovementOrderItem)
+        ]
+    if scope.guardians is not UNSCOPED:
+        guardians = scope.guardians
+        options += [with_loader_criteria(Guardian, lambda cls: cls.id.in_(guardians), include_aliases=True)]
+    return options
 
 
 def _scope_queries(state: ORMExecuteState) -> None:
     if not state.is_select or state.execution_options.get("parta_unscoped"):
         return
-    scope = current_scope(state.session)
-    if scope is UNSCOPED:
-        return
-    ids = scope
-    state.statement = state.statement.options(
-        with_loader_criteria(SchoolScoped, lambda cls: cls.school_id.in_(ids), include_aliases=True),
-        with_loader_criteria(School, lambda cls: cls.id.in_(ids), include_aliases=True),
-    )
+    options = _criteria(current_scope(state.session))
+    if options:
+        state.statement = state.statement.options(*options)
 
 
 def stamp_school(session: Session, obj: object) -> None:
@@ -89,17 +251,60 @@ def stamp_school(session: Session, obj: object) -> None:
     if not isinstance(obj, SchoolScoped):
         return
     scope = current_scope(session)
+    if scope.read_only:
+        raise RuleViolation(N_("Your account may only read data."))
     if obj.school_id is None:
-        if not scope:
+        if not scope.schools:
             raise RuleViolation(N_("Choose the school this record belongs to."))
-        obj.school_id = scope[0]
-    if scope is not UNSCOPED and obj.school_id not in scope:
+        obj.school_id = scope.schools[0]
+    if scope.schools is not UNSCOPED and obj.school_id not in scope.schools:
         raise RuleViolation(N_("This record belongs to another school."))
 
 
-def _stamp_school(session: Session, flush_context, instances) -> None:
+# The subject group a journal row belongs to, for the edit check.
+def _group_of(session: Session, obj) -> Optional[int]:
+    from app.checks import related
+
+    if isinstance(obj, (Lesson, PeriodMark, FinalMark, ThematicPlan)):
+        group = related(session, obj, "subject_group")
+        return group.id if group is not None else None
+    if isinstance(obj, Assignment):
+        return _group_of(session, related(session, obj, "lesson"))
+    if isinstance(obj, (Mark,)):
+        return _group_of(session, related(session, obj, "assignment"))
+    if isinstance(obj, Attendance):
+        return _group_of(session, related(session, obj, "lesson"))
+    if isinstance(obj, ThematicPlanTopic):
+        return _group_of(session, related(session, obj, "plan"))
+    return None
+
+
+JOURNAL_MODELS = (Lesson, Assignment, Mark, Attendance, PeriodMark, FinalMark, ThematicPlan, ThematicPlanTopic)
+
+
+def check_journal_write(session: Session, obj: object) -> None:
+    """Journal rows change only in the groups the user may edit (act 001: a teacher
+    keeps the journals of the groups they teach; the class teacher their class unless
+    it learns by an ИУП; «edit all» rights override)."""
+    if not isinstance(obj, JOURNAL_MODELS):
+        return
+    editable = current_scope(session).editable_groups
+    if editable is UNSCOPED:
+        return
+    with session.no_autoflush:
+        group = _group_of(session, obj)
+    if group not in editable:
+        raise RuleViolation(N_("You may not change the journal of this subject group."))
+
+
+def _check_writes(session: Session, flush_context, instances) -> None:
     for obj in list(session.new) + list(session.dirty):
         stamp_school(session, obj)
+        check_journal_write(session, obj)
+    for obj in session.deleted:
+        if isinstance(obj, SchoolScoped) and current_scope(session).read_only:
+            raise RuleViolation(N_("Your account may only read data."))
+        check_journal_write(session, obj)
 
 
 _installed = False
@@ -109,5 +314,5 @@ def install() -> None:
     global _installed
     if not _installed:
         event.listen(Session, "do_orm_execute", _scope_queries)
-        event.listen(Session, "before_flush", _stamp_school)
+        event.listen(Session, "before_flush", _check_writes)
         _installed = True

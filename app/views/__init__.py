@@ -89,6 +89,10 @@ def menu_places() -> Dict[str, Tuple[str, str]]:
 
 
 def register_views(appbuilder) -> None:
+    from app.views.api import APIS
+
+    for api in APIS:
+        appbuilder.add_api(api)
     for view, name, category, label, icon in MENU:
         category_label, category_icon = CATEGORIES[category]
         appbuilder.add_view(

@@ -19,7 +19,7 @@ from wtforms.widgets import html_params
 
 from app.checks import check_objects
 from app.rules.errors import N_, RuleViolation
-from app.security.scoping import stamp_school
+from app.security.scoping import check_journal_write, stamp_school
 from app.views.labels import LABELS
 
 log = logging.getLogger(__name__)
@@ -127,7 +127,28 @@ class RuDateField(DateField):
             raise ValueError(gettext("Enter the date as DD.MM.YYYY.")) from error
 
 
-class PartaModelView(ModelView):
+class ValidatedWrites:
+    """Stamps the school and runs the rules before FAB writes, so that the user
+    reads the rule's own message; the flush hooks check again on every path."""
+
+    def _validate(self, item) -> None:
+        session = self.datamodel.session
+        try:
+            stamp_school(session, item)
+            check_journal_write(session, item)
+            check_objects(session, [item])
+        except RuleViolation as error:
+            session.rollback()  # FAB has already copied the form into the item
+            raise UserFacingError(message_of(error)) from error
+
+    def pre_add(self, item) -> None:
+        self._validate(item)
+
+    def pre_update(self, item) -> None:
+        self._validate(item)
+
+
+class PartaModelView(ValidatedWrites, ModelView):
     """Generated CRUD, configured by declarations only in the subclasses."""
 
     page_size = 25
@@ -177,20 +198,3 @@ class PartaModelView(ModelView):
         self.show_title = self.show_title or _l("View a record: %(what)s", what=title)
 
     database_error_message = _l("The record could not be saved because of a database error. Nothing was changed.")
-
-    def _validate(self, item) -> None:
-        """Stamps the school and runs the rules before FAB writes, so that the user
-        reads the rule's own message; the flush hooks check again on every path."""
-        session = self.datamodel.session
-        try:
-            stamp_school(session, item)
-            check_objects(session, [item])
-        except RuleViolation as error:
-            session.rollback()  # FAB has already copied the form into the item
-            raise UserFacingError(message_of(error)) from error
-
-    def pre_add(self, item) -> None:
-        self._validate(item)
-
-    def pre_update(self, item) -> None:
-        self._validate(item)

@@ -10,6 +10,10 @@ from tests.conftest import login
 
 def test_every_registered_view_is_in_the_role_table():
     assert {view.__name__ for view, *_ in MENU} == EVERYTHING
+    from app.views.api import APIS
+    from app.security.roles import PEOPLE_API, STAFF_API
+
+    assert {api.__name__ for api in APIS} == PEOPLE_API | STAFF_API
 
 
 def test_director_reads_everything_and_changes_nothing():

@@ -1,0 +1,157 @@
+"""The PDF foundation: Jinja templates rendered to HTML, then to PDF by xhtml2pdf.
+
+Every document embeds Roboto (from the `font-roboto` package) under a family name
+of its own: xhtml2pdf's built-in fonts have no Cyrillic and print Russian letters
+as black boxes. The font files are read only while a resource policy confined to
+the font folder is active, so that user text in a template can never make the
+renderer fetch a URL or read a local file.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import logging
+import threading
+from contextlib import contextmanager
+from functools import lru_cache
+from pathlib import Path
+from typing import Optional
+
+import flask_babel
+import font_roboto
+from markupsafe import Markup
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from reportlab import rl_config
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from xhtml2pdf import pisa
+from xhtml2pdf.config.resources import ResourceAccessPolicy, use_policy
+
+TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
+FONT_DIR = Path(font_roboto.__file__).resolve().parent / "files"
+# A family name of our own, so that no CSS alias can fall back to Helvetica.
+FONT_FAMILY = "PartaRoboto"
+FONT_FILES = {
+    ("normal", "normal"): "Roboto-Regular.ttf",
+    ("bold", "normal"): "Roboto-Bold.ttf",
+    ("normal", "italic"): "Roboto-Italic.ttf",
+    ("bold", "italic"): "Roboto-BoldItalic.ttf",
+}
+
+
+class PdfError(RuntimeError):
+    """xhtml2pdf could not render a document (or could not embed its font)."""
+
+
+def format_date(d: Optional[dt.date]) -> str:
+    """«ДД.ММ.ГГГГ», the way Russian documents print a date; empty for None."""
+    return d.strftime("%d.%m.%Y") if d else ""
+
+
+def font_faces() -> list[dict[str, str]]:
+    """The @font-face declarations of base.html: one per weight and style."""
+    faces = []
+    for (weight, style), name in FONT_FILES.items():
+        path = FONT_DIR / name
+        if not path.is_file():
+            raise PdfError(f"font file missing: {path}")
+        # Markup: a path we chose, printed inside <style> where HTML escaping would break it.
+        faces.append({"weight": weight, "style": style, "src": Markup(path.as_posix())})
+    return faces
+
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    """The Jinja environment of the report templates (autoescaped: they print user text)."""
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATE_DIR)),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
+    )
+    env.install_gettext_callables(flask_babel.gettext, flask_babel.ngettext, newstyle=True)
+    env.filters["date"] = format_date
+    env.globals.update(font_family=FONT_FAMILY, font_faces=font_faces)
+    return env
+
+
+def render_html(template_name: str, **context) -> str:
+    """The HTML handed to xhtml2pdf; useful on its own to debug a layout."""
+    return environment().get_template(template_name).render(**context)
+
+
+_render_lock = threading.Lock()
+
+
+def _registered_face(bold: bool = False) -> str:
+    """A face registered with ReportLab under the name xhtml2pdf gives it
+    ("<family>_<bold><italic>"); xhtml2pdf then reuses it instead of loading it again."""
+    name = f"{FONT_FAMILY.lower()}_{int(bold)}0"
+    if name not in pdfmetrics.getRegisteredFontNames():
+        weight = "bold" if bold else "normal"
+        pdfmetrics.registerFont(TTFont(name, str(FONT_DIR / FONT_FILES[(weight, "normal")])))
+    return name
+
+
+def text_width(text: str, size: float, bold: bool = False) -> float:
+    """Width in points of `text` in the document font, for layouts that must
+    decide line breaks themselves (xhtml2pdf breaks lines only at spaces)."""
+    return pdfmetrics.stringWidth(text, _registered_face(bold), size)
+
+
+@contextmanager
+def _roboto_canvas_font():
+    """ReportLab starts every page by selecting its base font, Helvetica, which then
+    sits in the PDF's font list though nothing is drawn with it: name Roboto instead."""
+    previous = rl_config.canvas_basefontname
+    rl_config.canvas_basefontname = _registered_face()
+    try:
+        yield
+    finally:
+        rl_config.canvas_basefontname = previous
+
+
+def _policy() -> ResourceAccessPolicy:
+    # Local reads confined to the font folder, no network at all.
+    return ResourceAccessPolicy(allow_remote=False, base_dir=FONT_DIR)
+
+
+def render_pdf(template_name: str, **context) -> bytes:
+    """Renders a template of reports/templates to PDF bytes.
+
+    Call inside a Flask app context (the templates translate their labels).
+    Raises PdfError when xhtml2pdf reports an error or could not embed the font.
+    """
+    html = render_html(template_name, **context)
+    out = io.BytesIO()
+    problems = _Problems()
+    xhtml2pdf_log = logging.getLogger("xhtml2pdf")
+    try:
+        with _render_lock, _roboto_canvas_font(), use_policy(_policy()):
+            xhtml2pdf_log.addHandler(problems)
+            try:
+                status = pisa.CreatePDF(html, dest=out, encoding="utf-8")
+            finally:
+                xhtml2pdf_log.removeHandler(problems)
+    except Exception as exc:  # xhtml2pdf raises whatever its layers raise
+        raise PdfError(f"{template_name}: {exc}") from exc
+    if status.err or problems.messages:
+        raise PdfError(f"{template_name}: " + "; ".join(problems.messages or ["xhtml2pdf reported errors"]))
+    return out.getvalue()
+
+
+class _Problems(logging.Handler):
+    """Collects xhtml2pdf's errors, and its font warnings: a font that failed to
+    embed means Cyrillic printed as black boxes, which is an error for us."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if record.levelno >= logging.ERROR or "font" in message.lower():
+            if message not in self.messages:
+                self.messages.append(message)
