@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -50,6 +51,17 @@ class Config:
     BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "translations")
     LANGUAGES = {"ru": {"flag": "ru", "name": "Русский"}}
 
+    # Idle sessions end after PARTA_SESSION_MINUTES without a request.
+    PERMANENT_SESSION_LIFETIME = timedelta(minutes=int(os.environ.get("PARTA_SESSION_MINUTES", "60")))
+    SESSION_COOKIE_SECURE = os.environ.get("PARTA_HTTPS", "") == "1"
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    PARTA_BEHIND_PROXY = os.environ.get("PARTA_BEHIND_PROXY", "") == "1"
+    # FAB's per-address limit on the login form and API; app/rules/login.py locks a
+    # login after repeated wrong passwords on top of it.
+    AUTH_RATE_LIMITED = True
+    RATELIMIT_ENABLED = os.environ.get("PARTA_RATELIMIT", "1") == "1"
+    AUTH_RATE_LIMIT = os.environ.get("PARTA_LOGIN_RATE_LIMIT", "20 per minute")
+    RATELIMIT_STORAGE_URI = os.environ.get("PARTA_RATELIMIT_STORAGE", "memory://")
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_ENABLED = True
@@ -61,6 +73,7 @@ class TestConfig(Config):
     TESTING = True
     WTF_CSRF_ENABLED = False
     SECRET_KEY = "parta-tests-only-key-never-used-in-production"
+    RATELIMIT_ENABLED = False  # the suite logs in hundreds of times from one address
     SQLALCHEMY_DATABASE_URI = os.environ.get("PARTA_TEST_DATABASE_URL", "sqlite://")
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 import config as parta_config
-from app.extensions import appbuilder, db, migrate
+from app.extensions import appbuilder, csrf, db, migrate
 
 log = logging.getLogger(__name__)
 # FAB warns about every Time column (bells) it cannot offer as a search filter.
@@ -34,12 +34,18 @@ def create_app(config_object: object | str | None = None) -> Flask:
         parta_config.INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
 
     from app import checks, models  # noqa: F401  (models: register the tables)
-    from app.security import scoping
+    from app.security import http, scoping
 
     db.init_app(app)
+    csrf.init_app(app)
+    if app.config.get("PARTA_BEHIND_PROXY"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
     migrate.init_app(app, db, directory=str(parta_config.BASE_DIR / "migrations"), render_as_batch=True)
     scoping.install()
     checks.install()
+    http.install(app)
 
     with app.app_context():
         # AppBuilder is a module singleton: start each app with a clean registry.

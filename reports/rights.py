@@ -21,7 +21,7 @@ USABLE_WIDTH = (297 - 20) * MM
 TABLE_HEIGHT = (210 - 12 - 15 - 14) * MM
 
 CELL_PADDING = 2.5  # points, left + right of a header cell, each side
-HEADER_SIZES = (7.0, 6.5, 6.0, 5.5)  # role header font sizes, tried in order
+HEADER_SIZES = (6.5, 6.0, 5.5)  # role header font sizes, tried in order
 BODY_SIZE = 7.5
 CODE_SIZE = 6.5
 LEADING = 1.25  # line height / font size (base.html: 125%)
@@ -48,24 +48,28 @@ class RightRow:
     marks: list[bool]
 
 
+# Христов's rules for Russian word breaks, as (left, right) letter classes around
+# the break: v vowel, c consonant, x one of й ь ъ.
+BREAK_RULES = (("x", ""), ("v", "v"), ("vc", "cv"), ("cv", "cv"), ("vc", "ccv"), ("vcc", "ccv"))
+
+
+def _letter_class(ch: str) -> str:
+    ch = ch.lower()
+    return "v" if ch in VOWELS else "x" if ch in NO_LINE_START else "c"
+
+
 def hyphenation_points(word: str) -> list[int]:
-    """Where a Russian word may be broken with a hyphen (simplified syllable rules:
-    each part keeps a vowel and two letters, never starts with й, ь or ъ)."""
-    low = word.lower()
+    """Where a word may be broken with a hyphen: Христов's rules, each part at
+    least two letters long and holding a vowel."""
+    if not word.isalpha():
+        return []
+    classes = "".join(_letter_class(ch) for ch in word)
     points = []
     for i in range(2, len(word) - 1):
-        left, right = low[:i], low[i:]
-        if not (VOWELS & set(left) and VOWELS & set(right)) or right[0] in NO_LINE_START:
+        left, right = classes[:i], classes[i:]
+        if "v" not in left or "v" not in right or right[0] == "x":
             continue
-        if not (word[:i].isalpha() and word[i:].isalpha()):
-            continue
-        a, b = low[i - 1], low[i]
-        c = low[i + 1] if i + 1 < len(low) else ""
-        vowel_then_syllable = a in VOWELS and b not in VOWELS and c in VOWELS  # ма-ма
-        between_consonants = a not in VOWELS and b not in VOWELS  # кон-тора
-        after_sign = a in NO_LINE_START  # боль-шой
-        between_vowels = a in VOWELS and b in VOWELS  # ау-дитория
-        if vowel_then_syllable or between_consonants or after_sign or between_vowels:
+        if any(left.endswith(a) and right.startswith(b) for a, b in BREAK_RULES):
             points.append(i)
     return points
 

@@ -49,7 +49,7 @@ def test_every_demo_account_logs_in(app, client):
     }
     for username, role, _ in DEMO_ACCOUNTS:
         login(client, username)
-        client.get("/logout/")
+        client.post("/logout/")
 
 
 def test_demo_parent_is_the_guardian_of_two_children_one_of_them_the_demo_student(app_ctx):

@@ -1,16 +1,23 @@
 """Parta's security manager: FAB's, with Parta's user (bound to a school)."""
 from __future__ import annotations
 
+import datetime as dt
 from typing import List
 
-from flask import g, has_request_context
+from flask import flash, g, has_request_context, request
+from flask_appbuilder import expose
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.sqla.models import assoc_permissionview_role
+from flask_appbuilder.security.views import AuthDBView, UserDBModelView
+from flask_babel import format_datetime, gettext, lazy_gettext as _l
 from sqlalchemy import select
-from flask_appbuilder.security.views import UserDBModelView
-from flask_babel import lazy_gettext as _l
 
-from app.models import PartaUser
+from app.models import PartaUser, VisitEvent, VisitLog
+from app.rules import login as login_rules
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
 
 
 class PartaUserDBModelView(UserDBModelView):
@@ -26,9 +33,54 @@ class PartaUserDBModelView(UserDBModelView):
     page_size = 25
 
 
+class PartaAuthDBView(AuthDBView):
+    """Logging out changes state, so it takes a POST with the CSRF token (the navbar
+    sends one); a GET, e.g. from a link planted on another site, does nothing."""
+
+    @expose("/logout/", methods=["POST"])
+    def logout(self):
+        return super().logout()
+
+
 class PartaSecurityManager(SecurityManager):
     user_model = PartaUser
     userdbmodelview = PartaUserDBModelView
+    authdbview = PartaAuthDBView
+
+    def auth_user_db(self, username, password):
+        """FAB's password check, refused while the login is locked (app/rules/login.py);
+        every failed attempt is recorded for the lock and the visit statistics."""
+        now = _utcnow()
+        failures = self.session.scalars(
+            select(VisitLog.at).where(VisitLog.username == username, VisitLog.event == VisitEvent.failed,
+                                      VisitLog.at > now - login_rules.WINDOW)
+        ).all()
+        until = login_rules.locked_until(failures, now)
+        user = None
+        if until is not None:
+            flash(gettext("Too many wrong passwords: the login is locked until %(time)s.",
+                          time=format_datetime(until, "HH:mm")), "danger")
+        else:
+            user = super().auth_user_db(username, password)
+        if user is None:
+            self._record_visit(None, username, VisitEvent.failed)
+        return user
+
+    def on_user_login(self, user) -> None:
+        self._record_visit(user, user.username, VisitEvent.login)
+
+    def on_user_logout(self, user) -> None:
+        self._record_visit(user, user.username, VisitEvent.logout)
+
+    def _record_visit(self, user, username, event) -> None:
+        known = user or self.session.scalar(select(PartaUser).where(PartaUser.username == username))
+        self.session.add(VisitLog(
+            school_id=known.school_id if known else None, user_id=known.id if known else None,
+            username=(username or "")[:128], event=event, at=_utcnow(),
+            address=(request.remote_addr or "")[:64] if has_request_context() else None,
+            user_agent=(request.user_agent.string or "")[:500] if has_request_context() else None,
+        ))
+        self.session.commit()
 
     def exist_permission_on_roles(self, view_name: str, permission_name: str, role_ids: List[int]) -> bool:
         """FAB asks once per menu item and button (about 60 queries a page); Parta
