@@ -62,6 +62,8 @@ class Config:
     RATELIMIT_ENABLED = os.environ.get("PARTA_RATELIMIT", "1") == "1"
     AUTH_RATE_LIMIT = os.environ.get("PARTA_LOGIN_RATE_LIMIT", "20 per minute")
     RATELIMIT_STORAGE_URI = os.environ.get("PARTA_RATELIMIT_STORAGE", "memory://")
+    FAB_PASSWORD_COMPLEXITY_ENABLED = True
+    FAB_PASSWORD_COMPLEXITY_VALIDATOR = "app.security.passwords.validate_password"
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_ENABLED = True

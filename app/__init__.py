@@ -28,6 +28,11 @@ def create_app(config_object: object | str | None = None) -> Flask:
     """Builds a Parta app; `config_object` defaults to config.Config."""
     app = Flask(__name__, instance_path=str(parta_config.INSTANCE_DIR), instance_relative_config=False)
     app.config.from_object(config_object or parta_config.Config)
+    validator = app.config.get("FAB_PASSWORD_COMPLEXITY_VALIDATOR")
+    if isinstance(validator, str):  # named in config.py, imported here to avoid a cycle
+        from werkzeug.utils import import_string
+
+        app.config["FAB_PASSWORD_COMPLEXITY_VALIDATOR"] = import_string(validator)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = parta_config.secret_key()
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):

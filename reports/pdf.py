@@ -15,15 +15,16 @@ import threading
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Optional
+from typing import Iterator, Optional
 
 import flask_babel
 import font_roboto
-from markupsafe import Markup
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
 from reportlab import rl_config
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.platypus.tables import CellStyle
 from xhtml2pdf import pisa
 from xhtml2pdf.config.resources import ResourceAccessPolicy, use_policy
 
@@ -37,6 +38,13 @@ FONT_FILES = {
     ("normal", "italic"): "Roboto-Italic.ttf",
     ("bold", "italic"): "Roboto-BoldItalic.ttf",
 }
+
+# xhtml2pdf reports these as warnings, but each means the document's font did not
+# load and every Cyrillic letter prints as a black box. A single character that
+# Roboto lacks (in a user's name, say) stays a warning: one box beats no print-out.
+_FONT_FAILURES = ("could not read", "cannot embed the font", "is known to this document")
+
+_render_lock = threading.Lock()
 
 
 class PdfError(RuntimeError):
@@ -58,6 +66,12 @@ def font_faces() -> list[dict[str, str]]:
         # Markup: a path we chose, printed inside <style> where HTML escaping would break it.
         faces.append({"weight": weight, "style": style, "src": Markup(path.as_posix())})
     return faces
+
+
+def text_width(text: str, size: float, bold: bool = False) -> float:
+    """Width in points of `text` in the document font, for layouts that must
+    decide line breaks themselves (xhtml2pdf breaks lines only at spaces)."""
+    return pdfmetrics.stringWidth(text, _registered_face(bold), size)
 
 
 @lru_cache(maxsize=1)
@@ -82,7 +96,36 @@ def render_html(template_name: str, **context) -> str:
     return environment().get_template(template_name).render(**context)
 
 
-_render_lock = threading.Lock()
+def render_pdf(template_name: str, **context) -> bytes:
+    """Renders a template of reports/templates to PDF bytes.
+
+    Call inside a Flask app context (the templates translate their labels).
+    Raises PdfError when xhtml2pdf reports an error or could not embed the font.
+    """
+    html = render_html(template_name, **context)
+    out = io.BytesIO()
+    problems = _Problems()
+    xhtml2pdf_log = logging.getLogger("xhtml2pdf")
+    try:
+        with _render_lock, _roboto_defaults(), use_policy(_policy()):
+            xhtml2pdf_log.addHandler(problems)
+            try:
+                status = pisa.CreatePDF(html, dest=out, encoding="utf-8")
+            finally:
+                xhtml2pdf_log.removeHandler(problems)
+    except Exception as exc:  # xhtml2pdf raises whatever its layers raise
+        raise PdfError(f"{template_name}: {exc}") from exc
+    # The context's own log is the fallback when someone raised the xhtml2pdf
+    # logger's level (its messages are unformatted).
+    messages = problems.messages or [msg for level, _line, msg, _frag in status.log if _is_fatal(level, msg)]
+    if status.err or messages:
+        raise PdfError(f"{template_name}: " + "; ".join(messages or ["xhtml2pdf reported errors"]))
+    return out.getvalue()
+
+
+def _policy() -> ResourceAccessPolicy:
+    """Local reads confined to the font folder, no network at all."""
+    return ResourceAccessPolicy(allow_remote=False, base_dir=FONT_DIR)
 
 
 def _registered_face(bold: bool = False) -> str:
@@ -95,56 +138,28 @@ def _registered_face(bold: bool = False) -> str:
     return name
 
 
-def text_width(text: str, size: float, bold: bool = False) -> float:
-    """Width in points of `text` in the document font, for layouts that must
-    decide line breaks themselves (xhtml2pdf breaks lines only at spaces)."""
-    return pdfmetrics.stringWidth(text, _registered_face(bold), size)
-
-
 @contextmanager
-def _roboto_canvas_font():
-    """ReportLab starts every page by selecting its base font, Helvetica, which then
-    sits in the PDF's font list though nothing is drawn with it: name Roboto instead."""
-    previous = rl_config.canvas_basefontname
-    rl_config.canvas_basefontname = _registered_face()
+def _roboto_defaults() -> Iterator[None]:
+    """ReportLab selects its base font, Helvetica, at the start of every page and of
+    every table cell, so the PDF listed a non-embedded Helvetica though nothing is
+    drawn with it (archival validators reject that). Name Roboto instead, for the
+    duration of our render only."""
+    roboto = _registered_face()
+    previous = rl_config.canvas_basefontname, CellStyle.fontname
+    rl_config.canvas_basefontname = CellStyle.fontname = roboto
     try:
         yield
     finally:
-        rl_config.canvas_basefontname = previous
+        rl_config.canvas_basefontname, CellStyle.fontname = previous
 
 
-def _policy() -> ResourceAccessPolicy:
-    # Local reads confined to the font folder, no network at all.
-    return ResourceAccessPolicy(allow_remote=False, base_dir=FONT_DIR)
-
-
-def render_pdf(template_name: str, **context) -> bytes:
-    """Renders a template of reports/templates to PDF bytes.
-
-    Call inside a Flask app context (the templates translate their labels).
-    Raises PdfError when xhtml2pdf reports an error or could not embed the font.
-    """
-    html = render_html(template_name, **context)
-    out = io.BytesIO()
-    problems = _Problems()
-    xhtml2pdf_log = logging.getLogger("xhtml2pdf")
-    try:
-        with _render_lock, _roboto_canvas_font(), use_policy(_policy()):
-            xhtml2pdf_log.addHandler(problems)
-            try:
-                status = pisa.CreatePDF(html, dest=out, encoding="utf-8")
-            finally:
-                xhtml2pdf_log.removeHandler(problems)
-    except Exception as exc:  # xhtml2pdf raises whatever its layers raise
-        raise PdfError(f"{template_name}: {exc}") from exc
-    if status.err or problems.messages:
-        raise PdfError(f"{template_name}: " + "; ".join(problems.messages or ["xhtml2pdf reported errors"]))
-    return out.getvalue()
+def _is_fatal(level: str, message: str) -> bool:
+    message = message.lower()
+    return level == "error" or any(failure in message for failure in _FONT_FAILURES)
 
 
 class _Problems(logging.Handler):
-    """Collects xhtml2pdf's errors, and its font warnings: a font that failed to
-    embed means Cyrillic printed as black boxes, which is an error for us."""
+    """Collects what xhtml2pdf logs during a render that makes the PDF unusable."""
 
     def __init__(self) -> None:
         super().__init__(logging.WARNING)
@@ -152,6 +167,6 @@ class _Problems(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         message = record.getMessage()
-        if record.levelno >= logging.ERROR or "font" in message.lower():
-            if message not in self.messages:
-                self.messages.append(message)
+        level = "error" if record.levelno >= logging.ERROR else "warning"
+        if _is_fatal(level, message) and message not in self.messages:
+            self.messages.append(message)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 from reports.pdf import format_date, render_pdf, text_width
 
@@ -37,12 +37,16 @@ NO_LINE_START = set("йьъ")
 
 @dataclass(frozen=True)
 class RoleColumn:
+    """A role's header: its name broken into the lines that fit the column."""
+
     name: str
     lines: list[str]
 
 
 @dataclass(frozen=True)
 class RightRow:
+    """One right: its code (in lines), its title, and a mark per role column."""
+
     code_lines: list[str]
     title: str
     marks: list[bool]
@@ -74,7 +78,7 @@ def hyphenation_points(word: str) -> list[int]:
     return points
 
 
-def _pieces(word: str, fits, hyphenate: bool) -> list[str]:
+def _pieces(word: str, fits: Callable[[str], bool], hyphenate: bool) -> list[str]:
     """Splits a word too wide for a line: first after its own "-" or "_", then,
     if allowed, at hyphenation points (adding "-")."""
     if fits(word):
@@ -120,6 +124,8 @@ def _fits_all(texts: Iterable[str], width: float, size: float, bold: bool) -> bo
 
 @dataclass(frozen=True)
 class Layout:
+    """Column widths in points and the role header's font size."""
+
     code_width: float
     title_width: float
     role_width: float
@@ -157,8 +163,8 @@ def paginate(rows: Sequence[RightRow], header_height: float, title_width: float)
             page, used = [], header_height
         page.append(row)
         used += height
-    if page:
-        pages.append(page)
+    if page or not pages:
+        pages.append(page)  # no rights at all: still print the header
     return pages
 
 

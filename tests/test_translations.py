@@ -63,7 +63,11 @@ def test_every_column_of_every_view_has_a_russian_label(app):
 
     missing = []
     with app.test_request_context():
+        from app.views.base import PartaModelView
+
         for view_class, *_ in MENU:
+            if not issubclass(view_class, PartaModelView):
+                continue
             view = next(v for v in app.appbuilder.baseviews if isinstance(v, view_class))
             columns = set(view.list_columns) | set(view.show_columns) | set(view.add_columns or []) | set(view.search_columns)
             for column in columns:

@@ -66,6 +66,15 @@ class PartaSecurityManager(SecurityManager):
             self._record_visit(None, username, VisitEvent.failed)
         return user
 
+    def reset_password(self, userid, password):
+        """A password the user chose (or an administrator set by hand) ends the
+        obligation to change the issued one."""
+        super().reset_password(userid, password)
+        user = self.get_user_by_id(userid)
+        if user is not None and user.must_change_password:
+            user.must_change_password = False
+            self.session.commit()
+
     def on_user_login(self, user) -> None:
         self._record_visit(user, user.username, VisitEvent.login)
 

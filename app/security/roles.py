@@ -37,6 +37,8 @@ JOURNAL = {"LessonView", "AssignmentView", "MarkView", "AttendanceView", "Period
 MOVEMENT = {"MovementOrderView", "MovementOrderItemView"}
 LOGS = {"AuditLogView", "VisitLogView"}
 EVERYTHING = REFERENCE | PLANNING | STAFF | STUDENTS | HEALTH | JOURNAL | MOVEMENT | LOGS
+ACCOUNTS = {"CredentialsView"}
+ISSUE = frozenset({"can_form", "can_issue"})
 # REST APIs (app/views/api.py); their rows are scoped like the pages'.
 PEOPLE_API = {"StudentRestApi", "GuardianRestApi"}
 STAFF_API = {"EmployeeRestApi"}
@@ -45,12 +47,14 @@ Grants = Iterable[Tuple[Set[str], frozenset]]
 
 ROLE_CONFIGS: Dict[str, list] = {
     "Координатор": [(PLANNING | STUDENTS | JOURNAL | MOVEMENT, WRITE), (REFERENCE | STAFF | LOGS | HEALTH, READ),
+                    (ACCOUNTS, ISSUE),
                     (PEOPLE_API, WRITE_API), (STAFF_API, READ_API)],
     "Директор": [(EVERYTHING, READ), (PEOPLE_API | STAFF_API, READ_API)],
     "Завуч": [(PLANNING | JOURNAL, WRITE), (REFERENCE | STAFF | STUDENTS | MOVEMENT | LOGS, READ),
               (PEOPLE_API | STAFF_API, READ_API)],
     "Учитель": [(JOURNAL, WRITE), (PLANNING | STUDENTS, READ), (PEOPLE_API | STAFF_API, READ_API)],
-    "Секретарь": [(STUDENTS | MOVEMENT, WRITE), (PLANNING | STAFF, READ), (PEOPLE_API, WRITE_API), (STAFF_API, READ_API)],
+    "Секретарь": [(STUDENTS | MOVEMENT, WRITE), (PLANNING | STAFF, READ), (PEOPLE_API, WRITE_API), (STAFF_API, READ_API),
+                  (ACCOUNTS, ISSUE)],
     "Специалист по кадрам": [(STAFF | {"PositionView"}, WRITE), (STAFF_API, WRITE_API)],
     "Воспитатель": [(JOURNAL, WRITE), (STUDENTS | PLANNING, READ), (PEOPLE_API, READ_API)],
     "Модератор форума": [],
@@ -61,9 +65,16 @@ ROLE_CONFIGS: Dict[str, list] = {
 }
 
 
+# Every login may see its profile and change its own password.
+SELF_SERVICE = {
+    ("can_this_form_get", "ResetMyPasswordView"), ("can_this_form_post", "ResetMyPasswordView"),
+    ("can_userinfo", "PartaUserDBModelView"), ("resetmypassword", "PartaUserDBModelView"),
+}
+
+
 def role_grants(role: str) -> Set[Tuple[str, str]]:
     """(permission, view) pairs a role gets by default."""
-    pairs: Set[Tuple[str, str]] = set()
+    pairs: Set[Tuple[str, str]] = set(SELF_SERVICE)
     for views, perms in ROLE_CONFIGS.get(role, []):
         pairs |= {(perm, view) for view in views for perm in perms}
     return pairs

@@ -10,7 +10,7 @@ from flask_appbuilder import IndexView, expose
 from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
-from app.views import admin, journal, logs, movement, people, planning
+from app.views import admin, credentials, journal, logs, movement, people, planning
 from app.views.overview import school_overview
 
 
@@ -55,6 +55,7 @@ MENU = [
     (admin.PositionView, "Positions", "Administration", _l("Positions"), "fa-id-badge"),
     (logs.AuditLogView, "Change log", "Administration", _l("Change log"), "fa-history"),
     (logs.VisitLogView, "Visits", "Administration", _l("Visits"), "fa-sign-in"),
+    (credentials.CredentialsView, "Logins and passwords", "Administration", _l("Logins and passwords"), "fa-key"),
     (planning.SubjectView, "Subjects", "Planning", _l("Subjects"), "fa-book"),
     (planning.SchoolClassView, "Classes", "Planning", _l("Classes"), "fa-users"),
     (planning.SubjectGroupView, "Subject groups", "Planning", _l("Subject groups"), "fa-object-group"),

@@ -1,0 +1,68 @@
+"""Reading back a rendered PDF: its text, pages and fonts."""
+from __future__ import annotations
+
+import io
+from functools import lru_cache
+
+import pypdf
+from reportlab.pdfbase.ttfonts import TTFont
+
+from reports.pdf import FONT_DIR
+
+
+def reader(data: bytes) -> pypdf.PdfReader:
+    return pypdf.PdfReader(io.BytesIO(data))
+
+
+def page_texts(data: bytes) -> list[str]:
+    return [page.extract_text() for page in reader(data).pages]
+
+
+def text(data: bytes) -> str:
+    return "\n".join(page_texts(data))
+
+
+def flat(s: str) -> str:
+    """Text with every run of whitespace as one space, to find phrases across line breaks."""
+    return " ".join(s.split())
+
+
+def font_names(data: bytes) -> set[str]:
+    """The base fonts named by any page, without the subset prefix (ABCDEF+)."""
+    names = set()
+    for page in reader(data).pages:
+        fonts = page["/Resources"].get_object().get("/Font", {})
+        for font in fonts.values():
+            names.add(str(font.get_object()["/BaseFont"]).lstrip("/").split("+")[-1])
+    return names
+
+
+def embedded_font_files(data: bytes) -> int:
+    """How many fonts carry their own font file (are embedded)."""
+    count = 0
+    for page in reader(data).pages:
+        for font in page["/Resources"].get_object().get("/Font", {}).values():
+            font = font.get_object()
+            descendants = font.get("/DescendantFonts")
+            target = descendants[0].get_object() if descendants else font
+            descriptor = target.get("/FontDescriptor")
+            if descriptor and any(k in descriptor.get_object() for k in ("/FontFile", "/FontFile2", "/FontFile3")):
+                count += 1
+    return count
+
+
+@lru_cache(maxsize=1)
+def roboto_chars() -> frozenset[int]:
+    return frozenset(TTFont("RobotoCheck", str(FONT_DIR / "Roboto-Regular.ttf")).face.charToGlyph)
+
+
+def chars_without_glyph(s: str) -> set[str]:
+    """Characters Roboto cannot draw: they would print as black boxes."""
+    return {ch for ch in s if not ch.isspace() and ord(ch) not in roboto_chars()}
+
+
+def assert_roboto_only(data: bytes) -> None:
+    names = font_names(data)
+    assert names and all(name.startswith("Roboto") for name in names), names
+    assert not any("Helvetica" in name or "Times" in name or "Courier" in name for name in names)
+    assert embedded_font_files(data) >= 1
