@@ -39,6 +39,9 @@ LOGS = {"AuditLogView", "VisitLogView"}
 EVERYTHING = REFERENCE | PLANNING | STAFF | STUDENTS | HEALTH | JOURNAL | MOVEMENT | LOGS
 ACCOUNTS = {"CredentialsView"}
 ISSUE = frozenset({"can_form", "can_issue"})
+MATRIX = {"RoleMatrixView"}
+MATRIX_READ = frozenset({"can_matrix", "can_pdf"})
+MATRIX_EDIT = MATRIX_READ | {"can_save"}
 # REST APIs (app/views/api.py); their rows are scoped like the pages'.
 PEOPLE_API = {"StudentRestApi", "GuardianRestApi"}
 STAFF_API = {"EmployeeRestApi"}
@@ -47,9 +50,9 @@ Grants = Iterable[Tuple[Set[str], frozenset]]
 
 ROLE_CONFIGS: Dict[str, list] = {
     "Координатор": [(PLANNING | STUDENTS | JOURNAL | MOVEMENT, WRITE), (REFERENCE | STAFF | LOGS | HEALTH, READ),
-                    (ACCOUNTS, ISSUE),
+                    (ACCOUNTS, ISSUE), (MATRIX, MATRIX_EDIT),
                     (PEOPLE_API, WRITE_API), (STAFF_API, READ_API)],
-    "Директор": [(EVERYTHING, READ), (PEOPLE_API | STAFF_API, READ_API)],
+    "Директор": [(EVERYTHING, READ), (PEOPLE_API | STAFF_API, READ_API), (MATRIX, MATRIX_READ)],
     "Завуч": [(PLANNING | JOURNAL, WRITE), (REFERENCE | STAFF | STUDENTS | MOVEMENT | LOGS, READ),
               (PEOPLE_API | STAFF_API, READ_API)],
     "Учитель": [(JOURNAL, WRITE), (PLANNING | STUDENTS, READ), (PEOPLE_API | STAFF_API, READ_API)],

@@ -10,7 +10,7 @@ from flask_appbuilder import IndexView, expose
 from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
-from app.views import admin, credentials, journal, logs, movement, people, planning
+from app.views import admin, credentials, journal, logs, movement, people, planning, rights
 from app.views.overview import school_overview
 
 
@@ -56,6 +56,7 @@ MENU = [
     (logs.AuditLogView, "Change log", "Administration", _l("Change log"), "fa-history"),
     (logs.VisitLogView, "Visits", "Administration", _l("Visits"), "fa-sign-in"),
     (credentials.CredentialsView, "Logins and passwords", "Administration", _l("Logins and passwords"), "fa-key"),
+    (rights.RoleMatrixView, "Rights of roles", "Administration", _l("Rights of roles"), "fa-th"),
     (planning.SubjectView, "Subjects", "Planning", _l("Subjects"), "fa-book"),
     (planning.SchoolClassView, "Classes", "Planning", _l("Classes"), "fa-users"),
     (planning.SubjectGroupView, "Subject groups", "Planning", _l("Subject groups"), "fa-object-group"),

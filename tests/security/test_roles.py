@@ -9,9 +9,9 @@ from tests.conftest import login
 
 
 def test_every_registered_view_is_in_the_role_table():
-    from app.security.roles import ACCOUNTS
+    from app.security.roles import ACCOUNTS, MATRIX
 
-    assert {view.__name__ for view, *_ in MENU} == EVERYTHING | ACCOUNTS
+    assert {view.__name__ for view, *_ in MENU} == EVERYTHING | ACCOUNTS | MATRIX
     from app.views.api import APIS
     from app.security.roles import PEOPLE_API, STAFF_API
 
@@ -46,3 +46,44 @@ def test_demo_accounts_reach_only_their_pages(client, username, url, allowed):
 
 def test_role_names_are_russian():
     assert all(any("А" <= ch <= "я" for ch in name) for name in ROLE_CONFIGS)
+
+
+def test_coordinator_changes_a_right_in_the_matrix_and_it_takes_effect_at_once(app, client):
+    import io
+    import re
+
+    from pypdf import PdfReader
+
+    login(client, "secretary")
+    assert client.get("/credentials/").status_code == 200
+    client.post("/logout/")
+
+    login(client, "coordinator")
+    page = client.get("/rolematrix/").get_data(as_text=True)
+    assert "Редактирование пользователей и выдача паролей" in page
+    granted = re.findall(r'name="grant" value="([^"]+)"\s+title="[^"]*"\s+checked', page)
+    with app.app_context():
+        role_id = app.appbuilder.sm.find_role("Секретарь").id
+    key = f"{role_id}:users_edit"
+    assert key in granted
+    response = client.post("/rolematrix/", data={"grant": [g for g in granted if g != key]}, follow_redirects=True)
+    assert "Права ролей сохранены." in response.get_data(as_text=True)
+    pdf = client.get("/rolematrix/pdf")
+    assert pdf.mimetype == "application/pdf"
+    assert "Секретарь" in "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.data)).pages)
+    client.post("/logout/")
+
+    login(client, "secretary")
+    assert client.get("/credentials/").status_code == 403
+    client.post("/logout/")
+
+    login(client, "coordinator")
+    client.post("/rolematrix/", data={"grant": granted})
+    client.post("/logout/")
+    login(client, "secretary")
+    assert client.get("/credentials/").status_code == 200
+
+
+def test_teacher_cannot_change_the_matrix(client):
+    login(client, "teacher")
+    assert client.post("/rolematrix/", data={"grant": []}).status_code != 200
