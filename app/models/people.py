@@ -134,6 +134,14 @@ class Student(PersonName, SchoolScoped, Model):
     def current_class(self):
         return self.class_on(dt.date.today())
 
+    consents = relationship("PersonalDataConsent", viewonly=True, order_by="PersonalDataConsent.signed_on")
+
+    @property
+    def consent_state(self):
+        """The signed and not withdrawn consent (152-FZ), or None."""
+        valid = [c for c in self.consents if c.withdrawn_on is None]
+        return valid[-1] if valid else None
+
 
 class StudentHealth(SchoolScoped, Model):
     """Health data, kept apart from the card so that only those entitled read it (152-FZ)."""

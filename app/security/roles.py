@@ -31,7 +31,7 @@ PLANNING = {
     "ThematicPlanTopicView",
 }
 STAFF = {"EmployeeView", "EmployeePositionView"}
-STUDENTS = {"StudentView", "GuardianView", "StudentGuardianView", "EnrolmentView", "PersonalDataConsentView"}
+STUDENTS = {"StudentView", "StudentWithoutConsentView", "GuardianView", "StudentGuardianView", "EnrolmentView", "PersonalDataConsentView"}
 HEALTH = {"StudentHealthView"}
 JOURNAL = {"LessonView", "AssignmentView", "MarkView", "AttendanceView", "PeriodMarkView", "FinalMarkView"}
 MOVEMENT = {"MovementOrderView", "MovementOrderItemView"}

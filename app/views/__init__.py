@@ -67,6 +67,7 @@ MENU = [
     (planning.ThematicPlanView, "Thematic plans", "Planning", _l("Thematic plans"), "fa-list-alt"),
     (planning.ThematicPlanTopicView, "Thematic plan topics", "Planning", _l("Thematic plan topics"), "fa-list"),
     (people.StudentView, "Students", "People", _l("Students"), "fa-child"),
+    (people.StudentWithoutConsentView, "Students without consent", "People", _l("Students without consent"), "fa-exclamation-triangle"),
     (people.GuardianView, "Guardians", "People", _l("Guardians"), "fa-male"),
     (people.StudentGuardianView, "Students and guardians", "People", _l("Students and guardians"), "fa-link"),
     (people.EnrolmentView, "Class membership", "People", _l("Class membership"), "fa-sitemap"),

@@ -77,6 +77,7 @@ LABELS = {
     "room": _l("Room"),
     "school_class": _l("Class"),
     "current_class": _l("Class"),
+    "consent_state": _l("Personal data consent"),
     "subject": _l("Subject"),
     "is_whole_class": _l("Whole class"),
     "grade_scale": _l("Mark scale"),

@@ -1,10 +1,42 @@
 """People: staff, students (health apart), guardians, enrolments and consents."""
-from flask_babel import lazy_gettext as _l
+from flask import Response, abort
+from flask_appbuilder import expose
+from flask_appbuilder.security.decorators import has_access, permission_name
+from flask_babel import gettext, lazy_gettext as _l
+from sqlalchemy import select
+
+from app.extensions import db
 
 from app.models import (
     Employee, EmployeePosition, Enrolment, Guardian, PersonalDataConsent, Student, StudentGuardian, StudentHealth,
 )
-from app.views.base import PartaInterface, PartaModelView
+from app.models import School
+from app.views.base import PartaInterface, PartaModelView, format_date
+from app.views.people_filters import WithoutConsentFilter
+from reports.consent import consent_form_pdf
+
+
+def pdf_response(body: bytes, filename: str) -> Response:
+    return Response(body, mimetype="application/pdf", headers={"Content-Disposition": f"attachment; filename={filename}"})
+
+
+def school_card() -> dict:
+    school = db.session.scalar(select(School).order_by(School.id).limit(1))
+    return {"full_name": school.full_name, "short_name": school.short_name,
+            "juridical_address": school.juridical_address, "director": school.director}
+
+
+def student_card(student) -> dict:
+    current = student.current_class
+    return {"full_name": student.full_name, "birth_date": student.birth_date, "class_name": current.name if current else None}
+
+
+def guardian_card(student):
+    link = student.guardian_links[0] if student.guardian_links else None
+    if link is None:
+        return None
+    guardian = link.guardian
+    return {"full_name": guardian.full_name, "address": guardian.address, "phone": guardian.phone}
 
 PERSON = ["last_name", "first_name", "middle_name"]
 
@@ -55,17 +87,51 @@ class PersonalDataConsentView(PartaModelView):
     add_columns = edit_columns = show_columns = ["student", "guardian", "signed_by", "signed_on", "form_version", "withdrawn_on"]
 
 
+def consent_text(consent) -> str:
+    if consent is None:
+        return gettext("no consent")
+    return gettext("signed on %(date)s by %(who)s", date=format_date(consent.signed_on), who=consent.signed_by)
+
+
 class StudentView(PartaModelView):
     datamodel = PartaInterface(Student)
     list_title = _l("Students")
-    list_columns = PERSON + ["current_class", "personal_file_no", "birth_date"]
+    list_columns = PERSON + ["current_class", "personal_file_no", "birth_date", "consent_state"]
+    formatters_columns = {"consent_state": consent_text}
     search_columns = PERSON + ["personal_file_no", "birth_date"]
-    add_columns = edit_columns = show_columns = PERSON + [
+    add_columns = edit_columns = PERSON + [
         "personal_file_no", "gender", "birth_date", "snils", "address", "phone", "email",
         "arrival_date", "leave_date", "user",
     ]
+    show_columns = add_columns + ["current_class", "consent_state"]
     base_order = ("last_name", "asc")
     related_views = [EnrolmentView, StudentGuardianView, PersonalDataConsentView]
+    show_template = "parta/student_show.html"
+
+    @expose("/consent/<int:pk>")
+    @has_access
+    @permission_name("show")
+    def consent_form(self, pk):
+        """The consent form filled in with the student, a guardian and the school, to print and sign."""
+        student = self.datamodel.get(pk, self._base_filters)
+        if student is None:
+            abort(404)
+        return pdf_response(consent_form_pdf(school_card(), student_card(student), guardian_card(student)),
+                            f"consent-{student.personal_file_no}.pdf")
+
+    @expose("/consent/blank")
+    @has_access
+    @permission_name("show")
+    def consent_blank(self):
+        return pdf_response(consent_form_pdf(school_card(), None, None), "consent-blank.pdf")
+
+
+class StudentWithoutConsentView(StudentView):
+    """The list of students whose personal data are processed without a signed consent."""
+
+    list_title = _l("Students without consent")
+    base_filters = [["id", WithoutConsentFilter, None]]
+    related_views = []
 
 
 class StudentHealthView(PartaModelView):
