@@ -1,0 +1,89 @@
+"""Every URL rule is either protected by a permission of the role table or listed
+here as public on purpose; and for every demo account the pages answer as the role
+table says. A new endpoint fails this test until it is classified."""
+from __future__ import annotations
+
+import pytest
+
+from app.security.roles import ADMIN, role_grants
+from tests.conftest import login
+
+# Endpoints anyone may reach, each for a reason.
+PUBLIC_ENDPOINTS = {
+    "static",                      # Parta's own JS (no data)
+    "appbuilder.static",           # FAB's bundled Bootstrap/jQuery
+    "PartaIndexView.index",        # the home page shows figures only to staff with the right
+    "UtilView.back",               # FAB's "back" redirect
+    "LocaleView.index",            # language switch (Russian only)
+    "PartaAuthDBView.login",       # the login form
+    "PartaAuthDBView.logout",      # POST only, with the CSRF token
+    "SecurityApi.login",           # JWT login (rate-limited and locked like the form)
+    "SecurityApi.refresh",         # needs a refresh token
+    "MenuApi.get_menu_data",       # the menu of the logged-in user only
+    "OpenApi.get",                 # the API description (no data)
+    "SwaggerView.show",            # the API browser (no data)
+}
+
+DEMO_ROLES = {
+    "admin": ADMIN, "coordinator": "Координатор", "director": "Директор", "teacher": "Учитель",
+    "classteacher": "Учитель", "secretary": "Секретарь", "hr": "Специалист по кадрам",
+    "moderator": "Модератор форума", "parent": "Родитель", "student": "Ученик",
+}
+
+
+def _requirement(app, endpoint):
+    """(permission, view) a FAB endpoint checks, or None when it checks none."""
+    function = app.view_functions[endpoint]
+    view = getattr(function, "__self__", None)
+    name = getattr(function, "_permission_name", None)
+    if view is None or name is None:
+        return None
+    method = function.__name__
+    permission = (view.method_permission_name or {}).get(method) or name
+    return f"can_{permission}" if not permission.startswith("can_") else permission, view.class_permission_name
+
+
+# FAB's action endpoints check the permission of the named action inside the view
+# (sm.has_access(action, view)); Parta declares no actions, so each refuses every call.
+ACTION_SUFFIXES = (".action", ".action_post")
+
+
+def test_every_endpoint_is_protected_or_public_on_purpose(app):
+    unclassified = sorted(
+        rule.endpoint for rule in app.url_map.iter_rules()
+        if rule.endpoint not in PUBLIC_ENDPOINTS and not rule.endpoint.endswith(ACTION_SUFFIXES)
+        and _requirement(app, rule.endpoint) is None
+    )
+    assert unclassified == [], "classify these endpoints (protect them, or list them as public with a reason)"
+
+
+def _page_rules(app):
+    """The pages a browser opens directly: GET, no URL arguments, not the API."""
+    for rule in app.url_map.iter_rules():
+        if "GET" in rule.methods and not rule.arguments and not rule.rule.startswith("/api/") \
+                and rule.endpoint not in PUBLIC_ENDPOINTS and not rule.rule.endswith("/action_post"):
+            yield rule
+
+
+@pytest.mark.parametrize("username", sorted(DEMO_ROLES))
+def test_each_demo_account_reaches_exactly_the_pages_its_role_allows(app, client, username):
+    role = DEMO_ROLES[username]
+    grants = role_grants(role)
+    login(client, username)
+    wrong = []
+    for rule in _page_rules(app):
+        permission, view = _requirement(app, rule.endpoint)
+        instance = app.view_functions[rule.endpoint].__self__
+        exists = permission in (instance.base_permissions or [])
+        expected = exists and (role == ADMIN or (permission, view) in grants)
+        response = client.get(rule.rule)
+        allowed = response.status_code == 200
+        if allowed != expected:
+            wrong.append(f"{rule.rule} ({permission} on {view}): expected {'allow' if expected else 'deny'}, got {response.status_code}")
+    assert wrong == []
+
+
+def test_actions_are_refused_to_everyone_but_the_administrator(app, client):
+    login(client, "teacher")
+    response = client.get("/markview/action/muldelete/1")
+    assert response.status_code in (302, 403, 404)
