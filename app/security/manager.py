@@ -53,7 +53,8 @@ class PartaSecurityManager(SecurityManager):
         now = _utcnow()
         failures = self.session.scalars(
             select(VisitLog.at).where(VisitLog.username == username, VisitLog.event == VisitEvent.failed,
-                                      VisitLog.at > now - login_rules.WINDOW)
+                                      VisitLog.at > now - login_rules.WINDOW),
+            execution_options={"parta_unscoped": True},  # nobody is logged in yet
         ).all()
         until = login_rules.locked_until(failures, now)
         user = None

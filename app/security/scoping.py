@@ -30,7 +30,7 @@ from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 from app.models import (
     Assignment, Attendance, Employee, Enrolment, FinalMark, Guardian, Lesson, Mark, MovementOrderItem,
     PeriodMark, PersonalDataConsent, School, SchoolClass, Student, StudentGuardian, StudentHealth, SubjectGroup,
-    SubjectGroupMember, SubjectGroupTeacher, ThematicPlan, ThematicPlanTopic,
+    SubjectGroupMember, SubjectGroupTeacher, ThematicPlan, ThematicPlanTopic, VisitLog,
 )
 from app.models.base import SchoolScoped
 from app.models.teaching import CurriculumType
@@ -203,6 +203,8 @@ def _criteria(scope: Scope) -> list:
         options += [
             with_loader_criteria(SchoolScoped, lambda cls: cls.school_id.in_(schools), include_aliases=True),
             with_loader_criteria(School, lambda cls: cls.id.in_(schools), include_aliases=True),
+            # Visits carry a school when the login is known; unknown logins stay with the system administrator.
+            with_loader_criteria(VisitLog, lambda cls: cls.school_id.in_(schools), include_aliases=True),
         ]
     if scope.groups is not UNSCOPED:
         groups, substitute = scope.groups, scope.substitute_for if scope.substitute_for is not None else -1

@@ -6,4 +6,6 @@ FAB_OVERRIDES = (
     _l("Added Row"),
     _l("Changed Row"),
     _l("Deleted Row"),
+    _l("Invalid login. Please try again."),
+    _l("Access is Denied"),
 )

@@ -19,7 +19,7 @@ class VisitLogView(PartaModelView):
     datamodel = PartaInterface(VisitLog)
     list_title = _l("Visits")
     base_permissions = ["can_list", "can_show"]
-    list_columns = ["at", "username", "event", "address", "user_agent"]
-    search_columns = ["at", "username", "event", "address"]
+    list_columns = ["at", "username", "user", "event", "address", "user_agent"]
+    search_columns = ["at", "username", "user", "event", "address"]
     show_columns = list_columns
     base_order = ("at", "desc")

@@ -55,7 +55,7 @@ def test_admin_adds_a_holiday_with_the_russian_date_picker(page, live_server):
     assert "Пн" in page.inner_text(".datepicker"), "the date picker speaks Russian"
     screenshot(page, "holiday-form")
     page.keyboard.press("Escape")
-    page.click("button[type=submit], input[type=submit]")
+    page.click("#model_form button[type=submit]")
     page.wait_for_load_state("networkidle")
     assert "Запись добавлена" in page.content()
     page.goto(f"{live_server}/holidayview/list/?_flt_0_name=Выборы")

@@ -55,6 +55,7 @@ def test_five_wrong_passwords_lock_the_login_even_for_the_right_one(app, client,
     response = client.post("/login/", data={"username": fresh_user, "password": "Верный-пароль-1"}, follow_redirects=True)
     messages = flashes(response.get_data(as_text=True))
     assert any("вход заблокирован до" in m for m in messages), messages
+    assert "Неверный логин или пароль. Попробуйте ещё раз." in messages
     assert client.get("/subjectview/list/").status_code != 200
 
 
@@ -115,3 +116,20 @@ def test_with_csrf_on_the_forms_carry_the_token_and_work(app, client):
         assert "Запись добавлена" in flashes(response.get_data(as_text=True))
         navbar = client.get("/").get_data(as_text=True)
         assert re.search(r'<form method="post" action="/logout/"', navbar)
+
+
+def test_visit_statistics_show_only_the_schools_own_logins(app, client, fresh_user):
+    from app.models import School
+
+    client.post("/login/", data={"username": "nobody-at-all", "password": "x"})
+    with app.app_context():
+        other = School(full_name=unique("Лицей"), short_name=unique("Лицей №"))
+        db.session.add(other)
+        db.session.flush()
+        db.session.add(VisitLog(school_id=other.id, username="чужой-логин", event=VisitEvent.login))
+        db.session.commit()
+        db.session.remove()
+    login(client, "coordinator")
+    html = client.get("/visitlogview/list/?psize_VisitLogView=100").get_data(as_text=True)
+    assert "coordinator" in html
+    assert "чужой-логин" not in html and "nobody-at-all" not in html

@@ -15,11 +15,16 @@ def other_school(app):
     """A second school in the same database, with a subject, a year, a class and a teacher."""
     import datetime as dt
 
+    from app.models import Guardian, Student
+
     with app.app_context():
         school = School(full_name=unique("Гимназия"), short_name=unique("Гимназия №"))
         db.session.add(school)
         db.session.flush()
         subject = Subject(school_id=school.id, name=unique("Латынь"))
+        pupil = Student(school_id=school.id, last_name="Чужой", first_name="Ученик", personal_file_no=unique("Г"))
+        parent = Guardian(school_id=school.id, last_name="Чужая", first_name="Мама")
+        db.session.add_all([pupil, parent])
         year = SchoolYear(school_id=school.id, name="2026/2027", start_date=dt.date(2026, 9, 1), end_date=dt.date(2027, 5, 31))
         teacher = Employee(school_id=school.id, last_name="Чужаков", first_name="Пётр")
         db.session.add_all([subject, year, teacher])
@@ -28,7 +33,8 @@ def other_school(app):
         db.session.add(school_class)
         db.session.commit()
         ids = {"school": school.id, "subject": subject.id, "subject_name": subject.name, "teacher": teacher.id,
-               "class": school_class.id, "year": year.id, "school_name": school.short_name}
+               "class": school_class.id, "year": year.id, "school_name": school.short_name,
+               "student": pupil.id, "guardian": parent.id}
         db.session.remove()
     return ids
 
@@ -83,3 +89,28 @@ def test_editing_cannot_point_at_another_schools_row(app, admin_client, other_sc
     with app.app_context():
         assert db.session.get(SchoolClass, pk).class_teacher_id == teacher_before
         db.session.remove()
+
+
+def _token(client, username):
+    response = client.post("/api/v1/security/login", json={"username": username, "password": "demo", "provider": "db"})
+    return {"Authorization": f"Bearer {response.json['access_token']}"}
+
+
+@pytest.mark.parametrize("resource,key", [("student", "student"), ("guardian", "guardian"), ("employee", "teacher")])
+def test_the_api_does_not_reach_another_school(client, other_school, resource, key):
+    headers = _token(client, "admin")
+    assert client.get(f"/api/v1/{resource}/{other_school[key]}", headers=headers).status_code == 404
+    assert client.put(f"/api/v1/{resource}/{other_school[key]}", json={"last_name": "Взлом"}, headers=headers).status_code == 404
+    assert client.delete(f"/api/v1/{resource}/{other_school[key]}", headers=headers).status_code == 404
+    listed = client.get(f"/api/v1/{resource}/?q=(page_size:100,filters:!((col:last_name,opr:sw,value:Чуж)))", headers=headers)
+    assert other_school[key] not in listed.json["ids"]
+
+
+def test_documents_of_another_schools_student_are_not_printed(admin_client, other_school):
+    assert admin_client.get(f"/studentview/consent/{other_school['student']}").status_code == 404
+
+
+def test_related_lists_and_exports_do_not_cross_schools(admin_client, other_school):
+    assert admin_client.get(f"/studentview/show/{other_school['student']}").status_code == 404
+    assert admin_client.get(f"/guardianview/show/{other_school['guardian']}").status_code == 404
+    assert admin_client.get(f"/schoolclassview/show/{other_school['class']}").status_code == 404

@@ -39,7 +39,9 @@ def test_admin_lists_every_view_with_a_russian_title(app, admin_client, view):
 
 # Final marks are given in May, and the logs fill as people use Parta: in a fresh
 # demo of November these are empty.
-EMPTY_IN_A_FRESH_DEMO = {"FinalMarkView", "AuditLogView", "VisitLogView"}
+EMPTY_IN_A_FRESH_DEMO = {"FinalMarkView", "AuditLogView", "VisitLogView",
+                         # a filtered StudentView (tests/views/test_consent.py): its first row is not the model's
+                         "StudentWithoutConsentView"}
 
 
 @pytest.mark.parametrize("view", [v for v in VIEWS if v.__name__ not in EMPTY_IN_A_FRESH_DEMO], ids=lambda v: v.__name__)
@@ -223,7 +225,7 @@ def _fresh_group(app) -> str:
 
 # A school administrator adds no schools: creating schools and municipalities is the
 # municipal operator's job (rights issue); the journal's logs are written by Parta.
-NOT_ADDED_HERE = {"SchoolView", "AuditLogView", "VisitLogView", "FinalMarkView"}
+NOT_ADDED_HERE = {"SchoolView", "AuditLogView", "VisitLogView", "FinalMarkView", "StudentWithoutConsentView"}
 
 
 @pytest.mark.parametrize("view", [v for v in VIEWS if v.__name__ not in NOT_ADDED_HERE], ids=lambda v: v.__name__)
