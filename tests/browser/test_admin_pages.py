@@ -61,3 +61,16 @@ def test_admin_adds_a_holiday_with_the_russian_date_picker(page, live_server):
     page.goto(f"{live_server}/holidayview/list/?_flt_0_name=Выборы")
     screenshot(page, "holidays")
     assert "14.09.2026" in page.inner_text("body")
+
+
+def test_coordinator_opens_the_role_matrix_and_logs_out_by_the_menu(page, live_server):
+    log_in(page, live_server, "coordinator")
+    page.goto(f"{live_server}/rolematrix/")
+    assert "Права ролей" in page.inner_text("body")
+    assert "Просмотр всех журналов" in page.inner_text("table")
+    screenshot(page, "role-matrix")
+    page.click("a.dropdown-toggle:has-text('Михайловна'), .navbar-right a.dropdown-toggle")
+    page.click("form.parta-logout button")
+    page.wait_for_load_state("networkidle")
+    page.goto(f"{live_server}/rolematrix/")
+    assert "/login" in page.url
