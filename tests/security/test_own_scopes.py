@@ -112,3 +112,88 @@ def test_teacher_cannot_move_a_mark_into_another_teachers_group(app, client):
     with app.app_context():
         assert db.session.get(Mark, mark_id).assignment_id == assignment_before
         db.session.remove()
+
+
+def _class_led_by(app, username):
+    from app.models import SchoolClass
+
+    with app.app_context():
+        employee = db.session.scalar(select(Employee).join(PartaUser, Employee.user_id == PartaUser.id).where(PartaUser.username == username))
+        school_class = db.session.scalar(select(SchoolClass).where(SchoolClass.class_teacher_id == employee.id))
+        taught = set(db.session.scalars(select(SubjectGroupTeacher.subject_group_id).where(SubjectGroupTeacher.employee_id == employee.id)))
+        result = (school_class.id, taught)
+        db.session.remove()
+    return result
+
+
+def _mark_in_class_not_taught(app, class_id, taught):
+    from app.models import Assignment, Lesson
+
+    with app.app_context():
+        mark = db.session.scalar(
+            select(Mark).join(Assignment, Mark.assignment_id == Assignment.id).join(Lesson, Assignment.lesson_id == Lesson.id)
+            .join(SubjectGroup, Lesson.subject_group_id == SubjectGroup.id)
+            .where(SubjectGroup.class_id == class_id, SubjectGroup.id.not_in(taught), Mark.value_id.is_not(None))
+            .order_by(Mark.id).limit(1))
+        data = {"assignment": mark.assignment_id, "student": mark.student_id, "value": mark.value_id, "comment": "Проверено"}
+        pk = mark.id
+        db.session.remove()
+    return pk, data
+
+
+def _set_curriculum(app, class_id, kind):
+    from app.models import SchoolClass
+    from app.models.teaching import CurriculumType
+
+    with app.app_context():
+        db.session.get(SchoolClass, class_id).curriculum_type = CurriculumType[kind]
+        db.session.commit()
+        db.session.remove()
+
+
+def test_class_teacher_keeps_the_journals_of_their_class_but_only_reads_them_for_an_iup_class(app, client):
+    class_id, taught = _class_led_by(app, "classteacher")
+    pk, data = _mark_in_class_not_taught(app, class_id, taught)
+    login(client, "classteacher")
+    assert client.get(f"/markview/show/{pk}").status_code == 200
+    client.post(f"/markview/edit/{pk}", data=data)
+    with app.app_context():
+        assert db.session.get(Mark, pk).comment == "Проверено"
+        db.session.remove()
+
+    _set_curriculum(app, class_id, "individual")
+    try:
+        client.post("/logout/")
+        login(client, "classteacher")
+        response = client.post(f"/markview/edit/{pk}", data={**data, "comment": "ИУП"}, follow_redirects=True)
+        assert "Вы не можете изменять журнал этой предмет-группы." in response.get_data(as_text=True)
+        with app.app_context():
+            assert db.session.get(Mark, pk).comment == "Проверено"
+            db.session.remove()
+    finally:
+        _set_curriculum(app, class_id, "classic")
+
+
+def test_municipal_specialist_reads_the_municipalitys_schools_and_changes_nothing(app, client):
+    from app.models import School
+
+    with app.app_context():
+        sm = app.appbuilder.sm
+        demo_school = db.session.scalar(select(School).where(School.short_name == "МБОУ СОШ № 1"))
+        user = sm.add_user("uo-specialist", "Ольга", "Управленцева", "uo@example.ru",
+                           [sm.find_role("Специалист управления образования")], password=DEMO_PASSWORD)
+        user.municipality_id = demo_school.municipality_id
+        db.session.commit()
+        school_students = set(db.session.scalars(select(Student.id).where(Student.school_id == demo_school.id)))
+        db.session.remove()
+    headers = api_token(client, "uo-specialist")
+    assert school_students <= ids_of(client, headers, "student")
+    login(client, "uo-specialist")
+    assert client.get("/studentview/list/").status_code == 200
+    response = client.post("/subjectview/add", data={"name": "Муниципальный предмет"}, follow_redirects=True)
+    assert response.status_code in (200, 302, 403)
+    with app.app_context():
+        from app.models import Subject
+
+        assert db.session.scalar(select(Subject).where(Subject.name == "Муниципальный предмет")) is None
+        db.session.remove()
