@@ -28,7 +28,7 @@ from sqlalchemy import event, or_, select
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
 from app.models import (
-    Assignment, Attendance, Employee, Enrolment, FinalMark, Guardian, Lesson, Mark, MovementOrderItem,
+    PartaUser, Assignment, Attendance, Employee, Enrolment, FinalMark, Guardian, Lesson, Mark, MovementOrderItem,
     PeriodMark, PersonalDataConsent, School, SchoolClass, Student, StudentGuardian, StudentHealth, SubjectGroup,
     SubjectGroupMember, SubjectGroupTeacher, ThematicPlan, ThematicPlanTopic, VisitLog,
 )
@@ -53,6 +53,7 @@ class Scope:
     guardians: Ids = None
     editable_groups: Ids = None  # subject groups whose journal the user may change
     read_only: bool = False
+    user_id: Optional[int] = None  # the login itself stays visible (municipal users have no school)
 
 
 NOTHING = Scope(schools=())
@@ -134,7 +135,7 @@ def _user_scope(session: Session, user) -> Scope:
     read_only = user.school_id is None and user.municipality_id is not None
     if "journal_view_all" in rights and "students_view_all" in rights:
         editable = UNSCOPED if "journal_edit_all" in rights else ()
-        return Scope(schools=schools, editable_groups=editable, read_only=read_only)
+        return Scope(schools=schools, editable_groups=editable, read_only=read_only, user_id=user.id)
 
     employee = session.scalar(select(Employee.id).where(Employee.user_id == user.id), execution_options=_UNSCOPED_QUERY)
     guardian = session.scalar(select(Guardian.id).where(Guardian.user_id == user.id), execution_options=_UNSCOPED_QUERY)
@@ -170,6 +171,7 @@ def _user_scope(session: Session, user) -> Scope:
         guardians=UNSCOPED if "students_view_all" in rights else tuple(sorted(guardians)),
         editable_groups=UNSCOPED if "journal_edit_all" in rights else tuple(sorted(editable)),
         read_only=read_only,
+        user_id=user.id,
     )
 
 
@@ -206,6 +208,12 @@ def _criteria(scope: Scope) -> list:
             # Visits carry a school when the login is known; unknown logins stay with the system administrator.
             with_loader_criteria(VisitLog, lambda cls: cls.school_id.in_(schools), include_aliases=True),
         ]
+        if schools:
+            # Logins of other schools are invisible too; not while nobody is logged in,
+            # since logging in itself looks the login up.
+            me = scope.user_id if scope.user_id is not None else -1
+            options.append(with_loader_criteria(
+                PartaUser, lambda cls: or_(cls.school_id.in_(schools), cls.id == me), include_aliases=True))
     if scope.groups is not UNSCOPED:
         groups, substitute = scope.groups, scope.substitute_for if scope.substitute_for is not None else -1
         lessons = select(Lesson.id).where(or_(Lesson.subject_group_id.in_(groups), Lesson.substitute_id == substitute))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Response, abort, current_app, flash, redirect, request, url_for
+from flask import Response, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext, lazy_gettext as _l
@@ -13,15 +13,8 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Employee, Enrolment, Guardian, School, SchoolClass, SchoolYear, Student, StudentGuardian
 from app.security.passwords import issue_logins
-from app.security.rights import user_rights
+from app.security.rights import require_right
 from reports.credentials import Slip, credential_slips_pdf
-
-
-def require_right(code: str) -> None:
-    """The named right (app/security/rights.py) on top of the view permission."""
-    sm = current_app.appbuilder.sm
-    if code not in user_rights(sm, sm.current_user):
-        abort(403)
 
 
 class CredentialsView(BaseView):

@@ -10,8 +10,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import School
-from app.security.rights import RIGHTS, RIGHTS_VIEW
-from app.views.credentials import require_right
+from app.security.rights import RIGHTS, RIGHTS_VIEW, require_right
 from reports.rights import role_matrix_pdf
 
 HIDDEN_ROLES = {"Public"}

@@ -25,6 +25,9 @@ def other_school(app):
         pupil = Student(school_id=school.id, last_name="Чужой", first_name="Ученик", personal_file_no=unique("Г"))
         parent = Guardian(school_id=school.id, last_name="Чужая", first_name="Мама")
         db.session.add_all([pupil, parent])
+        stranger = PartaUser(username=unique("chuzhoy").replace(" ", ""), first_name="Чужой", last_name="Админ",
+                             email=f"{unique('x').replace(' ', '')}@example.ru", active=True, school_id=school.id)
+        db.session.add(stranger)
         year = SchoolYear(school_id=school.id, name="2026/2027", start_date=dt.date(2026, 9, 1), end_date=dt.date(2027, 5, 31))
         teacher = Employee(school_id=school.id, last_name="Чужаков", first_name="Пётр")
         db.session.add_all([subject, year, teacher])
@@ -34,7 +37,7 @@ def other_school(app):
         db.session.commit()
         ids = {"school": school.id, "subject": subject.id, "subject_name": subject.name, "teacher": teacher.id,
                "class": school_class.id, "year": year.id, "school_name": school.short_name,
-               "student": pupil.id, "guardian": parent.id}
+               "student": pupil.id, "guardian": parent.id, "login": stranger.username, "login_id": stranger.id}
         db.session.remove()
     return ids
 
@@ -114,3 +117,10 @@ def test_related_lists_and_exports_do_not_cross_schools(admin_client, other_scho
     assert admin_client.get(f"/studentview/show/{other_school['student']}").status_code == 404
     assert admin_client.get(f"/guardianview/show/{other_school['guardian']}").status_code == 404
     assert admin_client.get(f"/schoolclassview/show/{other_school['class']}").status_code == 404
+
+
+def test_logins_of_another_school_are_invisible_in_the_user_pages(admin_client, other_school):
+    listing = admin_client.get("/users/list/?psize_PartaUserDBModelView=100&_flt_0_last_name=Админ").get_data(as_text=True)
+    assert other_school["login"] not in listing
+    assert admin_client.get(f"/users/show/{other_school['login_id']}").status_code == 404
+    assert admin_client.get(f"/users/edit/{other_school['login_id']}").status_code == 404
