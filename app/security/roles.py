@@ -13,7 +13,7 @@ from sqlalchemy import select
 ADMIN = "Администратор"
 SYSTEM_ROLES = {ADMIN}
 
-READ = frozenset({"can_list", "can_show", "can_download"})
+READ = frozenset({"can_list", "can_show", "can_download", "can_report"})
 WRITE = READ | {"can_add", "can_edit", "can_delete"}
 READ_API = frozenset({"can_get", "can_info"})
 WRITE_API = READ_API | {"can_post", "can_put", "can_delete"}
@@ -35,7 +35,7 @@ STUDENTS = {"StudentView", "StudentWithoutConsentView", "GuardianView", "Student
 HEALTH = {"StudentHealthView"}
 JOURNAL = {"LessonView", "AssignmentView", "MarkView", "AttendanceView", "PeriodMarkView", "FinalMarkView"}
 MOVEMENT = {"MovementOrderView", "MovementOrderItemView"}
-LOGS = {"AuditLogView", "VisitLogView"}
+LOGS = {"AuditLogView", "VisitLogView", "VisitStatisticsView"}
 EVERYTHING = REFERENCE | PLANNING | STAFF | STUDENTS | HEALTH | JOURNAL | MOVEMENT | LOGS
 ACCOUNTS = {"CredentialsView"}
 ISSUE = frozenset({"can_form", "can_issue"})

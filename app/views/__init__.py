@@ -10,7 +10,7 @@ from flask_appbuilder import IndexView, expose
 from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
-from app.views import admin, credentials, journal, logs, movement, people, planning, rights
+from app.views import admin, credentials, journal, logs, movement, people, planning, rights, visits
 from app.views.overview import school_overview
 
 
@@ -54,7 +54,8 @@ MENU = [
     (admin.FinalMarkColumnView, "Final mark columns", "Administration", _l("Final mark columns"), "fa-columns"),
     (admin.PositionView, "Positions", "Administration", _l("Positions"), "fa-id-badge"),
     (logs.AuditLogView, "Change log", "Administration", _l("Change log"), "fa-history"),
-    (logs.VisitLogView, "Visits", "Administration", _l("Visits"), "fa-sign-in"),
+    (logs.VisitLogView, "Visits", "Administration", _l("Visit log"), "fa-sign-in"),
+    (visits.VisitStatisticsView, "Visit statistics", "Administration", _l("Visit statistics"), "fa-bar-chart"),
     (credentials.CredentialsView, "Logins and passwords", "Administration", _l("Logins and passwords"), "fa-key"),
     (rights.RoleMatrixView, "Rights of roles", "Administration", _l("Rights of roles"), "fa-th"),
     (planning.SubjectView, "Subjects", "Planning", _l("Subjects"), "fa-book"),
@@ -92,6 +93,11 @@ def menu_places() -> Dict[str, Tuple[str, str]]:
 
 
 def register_views(appbuilder) -> None:
+    from flask import current_app
+
+    from app.views.base import format_datetime
+
+    current_app.jinja_env.filters["parta_datetime"] = format_datetime
     from app.views.api import APIS
 
     for api in APIS:

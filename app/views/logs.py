@@ -17,7 +17,7 @@ class AuditLogView(PartaModelView):
 
 class VisitLogView(PartaModelView):
     datamodel = PartaInterface(VisitLog)
-    list_title = _l("Visits")
+    list_title = _l("Visit log")
     base_permissions = ["can_list", "can_show"]
     list_columns = ["at", "username", "user", "event", "address", "user_agent"]
     search_columns = ["at", "username", "user", "event", "address"]

@@ -133,3 +133,27 @@ def test_visit_statistics_show_only_the_schools_own_logins(app, client, fresh_us
     html = client.get("/visitlogview/list/?psize_VisitLogView=100").get_data(as_text=True)
     assert "coordinator" in html
     assert "чужой-логин" not in html and "nobody-at-all" not in html
+
+
+def test_visit_statistics_filter_by_role_and_dates(app, client, fresh_user):
+    client.post("/login/", data={"username": fresh_user, "password": "Верный-пароль-1"})
+    client.post("/logout/")
+    login(client, "coordinator")
+    with app.app_context():
+        teacher_role = app.appbuilder.sm.find_role("Учитель").id
+        coordinator_role = app.appbuilder.sm.find_role("Координатор").id
+    import datetime as dt
+
+    today = dt.date.today().strftime("%d.%m.%Y")
+    teachers = client.get(f"/visits/?role={teacher_role}&from={today}&to={today}").get_data(as_text=True)
+    assert fresh_user in teachers
+    coordinators = client.get(f"/visits/?role={coordinator_role}&from={today}&to={today}").get_data(as_text=True)
+    assert fresh_user not in coordinators and "coordinator" in coordinators
+    assert "Вход:" in coordinators
+    long_ago = client.get("/visits/?from=01.01.2020&to=02.01.2020").get_data(as_text=True)
+    assert "За эти даты посещений нет." in long_ago
+
+
+def test_teachers_do_not_see_visit_statistics(client):
+    login(client, "teacher")
+    assert client.get("/visits/").status_code != 200
