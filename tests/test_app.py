@@ -51,3 +51,12 @@ def test_sqlite_enforces_foreign_keys(app_ctx):
 
     if db.engine.dialect.name == "sqlite":
         assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
+
+
+def test_times_are_shown_in_the_schools_time_zone(app):
+    import datetime as dt
+
+    from app.views.base import format_datetime
+
+    with app.test_request_context():
+        assert format_datetime(dt.datetime(2026, 11, 23, 2, 8)) == "23.11.2026 05:08"  # Europe/Moscow, UTC+3

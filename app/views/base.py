@@ -9,7 +9,7 @@ import logging
 from flask_appbuilder import ModelView
 from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
 from flask_appbuilder.models.sqla.interface import SQLAInterface
-from flask_babel import gettext, lazy_gettext as _l
+from flask_babel import gettext, lazy_gettext as _l, to_user_timezone
 from markupsafe import Markup
 from sqlalchemy import Boolean, Date, DateTime, Numeric, Time
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
@@ -32,7 +32,8 @@ def format_date(value: dt.date | None) -> str:
 
 
 def format_datetime(value: dt.datetime | None) -> str:
-    return value.strftime("%d.%m.%Y %H:%M") if value else ""
+    """Stored in UTC, shown in the school's time zone (BABEL_DEFAULT_TIMEZONE)."""
+    return to_user_timezone(value).strftime("%d.%m.%Y %H:%M") if value else ""
 
 
 def format_time(value: dt.time | None) -> str:

@@ -51,6 +51,6 @@ class VisitStatisticsView(BaseView):
         visits = db.session.scalars(query.order_by(VisitLog.at.desc()).limit(PAGE)).all()
         totals = Counter(v.event for v in db.session.scalars(query))
         return self.render_template(
-            "parta/visits.html", title=_l("Visits"), visits=visits, roles=roles, role_id=role_id, username=username,
+            "parta/visits.html", title=_l("Visit statistics"), visits=visits, roles=roles, role_id=role_id, username=username,
             date_from=date_from, date_to=date_to, totals=totals, events=list(VisitEvent), page=PAGE,
         )
