@@ -307,7 +307,18 @@ def check_journal_write(session: Session, obj: object) -> None:
         raise RuleViolation(N_("You may not change the journal of this subject group."))
 
 
+def check_new_school(session: Session, obj: object) -> None:
+    """Schools are created by the municipal segment's operator or the system
+    administrator, not by the administrator of one school (who would not see it)."""
+    if isinstance(obj, School) and obj.id is None:
+        scope = current_scope(session)
+        if scope.schools is not UNSCOPED and not scope.read_only and scope.user_id is not None:
+            raise RuleViolation(N_("A new school is created by the operator of the municipal segment."))
+
+
 def _check_writes(session: Session, flush_context, instances) -> None:
+    for obj in session.new:
+        check_new_school(session, obj)
     for obj in list(session.new) + list(session.dirty):
         stamp_school(session, obj)
         check_journal_write(session, obj)

@@ -19,7 +19,7 @@ from wtforms.widgets import html_params
 
 from app.checks import check_objects
 from app.rules.errors import N_, RuleViolation
-from app.security.scoping import check_journal_write, stamp_school
+from app.security.scoping import check_journal_write, check_new_school, stamp_school
 from app.views.labels import LABELS
 
 log = logging.getLogger(__name__)
@@ -135,6 +135,7 @@ class ValidatedWrites:
     def _validate(self, item) -> None:
         session = self.datamodel.session
         try:
+            check_new_school(session, item)
             stamp_school(session, item)
             check_journal_write(session, item)
             check_objects(session, [item])

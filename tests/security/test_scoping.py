@@ -124,3 +124,17 @@ def test_logins_of_another_school_are_invisible_in_the_user_pages(admin_client, 
     assert other_school["login"] not in listing
     assert admin_client.get(f"/users/show/{other_school['login_id']}").status_code == 404
     assert admin_client.get(f"/users/edit/{other_school['login_id']}").status_code == 404
+
+
+def test_a_school_administrator_cannot_create_schools(app, admin_client):
+    from sqlalchemy import func
+
+    with app.app_context():
+        before = db.session.scalar(select(func.count(School.id)))
+        db.session.remove()
+    response = admin_client.post("/schoolview/add", data={"kind": "general", "full_name": "Новая школа", "short_name": "Новая"},
+                                 follow_redirects=True)
+    assert "Новую школу создаёт оператор муниципального сегмента." in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count(School.id))) == before
+        db.session.remove()
