@@ -10,8 +10,9 @@ from flask_appbuilder import ModelView
 from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext, lazy_gettext as _l, to_user_timezone
+from flask import Response
 from markupsafe import Markup
-from sqlalchemy import Boolean, Date, DateTime, Numeric, Time
+from sqlalchemy import Boolean, Date, DateTime, Numeric, Time, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from wtforms import BooleanField, DateField, TimeField
 from wtforms.validators import InputRequired, Optional
@@ -69,6 +70,20 @@ def message_of(error: Exception) -> str:
 def _default_of(column):
     default = column.default
     return bool(default.arg) if default is not None and not callable(default.arg) else False
+
+
+def current_school():
+    """The user's school: the school segment scoping lets one school through."""
+    from app.extensions import db
+    from app.models import School
+
+    return db.session.scalar(select(School).order_by(School.id).limit(1))
+
+
+def pdf_response(body: bytes, filename: str) -> Response:
+    """A PDF download; not cached, since documents may hold passwords or personal data."""
+    return Response(body, mimetype="application/pdf",
+                    headers={"Content-Disposition": f"attachment; filename={filename}", "Cache-Control": "no-store"})
 
 
 class UserFacingError(Exception):

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Response, flash, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext, lazy_gettext as _l
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Employee, Enrolment, Guardian, School, SchoolClass, SchoolYear, Student, StudentGuardian
+from app.models import Employee, Enrolment, Guardian, SchoolClass, SchoolYear, Student, StudentGuardian
 from app.security.passwords import issue_logins
 from app.security.rights import require_right
+from app.views.base import current_school, pdf_response
 from reports.credentials import Slip, credential_slips_pdf
 
 
@@ -38,7 +39,7 @@ class CredentialsView(BaseView):
     def issue(self):
         require_right("users_edit")
         sm = self.appbuilder.sm
-        school = db.session.scalar(select(School).order_by(School.id).limit(1))
+        school = current_school()
         reissue = request.form.get("reissue") == "y"
         batches = []  # (people, role name, group label)
         if request.form.get("target") == "staff":
@@ -70,5 +71,4 @@ class CredentialsView(BaseView):
             flash(gettext("Everyone chosen already has a login; tick «issue new passwords» to replace them."), "warning")
             return redirect(url_for(".form"))
         pdf = credential_slips_pdf(school.full_name, request.host_url, slips)
-        return Response(pdf, mimetype="application/pdf",
-                        headers={"Content-Disposition": "attachment; filename=logins.pdf", "Cache-Control": "no-store"})
+        return pdf_response(pdf, "logins.pdf")

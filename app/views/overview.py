@@ -9,6 +9,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from app.models import Employee, Enrolment, School, SchoolClass, SchoolYear, StudyPeriod, Subject
+from app.views.base import current_school
 
 
 @dataclass
@@ -39,5 +40,5 @@ def school_overview(session: Session, today: dt.date) -> Overview:
     employees = session.scalar(select(func.count(Employee.id)).where(
         or_(Employee.leave_date.is_(None), Employee.leave_date >= today)))
     subjects = session.scalar(select(func.count(Subject.id)))
-    school = session.scalar(select(School).order_by(School.id).limit(1))
+    school = current_school()
     return Overview(school, today, year, periods, classes or 0, students or 0, employees or 0, subjects or 0)

@@ -1,27 +1,19 @@
 """People: staff, students (health apart), guardians, enrolments and consents."""
-from flask import Response, abort
+from flask import abort
 from flask_appbuilder import expose
 from flask_appbuilder.security.decorators import has_access, permission_name
 from flask_babel import gettext, lazy_gettext as _l
-from sqlalchemy import select
-
-from app.extensions import db
 
 from app.models import (
     Employee, EmployeePosition, Enrolment, Guardian, PersonalDataConsent, Student, StudentGuardian, StudentHealth,
 )
-from app.models import School
-from app.views.base import PartaInterface, PartaModelView, format_date
+from app.views.base import PartaInterface, PartaModelView, current_school, format_date, pdf_response
 from app.views.people_filters import WithoutConsentFilter
 from reports.consent import consent_form_pdf
 
 
-def pdf_response(body: bytes, filename: str) -> Response:
-    return Response(body, mimetype="application/pdf", headers={"Content-Disposition": f"attachment; filename={filename}"})
-
-
 def school_card() -> dict:
-    school = db.session.scalar(select(School).order_by(School.id).limit(1))
+    school = current_school()
     return {"full_name": school.full_name, "short_name": school.short_name,
             "juridical_address": school.juridical_address, "director": school.director}
 

@@ -2,15 +2,14 @@
 rights of app/security/rights.py to roles, on screen, and prints the matrix."""
 from __future__ import annotations
 
-from flask import Response, flash, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext, lazy_gettext as _l
-from sqlalchemy import select
 
 from app.extensions import db
-from app.models import School
 from app.security.rights import RIGHTS, RIGHTS_VIEW, require_right
+from app.views.base import current_school, pdf_response
 from reports.rights import role_matrix_pdf
 
 HIDDEN_ROLES = {"Public"}
@@ -59,8 +58,7 @@ class RoleMatrixView(BaseView):
     @has_access
     def pdf(self):
         roles = _roles(self.appbuilder.sm)
-        school = db.session.scalar(select(School).order_by(School.id).limit(1))
+        school = current_school()
         body = role_matrix_pdf(school.full_name if school else "", [r.name for r in roles],
                                [(code, str(title)) for code, title in RIGHTS.items()], _granted(roles))
-        return Response(body, mimetype="application/pdf",
-                        headers={"Content-Disposition": "attachment; filename=rights-of-roles.pdf"})
+        return pdf_response(body, "rights-of-roles.pdf")

@@ -14,13 +14,14 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import PartaUser, VisitEvent, VisitLog
 from app.security.rights import require_right
+from app.views.base import DATE_FORMAT
 
 PAGE = 200
 
 
 def _date(text: str | None) -> dt.date | None:
     try:
-        return dt.datetime.strptime(text, "%d.%m.%Y").date() if text else None
+        return dt.datetime.strptime(text, DATE_FORMAT).date() if text else None
     except ValueError:
         return None
 
