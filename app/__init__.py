@@ -38,7 +38,7 @@ def create_app(config_object: object | str | None = None) -> Flask:
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         parta_config.INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
 
-    from app import checks, models  # noqa: F401  (models: register the tables)
+    from app import audit, checks, models  # noqa: F401  (models: register the tables)
     from app.security import http, scoping
 
     db.init_app(app)
@@ -50,6 +50,7 @@ def create_app(config_object: object | str | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(parta_config.BASE_DIR / "migrations"), render_as_batch=True)
     scoping.install()
     checks.install()
+    audit.install()
     http.install(app)
 
     with app.app_context():

@@ -3,17 +3,20 @@ rules in app/rules/ need from the database and calls them. CRUD views, the REST
 API, imports and seeds all flush through it, so none can skip a rule."""
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, Iterable
 
 from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
 from sqlalchemy.schema import UniqueConstraint
 
+from app.clock import school_today
 from app.models import (
-    Enrolment, FinalMark, GradeScale, Holiday, HolidaySet, Mark, PeriodMark, SchoolClass, SchoolYear,
-    StudyPeriod, SubjectGroup,
+    Assignment, Attendance, Enrolment, FinalMark, GradeScale, Holiday, HolidaySet, JournalUnlock, Lesson, Mark,
+    PeriodMark, School, SchoolClass, SchoolYear, StudyPeriod, SubjectGroup, ThematicPlan, ThematicPlanTopic,
 )
 from app.rules import enrolment as enrolment_rules
+from app.rules import locks as lock_rules
 from app.rules import marks as mark_rules
 from app.rules import periods as period_rules
 from app.rules.errors import N_, RuleViolation
@@ -153,6 +156,89 @@ def check_period_or_final_mark(session: Session, mark: PeriodMark | FinalMark) -
     mark_rules.check_mark(value.scale_id, _scale_id_of_group(session, group), False)
 
 
+def check_unlock(session: Session, unlock: JournalUnlock) -> None:
+    lock_rules.check_unlock(unlock.date_from, unlock.date_to, unlock.until, school_today(), unlock.reason)
+    if related(session, unlock, "subject_group") is None:
+        raise RuleViolation(N_("Choose the subject group whose journal is unlocked."))
+
+
+# --- Edit locks (act 001 §4.11–4.14), on every write path -------------------
+
+def _unlocks(session: Session, group_id: int) -> list:
+    """The unlocks of a journal, read once per flush."""
+    cache = session.info.setdefault("parta_unlocks", {})
+    if group_id not in cache:
+        rows = session.execute(
+            select(JournalUnlock.date_from, JournalUnlock.date_to, JournalUnlock.until)
+            .where(JournalUnlock.subject_group_id == group_id),
+            execution_options={"parta_unscoped": True},
+        ).all()
+        cache[group_id] = [lock_rules.Unlock(*row) for row in rows]
+    return cache[group_id]
+
+
+def lock_entry(session: Session, obj: Any):
+    """(lock kind, entry date, subject group) of a journal row; None for rows without a lock."""
+    if isinstance(obj, (Mark, Attendance)):
+        if isinstance(obj, Mark):
+            assignment = related(session, obj, "assignment")
+            if assignment is None:
+                return None
+            kind = "control" if related(session, assignment, "type").is_control else "mark"
+            lesson = related(session, assignment, "lesson")
+        else:
+            kind, lesson = "attendance", related(session, obj, "lesson")
+        return (kind, lesson.date, related(session, lesson, "subject_group")) if lesson is not None else None
+    if isinstance(obj, PeriodMark):
+        period = related(session, obj, "period")
+        return ("period_mark", period.end_date, related(session, obj, "subject_group")) if period is not None else None
+    if isinstance(obj, FinalMark):
+        column = related(session, obj, "column")
+        year = related(session, column, "year") if column is not None else None
+        return ("final_mark", year.end_date, related(session, obj, "subject_group")) if year is not None else None
+    return None
+
+
+def _group_of_journal_row(session: Session, obj: Any):
+    if isinstance(obj, (Lesson, ThematicPlan)):
+        return related(session, obj, "subject_group")
+    if isinstance(obj, Assignment):
+        lesson = related(session, obj, "lesson")
+        return related(session, lesson, "subject_group") if lesson is not None else None
+    if isinstance(obj, ThematicPlanTopic):
+        plan = related(session, obj, "plan")
+        return related(session, plan, "subject_group") if plan is not None else None
+    entry = lock_entry(session, obj)
+    return entry[2] if entry else None
+
+
+def locks_apply() -> bool:
+    """Locks bind every user; code running without one (seeds, migrations, the CLI)
+    writes history and is not bound."""
+    from flask import has_request_context
+
+    from app.security.scoping import school_override_active
+
+    return has_request_context() or school_override_active()
+
+
+def check_lock(session: Session, obj: Any) -> None:
+    """Refuses a change of a locked journal entry, or of any journal row of a closed year."""
+    group = _group_of_journal_row(session, obj)
+    if group is None:
+        return
+    year = related(session, group, "year")
+    entry = lock_entry(session, obj)
+    if entry is None:
+        if year is not None and year.is_closed:
+            lock_rules.check_editable("mark", dt.date.max, school_today(), year_closed=True)
+        return
+    kind, entry_date, _ = entry
+    school = session.get(School, group.school_id)
+    lock_rules.check_editable(kind, entry_date, school_today(), school.lock_settings if school else None,
+                              _unlocks(session, group.id), year_closed=bool(year is not None and year.is_closed))
+
+
 CHECKS = {
     SchoolYear: check_school_year,
     StudyPeriod: check_study_period,
@@ -161,7 +247,9 @@ CHECKS = {
     Mark: check_mark,
     PeriodMark: check_period_or_final_mark,
     FinalMark: check_period_or_final_mark,
+    JournalUnlock: check_unlock,
 }
+LOCKED = (Lesson, Assignment, Mark, Attendance, PeriodMark, FinalMark, ThematicPlan, ThematicPlanTopic)
 
 
 def check_objects(session: Session, objects: Iterable[Any]) -> None:
@@ -172,11 +260,19 @@ def check_objects(session: Session, objects: Iterable[Any]) -> None:
             if rule is not None:
                 rule(session, obj)
             check_unique(session, obj)
+            if isinstance(obj, LOCKED) and locks_apply():
+                check_lock(session, obj)
 
 
 def _before_flush(session: Session, flush_context, instances) -> None:
     changed = [o for o in session.dirty if session.is_modified(o, include_collections=False)]
+    session.info.pop("parta_unlocks", None)
     check_objects(session, list(session.new) + changed)
+    if locks_apply():
+        with session.no_autoflush:
+            for obj in session.deleted:
+                if isinstance(obj, LOCKED):
+                    check_lock(session, obj)
 
 
 _installed = False

@@ -15,7 +15,7 @@ from .teaching import (  # noqa: F401
 )
 from .journal import (  # noqa: F401
     Assignment, AssignmentType, Attendance, AttendanceCode, FinalMark, FinalMarkColumn, FinalMarkKind,
-    GradeScale, GradeScaleValue, Lesson, Mark, PeriodMark, ThematicPlan, ThematicPlanTopic,
+    GradeScale, GradeScaleValue, JournalUnlock, Lesson, Mark, PeriodMark, ThematicPlan, ThematicPlanTopic,
 )
 from .movement import MovementOrder, MovementOrderItem, OrderKind  # noqa: F401
 from .compliance import AuditLog, PersonalDataConsent, VisitEvent, VisitLog  # noqa: F401

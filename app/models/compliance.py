@@ -44,6 +44,8 @@ class AuditLog(SchoolScoped, Model):
     __table_args__ = (
         Index("ix_audit_log_school_entity", "school_id", "entity", "row_id"),
         Index("ix_audit_log_school_at", "school_id", "at"),
+        Index("ix_audit_log_school_group", "school_id", "subject_group_id", "at"),
+        Index("ix_audit_log_school_student", "school_id", "student_id", "at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -56,8 +58,14 @@ class AuditLog(SchoolScoped, Model):
     user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id", ondelete="SET NULL"))
     at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
     address: Mapped[Optional[str]] = mapped_column(String(64))
+    # What the «Отчёт о доступе к классному журналу» filters by.
+    subject_group_id: Mapped[Optional[int]] = mapped_column(ForeignKey("subject_group.id", ondelete="SET NULL"))
+    student_id: Mapped[Optional[int]] = mapped_column(ForeignKey("student.id", ondelete="SET NULL"))
+    entry_date: Mapped[Optional[dt.date]] = mapped_column(Date)
 
     user = relationship("PartaUser")
+    subject_group = relationship("SubjectGroup")
+    student = relationship("Student")
 
 
 class VisitEvent(LabeledEnum):

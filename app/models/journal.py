@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Optional
 
-from sqlalchemy import Boolean, Date, Enum, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, DateTime, Enum, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Label, LabeledEnum, Model, SchoolScoped
@@ -92,6 +92,11 @@ class Lesson(SchoolScoped, Model):
     topic: Mapped[Optional[str]] = mapped_column(String(500))
     homework: Mapped[Optional[str]] = mapped_column(Text)
     is_cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Added by hand (not from the timetable): re-generating the calendar keeps it.
+    is_manual: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # A lesson moved by hand remembers its timetable date, so that re-generation
+    # does not put a second lesson there.
+    moved_from: Mapped[Optional[dt.date]] = mapped_column(Date)
 
     subject_group: Mapped[SubjectGroup] = relationship(lazy="joined")
     teacher: Mapped[Optional[Employee]] = relationship(foreign_keys=[teacher_id])
@@ -303,3 +308,26 @@ class ThematicPlanTopic(SchoolScoped, Model):
 
     def __str__(self) -> str:
         return f"{self.position}. {self.title}"
+
+
+class JournalUnlock(SchoolScoped, Model):
+    """A coordinator's unlock (act 001 §4.11–4.14): the journal of a subject group,
+    for entries dated `date_from`–`date_to`, stays editable through `until`."""
+
+    __tablename__ = "journal_unlock"
+    __table_args__ = (Index("ix_journal_unlock_school_group", "school_id", "subject_group_id", "until"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject_group_id: Mapped[int] = mapped_column(ForeignKey("subject_group.id", ondelete="CASCADE"))
+    date_from: Mapped[dt.date] = mapped_column(Date)
+    date_to: Mapped[dt.date] = mapped_column(Date)
+    until: Mapped[dt.date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(String(500))
+    created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id", ondelete="SET NULL"))
+    created_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+
+    subject_group: Mapped[SubjectGroup] = relationship()
+    created_by = relationship("PartaUser")
+
+    def __str__(self) -> str:
+        return f"{self.subject_group}: {self.date_from:%d.%m.%Y}–{self.date_to:%d.%m.%Y}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Optional
 
-from sqlalchemy import Boolean, Date, Enum, ForeignKey, Index, Integer, String, Text, Time, UniqueConstraint
+from sqlalchemy import Boolean, Date, Enum, ForeignKey, Index, Integer, Numeric, String, Text, Time, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Label, LabeledEnum, Model, SchoolScoped
@@ -61,8 +61,34 @@ class School(Model):
     deputy_ahc: Mapped[Optional[str]] = mapped_column(String(255))
     deputy_it: Mapped[Optional[str]] = mapped_column(String(255))
     about: Mapped[Optional[str]] = mapped_column(Text)
+    # Journal settings (act 001 §4.9, §4.11–4.14); the defaults are the act's.
+    lock_mark_days: Mapped[int] = mapped_column(Integer, default=10, server_default="10")
+    lock_attendance_days: Mapped[int] = mapped_column(Integer, default=10, server_default="10")
+    lock_control_days: Mapped[int] = mapped_column(Integer, default=10, server_default="10")
+    lock_period_mark_days: Mapped[int] = mapped_column(Integer, default=10, server_default="10")
+    lock_final_mark_days: Mapped[int] = mapped_column(Integer, default=10, server_default="10")
+    period_mark_due_days: Mapped[int] = mapped_column(Integer, default=2, server_default="2")
+    threshold_5: Mapped[float] = mapped_column(Numeric(3, 2), default=4.5, server_default="4.5")
+    threshold_4: Mapped[float] = mapped_column(Numeric(3, 2), default=3.5, server_default="3.5")
+    threshold_3: Mapped[float] = mapped_column(Numeric(3, 2), default=2.5, server_default="2.5")
 
     municipality: Mapped[Optional[Municipality]] = relationship(back_populates="schools")
+
+    @property
+    def lock_settings(self):
+        """The school's day counts for app.rules.locks."""
+        from app.rules.locks import LockSettings
+
+        return LockSettings(
+            mark=self.lock_mark_days, attendance=self.lock_attendance_days, control=self.lock_control_days,
+            period_mark=self.lock_period_mark_days, final_mark=self.lock_final_mark_days,
+            period_mark_due=self.period_mark_due_days,
+        )
+
+    @property
+    def thresholds(self) -> tuple:
+        """The minimum averages for «5», «4» and «3», for app.rules.grading."""
+        return tuple(float(v) if v is not None else None for v in (self.threshold_5, self.threshold_4, self.threshold_3))
 
     def __str__(self) -> str:
         return self.short_name

@@ -70,6 +70,11 @@ def as_school(*school_ids: int) -> Iterator[None]:
         _override.reset(token)
 
 
+def school_override_active() -> bool:
+    """Whether code runs as a school's user (as_school) outside a request."""
+    return _override.get() is not False
+
+
 def _ids(session: Session, query) -> Tuple[int, ...]:
     return tuple(session.scalars(query, execution_options=_UNSCOPED_QUERY).all())
 

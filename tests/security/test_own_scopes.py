@@ -134,7 +134,7 @@ def _mark_in_class_not_taught(app, class_id, taught):
             select(Mark).join(Assignment, Mark.assignment_id == Assignment.id).join(Lesson, Assignment.lesson_id == Lesson.id)
             .join(SubjectGroup, Lesson.subject_group_id == SubjectGroup.id)
             .where(SubjectGroup.class_id == class_id, SubjectGroup.id.not_in(taught), Mark.value_id.is_not(None))
-            .order_by(Mark.id).limit(1))
+            .order_by(Lesson.date.desc(), Mark.id).limit(1))
         data = {"assignment": mark.assignment_id, "student": mark.student_id, "value": mark.value_id, "comment": "Проверено"}
         pk = mark.id
         db.session.remove()

@@ -1,0 +1,99 @@
+"""Averages and the suggested period mark (act 001 §4.9).
+
+The average for a period is computed automatically; the teacher sets the period
+mark from a menu, guided by the school's thresholds — by default 4.5 and above
+gives «5», 3.5 and above «4», 2.5 and above «3», anything lower «2». The act
+writes "below 2.4" for «2», which leaves 2.4–2.5 open; Parta treats every
+average below 2.5 as «2».
+"""
+from __future__ import annotations
+
+from typing import Iterable, Mapping, Optional, Sequence, Tuple, Union
+
+from .errors import N_, RuleViolation
+
+# Minimum average for «5», «4» and «3».
+DEFAULT_THRESHOLDS: Tuple[float, float, float] = (4.5, 3.5, 2.5)
+Thresholds = Union[Sequence[float], Mapping[int, float], None]
+
+
+def _round(value: float) -> float:
+    """Averages are shown, and compared, with two decimals: what the user sees decides."""
+    return round(value + 1e-9, 2)
+
+
+def weighted_average(pairs: Iterable[Tuple[float, float]]) -> Optional[float]:
+    """Σ mark × weight / Σ weight over (mark, weight) pairs; None when nothing counts.
+
+    Marks without a score (зачёт, «точка») are passed as None and skipped, as are
+    zero weights.
+    """
+    total = weights = 0.0
+    for mark, weight in pairs:
+        if mark is None or not weight:
+            continue
+        total += float(mark) * float(weight)
+        weights += float(weight)
+    return total / weights if weights else None
+
+
+def arithmetic_average(marks: Iterable[Optional[float]]) -> Optional[float]:
+    """The plain mean of the marks that have a score; None when there are none."""
+    scores = [float(m) for m in marks if m is not None]
+    return sum(scores) / len(scores) if scores else None
+
+
+def normalize_thresholds(thresholds: Thresholds = None) -> Tuple[float, float, float]:
+    """(min for 5, min for 4, min for 3) from a sequence or a {mark: minimum} mapping."""
+    if thresholds is None:
+        return DEFAULT_THRESHOLDS
+    if isinstance(thresholds, Mapping):
+        values = (thresholds[5], thresholds[4], thresholds[3])
+    else:
+        values = tuple(thresholds)
+    check_thresholds(values)
+    return tuple(float(v) for v in values)  # type: ignore[return-value]
+
+
+def check_thresholds(values: Sequence[Optional[float]]) -> None:
+    """The thresholds fall strictly from «5» to «3» and lie between 2 and 5."""
+    if len(values) != 3 or any(v is None for v in values):
+        raise RuleViolation(N_("Set the minimum averages for «5», «4» and «3»."))
+    five, four, three = (float(v) for v in values)
+    if not (5 >= five > four > three > 2):
+        raise RuleViolation(N_("The minimum averages must fall from «5» to «3» and lie between 2 and 5."))
+
+
+def suggest_period_mark(average: Optional[float], thresholds: Thresholds = None) -> Optional[int]:
+    """The period mark the average suggests, 2..5; None without an average."""
+    if average is None:
+        return None
+    five, four, three = normalize_thresholds(thresholds)
+    shown = _round(average)
+    if shown >= five:
+        return 5
+    if shown >= four:
+        return 4
+    if shown >= three:
+        return 3
+    return 2
+
+
+def _num(value: float) -> str:
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    return text.replace(".", ",")
+
+
+def format_average(value: Optional[float]) -> str:
+    """4,33 — two decimals with a decimal comma, as Russian documents write it."""
+    return "" if value is None else f"{_round(value):.2f}".replace(".", ",")
+
+
+def weighted_formula(pairs: Iterable[Tuple[Optional[float], float]]) -> str:
+    """The weighted average written out: «(5×1 + 4×2) / (1 + 2) = 4,33»."""
+    counted = [(m, w) for m, w in pairs if m is not None and w]
+    if not counted:
+        return ""
+    top = " + ".join(f"{_num(m)}×{_num(w)}" for m, w in counted)
+    bottom = " + ".join(_num(w) for _, w in counted)
+    return f"({top}) / ({bottom}) = {format_average(weighted_average(counted))}"

@@ -1,0 +1,63 @@
+import pytest
+
+from app.rules.errors import RuleViolation
+from app.rules.grading import (
+    arithmetic_average, check_thresholds, format_average, suggest_period_mark, weighted_average, weighted_formula,
+)
+
+
+def test_weighted_average_is_sum_of_mark_times_weight_over_sum_of_weights():
+    # (5×1 + 3×2) / 3 = 11/3
+    assert weighted_average([(5, 1), (3, 2)]) == pytest.approx(11 / 3)
+
+
+def test_weighted_average_of_nothing_is_none():
+    assert weighted_average([]) is None
+
+
+def test_marks_without_a_score_and_zero_weights_do_not_count():
+    assert weighted_average([(None, 1), (4, 0), (4, 2)]) == 4
+    assert weighted_average([(None, 1)]) is None
+
+
+def test_arithmetic_average_ignores_weights_and_unscored_marks():
+    assert arithmetic_average([5, 4, None, 3]) == 4
+    assert arithmetic_average([None]) is None
+
+
+@pytest.mark.parametrize("average,mark", [
+    (5.0, 5), (4.5, 5), (4.49, 4), (3.5, 4), (3.49, 3), (2.5, 3), (2.49, 2), (2.4, 2), (2.0, 2),
+])
+def test_default_thresholds_follow_the_act(average, mark):
+    assert suggest_period_mark(average) == mark
+
+
+def test_the_gap_between_2_4_and_2_5_left_by_the_act_gives_2():
+    assert suggest_period_mark(2.45) == 2
+
+
+def test_average_shown_as_4_50_suggests_5():
+    # 4.4999 is shown as 4,50: what the teacher sees decides.
+    assert format_average(4.4999) == "4,50"
+    assert suggest_period_mark(4.4999) == 5
+
+
+def test_no_average_suggests_nothing():
+    assert suggest_period_mark(None) is None
+
+
+def test_school_thresholds_replace_the_defaults():
+    assert suggest_period_mark(4.3, (4.25, 3.25, 2.25)) == 5
+    assert suggest_period_mark(4.3, {5: 4.6, 4: 3.6, 3: 2.6}) == 4
+
+
+@pytest.mark.parametrize("values", [(3.5, 4.5, 2.5), (4.5, 3.5, 1.5), (5.5, 3.5, 2.5), (4.5, 3.5, None)])
+def test_thresholds_must_fall_from_5_to_3_between_2_and_5(values):
+    with pytest.raises(RuleViolation):
+        check_thresholds(values)
+
+
+def test_formula_shows_each_mark_with_its_weight_and_the_result():
+    assert weighted_formula([(5, 1), (4, 2), (None, 1)]) == "(5×1 + 4×2) / (1 + 2) = 4,33"
+    assert weighted_formula([(4, 1.5)]) == "(4×1,5) / (1,5) = 4,00"
+    assert weighted_formula([]) == ""
