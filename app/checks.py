@@ -134,9 +134,12 @@ def _scale_id_of_group(session: Session, group: SubjectGroup) -> int | None:
         return group.grade_scale_id
     if group.grade_scale is not None:
         return group.grade_scale.id
-    return session.scalar(
-        select(GradeScale.id).where(GradeScale.school_id == group.school_id, GradeScale.is_default.is_(True))
-    )
+    defaults = session.info.setdefault("parta_default_scales", {})  # one query per school and flush
+    if group.school_id not in defaults:
+        defaults[group.school_id] = session.scalar(
+            select(GradeScale.id).where(GradeScale.school_id == group.school_id, GradeScale.is_default.is_(True))
+        )
+    return defaults[group.school_id]
 
 
 def check_mark(session: Session, mark: Mark) -> None:
@@ -252,6 +255,30 @@ CHECKS = {
 LOCKED = (Lesson, Assignment, Mark, Attendance, PeriodMark, FinalMark, ThematicPlan, ThematicPlanTopic)
 
 
+def _same(old: Any, new: Any) -> bool:
+    """Equal as the user sees them: an empty text is no text, 1.50 is 1.5."""
+    old, new = (None if v == "" else v for v in (old, new))
+    if old is None or new is None:
+        return old is new
+    try:
+        return old == new or float(old) == float(new)
+    except (TypeError, ValueError):
+        return False
+
+
+def _changed(session: Session, obj: Any) -> bool:
+    """New, or with a column really changed: a form posted back unchanged is no edit."""
+    state = inspect(obj)
+    if not state.persistent:
+        return True
+    for attr in state.mapper.column_attrs:
+        history = state.attrs[attr.key].history
+        if history.has_changes() and not _same(history.deleted[0] if history.deleted else None,
+                                                history.added[0] if history.added else None):
+            return True
+    return False
+
+
 def check_objects(session: Session, objects: Iterable[Any]) -> None:
     """Runs every rule that applies to the given new or changed objects."""
     with session.no_autoflush:
@@ -259,14 +286,16 @@ def check_objects(session: Session, objects: Iterable[Any]) -> None:
             rule = CHECKS.get(type(obj))
             if rule is not None:
                 rule(session, obj)
-            check_unique(session, obj)
-            if isinstance(obj, LOCKED) and locks_apply():
+            if obj not in session.info.get("parta_unique_checked", ()):
+                check_unique(session, obj)
+            if isinstance(obj, LOCKED) and locks_apply() and _changed(session, obj):
                 check_lock(session, obj)
 
 
 def _before_flush(session: Session, flush_context, instances) -> None:
     changed = [o for o in session.dirty if session.is_modified(o, include_collections=False)]
     session.info.pop("parta_unlocks", None)
+    session.info.pop("parta_default_scales", None)
     check_objects(session, list(session.new) + changed)
     if locks_apply():
         with session.no_autoflush:

@@ -92,12 +92,10 @@ class PartaSecurityManager(SecurityManager):
         ))
         self.session.commit()
 
-    def exist_permission_on_roles(self, view_name: str, permission_name: str, role_ids: List[int]) -> bool:
-        """FAB asks once per menu item and button (about 60 queries a page); Parta
-        reads the roles' permissions once per request and answers from memory."""
-        if not has_request_context():
-            return super().exist_permission_on_roles(view_name, permission_name, role_ids)
-        cache = g.setdefault("parta_role_permissions", {})
+    def role_permissions(self, role_ids: List[int]) -> set:
+        """(view, permission) pairs of the roles, read once per request: FAB's page
+        checks and Parta's named rights (app/security/rights.py) both answer from it."""
+        cache = g.setdefault("parta_role_permissions", {}) if has_request_context() else {}
         key = tuple(sorted(role_ids))
         if key not in cache:
             query = (
@@ -108,5 +106,28 @@ class PartaSecurityManager(SecurityManager):
                 .join(self.permission_model, self.permission_model.id == self.permissionview_model.permission_id)
                 .where(assoc_permissionview_role.c.role_id.in_(key))
             )
-            cache[key] = set(self.session.execute(query).all())
-        return (view_name, permission_name) in cache[key]
+            cache[key] = set(self.session.execute(query, execution_options={"parta_unscoped": True}).all())
+        return cache[key]
+
+    def exist_permission_on_roles(self, view_name: str, permission_name: str, role_ids: List[int]) -> bool:
+        """FAB asks once per menu item and button (about 60 queries a page); Parta
+        answers from the roles' permissions read once per request."""
+        if not has_request_context():
+            return super().exist_permission_on_roles(view_name, permission_name, role_ids)
+        return (view_name, permission_name) in self.role_permissions(role_ids)
+
+    def load_user(self, pk):
+        """Loads the logged-in user without scoping the query by that same user
+        (which would load the user a second time)."""
+        resolving = g.get("parta_resolving_scope")
+        g.parta_resolving_scope = True
+        try:
+            return super().load_user(pk)
+        finally:
+            g.parta_resolving_scope = resolving
+
+    def get_user_roles(self, user) -> list:
+        """Parta grants rights through roles only (FAB's user groups are not used)."""
+        if not user.is_authenticated:
+            return [self.get_public_role()]
+        return list(user.roles)

@@ -73,17 +73,7 @@ def user_rights(sm, user) -> FrozenSet[str]:
     role_ids = [role.id for role in user.roles]
     rights: FrozenSet[str] = frozenset()
     if role_ids:
-        from flask_appbuilder.security.sqla.models import assoc_permissionview_role
-
-        query = (
-            select(sm.permission_model.name)
-            .select_from(sm.permissionview_model)
-            .join(assoc_permissionview_role, assoc_permissionview_role.c.permission_view_id == sm.permissionview_model.id)
-            .join(sm.viewmenu_model, sm.viewmenu_model.id == sm.permissionview_model.view_menu_id)
-            .join(sm.permission_model, sm.permission_model.id == sm.permissionview_model.permission_id)
-            .where(assoc_permissionview_role.c.role_id.in_(role_ids), sm.viewmenu_model.name == RIGHTS_VIEW)
-        )
-        rights = frozenset(sm.session.scalars(query, execution_options={"parta_unscoped": True}).all())
+        rights = frozenset(perm for view, perm in sm.role_permissions(role_ids) if view == RIGHTS_VIEW)
     if has_request_context():
         g.parta_rights = rights
     return rights

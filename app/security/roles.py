@@ -35,6 +35,10 @@ STUDENTS = {"StudentView", "StudentWithoutConsentView", "GuardianView", "Student
 HEALTH = {"StudentHealthView"}
 JOURNAL = {"LessonView", "AssignmentView", "MarkView", "AttendanceView", "PeriodMarkView", "FinalMarkView"}
 MOVEMENT = {"MovementOrderView", "MovementOrderItemView"}
+# The journal grid: reading it, and saving cells and adding columns.
+GRID = {"JournalGridView"}
+GRID_READ = frozenset({"can_grid", "can_final"})
+GRID_WRITE = GRID_READ | {"can_save", "can_assignment"}
 LOGS = {"AuditLogView", "VisitLogView", "VisitStatisticsView"}
 EVERYTHING = REFERENCE | PLANNING | STAFF | STUDENTS | HEALTH | JOURNAL | MOVEMENT | LOGS
 ACCOUNTS = {"CredentialsView"}
@@ -45,25 +49,49 @@ MATRIX_EDIT = MATRIX_READ | {"can_save"}
 # REST APIs (app/views/api.py); their rows are scoped like the pages'.
 PEOPLE_API = {"StudentRestApi", "GuardianRestApi"}
 STAFF_API = {"EmployeeRestApi"}
+JOURNAL_API = {"LessonRestApi", "AssignmentRestApi", "MarkRestApi", "AttendanceRestApi", "PeriodMarkRestApi"}
+# Journal control: unlocks (the right «journal_unlock» on top), missing period marks,
+# the «Отчёт о доступе к классному журналу» (rows scoped to the user's journals or own marks).
+UNLOCKS = {"JournalUnlockView"}
+UNLOCK = READ | {"can_add"}  # an unlock is its own log: never edited or deleted
+JOURNAL_CONTROL = {"MissingPeriodMarksView"}
+JOURNAL_AUDIT = {"JournalAuditView"}
+# The lesson calendar wizard (lessons from the timetable, for every journal), and the
+# КТП page: the plan against the lessons; import and «fill the topics» change only the
+# journals the user may edit. Teachers also keep their plans in the CRUD views (KTP).
+CALENDAR = {"CalendarView"}
+CALENDAR_USE = frozenset({"can_form", "can_generate"})
+THEMATIC = {"ThematicView"}
+THEMATIC_READ = frozenset({"can_list", "can_show", "can_download"})
+THEMATIC_WRITE = THEMATIC_READ | {"can_import", "can_apply"}
+KTP = {"ThematicPlanView", "ThematicPlanTopicView"}
 
 Grants = Iterable[Tuple[Set[str], frozenset]]
 
 ROLE_CONFIGS: Dict[str, list] = {
-    "Координатор": [(PLANNING | STUDENTS | JOURNAL | MOVEMENT, WRITE), (REFERENCE | STAFF | LOGS | HEALTH, READ),
+    "Координатор": [(PLANNING | STUDENTS | JOURNAL | MOVEMENT, WRITE), (GRID, GRID_WRITE), (REFERENCE | STAFF | LOGS | HEALTH, READ),
                     (ACCOUNTS, ISSUE), (MATRIX, MATRIX_EDIT),
-                    (PEOPLE_API, WRITE_API), (STAFF_API, READ_API)],
-    "Директор": [(EVERYTHING, READ), (PEOPLE_API | STAFF_API, READ_API), (MATRIX, MATRIX_READ)],
-    "Завуч": [(PLANNING | JOURNAL, WRITE), (REFERENCE | STAFF | STUDENTS | MOVEMENT | LOGS, READ),
-              (PEOPLE_API | STAFF_API, READ_API)],
-    "Учитель": [(JOURNAL, WRITE), (PLANNING | STUDENTS, READ), (PEOPLE_API | STAFF_API, READ_API)],
+                    (PEOPLE_API, WRITE_API), (STAFF_API, READ_API),
+                    (UNLOCKS, UNLOCK), (JOURNAL_CONTROL | JOURNAL_AUDIT, READ), (JOURNAL_API, WRITE_API),
+                    (CALENDAR, CALENDAR_USE), (THEMATIC, THEMATIC_WRITE)],
+    "Директор": [(EVERYTHING, READ), (GRID, GRID_READ), (PEOPLE_API | STAFF_API, READ_API), (MATRIX, MATRIX_READ),
+                 (UNLOCKS | JOURNAL_CONTROL | JOURNAL_AUDIT, READ), (JOURNAL_API, READ_API), (THEMATIC, THEMATIC_READ)],
+    "Завуч": [(PLANNING | JOURNAL, WRITE), (GRID, GRID_WRITE), (REFERENCE | STAFF | STUDENTS | MOVEMENT | LOGS, READ),
+              (PEOPLE_API | STAFF_API, READ_API),
+              (UNLOCKS, UNLOCK), (JOURNAL_CONTROL | JOURNAL_AUDIT, READ), (JOURNAL_API, WRITE_API),
+              (CALENDAR, CALENDAR_USE), (THEMATIC, THEMATIC_WRITE)],
+    "Учитель": [(JOURNAL, WRITE), (GRID, GRID_WRITE), (PLANNING | STUDENTS, READ), (PEOPLE_API | STAFF_API, READ_API),
+                (JOURNAL_AUDIT, READ), (JOURNAL_API, WRITE_API), (THEMATIC, THEMATIC_WRITE), (KTP, WRITE)],
     "Секретарь": [(STUDENTS | MOVEMENT, WRITE), (PLANNING | STAFF, READ), (PEOPLE_API, WRITE_API), (STAFF_API, READ_API),
                   (ACCOUNTS, ISSUE)],
     "Специалист по кадрам": [(STAFF | {"PositionView"}, WRITE), (STAFF_API, WRITE_API)],
-    "Воспитатель": [(JOURNAL, WRITE), (STUDENTS | PLANNING, READ), (PEOPLE_API, READ_API)],
+    "Воспитатель": [(JOURNAL, WRITE), (GRID, GRID_WRITE), (STUDENTS | PLANNING, READ), (PEOPLE_API, READ_API),
+                    (JOURNAL_AUDIT, READ), (JOURNAL_API, WRITE_API), (THEMATIC, THEMATIC_WRITE), (KTP, WRITE)],
     "Модератор форума": [],
-    "Ученик": [(PEOPLE_API, READ_API)],
-    "Родитель": [(PEOPLE_API, READ_API)],
-    "Специалист управления образования": [(EVERYTHING - HEALTH, READ), (PEOPLE_API | STAFF_API, READ_API)],
+    "Ученик": [(PEOPLE_API, READ_API), (JOURNAL_AUDIT, READ)],
+    "Родитель": [(PEOPLE_API, READ_API), (JOURNAL_AUDIT, READ)],
+    "Специалист управления образования": [(EVERYTHING - HEALTH, READ), (GRID, GRID_READ), (PEOPLE_API | STAFF_API, READ_API),
+                                          (JOURNAL_AUDIT, READ), (JOURNAL_API, READ_API), (THEMATIC, THEMATIC_READ)],
     "Оператор муниципального сегмента": [(REFERENCE | PLANNING | STAFF | STUDENTS, READ), (PEOPLE_API | STAFF_API, READ_API)],
 }
 

@@ -24,11 +24,11 @@ from dataclasses import dataclass
 from typing import Iterator, Optional, Tuple
 
 from flask import current_app, g, has_request_context
-from sqlalchemy import event, or_, select
+from sqlalchemy import event, literal, or_, select, union_all
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
 from app.models import (
-    PartaUser, Assignment, Attendance, Employee, Enrolment, FinalMark, Guardian, Lesson, Mark, MovementOrderItem,
+    PartaUser, Assignment, AuditLog, Attendance, Employee, Enrolment, FinalMark, Guardian, Lesson, Mark, MovementOrderItem,
     PeriodMark, PersonalDataConsent, School, SchoolClass, Student, StudentGuardian, StudentHealth, SubjectGroup,
     SubjectGroupMember, SubjectGroupTeacher, ThematicPlan, ThematicPlanTopic, VisitLog,
 )
@@ -54,6 +54,7 @@ class Scope:
     editable_groups: Ids = None  # subject groups whose journal the user may change
     read_only: bool = False
     user_id: Optional[int] = None  # the login itself stays visible (municipal users have no school)
+    guardians_of_students: bool = False  # staff also see the guardians of the students they see
 
 
 NOTHING = Scope(schools=())
@@ -94,13 +95,13 @@ def _school_ids(session: Session, user) -> Ids:
 def _staff_groups(session: Session, employee_id: int) -> Tuple[Tuple[int, ...], Tuple[int, ...]]:
     """(visible, editable) subject groups of a teacher: the groups they teach, and
     the groups of the class they lead (editable unless the class learns by an ИУП)."""
-    taught = _ids(session, select(SubjectGroupTeacher.subject_group_id).where(SubjectGroupTeacher.employee_id == employee_id))
-    led = session.execute(
-        select(SubjectGroup.id, SchoolClass.curriculum_type).join(SchoolClass, SubjectGroup.class_id == SchoolClass.id)
-        .where(SchoolClass.class_teacher_id == employee_id), execution_options=_UNSCOPED_QUERY,
-    ).all()
-    visible = tuple(sorted(set(taught) | {gid for gid, _ in led}))
-    editable = tuple(sorted(set(taught) | {gid for gid, kind in led if kind != CurriculumType.individual}))
+    taught = select(SubjectGroupTeacher.subject_group_id, literal(True), literal(True)) \
+        .where(SubjectGroupTeacher.employee_id == employee_id)
+    led = select(SubjectGroup.id, literal(False), SchoolClass.curriculum_type != CurriculumType.individual.name) \
+        .join(SchoolClass, SubjectGroup.class_id == SchoolClass.id).where(SchoolClass.class_teacher_id == employee_id)
+    rows = session.execute(union_all(taught, led), execution_options=_UNSCOPED_QUERY).all()
+    visible = tuple(sorted({gid for gid, _, _ in rows}))
+    editable = tuple(sorted({gid for gid, is_taught, not_iup in rows if is_taught or not_iup}))
     return visible, editable
 
 
@@ -142,9 +143,12 @@ def _user_scope(session: Session, user) -> Scope:
         editable = UNSCOPED if "journal_edit_all" in rights else ()
         return Scope(schools=schools, editable_groups=editable, read_only=read_only, user_id=user.id)
 
-    employee = session.scalar(select(Employee.id).where(Employee.user_id == user.id), execution_options=_UNSCOPED_QUERY)
-    guardian = session.scalar(select(Guardian.id).where(Guardian.user_id == user.id), execution_options=_UNSCOPED_QUERY)
-    student = session.scalar(select(Student.id).where(Student.user_id == user.id), execution_options=_UNSCOPED_QUERY)
+    # who the login is, in one statement: an employee, a guardian, a student (or several)
+    employee, guardian, student = session.execute(select(
+        select(Employee.id).where(Employee.user_id == user.id).limit(1).scalar_subquery(),
+        select(Guardian.id).where(Guardian.user_id == user.id).limit(1).scalar_subquery(),
+        select(Student.id).where(Student.user_id == user.id).limit(1).scalar_subquery(),
+    ), execution_options=_UNSCOPED_QUERY).one()
 
     groups: set = set()
     editable: set = set()
@@ -165,8 +169,6 @@ def _user_scope(session: Session, user) -> Scope:
         students.add(student)
         guardians |= set(_guardians_of(session, (student,)))
         groups |= set(_groups_of_students(session, (student,)))
-    if employee is not None:
-        guardians |= set(_guardians_of(session, tuple(students)))
 
     return Scope(
         schools=schools,
@@ -177,6 +179,7 @@ def _user_scope(session: Session, user) -> Scope:
         editable_groups=UNSCOPED if "journal_edit_all" in rights else tuple(sorted(editable)),
         read_only=read_only,
         user_id=user.id,
+        guardians_of_students=employee is not None,
     )
 
 
@@ -238,6 +241,8 @@ def _criteria(scope: Scope) -> list:
             with_loader_criteria(ThematicPlan, lambda cls: cls.subject_group_id.in_(groups), include_aliases=True),
             with_loader_criteria(ThematicPlanTopic, lambda cls: cls.plan_id.in_(plans), include_aliases=True),
             with_loader_criteria(SubjectGroupMember, lambda cls: cls.subject_group_id.in_(groups), include_aliases=True),
+            # The journal's audit (the «Отчёт о доступе к классному журналу») follows the journals.
+            with_loader_criteria(AuditLog, lambda cls: cls.subject_group_id.in_(groups), include_aliases=True),
         ]
     if scope.students is not UNSCOPED:
         students = scope.students
@@ -247,15 +252,27 @@ def _criteria(scope: Scope) -> list:
             for model in (StudentHealth, Enrolment, StudentGuardian, PersonalDataConsent, Mark, Attendance,
                           PeriodMark, FinalMark, SubjectGroupMember, MovementOrderItem)
         ]
+        if scope.substitute_for is not None:  # staff: also the rows about no student (lesson topics, …)
+            options.append(with_loader_criteria(
+                AuditLog, lambda cls: or_(cls.student_id.in_(students), cls.student_id.is_(None)), include_aliases=True))
+        else:  # parents and students: only the rows about their own (children's) marks
+            options.append(with_loader_criteria(AuditLog, lambda cls: cls.student_id.in_(students), include_aliases=True))
     if scope.guardians is not UNSCOPED:
         guardians = scope.guardians
-        options += [with_loader_criteria(Guardian, lambda cls: cls.id.in_(guardians), include_aliases=True)]
+        if scope.guardians_of_students and scope.students is not UNSCOPED:
+            of_students = select(StudentGuardian.guardian_id).where(StudentGuardian.student_id.in_(scope.students))
+            options += [with_loader_criteria(
+                Guardian, lambda cls: or_(cls.id.in_(guardians), cls.id.in_(of_students)), include_aliases=True)]
+        else:
+            options += [with_loader_criteria(Guardian, lambda cls: cls.id.in_(guardians), include_aliases=True)]
     return options
 
 
 def _scope_queries(state: ORMExecuteState) -> None:
     if not state.is_select or state.execution_options.get("parta_unscoped"):
         return
+    if state.is_relationship_load and isinstance(getattr(state.lazy_loaded_from, "obj", lambda: None)(), PartaUser):
+        return  # a login's roles: nothing school-scoped, and needed to resolve the scope itself
     options = _criteria(current_scope(state.session))
     if options:
         state.statement = state.statement.options(*options)
@@ -303,13 +320,35 @@ def check_journal_write(session: Session, obj: object) -> None:
     it learns by an ИУП; «edit all» rights override)."""
     if not isinstance(obj, JOURNAL_MODELS):
         return
-    editable = current_scope(session).editable_groups
+    scope = current_scope(session)
+    editable = scope.editable_groups
     if editable is UNSCOPED:
         return
     with session.no_autoflush:
         group = _group_of(session, obj)
-    if group not in editable:
-        raise RuleViolation(N_("You may not change the journal of this subject group."))
+        if group in editable or _substituted_lesson(session, obj, scope):
+            return
+    raise RuleViolation(N_("You may not change the journal of this subject group."))
+
+
+def _substituted_lesson(session: Session, obj, scope: Scope) -> bool:
+    """A substitute teacher keeps the journal of the lessons they substitute (act 001 §4.5)."""
+    from app.checks import related
+
+    if scope.substitute_for is None:
+        return False
+    if isinstance(obj, Mark):
+        obj = related(session, obj, "assignment")
+    if isinstance(obj, (Assignment, Attendance)):
+        obj = related(session, obj, "lesson")
+    if isinstance(obj, Lesson):
+        # the lesson as stored: a substitute may not hand the lesson to themselves
+        from sqlalchemy import inspect as sa_inspect
+
+        history = sa_inspect(obj).attrs.substitute_id.history
+        stored = history.deleted[0] if history.deleted else obj.substitute_id
+        return obj.id is not None and stored == scope.substitute_for
+    return False
 
 
 def check_new_school(session: Session, obj: object) -> None:

@@ -10,7 +10,10 @@ from flask_appbuilder import IndexView, expose
 from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
-from app.views import admin, credentials, journal, logs, movement, people, planning, rights, visits
+from app.views import (
+    admin, audit, calendar, control, credentials, grid, journal, logs, movement, people, planning, rights, thematic, unlocks,
+    visits,
+)
 from app.views.overview import school_overview
 
 
@@ -67,6 +70,7 @@ MENU = [
     (planning.ScheduleEntryView, "Timetable", "Planning", _l("Timetable"), "fa-clock-o"),
     (planning.ThematicPlanView, "Thematic plans", "Planning", _l("Thematic plans"), "fa-list-alt"),
     (planning.ThematicPlanTopicView, "Thematic plan topics", "Planning", _l("Thematic plan topics"), "fa-list"),
+    (calendar.CalendarView, "Lesson calendar", "Planning", _l("Lesson calendar"), "fa-calendar-plus-o"),
     (people.StudentView, "Students", "People", _l("Students"), "fa-child"),
     (people.StudentWithoutConsentView, "Students without consent", "People", _l("Students without consent"), "fa-exclamation-triangle"),
     (people.GuardianView, "Guardians", "People", _l("Guardians"), "fa-male"),
@@ -76,12 +80,17 @@ MENU = [
     (people.PersonalDataConsentView, "Personal data consents", "People", _l("Personal data consents"), "fa-file-text-o"),
     (people.EmployeeView, "Employees", "People", _l("Employees"), "fa-id-card"),
     (people.EmployeePositionView, "Positions of employees", "People", _l("Positions of employees"), "fa-briefcase"),
+    (grid.JournalGridView, "Class journal", "Journal", _l("Class journal"), "fa-table"),
+    (thematic.ThematicView, "Thematic plan and lessons", "Journal", _l("Thematic plan and lessons"), "fa-list-alt"),
     (journal.LessonView, "Lessons", "Journal", _l("Lessons"), "fa-calendar-check-o"),
     (journal.AssignmentView, "Assignments", "Journal", _l("Assignments"), "fa-pencil"),
     (journal.MarkView, "Marks", "Journal", _l("Marks"), "fa-star"),
     (journal.AttendanceView, "Attendance", "Journal", _l("Attendance"), "fa-user-times"),
     (journal.PeriodMarkView, "Period marks", "Journal", _l("Period marks"), "fa-star-half-o"),
     (journal.FinalMarkView, "Final marks", "Journal", _l("Final marks"), "fa-trophy"),
+    (unlocks.JournalUnlockView, "Journal unlocks", "Journal", _l("Journal unlocks"), "fa-unlock"),
+    (control.MissingPeriodMarksView, "Missing period marks", "Journal", _l("Missing period marks"), "fa-exclamation-circle"),
+    (audit.JournalAuditView, "Journal access report", "Journal", _l("Journal access report"), "fa-eye"),
     (movement.MovementOrderView, "Movement orders", "Movement", _l("Movement orders"), "fa-file-text"),
     (movement.MovementOrderItemView, "Students of orders", "Movement", _l("Students of orders"), "fa-list"),
 ]

@@ -2,9 +2,12 @@
 Russian messages as the CRUD pages."""
 from __future__ import annotations
 
+from flask import current_app
 from flask_appbuilder.api import ModelRestApi
+from flask_appbuilder.api.convert import Model2SchemaConverter
+from marshmallow_sqlalchemy import SQLAlchemyAutoSchema
 
-from app.models import Employee, Guardian, Student
+from app.models import Assignment, Attendance, Employee, Guardian, Lesson, Mark, PeriodMark, Student
 from app.views.base import PartaInterface, UserFacingError, ValidatedWrites
 
 PERSON = ["id", "last_name", "first_name", "middle_name"]
@@ -66,4 +69,86 @@ class EmployeeRestApi(PartaRestApi):
     order_columns = ["last_name", "first_name"]
 
 
-APIS = [StudentRestApi, GuardianRestApi, EmployeeRestApi]
+# The journal (issue 4, item 8): ids in and out, as a client program keeps them;
+# scoping, locks and the audit apply through the same flush hooks as the pages.
+class ForeignKeyConverter(Model2SchemaConverter):
+    """FAB's schemas with foreign-key columns (`lesson_id`) as plain fields:
+    marshmallow-sqlalchemy drops them unless the schema's Meta sets include_fk."""
+
+    def _meta_schema_factory(self, columns, model, class_mixin, parent_schema_name=None):
+        if not columns:
+            return super()._meta_schema_factory(columns, model, class_mixin, parent_schema_name)
+        model_, fields_, parent_ = model, columns, parent_schema_name
+
+        class MetaSchema(SQLAlchemyAutoSchema, class_mixin):
+            class Meta:
+                model = model_
+                fields = fields_
+                load_instance = True
+                include_fk = True
+                sqla_session = current_app.appbuilder.session
+                parent_schema_name = parent_
+
+        return MetaSchema
+
+
+class JournalRestApi(PartaRestApi):
+    model2schemaconverter = ForeignKeyConverter
+    page_size = 100
+    max_page_size = 500
+
+
+class LessonRestApi(JournalRestApi):
+    resource_name = "lesson"
+    datamodel = PartaInterface(Lesson)
+    show_columns = ["id", "subject_group_id", "date", "number", "teacher_id", "substitute_id", "room_id", "topic",
+                    "homework", "is_cancelled"]
+    list_columns = show_columns
+    add_columns = edit_columns = [c for c in show_columns if c != "id"]
+    search_columns = ["subject_group_id", "date", "teacher_id", "is_cancelled"]
+    order_columns = ["date", "number"]
+    base_order = ("date", "desc")
+
+
+class AssignmentRestApi(JournalRestApi):
+    resource_name = "assignment"
+    datamodel = PartaInterface(Assignment)
+    show_columns = ["id", "lesson_id", "type_id", "title", "weight", "due_date"]
+    list_columns = show_columns
+    add_columns = edit_columns = [c for c in show_columns if c != "id"]
+    search_columns = ["lesson_id", "type_id", "due_date"]
+    order_columns = ["id", "due_date"]
+
+
+class MarkRestApi(JournalRestApi):
+    resource_name = "mark"
+    datamodel = PartaInterface(Mark)
+    show_columns = ["id", "assignment_id", "student_id", "value_id", "value.code", "is_duty", "comment"]
+    list_columns = show_columns
+    add_columns = edit_columns = ["assignment_id", "student_id", "value_id", "is_duty", "comment"]
+    search_columns = ["assignment_id", "student_id", "value_id", "is_duty"]
+    order_columns = ["id"]
+
+
+class AttendanceRestApi(JournalRestApi):
+    resource_name = "attendance"
+    datamodel = PartaInterface(Attendance)
+    show_columns = ["id", "lesson_id", "student_id", "code_id", "code.code", "comment"]
+    list_columns = show_columns
+    add_columns = edit_columns = ["lesson_id", "student_id", "code_id", "comment"]
+    search_columns = ["lesson_id", "student_id", "code_id"]
+    order_columns = ["id"]
+
+
+class PeriodMarkRestApi(JournalRestApi):
+    resource_name = "periodmark"
+    datamodel = PartaInterface(PeriodMark)
+    show_columns = ["id", "period_id", "subject_group_id", "student_id", "value_id", "value.code", "comment"]
+    list_columns = show_columns
+    add_columns = edit_columns = ["period_id", "subject_group_id", "student_id", "value_id", "comment"]
+    search_columns = ["period_id", "subject_group_id", "student_id"]
+    order_columns = ["id"]
+
+
+APIS = [StudentRestApi, GuardianRestApi, EmployeeRestApi,
+        LessonRestApi, AssignmentRestApi, MarkRestApi, AttendanceRestApi, PeriodMarkRestApi]

@@ -1,6 +1,7 @@
 """The journal's records as plain CRUD; the journal grid is a custom view of its own."""
 from flask_babel import lazy_gettext as _l
 
+from app.journal.calendar import remember_moved_from
 from app.models import Assignment, Attendance, FinalMark, Lesson, Mark, PeriodMark
 from app.views.base import PartaInterface, PartaModelView
 
@@ -18,11 +19,20 @@ class LessonView(PartaModelView):
     list_title = _l("Lessons")
     list_columns = ["date", "number", "subject_group", "teacher", "topic", "is_cancelled"]
     search_columns = ["date", "subject_group", "teacher", "topic", "is_cancelled"]
-    add_columns = edit_columns = show_columns = [
+    add_columns = edit_columns = [
         "subject_group", "date", "number", "teacher", "substitute", "room", "topic", "homework", "is_cancelled",
     ]
+    show_columns = add_columns + ["is_manual", "moved_from"]
     base_order = ("date", "desc")
     related_views = [AssignmentView]
+
+    def pre_add(self, item) -> None:
+        item.is_manual = True  # added by hand: re-generating the calendar keeps it
+        super().pre_add(item)
+
+    def pre_update(self, item) -> None:
+        remember_moved_from(item)
+        super().pre_update(item)
 
 
 class MarkView(PartaModelView):

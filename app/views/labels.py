@@ -100,6 +100,8 @@ LABELS = {
     "topic": _l("Lesson topic"),
     "homework": _l("Homework"),
     "is_cancelled": _l("Cancelled"),
+    "is_manual": _l("Added by hand"),
+    "moved_from": _l("Moved from"),
     "lesson": _l("Lesson"),
     "assignment": _l("Assignment"),
     "type": _l("Work type"),

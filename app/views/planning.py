@@ -109,3 +109,4 @@ class ThematicPlanView(PartaModelView):
     search_columns = ["name", "subject_group"]
     add_columns = edit_columns = show_columns = ["subject_group", "name", "approved_on"]
     related_views = [ThematicPlanTopicView]
+    show_template = "parta/thematic_plan_show.html"  # links to the plan against the lessons

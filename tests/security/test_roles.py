@@ -9,13 +9,16 @@ from tests.conftest import login
 
 
 def test_every_registered_view_is_in_the_role_table():
-    from app.security.roles import ACCOUNTS, MATRIX
+    from app.security.roles import (
+        ACCOUNTS, CALENDAR, GRID, JOURNAL_AUDIT, JOURNAL_CONTROL, MATRIX, THEMATIC, UNLOCKS,
+    )
 
-    assert {view.__name__ for view, *_ in MENU} == EVERYTHING | ACCOUNTS | MATRIX
+    assert {view.__name__ for view, *_ in MENU} == (
+        EVERYTHING | ACCOUNTS | MATRIX | GRID | UNLOCKS | JOURNAL_CONTROL | JOURNAL_AUDIT | CALENDAR | THEMATIC)
     from app.views.api import APIS
-    from app.security.roles import PEOPLE_API, STAFF_API
+    from app.security.roles import JOURNAL_API, PEOPLE_API, STAFF_API
 
-    assert {api.__name__ for api in APIS} == PEOPLE_API | STAFF_API
+    assert {api.__name__ for api in APIS} == PEOPLE_API | STAFF_API | JOURNAL_API
 
 
 def test_director_reads_everything_and_changes_nothing():

@@ -188,12 +188,35 @@ ADD_CHANGES = {
     "StudentGuardianView": lambda form, app: {"student": _fresh_student(app)},
     "EnrolmentView": lambda form, app: {"student": _fresh_student(app), "end_date": ""},
     "StudentHealthView": lambda form, app: {"student": _fresh_student(app)},
-    "MarkView": lambda form, app: {"student": _fresh_student(app)},
-    "AttendanceView": lambda form, app: {"student": _fresh_student(app)},
-    "PeriodMarkView": lambda form, app: {"student": _fresh_student(app)},
+    # journal entries go to today's lesson and the current period: older ones are locked (act §4.11–4.14)
+    "MarkView": lambda form, app: {"student": _fresh_student(app), "assignment": _recent(app, "assignment")},
+    "AttendanceView": lambda form, app: {"student": _fresh_student(app), "lesson": _recent(app, "lesson")},
+    "PeriodMarkView": lambda form, app: {"student": _fresh_student(app), "period": _recent(app, "period")},
     "MovementOrderView": lambda form, app: {"number": _token()},
     "MovementOrderItemView": lambda form, app: {"student": _fresh_student(app)},
 }
+
+
+def _recent(app, what: str) -> str:
+    """The latest lesson (or its assignment) up to today, or the period holding today."""
+    import datetime as dt
+
+    from app.models import Assignment, Lesson, StudyPeriod
+
+    today = dt.date.today()
+    with app.app_context():
+        if what == "period":
+            pk = db.session.scalar(select(StudyPeriod.id).where(StudyPeriod.start_date <= today, StudyPeriod.end_date >= today)
+                                   .order_by(StudyPeriod.end_date).limit(1))
+        else:
+            lesson = select(Lesson.id).where(Lesson.date <= today).order_by(Lesson.date.desc(), Lesson.id)
+            if what == "lesson":
+                pk = db.session.scalar(lesson.limit(1))
+            else:
+                pk = db.session.scalar(select(Assignment.id).where(Assignment.lesson_id.in_(lesson.limit(50)))
+                                       .order_by(Assignment.id.desc()).limit(1))
+        db.session.remove()
+    return str(pk)
 
 
 def _fresh_subject(app) -> str:

@@ -1,0 +1,491 @@
+/* The journal grid: keyboard entry of marks and attendance, saved in batches.
+ * Data comes from the page (#grid-data), texts from #grid-text; every change is
+ * checked again on the server, which answers per cell. */
+(function () {
+  "use strict";
+  var dataNode = document.getElementById("grid-data");
+  if (!dataNode) { return; }
+  var D = JSON.parse(dataNode.textContent);
+  var T = JSON.parse(document.getElementById("grid-text").textContent);
+  var table = document.getElementById("journal-grid");
+  var statusNode = document.getElementById("grid-status");
+  var messages = document.getElementById("grid-messages");
+  var csrfNode = document.getElementById("grid-csrf");
+  var csrf = csrfNode ? csrfNode.value : "";
+
+  function fmt(text, params) {
+    return text.replace(/%\((\w+)\)s/g, function (_, key) { return params[key]; });
+  }
+  function el(tag, cls, text) {
+    var node = document.createElement(tag);
+    if (cls) { node.className = cls; }
+    if (text !== undefined && text !== null) { node.textContent = text; }
+    return node;
+  }
+
+  var scaleCodes = {}, attCodes = {};
+  D.scale.forEach(function (v) { scaleCodes[v.code.toLowerCase()] = v.code; });
+  D.codes.forEach(function (c) { attCodes[c.code.toLowerCase()] = c.code; });
+  // Latin look-alikes typed with the wrong keyboard layout
+  var LATIN = {"n": "н", "b": "б", "y": "у"};
+
+  var students = D.students, lessons = D.lessons;
+  var grid = [];          // rows of cell descriptors
+  var pending = {};       // key → change
+  var saved = {};         // key → value as stored on the server
+  var cur = null;         // {r, c}
+  var buffer = null;      // text being typed into the current cell
+  var saveTimer = null, saving = false;
+
+  function markKey(aid, sid) { return "m:" + aid + ":" + sid; }
+  function attKey(lid, sid) { return "a:" + lid + ":" + sid; }
+
+  function showMessage(text, kind) {
+    var div = el("div", "alert alert-" + (kind || "danger") + " alert-dismissable parta-grid-msg", text);
+    var close = el("button", "close", "×");
+    close.type = "button";
+    close.addEventListener("click", function () { div.remove(); });
+    div.insertBefore(close, div.firstChild);
+    messages.appendChild(div);
+    while (messages.children.length > 5) { messages.removeChild(messages.firstChild); }
+  }
+  function setStatus(text, kind) {
+    statusNode.textContent = text;
+    statusNode.className = "label label-" + (kind || "default");
+  }
+  function pendingCount() { return Object.keys(pending).length; }
+
+  /* ---- building the table ---- */
+  function build() {
+    var head1 = el("tr"), head2 = el("tr");
+    var th = el("th", "parta-grid-name", T.student);
+    th.rowSpan = 2;
+    head1.appendChild(th);
+    if (!lessons.length) {
+      var empty = el("th", "", T.noLessons);
+      head1.appendChild(empty);
+    }
+    lessons.forEach(function (lesson) {
+      var span = Math.max(lesson.asg.length, 1) + 1;
+      var cell = el("th", "parta-grid-lesson" + (lesson.cancelled ? " cancelled" : "") + (lesson.lock ? " locked" : ""));
+      cell.colSpan = span;
+      cell.dataset.lesson = lesson.id;
+      var link = el("a", "", lesson.label);
+      link.href = "#";
+      link.title = (lesson.topic || T.noTopic) + (lesson.cancelled ? " (" + T.cancelled + ")" : "");
+      link.addEventListener("click", function (event) { event.preventDefault(); openLesson(lesson); });
+      cell.appendChild(link);
+      if (!lesson.topic) { cell.appendChild(el("span", "parta-grid-notopic", "•")); }
+      head1.appendChild(cell);
+      if (!lesson.asg.length) {
+        head2.appendChild(el("th", "parta-grid-asg muted", "—"));
+      }
+      lesson.asg.forEach(function (a) {
+        var h = el("th", "parta-grid-asg" + (a.control ? " control" : ""), a.abbr);
+        h.title = a.name + (a.title ? " «" + a.title + "»" : "") + ", " + T.weight + " " + a.w + (a.control ? ", " + T.control : "");
+        h.appendChild(el("sub", "", "×" + a.w));
+        head2.appendChild(h);
+      });
+      var ah = el("th", "parta-grid-att", T.att);
+      head2.appendChild(ah);
+    });
+    [["a", T.avg, T.arith], ["w", T.wavg, T.formula], ["s", T.suggested, ""], ["p", T.period, ""]].forEach(function (col) {
+      var h = el("th", "parta-grid-sum", col[1]);
+      h.rowSpan = 2;
+      if (col[2]) { h.title = col[2]; }
+      head1.appendChild(h);
+    });
+    var thead = el("thead");
+    thead.appendChild(head1);
+    thead.appendChild(head2);
+    table.appendChild(thead);
+
+    var tbody = el("tbody");
+    students.forEach(function (student, r) {
+      var tr = el("tr");
+      var name = el("th", "parta-grid-name", student.name);
+      name.scope = "row";
+      if (student.joined) { name.appendChild(el("small", "parta-grid-note", fmt(T.joined, {date: student.joined}))); }
+      if (student.left) { name.appendChild(el("small", "parta-grid-note", fmt(T.left, {date: student.left}))); tr.className = "left"; }
+      tr.appendChild(name);
+      var row = [];
+      lessons.forEach(function (lesson) {
+        if (!lesson.asg.length) {
+          var none = el("td", "parta-grid-cell muted");
+          tr.appendChild(none);
+        }
+        lesson.asg.forEach(function (a) {
+          var key = markKey(a.id, student.id);
+          var value = D.marks[a.id + ":" + student.id] || ["", false, ""];
+          saved[key] = value;
+          var td = el("td", "parta-grid-cell mark" + (lesson.cancelled ? " cancelled" : ""));
+          td.tabIndex = -1;
+          var desc = {td: td, kind: "mark", key: key, lesson: lesson, asg: a, student: student, r: r, c: row.length};
+          td.addEventListener("mousedown", function () { select(desc.r, desc.c); });
+          row.push(desc);
+          paintMark(desc, value);
+          tr.appendChild(td);
+        });
+        var akey = attKey(lesson.id, student.id);
+        var att = D.att[lesson.id + ":" + student.id] || "";
+        saved[akey] = att;
+        var atd = el("td", "parta-grid-cell att");
+        atd.tabIndex = -1;
+        var adesc = {td: atd, kind: "att", key: akey, lesson: lesson, student: student, r: r, c: row.length};
+        atd.addEventListener("mousedown", function () { select(adesc.r, adesc.c); });
+        row.push(adesc);
+        paintAtt(adesc, att);
+        tr.appendChild(atd);
+      });
+      var avg = D.avg[String(student.id)] || {};
+      ["a", "w", "s"].forEach(function (k) {
+        var td = el("td", "parta-grid-sum " + k);
+        td.dataset.student = student.id;
+        tr.appendChild(td);
+      });
+      var ptd = el("td", "parta-grid-sum p");
+      tr.appendChild(ptd);
+      if (D.period) { ptd.appendChild(periodSelect(student)); }
+      tbody.appendChild(tr);
+      grid.push(row);
+      paintAverage(student.id, avg);
+    });
+    table.appendChild(tbody);
+  }
+
+  function periodSelect(student) {
+    var select = el("select", "form-control input-sm parta-grid-pm");
+    var key = "p:" + student.id;
+    var current = D.pm[String(student.id)] || "";
+    saved[key] = current;
+    select.appendChild(el("option", "", ""));
+    D.scale.forEach(function (v) {
+      var option = el("option", "", v.code);
+      option.value = v.code;
+      select.appendChild(option);
+    });
+    select.value = current;
+    select.setAttribute("aria-label", T.period + ": " + student.name);
+    select.dataset.student = student.id;
+    if (!D.editable || D.periodLock) {
+      select.disabled = true;
+      if (D.periodLock) { select.title = D.periodLock; }
+    }
+    select.addEventListener("change", function () {
+      stage(key, {kind: "period", period: D.period.id, student: student.id, value: select.value, old: saved[key]});
+    });
+    return select;
+  }
+
+  function paintMark(desc, value) {
+    var text = value[0] + (value[1] ? "•" : "");
+    desc.td.textContent = text;
+    desc.td.classList.toggle("has-comment", !!value[2]);
+    desc.td.title = [desc.student.name, desc.lesson.label, desc.asg.name, value[2] || ""].filter(Boolean).join(" · ");
+    desc.value = value;
+  }
+  function paintAtt(desc, code) {
+    desc.td.textContent = code;
+    desc.td.title = desc.student.name + " · " + desc.lesson.label + " · " + T.att;
+    desc.value = code;
+  }
+  function paintAverage(studentId, avg) {
+    var row = table.querySelectorAll('td.parta-grid-sum[data-student="' + studentId + '"]');
+    if (!row.length) { return; }
+    row[0].textContent = avg.a || "";
+    row[0].title = T.arith;
+    row[1].textContent = avg.w || "";
+    row[1].title = avg.f ? T.formula + "\n" + avg.f : T.formula;
+    row[2].textContent = avg.s || "";
+  }
+
+  /* ---- selection and keyboard ---- */
+  function select(r, c) {
+    commitBuffer();
+    if (!grid.length || !grid[r]) { return; }
+    c = Math.max(0, Math.min(c, grid[r].length - 1));
+    if (cur) { var old = grid[cur.r][cur.c]; if (old) { old.td.classList.remove("current"); } }
+    cur = {r: r, c: c};
+    var desc = grid[r][c];
+    if (!desc) { return; }
+    desc.td.classList.add("current");
+    desc.td.focus({preventScroll: false});
+    showEditor(desc);
+  }
+  function currentDesc() { return cur ? grid[cur.r][cur.c] : null; }
+
+  function lockOf(desc) {
+    if (!D.editable) { return T.readonly; }
+    if (desc.kind === "att") { return desc.lesson.lockAtt; }
+    return desc.asg.control ? desc.lesson.lockControl : desc.lesson.lock;
+  }
+
+  function startTyping(ch) {
+    var desc = currentDesc();
+    if (!desc) { return; }
+    var lock = lockOf(desc);
+    if (lock) { showMessage(lock); return; }
+    buffer = (buffer || "") + ch;
+    desc.td.textContent = buffer;
+    desc.td.classList.add("typing");
+  }
+  function commitBuffer() {
+    if (buffer === null) { return; }
+    var desc = currentDesc(), text = buffer.trim();
+    buffer = null;
+    if (!desc) { return; }
+    desc.td.classList.remove("typing");
+    setCell(desc, text);
+  }
+  function cancelBuffer() {
+    var desc = currentDesc();
+    buffer = null;
+    if (desc) {
+      desc.td.classList.remove("typing");
+      if (desc.kind === "mark") { paintMark(desc, desc.value); } else { paintAtt(desc, desc.value); }
+    }
+  }
+
+  function attendanceCode(text) {
+    var lower = text.toLowerCase();
+    if (LATIN[lower]) { lower = LATIN[lower]; }
+    return attCodes[lower];
+  }
+
+  function setCell(desc, text) {
+    if (desc.kind === "mark") {
+      var code = scaleCodes[text.toLowerCase()];
+      if (text && !code && attendanceCode(text)) {
+        // a letter typed over a mark records the student's absence at that lesson
+        var row = grid[desc.r];
+        for (var i = 0; i < row.length; i++) {
+          if (row[i].kind === "att" && row[i].lesson.id === desc.lesson.id) { setCell(row[i], text); break; }
+        }
+        paintMark(desc, desc.value);
+        return;
+      }
+      // a mark replaces a «точка» (the work is done); clearing the cell clears its comment too
+      setMark(desc, [code || text, false, text === "" ? "" : desc.value[2]]);
+    } else {
+      var att = text ? (attendanceCode(text) || text) : "";
+      if (att === desc.value) { paintAtt(desc, att); return; }
+      paintAtt(desc, att);
+      stage(desc.key, {kind: "att", lesson: desc.lesson.id, student: desc.student.id, value: att, old: saved[desc.key]}, desc);
+    }
+  }
+  function setMark(desc, value) {
+    if (value[0] === desc.value[0] && value[1] === desc.value[1] && value[2] === desc.value[2]) {
+      paintMark(desc, value);
+      return;
+    }
+    paintMark(desc, value);
+    stage(desc.key, {kind: "mark", assignment: desc.asg.id, student: desc.student.id, value: value[0], duty: value[1],
+                     comment: value[2], old: saved[desc.key]}, desc);
+  }
+
+  function stage(key, change, desc) {
+    pending[key] = {change: change, desc: desc || null};
+    if (desc) { desc.td.classList.remove("refused", "conflict"); desc.td.classList.add("dirty"); }
+    setStatus(fmt(T.unsaved, {n: pendingCount()}), "warning");
+    clearTimeout(saveTimer);
+    saveTimer = setTimeout(save, 1200);
+  }
+
+  table.addEventListener("keydown", function (event) {
+    if (!cur) { return; }
+    var key = event.key;
+    if (event.ctrlKey || event.metaKey || event.altKey) {
+      if ((key === "s" || key === "ы") && (event.ctrlKey || event.metaKey)) { event.preventDefault(); commitBuffer(); save(); }
+      return;
+    }
+    var moves = {ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1], Enter: [1, 0], Tab: [0, event.shiftKey ? -1 : 1]};
+    if (moves[key]) {
+      event.preventDefault();
+      commitBuffer();
+      var r = Math.max(0, Math.min(grid.length - 1, cur.r + moves[key][0]));
+      select(r, cur.c + moves[key][1]);
+      return;
+    }
+    if (key === "Escape") { cancelBuffer(); return; }
+    var desc = currentDesc();
+    if (key === "Delete" || (key === "Backspace" && buffer === null)) {
+      event.preventDefault();
+      var lock = lockOf(desc);
+      if (lock) { showMessage(lock); return; }
+      if (desc.kind === "mark") { setMark(desc, ["", false, ""]); } else { setCell(desc, ""); }
+      return;
+    }
+    if (key === "Backspace") {
+      event.preventDefault();
+      buffer = buffer.slice(0, -1);
+      desc.td.textContent = buffer;
+      return;
+    }
+    if (key === "." && desc.kind === "mark" && buffer === null) {
+      event.preventDefault();
+      var lock2 = lockOf(desc);
+      if (lock2) { showMessage(lock2); return; }
+      setMark(desc, [desc.value[0], !desc.value[1], desc.value[2]]);
+      showEditor(desc);
+      return;
+    }
+    if (key.length === 1 && key !== " ") {
+      event.preventDefault();
+      startTyping(key);
+    }
+  });
+
+  /* ---- the cell editor: «точка» and comment ---- */
+  var editor = document.getElementById("cell-editor");
+  var dutyBox = document.getElementById("cell-duty");
+  var commentBox = document.getElementById("cell-comment");
+  function showEditor(desc) {
+    if (!editor) { return; }
+    if (desc.kind !== "mark") { editor.hidden = true; return; }
+    editor.hidden = false;
+    document.getElementById("cell-editor-title").textContent = desc.student.name + " · " + desc.lesson.label + " · " + desc.asg.abbr;
+    dutyBox.checked = !!desc.value[1];
+    commentBox.value = desc.value[2] || "";
+    var locked = !!lockOf(desc);
+    dutyBox.disabled = locked;
+    commentBox.disabled = locked;
+  }
+  if (editor) {
+    dutyBox.addEventListener("change", function () {
+      var desc = currentDesc();
+      if (desc && desc.kind === "mark") { setMark(desc, [desc.value[0], dutyBox.checked, desc.value[2]]); }
+    });
+    commentBox.addEventListener("change", function () {
+      var desc = currentDesc();
+      if (desc && desc.kind === "mark") { setMark(desc, [desc.value[0], desc.value[1], commentBox.value.trim()]); }
+    });
+  }
+
+  /* ---- the lesson dialog: topic, homework, new columns ---- */
+  var dialogLesson = null;
+  function openLesson(lesson) {
+    var dialog = document.getElementById("lesson-dialog");
+    if (!dialog) { return; }
+    dialogLesson = lesson;
+    document.getElementById("lesson-dialog-title").textContent = fmt(T.lessonTitle, {date: lesson.label, n: lesson.n});
+    var topic = document.getElementById("lesson-topic");
+    topic.value = lesson.topic || lesson.plan || "";
+    document.getElementById("lesson-plan-hint").textContent = lesson.plan ? fmt(T.planHint, {topic: lesson.plan}) : "";
+    document.getElementById("lesson-hw").value = lesson.hw || (lesson.topic ? "" : (lesson.planHw || ""));
+    document.getElementById("assignment-lesson").value = lesson.id;
+    window.jQuery(dialog).modal("show");
+    setTimeout(function () { topic.focus(); }, 300);
+  }
+  var apply = document.getElementById("lesson-apply");
+  if (apply) {
+    apply.addEventListener("click", function () {
+      var lesson = dialogLesson;
+      if (!lesson) { return; }
+      var topic = document.getElementById("lesson-topic").value.trim();
+      var hw = document.getElementById("lesson-hw").value.trim();
+      if (topic !== lesson.topic || hw !== lesson.hw) {
+        stage("l:" + lesson.id, {kind: "lesson", lesson: lesson.id, topic: topic, hw: hw,
+                                 old: saved["l:" + lesson.id] || {topic: lesson.topic, hw: lesson.hw}});
+        lesson.topic = topic;
+        lesson.hw = hw;
+        var head = table.querySelector('th[data-lesson="' + lesson.id + '"]');
+        if (head) {
+          head.querySelector("a").title = topic || T.noTopic;
+          var dot = head.querySelector(".parta-grid-notopic");
+          if (topic && dot) { dot.remove(); }
+        }
+      }
+      window.jQuery("#lesson-dialog").modal("hide");
+    });
+  }
+
+  /* ---- saving ---- */
+  function save() {
+    clearTimeout(saveTimer);
+    var keys = Object.keys(pending);
+    if (!keys.length || saving) { if (saving && keys.length) { saveTimer = setTimeout(save, 800); } return; }
+    saving = true;
+    var batch = keys.map(function (k) { return pending[k]; });
+    pending = {};
+    setStatus(T.saving, "info");
+    var request = new XMLHttpRequest();
+    request.open("POST", D.urls.save);
+    request.setRequestHeader("Content-Type", "application/json");
+    request.setRequestHeader("X-CSRFToken", csrf);
+    request.onload = function () {
+      saving = false;
+      var answer = null;
+      try { answer = JSON.parse(request.responseText); } catch (e) { answer = null; }
+      if (!answer || request.status >= 400) {
+        batch.forEach(function (item, i) { if (!pending[keys[i]]) { pending[keys[i]] = item; } });
+        showMessage((answer && answer.error) || T.network);
+        setStatus(fmt(T.unsaved, {n: pendingCount()}), "danger");
+        return;
+      }
+      var failed = false;
+      batch.forEach(function (item, i) {
+        var change = item.change, desc = item.desc, index = String(i);
+        if (desc) { desc.td.classList.remove("dirty"); }
+        if (answer.errors[index]) {
+          failed = true;
+          var message = (desc ? desc.student.name + ", " + desc.lesson.label + ": " : "") + answer.errors[index];
+          showMessage(message);
+          restore(keys[i], item, saved[keys[i]]);
+          if (desc) { desc.td.classList.add("refused"); desc.td.title = answer.errors[index]; }
+        } else if (answer.conflicts.hasOwnProperty(index)) {
+          failed = true;
+          var theirs = answer.conflicts[index];
+          saved[keys[i]] = change.kind === "mark" ? theirs : theirs;
+          restore(keys[i], item, theirs);
+          if (desc) { desc.td.classList.add("conflict"); }
+          var shown = Array.isArray(theirs) ? theirs[0] + (theirs[1] ? "•" : "") : (typeof theirs === "object" ? theirs.topic : theirs);
+          showMessage(fmt(T.conflict, {value: shown || "—"}), "warning");
+        } else {
+          saved[keys[i]] = change.kind === "mark" ? [change.value, !!change.duty, change.comment || ""]
+            : change.kind === "lesson" ? {topic: change.topic, hw: change.hw} : change.value;
+        }
+      });
+      Object.keys(answer.averages || {}).forEach(function (sid) { paintAverage(sid, answer.averages[sid]); });
+      if (pendingCount()) { setStatus(fmt(T.unsaved, {n: pendingCount()}), "warning"); saveTimer = setTimeout(save, 800); }
+      else if (failed) { setStatus(T.failed, "danger"); }
+      else { setStatus(T.saved, "success"); }
+    };
+    request.onerror = function () {
+      saving = false;
+      batch.forEach(function (item, i) { if (!pending[keys[i]]) { pending[keys[i]] = item; } });
+      showMessage(T.network);
+      setStatus(fmt(T.unsaved, {n: pendingCount()}), "danger");
+    };
+    request.send(JSON.stringify({group: D.group.id, period: D.period ? D.period.id : null,
+                                 changes: batch.map(function (item) { return item.change; })}));
+  }
+  function restore(key, item, value) {
+    var desc = item.desc;
+    if (desc && desc.kind === "mark") { paintMark(desc, value || ["", false, ""]); }
+    else if (desc) { paintAtt(desc, value || ""); }
+    else if (item.change.kind === "period") {
+      var select = table.querySelector('select.parta-grid-pm[data-student="' + item.change.student + '"]');
+      if (select) { select.value = value || ""; }
+    }
+  }
+
+  var saveButton = document.getElementById("grid-save");
+  if (saveButton) { saveButton.addEventListener("click", function () { commitBuffer(); save(); }); }
+  window.addEventListener("beforeunload", function (event) {
+    if (pendingCount() || saving) { event.preventDefault(); event.returnValue = T.leave; return T.leave; }
+  });
+
+  build();
+  if (grid.length && grid[0].length) {
+    // start at the first cell of the latest lesson that has begun
+    var today = new Date().toISOString().slice(0, 10), start = 0;
+    grid[0].forEach(function (desc, c) { if (desc.lesson.date <= today && (start === 0 || grid[0][start].lesson.id !== desc.lesson.id)) { if (desc.lesson.date <= today) { start = c; } } });
+    var first = grid[0][start];
+    for (var c = 0; c < grid[0].length; c++) { if (grid[0][c].lesson.id === first.lesson.id) { start = c; break; } }
+    cur = null;
+    select(0, start);
+    var wrap = table.parentNode;
+    wrap.scrollLeft = Math.max(0, grid[0][start].td.offsetLeft - wrap.clientWidth / 2);
+  }
+  window.partaGrid = {save: save, pending: pendingCount};
+})();

@@ -1,0 +1,223 @@
+"""The journal grid (act 001 §4.5–4.10): a subject group's marks, attendance,
+topics and homework for a study period, entered from the keyboard and saved in
+batches; period marks with the averages that guide them; the «Итоговые отметки» tab.
+
+The page carries its data as JSON for app/static/parta-grid.js; saving posts a
+batch of changed cells (with the CSRF token) and gets back, per cell, "saved",
+a Russian refusal, or the value someone else stored meanwhile.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Optional
+
+from flask import abort, flash, jsonify, redirect, request, url_for
+from flask_appbuilder import BaseView, expose
+from flask_appbuilder.security.decorators import has_access, has_access_api
+from flask_babel import gettext, lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+
+from app.clock import school_today
+from app.extensions import db
+from app.journal import grid
+from app.models import (
+    Assignment, AssignmentType, FinalMark, FinalMarkColumn, Lesson, PeriodMark, SchoolClass, SchoolYear,
+    SubjectGroup,
+)
+from app.rules.errors import N_, RuleViolation
+from app.security.scoping import UNSCOPED, current_scope
+from app.views.base import message_of
+
+log = logging.getLogger(__name__)
+
+
+def _int(value) -> Optional[int]:
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _visible_groups(session) -> list:
+    """The subject groups of the current year the user may open, for the selector."""
+    rows = session.execute(
+        select(SubjectGroup.id, SubjectGroup.name, SchoolClass.grade, SchoolClass.letter)
+        .join(SchoolClass, SubjectGroup.class_id == SchoolClass.id)
+        .join(SchoolYear, SubjectGroup.year_id == SchoolYear.id)
+        .where(SchoolYear.is_current.is_(True))
+        .order_by(SchoolClass.grade, SchoolClass.letter, SubjectGroup.name)
+    ).all()
+    return [{"id": gid, "name": name, "class": f"{grade}{letter}"} for gid, name, grade, letter in rows]
+
+
+def _default_group(session, groups: list, today: dt.date) -> Optional[int]:
+    """The group of the user's next lesson today, else the first they may open."""
+    if not groups:
+        return None
+    scope = current_scope(session)
+    query = select(Lesson.subject_group_id).where(Lesson.date == today).order_by(Lesson.number)
+    if scope.substitute_for is not None:
+        from app.models import SubjectGroupTeacher
+
+        taught = select(SubjectGroupTeacher.subject_group_id).where(SubjectGroupTeacher.employee_id == scope.substitute_for)
+        query = query.where((Lesson.subject_group_id.in_(taught)) | (Lesson.substitute_id == scope.substitute_for))
+    first = session.scalar(query.limit(1))
+    return first if first is not None else groups[0]["id"]
+
+
+def may_edit(session, group_id: int) -> bool:
+    """Whether the user may change this journal (scoping's edit rights; a substitute
+    teacher their lessons — the flush hook checks each row again)."""
+    scope = current_scope(session)
+    if scope.read_only:
+        return False
+    editable = scope.editable_groups
+    if editable is UNSCOPED or group_id in editable:
+        return True
+    if scope.substitute_for is None:
+        return False
+    return session.scalar(select(Lesson.id).where(Lesson.subject_group_id == group_id,
+                                                  Lesson.substitute_id == scope.substitute_for).limit(1)) is not None
+
+
+class JournalGridView(BaseView):
+    route_base = "/journal"
+    default_view = "grid"
+    base_permissions = ["can_grid", "can_save", "can_final", "can_assignment"]
+    class_permission_name = "JournalGridView"
+
+    @expose("/")
+    @has_access
+    def grid(self):
+        session = db.session
+        today = school_today()
+        groups = _visible_groups(session)
+        group_id = _int(request.args.get("group")) or _default_group(session, groups, today)
+        ctx = grid.group_context(session, group_id) if group_id else None
+        if ctx is None:
+            if group_id and request.args.get("group"):
+                abort(404)
+            return self.render_template("parta/grid.html", data=None, groups=groups, title=_l("Class journal"))
+        data = grid.load_grid(session, ctx, _int(request.args.get("period")), today)
+        data["editable"] = may_edit(session, ctx.group_id)
+        data["csrf"] = None  # filled by the template
+        data["urls"] = {"save": url_for("JournalGridView.save"), "assignment": url_for("JournalGridView.assignment"),
+                        "final": url_for("JournalGridView.final", group=ctx.group_id)}
+        return self.render_template("parta/grid.html", data=data, groups=groups, ctx=ctx,
+                                    title=_l("Class journal"))
+
+    @expose("/save", methods=["POST"])
+    @has_access_api
+    def save(self):
+        """Saves a batch: {"group", "period", "changes": [...]} → per-cell results."""
+        payload = request.get_json(silent=True)
+        if not isinstance(payload, dict) or not isinstance(payload.get("changes"), list):
+            return jsonify(error=gettext("The changes could not be read. Reload the page.")), 400
+        session = db.session
+        ctx = grid.group_context(session, _int(payload.get("group")) or -1)
+        if ctx is None:
+            return jsonify(error=gettext("The journal was not found.")), 404
+        changes = payload["changes"][:2000]
+        batch = grid.GridBatch(session, ctx, school_today(), may_edit(session, ctx.group_id))
+        result = batch.apply(changes)
+        try:
+            session.commit()
+        except RuleViolation as refusal:
+            session.rollback()
+            return jsonify(error=message_of(refusal), saved=[], errors={}, conflicts={}), 422
+        except SQLAlchemyError as error:
+            session.rollback()
+            log.warning("Journal save refused: %r", error)
+            return jsonify(error=message_of(error), saved=[], errors={}, conflicts={}), 409
+        return jsonify(
+            saved=result.saved,
+            errors={str(i): message_of(refusal) for i, refusal in result.errors.items()},
+            conflicts={str(i): value for i, value in result.conflicts.items()},
+            averages=batch.averages(_int(payload.get("period"))),
+        )
+
+    @expose("/assignment", methods=["POST"])
+    @has_access
+    def assignment(self):
+        """Adds an assignment (a column) to a lesson from the grid's header."""
+        session = db.session
+        lesson = session.get(Lesson, _int(request.form.get("lesson")) or -1)
+        back = url_for("JournalGridView.grid", group=request.form.get("group"), period=request.form.get("period"))
+        if lesson is None:
+            flash(gettext("The lesson is not in this journal."), "danger")
+            return redirect(back)
+        kind = session.get(AssignmentType, _int(request.form.get("type")) or -1)
+        if kind is None:
+            flash(gettext("Choose the type of work."), "danger")
+            return redirect(back)
+        weight = (request.form.get("weight") or "").replace(",", ".").strip()
+        try:
+            weight_value = float(weight) if weight else None
+            if weight_value is not None and not (0 < weight_value <= 10):
+                raise ValueError
+        except ValueError:
+            flash(gettext("The weight is a number from 0 to 10."), "danger")
+            return redirect(back)
+        item = Assignment(lesson_id=lesson.id, type_id=kind.id, title=(request.form.get("title") or "").strip()[:255] or None,
+                          weight=weight_value)
+        item.lesson, item.type = lesson, kind
+        session.add(item)
+        try:
+            session.commit()
+        except (RuleViolation, SQLAlchemyError) as error:
+            session.rollback()
+            flash(message_of(error), "danger")
+            return redirect(back)
+        flash(gettext("The column «%(name)s» is added to the lesson of %(date)s.", name=kind.name,
+                      date=lesson.date.strftime("%d.%m.%Y")), "success")
+        return redirect(back)
+
+    @expose("/final")
+    @has_access
+    def final(self):
+        """«Итоговые отметки»: each period's mark, the year, exams and the final mark."""
+        session = db.session
+        today = school_today()
+        group_id = _int(request.args.get("group"))
+        if group_id is None:
+            group_id = _default_group(session, _visible_groups(session), today)
+            if group_id is None:
+                return self.render_template("parta/grid.html", data=None, groups=[], title=_l("Final marks"))
+        ctx = grid.group_context(session, group_id)
+        if ctx is None:
+            abort(404)
+        dicts = grid.dictionaries(session, ctx, with_types=False)
+        periods = [p for p in dicts.periods if not p.is_year]
+        students = grid.students_of(session, ctx, min((p.start_date for p in periods), default=today),
+                                    max((p.end_date for p in periods), default=today))
+        columns = session.execute(
+            select(FinalMarkColumn.id, FinalMarkColumn.name, FinalMarkColumn.kind)
+            .where(FinalMarkColumn.year_id == ctx.year_id, FinalMarkColumn.grade_from <= ctx.grade,
+                   FinalMarkColumn.grade_to >= ctx.grade)
+            .order_by(FinalMarkColumn.order, FinalMarkColumn.id)
+        ).all()
+        codes = {v.id: v.code for v in dicts.scale}
+        period_marks = {(p, s): codes.get(v, "") for p, s, v in session.execute(
+            select(PeriodMark.period_id, PeriodMark.student_id, PeriodMark.value_id)
+            .where(PeriodMark.subject_group_id == ctx.group_id))}
+        final_marks = {(c, s): codes.get(v, "") for c, s, v in session.execute(
+            select(FinalMark.column_id, FinalMark.student_id, FinalMark.value_id)
+            .where(FinalMark.subject_group_id == ctx.group_id))}
+        unlocks = dicts.unlocks
+        final_lock = grid._msg(grid.lock_message("final_mark", ctx.year_end, today, ctx, unlocks))
+        period_locks = {p.id: grid._msg(grid.lock_message("period_mark", p.end_date, today, ctx, unlocks)) for p in periods}
+        data = {
+            "group": {"id": ctx.group_id, "name": ctx.name, "class": ctx.class_name, "subject": ctx.subject},
+            "periods": [{"id": p.id, "name": p.name, "lock": period_locks[p.id]} for p in periods],
+            "columns": [{"id": c.id, "name": c.name, "kind": c.kind.name, "lock": final_lock} for c in columns],
+            "students": [{"id": sid, "name": name} for sid, name, _j, _l in students],
+            "pm": {f"{p}:{s}": v for (p, s), v in period_marks.items()},
+            "fm": {f"{c}:{s}": v for (c, s), v in final_marks.items()},
+            "scale": [{"id": v.id, "code": v.code} for v in dicts.scale],
+            "editable": may_edit(session, ctx.group_id),
+            "urls": {"save": url_for("JournalGridView.save"),
+                     "grid": url_for("JournalGridView.grid", group=ctx.group_id)},
+        }
+        return self.render_template("parta/grid_final.html", data=data, ctx=ctx, title=_l("Final marks"))

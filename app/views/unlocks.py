@@ -1,0 +1,79 @@
+"""Journal unlocks (act 001 §4.11–4.14): a coordinator opens a locked journal for a
+date range until a chosen day, with a reason. The unlock record is itself the log,
+so it is never edited or deleted; the rule is app.rules.locks.check_unlock."""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import request
+from flask_appbuilder import expose
+from flask_appbuilder.security.decorators import has_access
+from flask_babel import lazy_gettext as _l
+
+from app.models import JournalUnlock, SubjectGroup
+from app.security.rights import require_right
+from app.views.base import DATE_FORMAT, PartaInterface, PartaModelView
+
+
+def _date_arg(name: str) -> dt.date | None:
+    """A date from the query string, as ДД.ММ.ГГГГ or ISO; None when absent or wrong."""
+    text = (request.args.get(name) or "").strip()
+    for pattern in (DATE_FORMAT, "%Y-%m-%d"):
+        try:
+            return dt.datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    return None
+
+
+class JournalUnlockView(PartaModelView):
+    """«Разблокировка журнала». The journal grid links to
+    /journalunlockview/add?subject_group=<id>&date_from=ДД.ММ.ГГГГ&date_to=ДД.ММ.ГГГГ
+    to open the form with the journal and the dates already chosen."""
+
+    datamodel = PartaInterface(JournalUnlock)
+    list_title = _l("Journal unlocks")
+    base_permissions = ["can_list", "can_show", "can_add"]
+    label_columns = {
+        "subject_group": _l("Journal (subject group)"),
+        "date_from": _l("Entries from"),
+        "date_to": _l("Entries to"),
+        "until": _l("Open until"),
+        "reason": _l("Reason"),
+        "created_by": _l("Opened by"),
+        "created_at": _l("Opened at"),
+    }
+    list_columns = ["subject_group", "date_from", "date_to", "until", "reason", "created_by", "created_at"]
+    show_columns = list_columns
+    add_columns = ["subject_group", "date_from", "date_to", "until", "reason"]
+    search_columns = ["subject_group", "date_from", "date_to", "until", "reason"]
+    description_columns = {
+        "date_from": _l("The first lesson date (or period end) whose entries may be changed again."),
+        "until": _l("The last day on which the entries may be changed."),
+    }
+    base_order = ("created_at", "desc")
+
+    @expose("/add", methods=["GET", "POST"])
+    @has_access
+    def add(self):
+        require_right("journal_unlock")
+        return super().add()
+
+    def _get_add_widget(self, form, exclude_cols=None, widgets=None):
+        """Pre-fills the form from the query string (a quick unlock from the journal)."""
+        if request.method == "GET":
+            group_id = request.args.get("subject_group", type=int)
+            if group_id and form.subject_group.data is None:
+                form.subject_group.data = self.datamodel.session.get(SubjectGroup, group_id)
+            for name in ("date_from", "date_to", "until"):
+                value = _date_arg(name)
+                if value is not None and getattr(form, name).data is None:
+                    getattr(form, name).data = value
+        return super()._get_add_widget(form, exclude_cols=exclude_cols, widgets=widgets)
+
+    def pre_add(self, item) -> None:
+        from flask_login import current_user
+
+        item.created_by_id = current_user.id
+        item.created_at = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+        super().pre_add(item)

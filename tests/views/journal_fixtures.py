@@ -1,0 +1,121 @@
+"""A journal of its own for the lock, unlock and audit tests: a fresh subject group
+of the demo student's class (5А), taught by the demo teacher, with lessons made at
+exact ages. Deleted at the end of the module, so no other test sees it."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import pytest
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import (
+    Assignment, AssignmentType, Attendance, AttendanceCode, Employee, Enrolment, GradeScale, GradeScaleValue, Guardian,
+    Lesson, Mark, PartaUser, PeriodMark, Student, StudentGuardian, StudyPeriod, Subject, SubjectGroup,
+    SubjectGroupTeacher,
+)
+from tests.conftest import unique
+
+
+@dataclass
+class Journal:
+    school_id: int
+    group_id: int
+    class_id: int
+    teacher_user_id: int
+    coordinator_user_id: int
+    child_id: int          # the demo student, a child of the demo parent
+    other_student_id: int  # a classmate who is no child of the demo parent
+    ordinary_type_id: int
+    control_type_id: int
+    classmates: list = field(default_factory=list)  # more classmates, for rows that must not collide
+    values: dict = field(default_factory=dict)  # code -> id, default scale
+    codes: dict = field(default_factory=dict)   # attendance code -> id
+    past_period_id: int = 0
+    past_period_end: dt.date | None = None
+    current_period_id: int = 0
+    today: dt.date | None = None
+
+    def day(self, days_ago: int) -> dt.date:
+        return self.today - dt.timedelta(days=days_ago)
+
+
+def _user_id(username: str) -> int:
+    return db.session.scalar(select(PartaUser.id).where(PartaUser.username == username))
+
+
+@pytest.fixture(scope="module")
+def journal(app):
+    from app.clock import school_today
+
+    with app.test_request_context():
+        today = school_today()  # the school's date, as the locks count it
+    with app.app_context():
+        teacher = db.session.scalar(select(Employee).where(Employee.user_id == _user_id("teacher")))
+        child = db.session.scalar(select(Student).where(Student.user_id == _user_id("student")))
+        enrolment = db.session.scalar(select(Enrolment).where(Enrolment.student_id == child.id, Enrolment.end_date.is_(None)))
+        guardian = db.session.scalar(select(Guardian.id).where(Guardian.user_id == _user_id("parent")))
+        children = select(StudentGuardian.student_id).where(StudentGuardian.guardian_id == guardian)
+        others = db.session.scalars(
+            select(Student.id).join(Enrolment, Enrolment.student_id == Student.id)
+            .where(Enrolment.class_id == enrolment.class_id, Enrolment.end_date.is_(None), Student.id.not_in(children))
+            .order_by(Student.id)).all()
+        model_group = db.session.scalar(select(SubjectGroup).where(SubjectGroup.class_id == enrolment.class_id))
+        subject = db.session.scalar(select(Subject.id).where(Subject.name == "Математика")) or model_group.subject_id
+        group = SubjectGroup(school_id=child.school_id, year_id=model_group.year_id, class_id=enrolment.class_id,
+                             subject_id=subject, name=unique("Журнал для проверки"), is_whole_class=True)
+        db.session.add(group)
+        db.session.flush()
+        db.session.add(SubjectGroupTeacher(school_id=child.school_id, subject_group_id=group.id, employee_id=teacher.id))
+        scale = db.session.scalar(select(GradeScale.id).where(GradeScale.is_default.is_(True)))
+        values = dict(db.session.execute(select(GradeScaleValue.code, GradeScaleValue.id).where(GradeScaleValue.scale_id == scale)).all())
+        periods = {p.name: p for p in db.session.scalars(select(StudyPeriod).where(StudyPeriod.year_id == model_group.year_id))}
+        data = Journal(
+            school_id=child.school_id, group_id=group.id, class_id=enrolment.class_id,
+            teacher_user_id=_user_id("teacher"), coordinator_user_id=_user_id("coordinator"),
+            child_id=child.id, other_student_id=others[0], classmates=list(others[1:]),
+            ordinary_type_id=db.session.scalar(select(AssignmentType.id).where(AssignmentType.is_control.is_(False)).order_by(AssignmentType.id)),
+            control_type_id=db.session.scalar(select(AssignmentType.id).where(AssignmentType.is_control.is_(True)).order_by(AssignmentType.id)),
+            values=values, codes=dict(db.session.execute(select(AttendanceCode.code, AttendanceCode.id)).all()),
+            past_period_id=periods["1 четверть"].id, past_period_end=periods["1 четверть"].end_date,
+            current_period_id=periods["2 четверть"].id, today=today,
+        )
+        db.session.commit()
+        db.session.remove()
+    yield data
+    with app.app_context():
+        db.session.delete(db.session.get(SubjectGroup, data.group_id))  # lessons, marks and unlocks go with it
+        db.session.commit()
+        db.session.remove()
+
+
+def make_mark(app, journal: Journal, days_ago: int, control: bool = False, value: str = "4",
+              student: int | None = None) -> dict:
+    """A lesson `days_ago` days old with one assignment and a mark, written as history
+    (outside a request, where locks do not bind)."""
+    with app.app_context():
+        lesson = Lesson(school_id=journal.school_id, subject_group_id=journal.group_id, date=journal.day(days_ago), number=1)
+        assignment = Assignment(school_id=journal.school_id, lesson=lesson,
+                                type_id=journal.control_type_id if control else journal.ordinary_type_id)
+        mark = Mark(school_id=journal.school_id, assignment=assignment, student_id=student or journal.child_id,
+                    value_id=journal.values[value])
+        attendance = Attendance(school_id=journal.school_id, lesson=lesson, student_id=journal.other_student_id,
+                                code_id=journal.codes["Н"])
+        db.session.add_all([lesson, assignment, mark, attendance])
+        db.session.commit()
+        ids = {"lesson": lesson.id, "assignment": assignment.id, "mark": mark.id, "attendance": attendance.id,
+               "student": mark.student_id, "date": lesson.date}
+        db.session.remove()
+    return ids
+
+
+def make_period_mark(app, journal: Journal, period_id: int, value: str = "4", student: int | None = None) -> int:
+    with app.app_context():
+        mark = PeriodMark(school_id=journal.school_id, subject_group_id=journal.group_id, period_id=period_id,
+                          student_id=student or journal.child_id, value_id=journal.values[value])
+        db.session.add(mark)
+        db.session.commit()
+        pk = mark.id
+        db.session.remove()
+    return pk

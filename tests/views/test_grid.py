@@ -1,0 +1,290 @@
+"""The journal grid: what the teacher sees, and saving cells in batches with
+per-cell refusals, locks, unlocks, conflicts, averages and audit."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+
+import pytest
+from sqlalchemy import event, func, select
+
+from app.extensions import db
+from app.models import (
+    Assignment, AssignmentType, Attendance, AuditLog, Employee, JournalUnlock, Lesson, Mark, PartaUser, PeriodMark,
+    StudyPeriod, SubjectGroup, SubjectGroupTeacher,
+)
+from app.rules.grading import format_average, suggest_period_mark, weighted_average
+from tests.conftest import login
+
+
+def _grid_data(html: str) -> dict:
+    found = re.search(r'<script type="application/json" id="grid-data">(.*?)</script>', html, re.S)
+    assert found, "the page carries no grid data"
+    return json.loads(found.group(1))
+
+
+def _teacher_group(app, username="teacher", subject_like="Математика"):
+    """A group the demo teacher teaches, with a lesson today or the latest before it."""
+    with app.app_context():
+        employee = db.session.scalar(select(Employee.id).join(PartaUser, Employee.user_id == PartaUser.id)
+                                     .where(PartaUser.username == username))
+        group = db.session.scalar(select(SubjectGroupTeacher.subject_group_id)
+                                  .where(SubjectGroupTeacher.employee_id == employee).order_by(SubjectGroupTeacher.id))
+        db.session.remove()
+    return group
+
+
+def _lesson_with_assignment(app, group_id: int, days_ago: int):
+    """(lesson id, assignment id, lesson date) of the group's latest lesson at least `days_ago` old."""
+    limit = dt.date.today() - dt.timedelta(days=days_ago)
+    with app.app_context():
+        row = db.session.execute(
+            select(Lesson.id, Assignment.id, Lesson.date).join(Assignment, Assignment.lesson_id == Lesson.id)
+            .join(AssignmentType, Assignment.type_id == AssignmentType.id)
+            .where(Lesson.subject_group_id == group_id, Lesson.date <= limit, AssignmentType.is_control.is_(False),
+                   Lesson.is_cancelled.is_(False))
+            .order_by(Lesson.date.desc(), Assignment.id)).first()
+        db.session.remove()
+    return row
+
+
+def _open(client, group_id: int) -> dict:
+    response = client.get(f"/journal/?group={group_id}")
+    assert response.status_code == 200
+    return _grid_data(response.get_data(as_text=True))
+
+
+def _save(client, group_id: int, period_id, changes: list):
+    response = client.post("/journal/save", json={"group": group_id, "period": period_id, "changes": changes})
+    return response.status_code, response.get_json()
+
+
+def _free_student(data: dict, assignment_id: int) -> int:
+    """A student of the grid without a mark for the assignment."""
+    for student in data["students"]:
+        if f"{assignment_id}:{student['id']}" not in data["marks"] and not student["left"]:
+            return student["id"]
+    pytest.skip("every student has a mark for this assignment")
+
+
+@pytest.fixture()
+def teacher(client):
+    return login(client, "teacher")
+
+
+def test_teacher_sees_the_students_lessons_and_marks_of_their_group(app, teacher):
+    group = _teacher_group(app)
+    data = _open(teacher, group)
+    with app.app_context():
+        period = db.session.get(StudyPeriod, data["period"]["id"])
+        stored = db.session.scalar(
+            select(func.count(Mark.id)).join(Assignment, Mark.assignment_id == Assignment.id)
+            .join(Lesson, Assignment.lesson_id == Lesson.id)
+            .where(Lesson.subject_group_id == group, Lesson.date >= period.start_date, Lesson.date <= period.end_date))
+        lessons = db.session.scalar(select(func.count(Lesson.id)).where(
+            Lesson.subject_group_id == group, Lesson.date >= period.start_date, Lesson.date <= period.end_date))
+        db.session.remove()
+    assert period.start_date <= dt.date.today() <= period.end_date, "the current period opens by default"
+    assert len(data["marks"]) == stored > 0
+    assert len(data["lessons"]) == lessons
+    assert len(data["students"]) >= 20
+    assert data["editable"] is True
+    assert all(a["abbr"] and a["w"] > 0 for lesson in data["lessons"] for a in lesson["asg"])
+
+
+def test_averages_on_the_page_are_the_weighted_average_of_the_rules(app, teacher):
+    group = _teacher_group(app)
+    data = _open(teacher, group)
+    scores = {v["code"]: v["score"] for v in data["scale"]}
+    weights = {a["id"]: a["w"] for lesson in data["lessons"] if not lesson["cancelled"] for a in lesson["asg"]}
+    student = data["students"][0]["id"]
+    pairs = [(scores[v[0]], weights[int(key.split(":")[0])]) for key, v in data["marks"].items()
+             if key.endswith(f":{student}") and v[0] and int(key.split(":")[0]) in weights]
+    expected = weighted_average(pairs)
+    shown = data["avg"][str(student)]
+    assert shown["w"] == format_average(expected)
+    assert shown["s"] == suggest_period_mark(expected)
+    assert shown["f"].endswith("= " + format_average(expected))
+
+
+def test_a_batch_saves_good_cells_and_refuses_a_bad_one_with_a_russian_message(app, teacher):
+    group = _teacher_group(app)
+    lesson_id, assignment_id, _ = _lesson_with_assignment(app, group, 0)
+    data = _open(teacher, group)
+    students = [s["id"] for s in data["students"] if f"{assignment_id}:{s['id']}" not in data["marks"]][:2]
+    if len(students) < 2:
+        students = [s["id"] for s in data["students"]][:2]
+    changes = [
+        {"kind": "mark", "assignment": assignment_id, "student": students[0], "value": "5", "duty": False,
+         "comment": "Устный ответ", "old": data["marks"].get(f"{assignment_id}:{students[0]}", ["", False, ""])},
+        {"kind": "mark", "assignment": assignment_id, "student": students[1], "value": "7", "duty": False, "comment": "",
+         "old": data["marks"].get(f"{assignment_id}:{students[1]}", ["", False, ""])},
+        {"kind": "att", "lesson": lesson_id, "student": students[1], "value": "н",
+         "old": data["att"].get(f"{lesson_id}:{students[1]}", "")},
+    ]
+    status, answer = _save(teacher, group, data["period"]["id"], changes)
+    assert status == 200
+    assert answer["saved"] == [0, 2]
+    assert "«7»" in answer["errors"]["1"] and "шкал" in answer["errors"]["1"]
+    assert str(students[0]) in answer["averages"]
+    with app.app_context():
+        mark = db.session.scalar(select(Mark).where(Mark.assignment_id == assignment_id, Mark.student_id == students[0]))
+        assert (mark.value.code, mark.comment) == ("5", "Устный ответ")
+        absence = db.session.scalar(select(Attendance).where(Attendance.lesson_id == lesson_id,
+                                                             Attendance.student_id == students[1]))
+        assert absence.code.code == "Н"
+        audit = db.session.scalars(select(AuditLog).where(AuditLog.entity == "mark", AuditLog.row_id == mark.id)
+                                   .order_by(AuditLog.id.desc())).all()
+        teacher_id = db.session.scalar(select(PartaUser.id).where(PartaUser.username == "teacher"))
+        assert any(a.field == "value_id" and a.new_value == "5" and a.user_id == teacher_id for a in audit)
+        assert audit[0].subject_group_id == group and audit[0].student_id == students[0]
+        db.session.remove()
+
+
+def test_a_point_duty_mark_and_clearing_a_cell(app, teacher):
+    group = _teacher_group(app)
+    _, assignment_id, _ = _lesson_with_assignment(app, group, 0)
+    data = _open(teacher, group)
+    student = _free_student(data, assignment_id)
+    status, answer = _save(teacher, group, None, [
+        {"kind": "mark", "assignment": assignment_id, "student": student, "value": "", "duty": True, "comment": "", "old": ["", False, ""]}])
+    assert answer["saved"] == [0]
+    with app.app_context():
+        mark = db.session.scalar(select(Mark).where(Mark.assignment_id == assignment_id, Mark.student_id == student))
+        assert mark.is_duty and mark.value_id is None
+        db.session.remove()
+    status, answer = _save(teacher, group, None, [
+        {"kind": "mark", "assignment": assignment_id, "student": student, "value": "", "duty": False, "comment": "", "old": ["", True, ""]}])
+    assert answer["saved"] == [0]
+    with app.app_context():
+        assert db.session.scalar(select(Mark).where(Mark.assignment_id == assignment_id, Mark.student_id == student)) is None
+        db.session.remove()
+
+
+def test_a_cell_changed_by_someone_else_meanwhile_is_not_overwritten(app, teacher):
+    group = _teacher_group(app)
+    _, assignment_id, _ = _lesson_with_assignment(app, group, 0)
+    data = _open(teacher, group)
+    student = _free_student(data, assignment_id)
+    # the coordinator puts a «4» after the teacher opened the page
+    coordinator = app.test_client()
+    login(coordinator, "coordinator")
+    _, first = _save(coordinator, group, None, [
+        {"kind": "mark", "assignment": assignment_id, "student": student, "value": "4", "duty": False, "comment": "", "old": ["", False, ""]}])
+    assert first["saved"] == [0]
+    _, answer = _save(teacher, group, None, [
+        {"kind": "mark", "assignment": assignment_id, "student": student, "value": "3", "duty": False, "comment": "", "old": ["", False, ""]}])
+    assert answer["saved"] == [] and answer["conflicts"]["0"] == ["4", False, ""]
+    with app.app_context():
+        mark = db.session.scalar(select(Mark).where(Mark.assignment_id == assignment_id, Mark.student_id == student))
+        assert mark.value.code == "4"
+        db.session.remove()
+
+
+def test_marks_of_a_lesson_11_days_old_are_refused_until_the_coordinator_unlocks(app, teacher):
+    group = _teacher_group(app)
+    lesson_id, assignment_id, day = _lesson_with_assignment(app, group, 11)
+    data = _open(teacher, group)
+    lesson = next((l for l in data["lessons"] if l["id"] == lesson_id), None)
+    if lesson is not None:
+        assert lesson["lock"] and day.strftime("%d.%m.%Y") in lesson["lock"]
+    with app.app_context():
+        student = db.session.scalar(select(Mark.student_id).where(Mark.assignment_id == assignment_id).limit(1))
+        mark = db.session.scalar(select(Mark).where(Mark.assignment_id == assignment_id, Mark.student_id == student))
+        old = [mark.value.code if mark.value else "", mark.is_duty, mark.comment or ""]
+        db.session.remove()
+    new = "3" if old[0] != "3" else "4"
+    change = {"kind": "mark", "assignment": assignment_id, "student": student, "value": new, "duty": False,
+              "comment": old[2], "old": old}
+    _, answer = _save(teacher, group, None, [change])
+    assert answer["saved"] == []
+    assert day.strftime("%d.%m.%Y") in answer["errors"]["0"] and "координатор" in answer["errors"]["0"]
+
+    with app.app_context():
+        unlock = JournalUnlock(school_id=db.session.get(SubjectGroup, group).school_id, subject_group_id=group,
+                               date_from=day, date_to=day, until=dt.date.today(), reason="Болезнь учителя")
+        db.session.add(unlock)
+        db.session.commit()
+        unlock_id = unlock.id
+        db.session.remove()
+    try:
+        _, answer = _save(teacher, group, None, [change])
+        assert answer["saved"] == [0], answer
+    finally:
+        with app.app_context():
+            db.session.delete(db.session.get(JournalUnlock, unlock_id))
+            db.session.commit()
+            db.session.remove()
+
+
+def test_teacher_reads_but_cannot_change_a_journal_of_another_teachers_group(app, client):
+    login(client, "coordinator")
+    with app.app_context():
+        others = select(SubjectGroupTeacher.subject_group_id).join(Employee).join(PartaUser, Employee.user_id == PartaUser.id) \
+            .where(PartaUser.username == "teacher")
+        foreign = db.session.scalar(select(SubjectGroup.id).where(
+            SubjectGroup.id.not_in(others), SubjectGroup.id.in_(select(Lesson.subject_group_id).join(Assignment)))
+            .order_by(SubjectGroup.id))
+        db.session.remove()
+    teacher = app.test_client()
+    login(teacher, "teacher")
+    assert teacher.get(f"/journal/?group={foreign}").status_code == 404  # not even visible
+    _, assignment_id, _ = _lesson_with_assignment(app, foreign, 0)
+    status, answer = _save(teacher, foreign, None, [
+        {"kind": "mark", "assignment": assignment_id, "student": 1, "value": "5", "duty": False, "comment": ""}])
+    assert status == 404 or answer["saved"] == []
+
+
+def test_lesson_topic_and_homework_are_saved_from_the_header(app, teacher):
+    group = _teacher_group(app)
+    lesson_id, _, _ = _lesson_with_assignment(app, group, 0)
+    data = _open(teacher, group)
+    lesson = next(l for l in data["lessons"] if l["id"] == lesson_id)
+    _, answer = _save(teacher, group, None, [{"kind": "lesson", "lesson": lesson_id, "topic": "Сложение дробей",
+                                              "hw": "№ 245, 246", "old": {"topic": lesson["topic"], "hw": lesson["hw"]}}])
+    assert answer["saved"] == [0]
+    with app.app_context():
+        stored = db.session.get(Lesson, lesson_id)
+        assert (stored.topic, stored.homework) == ("Сложение дробей", "№ 245, 246")
+        assert db.session.scalar(select(AuditLog.new_value).where(AuditLog.entity == "lesson", AuditLog.row_id == lesson_id,
+                                                                 AuditLog.field == "topic").order_by(AuditLog.id.desc())) == "Сложение дробей"
+        db.session.remove()
+
+
+def test_teacher_sets_a_period_mark_from_the_menu(app, teacher):
+    group = _teacher_group(app)
+    data = _open(teacher, group)
+    student = data["students"][-1]["id"]
+    old = data["pm"].get(str(student), "")
+    new = "4" if old != "4" else "5"
+    _, answer = _save(teacher, group, data["period"]["id"], [
+        {"kind": "period", "period": data["period"]["id"], "student": student, "value": new, "old": old}])
+    assert answer["saved"] == [0], answer
+    with app.app_context():
+        mark = db.session.scalar(select(PeriodMark).where(PeriodMark.subject_group_id == group, PeriodMark.student_id == student,
+                                                          PeriodMark.period_id == data["period"]["id"]))
+        assert mark.value.code == new
+        db.session.remove()
+    final = teacher.get(f"/journal/final?group={group}")
+    assert final.status_code == 200
+
+
+def test_grid_page_reads_a_fixed_number_of_statements_whatever_the_group(app, teacher):
+    with app.app_context():
+        groups = db.session.execute(select(SubjectGroupTeacher.subject_group_id).join(Employee)
+                                    .join(PartaUser, Employee.user_id == PartaUser.id)
+                                    .where(PartaUser.username == "teacher")).scalars().all()[:2]
+        engine = db.engine
+    counts = []
+    for group in groups:
+        statements = []
+        listener = lambda *args: statements.append(args[2])  # noqa: E731
+        teacher.get(f"/journal/?group={group}")  # warm: the first request of a login loads more
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            assert teacher.get(f"/journal/?group={group}").status_code == 200
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
+        counts.append(len(statements))
+    assert counts[0] == counts[1] <= 15, counts
