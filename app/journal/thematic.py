@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Optional
@@ -24,6 +25,7 @@ from app.rules import thematic as rules
 from app.rules.errors import N_, RuleViolation
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
+MAX_UNPACKED_BYTES = 40 * 1024 * 1024  # an XLSX is a zip: refuse one that unpacks into a flood
 MAX_READ_ROWS = rules.ROWS_MAX + 200  # blank rows included
 FORMATS = (".xlsx", ".csv")
 
@@ -44,6 +46,13 @@ def file_format(filename: str) -> str:
 def _xlsx_rows(data: bytes) -> list:
     from openpyxl import load_workbook
 
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError) as error:
+        raise RuleViolation(N_("The file could not be read as an XLSX spreadsheet.")) from error
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise RuleViolation(N_("The spreadsheet is too large; keep only the plan in it."))
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as error:  # a damaged or foreign file: zipfile, openpyxl and XML errors alike

@@ -26,8 +26,8 @@
   var scaleCodes = {}, attCodes = {};
   D.scale.forEach(function (v) { scaleCodes[v.code.toLowerCase()] = v.code; });
   D.codes.forEach(function (c) { attCodes[c.code.toLowerCase()] = c.code; });
-  // Latin look-alikes typed with the wrong keyboard layout
-  var LATIN = {"n": "н", "b": "б", "y": "у"};
+  // letters typed without switching to the Russian layout: «n» or the key of «н» (Y), «b» for «б»
+  var LATIN = {"n": "н", "y": "н", "b": "б"};
 
   var students = D.students, lessons = D.lessons;
   var grid = [];          // rows of cell descriptors
@@ -118,8 +118,10 @@
           var key = markKey(a.id, student.id);
           var value = D.marks[a.id + ":" + student.id] || ["", false, ""];
           saved[key] = value;
-          var td = el("td", "parta-grid-cell mark" + (lesson.cancelled ? " cancelled" : ""));
+          var td = el("td", "parta-grid-cell pg-mark" + (lesson.cancelled ? " cancelled" : "") + ((a.control ? lesson.lockControl : lesson.lock) ? " locked" : ""));
           td.tabIndex = -1;
+          td.dataset.a = a.id;
+          td.dataset.s = student.id;
           var desc = {td: td, kind: "mark", key: key, lesson: lesson, asg: a, student: student, r: r, c: row.length};
           td.addEventListener("mousedown", function () { select(desc.r, desc.c); });
           row.push(desc);
@@ -129,15 +131,16 @@
         var akey = attKey(lesson.id, student.id);
         var att = D.att[lesson.id + ":" + student.id] || "";
         saved[akey] = att;
-        var atd = el("td", "parta-grid-cell att");
+        var atd = el("td", "parta-grid-cell pg-att" + (lesson.lockAtt ? " locked" : ""));
         atd.tabIndex = -1;
+        atd.dataset.l = lesson.id;
+        atd.dataset.s = student.id;
         var adesc = {td: atd, kind: "att", key: akey, lesson: lesson, student: student, r: r, c: row.length};
         atd.addEventListener("mousedown", function () { select(adesc.r, adesc.c); });
         row.push(adesc);
         paintAtt(adesc, att);
         tr.appendChild(atd);
       });
-      var avg = D.avg[String(student.id)] || {};
       ["a", "w", "s"].forEach(function (k) {
         var td = el("td", "parta-grid-sum " + k);
         td.dataset.student = student.id;
@@ -148,9 +151,9 @@
       if (D.period) { ptd.appendChild(periodSelect(student)); }
       tbody.appendChild(tr);
       grid.push(row);
-      paintAverage(student.id, avg);
     });
     table.appendChild(tbody);
+    students.forEach(function (student) { paintAverage(student.id, D.avg[String(student.id)] || {}); });
   }
 
   function periodSelect(student) {

