@@ -46,6 +46,9 @@ class Config:
     AUTH_ROLE_ADMIN = "Администратор"
     AUTH_ROLE_PUBLIC = "Public"
 
+    # Benchmarks: report each request's SQL statements in a response header.
+    PARTA_COUNT_SQL = os.environ.get("PARTA_COUNT_SQL", "") == "1"
+
     BABEL_DEFAULT_LOCALE = "ru"
     BABEL_DEFAULT_TIMEZONE = os.environ.get("PARTA_TIMEZONE", "Europe/Moscow")
     BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "translations")

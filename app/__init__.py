@@ -17,10 +17,14 @@ logging.getLogger("flask_appbuilder.models.filters").setLevel(logging.ERROR)
 
 @event.listens_for(Engine, "connect")
 def _sqlite_foreign_keys(dbapi_connection, connection_record) -> None:
-    """SQLite ignores foreign keys unless asked on each connection."""
+    """SQLite ignores foreign keys unless asked on each connection; WAL for concurrency."""
     if type(dbapi_connection).__module__.startswith("sqlite3"):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
+        # Write-ahead log: readers do not wait for a writer (several gunicorn workers),
+        # and a commit needs no full sync of the file (safe against application crashes).
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
 
@@ -63,7 +67,29 @@ def create_app(config_object: object | str | None = None) -> Flask:
         appbuilder.init_app(app, db.session)
         register_views(appbuilder)
 
+    if app.config.get("PARTA_COUNT_SQL"):
+        _count_sql(app)
+
     from app.cli import register_commands
 
     register_commands(app)
     return app
+
+
+def _count_sql(app: Flask) -> None:
+    """Benchmarks only (PARTA_COUNT_SQL=1): each response says how many SQL
+    statements its request ran, in the X-Parta-SQL-Statements header."""
+    from flask import g, has_request_context
+
+    with app.app_context():
+        engine = db.engine
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _count(conn, cursor, statement, parameters, context, executemany) -> None:
+        if has_request_context():
+            g.parta_sql_statements = g.get("parta_sql_statements", 0) + 1
+
+    @app.after_request
+    def _header(response):
+        response.headers["X-Parta-SQL-Statements"] = str(g.get("parta_sql_statements", 0))
+        return response

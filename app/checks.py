@@ -62,9 +62,14 @@ def check_unique(session: Session, obj: Any) -> None:
     table = getattr(type(obj), "__table__", None)
     if table is None or "id" not in table.c:
         return
+    state = inspect(obj)
     for constraint in table.constraints:
         if not isinstance(constraint, UniqueConstraint):
             continue
+        if state.persistent and not any(
+            column.key in state.attrs and state.attrs[column.key].history.has_changes() for column in constraint.columns
+        ):
+            continue  # a stored row whose key did not change keeps its uniqueness
         values = {col: _column_value(obj, col) for col in constraint.columns}
         if any(v is None for v in values.values()):
             continue
@@ -144,7 +149,7 @@ def _scale_id_of_group(session: Session, group: SubjectGroup) -> int | None:
 
 def check_mark(session: Session, mark: Mark) -> None:
     assignment = related(session, mark, "assignment")
-    if assignment is None or related(session, mark, "student") is None:
+    if assignment is None or (mark.student_id is None and related(session, mark, "student") is None):
         raise RuleViolation(N_("Choose the assignment and the student."))
     group = related(session, related(session, assignment, "lesson"), "subject_group")
     value = related(session, mark, "value")
@@ -178,6 +183,15 @@ def _unlocks(session: Session, group_id: int) -> list:
         ).all()
         cache[group_id] = [lock_rules.Unlock(*row) for row in rows]
     return cache[group_id]
+
+
+def _lock_settings(session: Session, school_id: int):
+    """The school's lock day counts, read once per flush."""
+    cache = session.info.setdefault("parta_lock_settings", {})
+    if school_id not in cache:
+        school = session.get(School, school_id)
+        cache[school_id] = school.lock_settings if school is not None else None
+    return cache[school_id]
 
 
 def lock_entry(session: Session, obj: Any):
@@ -237,8 +251,7 @@ def check_lock(session: Session, obj: Any) -> None:
             lock_rules.check_editable("mark", dt.date.max, school_today(), year_closed=True)
         return
     kind, entry_date, _ = entry
-    school = session.get(School, group.school_id)
-    lock_rules.check_editable(kind, entry_date, school_today(), school.lock_settings if school else None,
+    lock_rules.check_editable(kind, entry_date, school_today(), _lock_settings(session, group.school_id),
                               _unlocks(session, group.id), year_closed=bool(year is not None and year.is_closed))
 
 
@@ -295,6 +308,7 @@ def check_objects(session: Session, objects: Iterable[Any]) -> None:
 def _before_flush(session: Session, flush_context, instances) -> None:
     changed = [o for o in session.dirty if session.is_modified(o, include_collections=False)]
     session.info.pop("parta_unlocks", None)
+    session.info.pop("parta_lock_settings", None)
     session.info.pop("parta_default_scales", None)
     check_objects(session, list(session.new) + changed)
     if locks_apply():

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from sqlalchemy import Date, Numeric, String, and_, literal, or_, select, union_all
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from app.models import (
     Assignment, AssignmentType, Attendance, AttendanceCode, Enrolment, FinalMark, FinalMarkColumn, GradeScale,
@@ -55,6 +55,20 @@ class GroupContext:
     settings: locks.LockSettings
     thresholds: tuple
     scale_id: Optional[int]
+    # Execution options of the journal's reads: a user who sees the whole journal
+    # (app/security/scoping.py) reads it without per-row criteria — every query
+    # below is bounded by the group and the school — see whole_journal_visible().
+    reads: dict = field(default_factory=dict)
+
+
+def whole_journal_visible(ctx: "GroupContext", scope) -> None:
+    """Marks the context for unscoped reads when the scope shows every row of the
+    group's journal (its groups, or all groups); a substitute teacher, who sees only
+    their lessons, keeps the scoped reads."""
+    from app.security.scoping import UNSCOPED
+
+    if scope.groups is UNSCOPED or ctx.group_id in scope.groups:
+        ctx.reads = {"parta_unscoped": True}
 
 
 def group_context(session: Session, group_id: int) -> Optional[GroupContext]:
@@ -119,7 +133,8 @@ def dictionaries(session: Session, ctx: GroupContext, with_types: bool = True) -
                GradeScaleValue.is_passing, GradeScaleValue.order, d(), d(), d())
         .where(GradeScaleValue.scale_id == ctx.scale_id),
         select(literal("c"), AttendanceCode.id, AttendanceCode.code, AttendanceCode.name, n(),
-               AttendanceCode.is_excused, AttendanceCode.order, d(), d(), d()),
+               AttendanceCode.is_excused, AttendanceCode.order, d(), d(), d())
+        .where(AttendanceCode.school_id == ctx.school_id),
         select(literal("p"), StudyPeriod.id, StudyPeriod.name, t(), n(), PeriodType.is_year, literal(0),
                StudyPeriod.start_date, StudyPeriod.end_date, d())
         .join(PeriodType, StudyPeriod.period_type_id == PeriodType.id)
@@ -130,8 +145,9 @@ def dictionaries(session: Session, ctx: GroupContext, with_types: bool = True) -
     ]
     if with_types:
         parts.append(select(literal("t"), AssignmentType.id, AssignmentType.abbr, AssignmentType.name, AssignmentType.weight,
-                            AssignmentType.is_control, AssignmentType.order, d(), d(), d()))
-    rows = session.execute(union_all(*parts)).all()
+                            AssignmentType.is_control, AssignmentType.order, d(), d(), d())
+                     .where(AssignmentType.school_id == ctx.school_id))
+    rows = session.execute(union_all(*parts), execution_options=ctx.reads).all()
     found = defaultdict(list)
     for tag, rid, text1, text2, number, flag, order, day1, day2, day3 in rows:
         found[tag].append((order or 0, rid, text1, text2, number, bool(flag), _date(day1), _date(day2), _date(day3)))
@@ -200,7 +216,7 @@ def students_of(session: Session, ctx: GroupContext, start: dt.date, end: dt.dat
             .where(SubjectGroupMember.subject_group_id == ctx.group_id)
         )
     seen = {}
-    for sid, last, first, middle, joined, left in session.execute(query):
+    for sid, last, first, middle, joined, left in session.execute(query, execution_options=ctx.reads):
         # a student enrolled twice in the class (left and came back) shows once, with the widest dates
         initials = " ".join(f"{p[0]}." for p in (first, middle) if p)
         if sid in seen:
@@ -213,10 +229,10 @@ def students_of(session: Session, ctx: GroupContext, start: dt.date, end: dt.dat
     return sorted(seen.values(), key=lambda r: (r[1], r[0]))
 
 
-def _unlocks(session: Session, group_id: int) -> list:
+def _unlocks(session: Session, group_id: int, reads: Optional[dict] = None) -> list:
     return [locks.Unlock(*row) for row in session.execute(
         select(JournalUnlock.date_from, JournalUnlock.date_to, JournalUnlock.until)
-        .where(JournalUnlock.subject_group_id == group_id))]
+        .where(JournalUnlock.subject_group_id == group_id), execution_options=reads or {})]
 
 
 def lock_message(kind: str, entry_date: dt.date, today: dt.date, ctx: GroupContext, unlocks: list) -> Optional[str]:
@@ -249,25 +265,35 @@ def averages(pairs_by_student: dict, thresholds) -> dict:
     return result
 
 
-def _mark_rows(session: Session, group_id: int, start: dt.date, end: dt.date, students: Optional[list] = None):
+def _lessons_of(group_id: int, school_id: int, start: dt.date, end: dt.date):
+    """The ids of the group's lessons in the dates, as a subquery; `school_id`, which
+    leads every index, is named so that each lookup can use one."""
+    return select(Lesson.id).where(Lesson.school_id == school_id, Lesson.subject_group_id == group_id,
+                                   Lesson.date >= start, Lesson.date <= end)
+
+
+def _mark_rows(session: Session, ctx: "GroupContext", start: dt.date, end: dt.date, students: Optional[list] = None):
+    assignments = select(Assignment.id).where(
+        Assignment.school_id == ctx.school_id, Assignment.lesson_id.in_(_lessons_of(ctx.group_id, ctx.school_id, start, end)))
     query = (
         select(Mark.assignment_id, Mark.student_id, Mark.value_id, Mark.is_duty, Mark.comment, Mark.id)
-        .join(Assignment, Mark.assignment_id == Assignment.id)
-        .join(Lesson, Assignment.lesson_id == Lesson.id)
-        .where(Lesson.subject_group_id == group_id, Lesson.date >= start, Lesson.date <= end)
+        .where(Mark.school_id == ctx.school_id, Mark.assignment_id.in_(assignments))
     )
     if students is not None:
         query = query.where(Mark.student_id.in_(students))
-    return session.execute(query).all()
+    return session.execute(query, execution_options=ctx.reads).all()
 
 
-def _weights(session: Session, group_id: int, start: dt.date, end: dt.date) -> dict:
-    """assignment id → its weight (its own, else its type's), for the averages."""
+def _weights(session: Session, ctx: "GroupContext", start: dt.date, end: dt.date) -> dict:
+    """assignment id → its weight (its own, else its type's), for the averages; cancelled lessons do not count."""
     rows = session.execute(
         select(Assignment.id, Assignment.weight, AssignmentType.weight)
         .join(AssignmentType, Assignment.type_id == AssignmentType.id)
         .join(Lesson, Assignment.lesson_id == Lesson.id)
-        .where(Lesson.subject_group_id == group_id, Lesson.date >= start, Lesson.date <= end, Lesson.is_cancelled.is_(False))
+        .where(Assignment.school_id == ctx.school_id, Lesson.school_id == ctx.school_id,
+               Lesson.subject_group_id == ctx.group_id, Lesson.date >= start, Lesson.date <= end,
+               Lesson.is_cancelled.is_(False)),
+        execution_options=ctx.reads,
     ).all()
     return {aid: float(own if own is not None else by_type) for aid, own, by_type in rows}
 
@@ -291,19 +317,22 @@ def load_grid(session: Session, ctx: GroupContext, period_id: Optional[int], tod
     lesson_rows = session.execute(
         select(Lesson.id, Lesson.date, Lesson.number, Lesson.topic, Lesson.homework, Lesson.is_cancelled,
                Lesson.substitute_id, Assignment.id, Assignment.type_id, Assignment.title, Assignment.weight)
-        .outerjoin(Assignment, Assignment.lesson_id == Lesson.id)
-        .where(Lesson.subject_group_id == ctx.group_id, Lesson.date >= start, Lesson.date <= end)
-        .order_by(Lesson.date, Lesson.number, Assignment.id)
+        .outerjoin(Assignment, and_(Assignment.lesson_id == Lesson.id, Assignment.school_id == ctx.school_id))
+        .where(Lesson.school_id == ctx.school_id, Lesson.subject_group_id == ctx.group_id, Lesson.date >= start,
+               Lesson.date <= end)
+        .order_by(Lesson.date, Lesson.number, Assignment.id), execution_options=ctx.reads,
     ).all()
-    marks = _mark_rows(session, ctx.group_id, start, end)
+    marks = _mark_rows(session, ctx, start, end)
     attendance = session.execute(
         select(Attendance.lesson_id, Attendance.student_id, Attendance.code_id)
-        .join(Lesson, Attendance.lesson_id == Lesson.id)
-        .where(Lesson.subject_group_id == ctx.group_id, Lesson.date >= start, Lesson.date <= end)
+        .where(Attendance.school_id == ctx.school_id,
+               Attendance.lesson_id.in_(_lessons_of(ctx.group_id, ctx.school_id, start, end))),
+        execution_options=ctx.reads,
     ).all()
     period_marks = session.execute(
         select(PeriodMark.student_id, PeriodMark.value_id)
-        .where(PeriodMark.subject_group_id == ctx.group_id, PeriodMark.period_id == (period.id if period else -1))
+        .where(PeriodMark.subject_group_id == ctx.group_id, PeriodMark.period_id == (period.id if period else -1)),
+        execution_options=ctx.reads,
     ).all()
     unlocks = dicts.unlocks
 
@@ -401,9 +430,11 @@ class GridBatch:
     def __init__(self, session: Session, ctx: GroupContext, today: dt.date, editable: bool):
         self.session, self.ctx, self.today, self.editable = session, ctx, today, editable
         # ORM objects, so that the flush hooks find the values in the identity map
-        self.scale = sorted(session.scalars(select(GradeScaleValue).where(GradeScaleValue.scale_id == ctx.scale_id)),
+        self.scale = sorted(session.scalars(select(GradeScaleValue).where(GradeScaleValue.scale_id == ctx.scale_id),
+                                            execution_options=ctx.reads),
                             key=lambda v: (-(float(v.score) if v.score is not None else -1), v.id))  # «5» first
-        self.codes = session.scalars(select(AttendanceCode).order_by(AttendanceCode.order, AttendanceCode.id)).all()
+        self.codes = session.scalars(select(AttendanceCode).where(AttendanceCode.school_id == ctx.school_id)
+                                     .order_by(AttendanceCode.order, AttendanceCode.id), execution_options=ctx.reads).all()
         self.values = {v.code.lower(): v for v in self.scale}
         self.value_codes = {v.id: v.code for v in self.scale}
         self.att_codes = {c.code.lower(): c for c in self.codes}
@@ -411,13 +442,13 @@ class GridBatch:
         # rows the batch creates after reading every existing row of their cells: the
         # flush hook's per-row duplicate check is not needed for them
         self.checked = session.info.setdefault("parta_unique_checked", weakref.WeakSet())
-        self.unlocks = _unlocks(session, ctx.group_id)
+        self.unlocks = _unlocks(session, ctx.group_id, ctx.reads)
         self.result = SaveResult()
         self.touched_students: set = set()
 
     # -- lookups, one query per kind for the whole batch --
     def _load(self, changes: list) -> None:
-        s = self.session
+        s, reads = self.session, self.ctx.reads
         assignment_ids = {int(c["assignment"]) for c in changes if c.get("kind") == "mark"}
         lesson_ids = {int(c["lesson"]) for c in changes if c.get("kind") in ("att", "lesson")}
         self.assignments = {}
@@ -426,39 +457,50 @@ class GridBatch:
                 select(Assignment, Lesson.date, Lesson.subject_group_id, Lesson.is_cancelled, AssignmentType.is_control,
                        Lesson.substitute_id)
                 .join(Lesson, Assignment.lesson_id == Lesson.id).join(AssignmentType, Assignment.type_id == AssignmentType.id)
-                .where(Assignment.id.in_(assignment_ids))
+                .where(Assignment.id.in_(assignment_ids), Lesson.subject_group_id == self.ctx.group_id),
+                execution_options=reads,
             ):
                 self.assignments[a.id] = (a, lesson_date, lesson_group, is_control)
         self.lessons = {}
         if lesson_ids:
-            for lesson in s.scalars(select(Lesson).where(Lesson.id.in_(lesson_ids))):
+            for lesson in s.scalars(select(Lesson).where(Lesson.id.in_(lesson_ids), Lesson.subject_group_id == self.ctx.group_id),
+                                    execution_options=reads):
                 self.lessons[lesson.id] = lesson
         self.marks = {}
         if assignment_ids:
-            for m in s.scalars(select(Mark).where(Mark.assignment_id.in_(assignment_ids))):
+            # the assignments and the scale's values are in the session already: no joins
+            for m in s.scalars(select(Mark).where(Mark.school_id == self.ctx.school_id,
+                                                  Mark.assignment_id.in_(list(self.assignments)))
+                               .options(lazyload(Mark.assignment), lazyload(Mark.student), lazyload(Mark.value)),
+                               execution_options=reads):
                 self.marks[(m.assignment_id, m.student_id)] = m
         self.attendance = {}
         if lesson_ids:
-            for a in s.scalars(select(Attendance).where(Attendance.lesson_id.in_(lesson_ids))):
+            for a in s.scalars(select(Attendance).where(Attendance.school_id == self.ctx.school_id,
+                                                        Attendance.lesson_id.in_(list(self.lessons)))
+                               .options(lazyload(Attendance.lesson), lazyload(Attendance.student), lazyload(Attendance.code)),
+                               execution_options=reads):
                 self.attendance[(a.lesson_id, a.student_id)] = a
         self.period_marks = {}
         period_ids = {int(c["period"]) for c in changes if c.get("kind") == "period"}
         self.periods = {}
         if period_ids:
-            self.periods = {p.id: p for p in s.scalars(select(StudyPeriod).where(StudyPeriod.id.in_(period_ids)))}
+            self.periods = {p.id: p for p in s.scalars(select(StudyPeriod).where(
+                StudyPeriod.id.in_(period_ids), StudyPeriod.year_id == self.ctx.year_id), execution_options=reads)}
             for pm in s.scalars(select(PeriodMark).where(PeriodMark.subject_group_id == self.ctx.group_id,
-                                                        PeriodMark.period_id.in_(period_ids))):
+                                                        PeriodMark.period_id.in_(period_ids)), execution_options=reads):
                 self.period_marks[(pm.period_id, pm.student_id)] = pm
         column_ids = {int(c["column"]) for c in changes if c.get("kind") == "final"}
         self.columns, self.final_marks = {}, {}
         if column_ids:
-            self.columns = {c.id: c for c in s.scalars(select(FinalMarkColumn).where(FinalMarkColumn.id.in_(column_ids)))}
+            self.columns = {c.id: c for c in s.scalars(select(FinalMarkColumn).where(
+                FinalMarkColumn.id.in_(column_ids), FinalMarkColumn.year_id == self.ctx.year_id), execution_options=reads)}
             for fm in s.scalars(select(FinalMark).where(FinalMark.subject_group_id == self.ctx.group_id,
-                                                       FinalMark.column_id.in_(column_ids))):
+                                                       FinalMark.column_id.in_(column_ids)), execution_options=reads):
                 self.final_marks[(fm.column_id, fm.student_id)] = fm
-        student_ids = {int(c["student"]) for c in changes if c.get("student") not in (None, "")}
-        # students the user may see (scoping applies): a forged id of another school is not found
-        self.students = set(s.scalars(select(Student.id).where(Student.id.in_(student_ids)))) if student_ids else set()
+        # the group's students in the whole year: a forged id of anyone else is not found
+        self.students = {row[0] for row in students_of(s, self.ctx, dt.date.min, dt.date.max)} \
+            if any(c.get("student") not in (None, "") for c in changes) else set()
 
     def _lock(self, kind: str, day: dt.date) -> None:
         locks.check_editable(kind, day, self.today, self.ctx.settings, self.unlocks, self.ctx.year_closed)
@@ -507,7 +549,7 @@ class GridBatch:
                 self.session.add(mark)
                 self.checked.add(mark)
                 self.marks[(aid, sid)] = mark
-            mark.value_id = value.id if value else None
+            mark.value = value
             mark.is_duty = duty
             mark.comment = comment or None
         self.touched_students.add(sid)
@@ -540,13 +582,13 @@ class GridBatch:
         if attendance_code is None:
             self.session.delete(entry)
         elif entry is None:
-            entry = Attendance(school_id=self.ctx.school_id, lesson_id=lid, student_id=sid, code_id=attendance_code.id)
-            entry.lesson = lesson
+            entry = Attendance(school_id=self.ctx.school_id, lesson_id=lid, student_id=sid)
+            entry.lesson, entry.code = lesson, attendance_code
             self.session.add(entry)
             self.checked.add(entry)
             self.attendance[(lid, sid)] = entry
         else:
-            entry.code_id = attendance_code.id
+            entry.code = attendance_code
         return None
 
     def lesson(self, change: dict) -> Optional[str]:
@@ -602,7 +644,7 @@ class GridBatch:
                 self.session.add(row)
                 self.checked.add(row)
                 store[key] = row
-            row.value_id = value.id
+            row.value = value
         return None
 
     def apply(self, changes: list) -> SaveResult:
@@ -643,12 +685,12 @@ class GridBatch:
         if not self.touched_students or period_id is None:
             return {}
         period = self.session.get(StudyPeriod, period_id)
-        if period is None:
+        if period is None or period.year_id != self.ctx.year_id:
             return {}
         start, end = period.start_date, period.end_date
         students = sorted(self.touched_students)
-        marks = _mark_rows(self.session, self.ctx.group_id, start, end, students)
-        weights = _weights(self.session, self.ctx.group_id, start, end)
+        marks = _mark_rows(self.session, self.ctx, start, end, students)
+        weights = _weights(self.session, self.ctx, start, end)
         scores = {v.id: (float(v.score) if v.score is not None else None) for v in self.scale}
         stats = averages(_pairs(marks, weights, scores, students), self.ctx.thresholds)
         return {str(sid): _avg_json(a) for sid, a in stats.items()}

@@ -80,6 +80,7 @@ class Lesson(SchoolScoped, Model):
     __table_args__ = (
         Index("ix_lesson_school_group_date", "school_id", "subject_group_id", "date", "number"),
         Index("ix_lesson_school_date", "school_id", "date"),
+        Index("ix_lesson_school_substitute", "school_id", "substitute_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

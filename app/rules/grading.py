@@ -8,6 +8,7 @@ average below 2.5 as «2».
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Iterable, Mapping, Optional, Sequence, Tuple, Union
 
 from .errors import N_, RuleViolation
@@ -79,6 +80,7 @@ def suggest_period_mark(average: Optional[float], thresholds: Thresholds = None)
     return 2
 
 
+@lru_cache(maxsize=256)
 def _num(value: float) -> str:
     text = f"{value:.2f}".rstrip("0").rstrip(".")
     return text.replace(".", ",")

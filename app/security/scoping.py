@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Iterator, Optional, Tuple
 
 from flask import current_app, g, has_request_context
-from sqlalchemy import event, literal, or_, select, union_all
+from sqlalchemy import and_, event, literal, or_, select, true, union_all
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
 from app.models import (
@@ -268,12 +268,36 @@ def _criteria(scope: Scope) -> list:
     return options
 
 
+def visible_groups_clause(scope: Scope):
+    """The rule of the SubjectGroup criterion above as a plain WHERE clause, for a
+    query that runs unscoped for speed (the journal's group selector): the school
+    segment, then the groups taught or led and those with a substituted lesson."""
+    clauses = []
+    if scope.schools is not UNSCOPED:
+        clauses.append(SubjectGroup.school_id.in_(scope.schools))
+    if scope.groups is not UNSCOPED:
+        substitute = scope.substitute_for if scope.substitute_for is not None else -1
+        substituted = select(Lesson.subject_group_id).where(Lesson.substitute_id == substitute)
+        if scope.schools is not UNSCOPED:
+            substituted = substituted.where(Lesson.school_id.in_(scope.schools))
+        clauses.append(or_(SubjectGroup.id.in_(scope.groups), SubjectGroup.id.in_(substituted)))
+    return and_(true(), *clauses)
+
+
 def _scope_queries(state: ORMExecuteState) -> None:
     if not state.is_select or state.execution_options.get("parta_unscoped"):
         return
     if state.is_relationship_load and isinstance(getattr(state.lazy_loaded_from, "obj", lambda: None)(), PartaUser):
         return  # a login's roles: nothing school-scoped, and needed to resolve the scope itself
-    options = _criteria(current_scope(state.session))
+    scope = current_scope(state.session)
+    cached = g.get("parta_criteria") if has_request_context() else None
+    if cached is not None and cached[0] is scope:
+        options = cached[1]
+    else:
+        # built once per request and scope: a page runs a dozen queries with the same criteria
+        options = _criteria(scope)
+        if has_request_context():
+            g.parta_criteria = (scope, options)
     if options:
         state.statement = state.statement.options(*options)
 

@@ -27,7 +27,7 @@ from app.models import (
     SubjectGroup,
 )
 from app.rules.errors import N_, RuleViolation
-from app.security.scoping import UNSCOPED, current_scope
+from app.security.scoping import UNSCOPED, current_scope, visible_groups_clause
 from app.views.base import message_of
 
 log = logging.getLogger(__name__)
@@ -46,8 +46,9 @@ def _visible_groups(session) -> list:
         select(SubjectGroup.id, SubjectGroup.name, SchoolClass.grade, SchoolClass.letter)
         .join(SchoolClass, SubjectGroup.class_id == SchoolClass.id)
         .join(SchoolYear, SubjectGroup.year_id == SchoolYear.id)
-        .where(SchoolYear.is_current.is_(True))
-        .order_by(SchoolClass.grade, SchoolClass.letter, SubjectGroup.name)
+        .where(SchoolYear.is_current.is_(True), visible_groups_clause(current_scope(session)))
+        .order_by(SchoolClass.grade, SchoolClass.letter, SubjectGroup.name),
+        execution_options={"parta_unscoped": True},  # the clause is the scope's own rule
     ).all()
     return [{"id": gid, "name": name, "class": f"{grade}{letter}"} for gid, name, grade, letter in rows]
 
@@ -100,6 +101,7 @@ class JournalGridView(BaseView):
             if group_id and request.args.get("group"):
                 abort(404)
             return self.render_template("parta/grid.html", data=None, groups=groups, title=_l("Class journal"))
+        grid.whole_journal_visible(ctx, current_scope(session))
         data = grid.load_grid(session, ctx, _int(request.args.get("period")), today)
         data["editable"] = may_edit(session, ctx.group_id)
         data["csrf"] = None  # filled by the template
@@ -119,6 +121,7 @@ class JournalGridView(BaseView):
         ctx = grid.group_context(session, _int(payload.get("group")) or -1)
         if ctx is None:
             return jsonify(error=gettext("The journal was not found.")), 404
+        grid.whole_journal_visible(ctx, current_scope(session))
         changes = payload["changes"][:2000]
         batch = grid.GridBatch(session, ctx, school_today(), may_edit(session, ctx.group_id))
         result = batch.apply(changes)
@@ -188,6 +191,7 @@ class JournalGridView(BaseView):
         ctx = grid.group_context(session, group_id)
         if ctx is None:
             abort(404)
+        grid.whole_journal_visible(ctx, current_scope(session))
         dicts = grid.dictionaries(session, ctx, with_types=False)
         periods = [p for p in dicts.periods if not p.is_year]
         students = grid.students_of(session, ctx, min((p.start_date for p in periods), default=today),

@@ -47,6 +47,7 @@ def upgrade():
     with op.batch_alter_table('lesson', schema=None) as batch_op:
         batch_op.add_column(sa.Column('is_manual', sa.Boolean(), server_default=sa.false(), nullable=False))
         batch_op.add_column(sa.Column('moved_from', sa.Date(), nullable=True))
+        batch_op.create_index('ix_lesson_school_substitute', ['school_id', 'substitute_id'], unique=False)
 
     with op.batch_alter_table('school', schema=None) as batch_op:
         batch_op.add_column(sa.Column('lock_mark_days', sa.Integer(), server_default='10', nullable=False))
@@ -74,6 +75,7 @@ def downgrade():
         batch_op.drop_column('lock_mark_days')
 
     with op.batch_alter_table('lesson', schema=None) as batch_op:
+        batch_op.drop_index('ix_lesson_school_substitute')
         batch_op.drop_column('moved_from')
         batch_op.drop_column('is_manual')
 

@@ -46,10 +46,12 @@ def _user(username: str) -> int:
     return db.session.scalar(select(PartaUser.id).where(PartaUser.username == username))
 
 
-def _updates(app, entity: str, row_id: int, action: str = "update") -> list[AuditLog]:
+def _updates(app, journal, entity: str, row_id: int, action: str = "update") -> list[AuditLog]:
+    """Audit rows of the module's journal (SQLite reuses the ids of rows an earlier module deleted)."""
     with app.app_context():
-        rows = db.session.scalars(select(AuditLog).where(AuditLog.entity == entity, AuditLog.row_id == row_id,
-                                                         AuditLog.action == action)).all()
+        rows = db.session.scalars(select(AuditLog).where(
+            AuditLog.entity == entity, AuditLog.row_id == row_id, AuditLog.action == action,
+            AuditLog.subject_group_id == journal.group_id)).all()
         db.session.expunge_all()
         db.session.remove()
     return rows
@@ -96,7 +98,7 @@ def test_teacher_creates_a_mark_on_a_recent_lesson_and_the_audit_names_them(app,
     pk = response.json["id"]
     shown = client.get(f"/api/v1/mark/{pk}", headers=teacher).json["result"]
     assert shown["value"] == {"code": "5"} and shown["student_id"] == student
-    [row] = [r for r in _updates(app, "mark", pk, action="create") if r.field == "value_id"]
+    [row] = [r for r in _updates(app, journal, "mark", pk, action="create") if r.field == "value_id"]
     with app.app_context():
         assert row.user_id == _user("teacher")
         db.session.remove()
@@ -108,12 +110,12 @@ def test_teacher_sets_a_lesson_topic_and_attendance_through_the_api(app, client,
     topic = unique("Дроби")
     response = client.put(f"/api/v1/lesson/{lesson['lesson']}", headers=teacher, json={"topic": topic})
     assert response.status_code == 200, response.get_data(as_text=True)
-    [row] = _updates(app, "lesson", lesson["lesson"])
+    [row] = _updates(app, journal, "lesson", lesson["lesson"])
     assert (row.field, row.new_value) == ("topic", topic)
     response = client.post("/api/v1/attendance/", headers=teacher, json={
         "lesson_id": lesson["lesson"], "student_id": journal.child_id, "code_id": journal.codes["Б"]})
     assert response.status_code == 201, response.get_data(as_text=True)
-    assert [r.new_value for r in _updates(app, "attendance", response.json["id"], action="create")
+    assert [r.new_value for r in _updates(app, journal, "attendance", response.json["id"], action="create")
             if r.field == "code_id"] == ["Б"]
 
 
@@ -124,7 +126,7 @@ def test_changing_a_mark_of_a_lesson_eleven_days_old_is_refused_until_the_coordi
     assert response.status_code == 422
     assert response.json["message"] == lock_message(app, "mark", old["date"])
     assert f"{old['date']:%d.%m.%Y}" in response.json["message"]
-    assert _updates(app, "mark", old["mark"]) == []
+    assert _updates(app, journal, "mark", old["mark"]) == []
 
     coordinator = login(app.test_client(), "coordinator")
     day = f"{old['date']:%d.%m.%Y}"
@@ -135,7 +137,7 @@ def test_changing_a_mark_of_a_lesson_eleven_days_old_is_refused_until_the_coordi
 
     response = client.put(f"/api/v1/mark/{old['mark']}", headers=teacher, json={"value_id": journal.values["5"]})
     assert response.status_code == 200, (response.get_data(as_text=True), response.headers)
-    [row] = _updates(app, "mark", old["mark"])
+    [row] = _updates(app, journal, "mark", old["mark"])
     assert (row.old_value, row.new_value) == ("4", "5")
 
 

@@ -58,11 +58,13 @@ def mark_of(app, pk: int) -> Mark:
     return mark
 
 
-def audit_rows(app, entity: str, row_id: int) -> list[AuditLog]:
-    """The audit of the changes made after the test wrote the row."""
+def audit_rows(app, journal, entity: str, row_id: int) -> list[AuditLog]:
+    """The audit of the changes made after the test wrote the row (by journal too:
+    SQLite reuses the ids of rows deleted by an earlier module)."""
     with app.app_context():
-        rows = db.session.scalars(select(AuditLog).where(AuditLog.entity == entity, AuditLog.row_id == row_id,
-                                                         AuditLog.action == "update").order_by(AuditLog.id)).all()
+        rows = db.session.scalars(select(AuditLog).where(
+            AuditLog.entity == entity, AuditLog.row_id == row_id, AuditLog.subject_group_id == journal.group_id,
+            AuditLog.action == "update").order_by(AuditLog.id)).all()
         db.session.expunge_all()
         db.session.remove()
     return rows
@@ -102,7 +104,7 @@ def test_teacher_is_refused_changing_a_mark_of_a_lesson_eleven_days_old_and_noth
     assert lock_message(app, "mark", ids["date"]) in messages, messages
     assert f"{ids['date']:%d.%m.%Y}" in " ".join(messages)
     assert mark_of(app, ids["mark"]).value_id == journal.values["4"]
-    assert audit_rows(app, "mark", ids["mark"]) == []
+    assert audit_rows(app, journal, "mark", ids["mark"]) == []
 
 
 def test_teacher_changes_a_mark_of_a_lesson_ten_days_old(app, journal, teacher):
@@ -236,7 +238,7 @@ def test_every_change_writes_audit_rows_with_old_and_new_codes_user_and_address(
     ids = make_mark(app, journal, days_ago=2, value="4")
     comment = unique("Переписал")
     assert SAVED in edit_mark(teacher, journal, ids, "5", comment=comment)
-    rows = {row.field: row for row in audit_rows(app, "mark", ids["mark"])}
+    rows = {row.field: row for row in audit_rows(app, journal, "mark", ids["mark"])}
     assert (rows["value_id"].old_value, rows["value_id"].new_value) == ("4", "5")
     assert (rows["comment"].old_value, rows["comment"].new_value) == (None, comment)
     for row in rows.values():
@@ -245,13 +247,13 @@ def test_every_change_writes_audit_rows_with_old_and_new_codes_user_and_address(
 
     assert SAVED in post(teacher, f"/attendanceview/edit/{ids['attendance']}", {
         "lesson": ids["lesson"], "student": journal.other_student_id, "code": journal.codes["Б"]})
-    [attendance] = audit_rows(app, "attendance", ids["attendance"])
+    [attendance] = audit_rows(app, journal, "attendance", ids["attendance"])
     assert (attendance.field, attendance.old_value, attendance.new_value) == ("code_id", "Н", "Б")
 
     student = journal.classmates[1]
     period_mark = make_period_mark(app, journal, journal.current_period_id, student=student)
     assert SAVED in _edit_period_mark(teacher, journal, period_mark, journal.current_period_id, student, "3")
-    [row] = audit_rows(app, "period_mark", period_mark)
+    [row] = audit_rows(app, journal, "period_mark", period_mark)
     assert (row.field, row.old_value, row.new_value, row.user_id) == ("value_id", "4", "3", journal.teacher_user_id)
 
 
@@ -292,3 +294,26 @@ def test_parent_and_student_see_the_audit_of_their_own_marks_only(app, journal, 
         assert stranger_comment not in html, username
     html = _report(teacher)
     assert own_comment in html and stranger_comment in html
+
+
+def test_audit_report_pages_by_a_hundred_rows_newest_first(app, journal):
+    """120 changes on a day nobody else changed anything (20 days ago): two pages."""
+    marker, day = unique("Страница"), journal.day(20)
+    noon = dt.datetime.combine(day, dt.time(9))  # UTC: the same day in any Russian time zone
+    with app.app_context():
+        db.session.execute(AuditLog.__table__.insert(), [
+            {"school_id": journal.school_id, "entity": "mark", "row_id": 0, "action": "update", "field": "comment",
+             "old_value": None, "new_value": f"{marker} {i:03d}", "at": noon - dt.timedelta(seconds=i),
+             "subject_group_id": journal.group_id, "student_id": journal.child_id, "entry_date": day}
+            for i in range(120)])
+        db.session.commit()
+        db.session.remove()
+    coordinator = client_of(app, "coordinator")
+    dates = {"from": f"{day:%d.%m.%Y}", "to": f"{day:%d.%m.%Y}", "class": journal.class_id}
+    first = _report(coordinator, **dates)
+    assert first.count('<tr class="audit-row">') == 100
+    assert first.index(f"{marker} 000") < first.index(f"{marker} 001") < first.index(f"{marker} 099"), "newest first"
+    assert f"{marker} 100" not in first
+    second = _report(coordinator, **dates, page=2)
+    assert second.count('<tr class="audit-row">') == 20
+    assert f"{marker} 119" in second and f"{marker} 099" not in second
