@@ -64,18 +64,21 @@ def _text(session: Session, field: str, value: Any) -> Optional[str]:
 
 
 def _context(session: Session, obj: Any) -> tuple[Optional[int], Optional[int], Optional[dt.date]]:
-    """(subject group, student, entry date) for the report's filters."""
-    if isinstance(obj, Mark):
-        assignment = obj.assignment
-        lesson = assignment.lesson if assignment is not None else None
-        return (lesson.subject_group_id if lesson else None, obj.student_id, lesson.date if lesson else None)
-    if isinstance(obj, Attendance):
-        lesson = obj.lesson
+    """(subject group, student, entry date) for the report's filters; rows made by ids
+    (REST, imports) have their related rows looked up."""
+    from app.checks import related
+
+    if isinstance(obj, (Mark, Attendance)):
+        lesson = related(session, obj, "lesson") if isinstance(obj, Attendance) else None
+        if isinstance(obj, Mark):
+            assignment = related(session, obj, "assignment")
+            lesson = related(session, assignment, "lesson") if assignment is not None else None
         return (lesson.subject_group_id if lesson else None, obj.student_id, lesson.date if lesson else None)
     if isinstance(obj, Lesson):
         return obj.subject_group_id, None, obj.date
     if isinstance(obj, PeriodMark):
-        return obj.subject_group_id, obj.student_id, obj.period.end_date if obj.period is not None else None
+        period = related(session, obj, "period")
+        return obj.subject_group_id, obj.student_id, period.end_date if period is not None else None
     if isinstance(obj, FinalMark):
         return obj.subject_group_id, obj.student_id, None
     return None, None, None

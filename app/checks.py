@@ -289,6 +289,19 @@ def _changed(session: Session, obj: Any) -> bool:
         if history.has_changes() and not _same(history.deleted[0] if history.deleted else None,
                                                 history.added[0] if history.added else None):
             return True
+    # Forms set the related object (mark.value = …); its foreign key changes only in the flush.
+    for rel in state.mapper.relationships:
+        if rel.direction.name != "MANYTOONE":
+            continue
+        history = state.attrs[rel.key].history
+        if not history.has_changes():
+            continue
+        new = history.added[0] if history.added else None
+        new_id = inspect(new).identity[0] if new is not None and inspect(new).identity else None
+        if new is not None and new_id is None:
+            return True  # a new related row
+        if new_id != getattr(obj, next(iter(rel.local_columns)).key):
+            return True
     return False
 
 

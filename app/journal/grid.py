@@ -427,8 +427,9 @@ def _norm(text: Any) -> str:
 class GridBatch:
     """Validates and applies one batch of changes to one group's journal."""
 
-    def __init__(self, session: Session, ctx: GroupContext, today: dt.date, editable: bool):
+    def __init__(self, session: Session, ctx: GroupContext, today: dt.date, editable: bool, final_editable: bool = False):
         self.session, self.ctx, self.today, self.editable = session, ctx, today, editable
+        self.final_editable = final_editable
         # ORM objects, so that the flush hooks find the values in the identity map
         self.scale = sorted(session.scalars(select(GradeScaleValue).where(GradeScaleValue.scale_id == ctx.scale_id),
                                             execution_options=ctx.reads),
@@ -618,6 +619,8 @@ class GridBatch:
                                                    student_id=sid, period_id=pid))
 
     def final(self, change: dict) -> Optional[str]:
+        if not self.final_editable:
+            raise _refuse(N_("You may not change the final marks of this subject group."))
         cid, sid = int(change["column"]), self._student(change)
         column = self.columns.get(cid)
         if column is None or column.year_id != self.ctx.year_id:
@@ -701,3 +704,29 @@ def _state(old: Any) -> tuple:
     if isinstance(old, (list, tuple)) and len(old) == 3:
         return (_norm(old[0]), bool(old[1]), _norm(old[2]))
     return (_norm(old), False, "")
+
+
+def plan_suggestions(session: Session, ctx: GroupContext) -> dict:
+    """Lesson id → {"topic", "hw"} from the group's КТП, for the lessons still without
+    a topic (app/rules/thematic.py lays the plan over the lessons in order)."""
+    from decimal import Decimal
+
+    from app.models import ThematicPlan, ThematicPlanTopic
+    from app.rules import thematic
+
+    topics = session.execute(
+        select(ThematicPlanTopic.position, ThematicPlanTopic.title, ThematicPlanTopic.hours, ThematicPlanTopic.homework)
+        .join(ThematicPlan, ThematicPlanTopic.plan_id == ThematicPlan.id)
+        .where(ThematicPlan.school_id == ctx.school_id, ThematicPlan.subject_group_id == ctx.group_id)
+        .order_by(ThematicPlanTopic.position), execution_options=ctx.reads,
+    ).all()
+    if not topics:
+        return {}
+    plan = [thematic.PlanTopic(pos, title, Decimal(str(hours if hours is not None else 1)), homework)
+            for pos, title, hours, homework in topics]
+    lessons = [thematic.PlannedLesson(lid, bool((topic or "").strip()), bool(cancelled)) for lid, topic, cancelled in
+               session.execute(select(Lesson.id, Lesson.topic, Lesson.is_cancelled)
+                               .where(Lesson.school_id == ctx.school_id, Lesson.subject_group_id == ctx.group_id)
+                               .order_by(Lesson.date, Lesson.number, Lesson.id), execution_options=ctx.reads)]
+    return {str(lid): {"topic": plan[i].title, "hw": plan[i].homework or ""}
+            for lid, i in thematic.assign_topics(plan, lessons).items()}

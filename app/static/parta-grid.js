@@ -365,10 +365,27 @@
   }
 
   /* ---- the lesson dialog: topic, homework, new columns ---- */
-  var dialogLesson = null;
+  var dialogLesson = null, plan = null;
   function openLesson(lesson) {
     var dialog = document.getElementById("lesson-dialog");
     if (!dialog) { return; }
+    if (plan === null && D.urls.plan) {
+      // the КТП's topics for lessons without one, fetched once
+      var request = new XMLHttpRequest();
+      request.open("GET", D.urls.plan);
+      request.onload = function () {
+        try { plan = request.status === 200 ? JSON.parse(request.responseText) : {}; } catch (e) { plan = {}; }
+        lessons.forEach(function (l) { if (plan[l.id]) { l.plan = plan[l.id].topic; l.planHw = plan[l.id].hw; } });
+        var topicBox = document.getElementById("lesson-topic"), hwBox = document.getElementById("lesson-hw");
+        if (dialogLesson === lesson && !lesson.topic && lesson.plan && !topicBox.value) {
+          topicBox.value = lesson.plan;
+          if (!hwBox.value) { hwBox.value = lesson.planHw || ""; }
+          document.getElementById("lesson-plan-hint").textContent = fmt(T.planHint, {topic: lesson.plan});
+        }
+      };
+      request.send();
+      plan = {};
+    }
     dialogLesson = lesson;
     document.getElementById("lesson-dialog-title").textContent = fmt(T.lessonTitle, {date: lesson.label, n: lesson.n});
     var topic = document.getElementById("lesson-topic");

@@ -12,7 +12,7 @@ import datetime as dt
 import logging
 from typing import Optional
 
-from flask import abort, flash, jsonify, redirect, request, url_for
+from flask import abort, current_app, flash, jsonify, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access, has_access_api
 from flask_babel import gettext, lazy_gettext as _l
@@ -68,6 +68,15 @@ def _default_group(session, groups: list, today: dt.date) -> Optional[int]:
     return first if first is not None else groups[0]["id"]
 
 
+def may_edit_final(session, group_id: int) -> bool:
+    """Final marks (year, exams, final) need their own right on top of the journal's."""
+    from app.security.rights import user_rights
+
+    sm = current_app.appbuilder.sm
+    rights = user_rights(sm, sm.current_user)
+    return bool(rights & {"final_marks_edit_own", "final_marks_edit_all"}) and may_edit(session, group_id)
+
+
 def may_edit(session, group_id: int) -> bool:
     """Whether the user may change this journal (scoping's edit rights; a substitute
     teacher their lessons — the flush hook checks each row again)."""
@@ -88,6 +97,7 @@ class JournalGridView(BaseView):
     default_view = "grid"
     base_permissions = ["can_grid", "can_save", "can_final", "can_assignment"]
     class_permission_name = "JournalGridView"
+    method_permission_name = {"grid": "grid", "plan": "grid", "save": "save", "final": "final", "assignment": "assignment"}
 
     @expose("/")
     @has_access
@@ -106,9 +116,21 @@ class JournalGridView(BaseView):
         data["editable"] = may_edit(session, ctx.group_id)
         data["csrf"] = None  # filled by the template
         data["urls"] = {"save": url_for("JournalGridView.save"), "assignment": url_for("JournalGridView.assignment"),
+                        "plan": url_for("JournalGridView.plan", group=ctx.group_id),
                         "final": url_for("JournalGridView.final", group=ctx.group_id)}
         return self.render_template("parta/grid.html", data=data, groups=groups, ctx=ctx,
                                     title=_l("Class journal"))
+
+    @expose("/plan")
+    @has_access_api
+    def plan(self):
+        """The КТП topics that would fill the group's lessons without a topic (the lesson dialog pre-fills them)."""
+        session = db.session
+        ctx = grid.group_context(session, _int(request.args.get("group")) or -1)
+        if ctx is None:
+            return jsonify(error=gettext("The journal was not found.")), 404
+        grid.whole_journal_visible(ctx, current_scope(session))
+        return jsonify(grid.plan_suggestions(session, ctx))
 
     @expose("/save", methods=["POST"])
     @has_access_api
@@ -123,7 +145,8 @@ class JournalGridView(BaseView):
             return jsonify(error=gettext("The journal was not found.")), 404
         grid.whole_journal_visible(ctx, current_scope(session))
         changes = payload["changes"][:2000]
-        batch = grid.GridBatch(session, ctx, school_today(), may_edit(session, ctx.group_id))
+        batch = grid.GridBatch(session, ctx, school_today(), may_edit(session, ctx.group_id),
+                               final_editable=may_edit_final(session, ctx.group_id))
         result = batch.apply(changes)
         try:
             session.commit()
@@ -221,6 +244,7 @@ class JournalGridView(BaseView):
             "fm": {f"{c}:{s}": v for (c, s), v in final_marks.items()},
             "scale": [{"id": v.id, "code": v.code} for v in dicts.scale],
             "editable": may_edit(session, ctx.group_id),
+            "finalEditable": may_edit_final(session, ctx.group_id),
             "urls": {"save": url_for("JournalGridView.save"),
                      "grid": url_for("JournalGridView.grid", group=ctx.group_id)},
         }

@@ -22,6 +22,7 @@ class Overview:
     students: int
     employees: int
     subjects: int
+    teacher: object = None  # app.journal.today.TeacherDay for a teacher
 
 
 def school_overview(session: Session, today: dt.date) -> Overview:
@@ -41,4 +42,20 @@ def school_overview(session: Session, today: dt.date) -> Overview:
         or_(Employee.leave_date.is_(None), Employee.leave_date >= today)))
     subjects = session.scalar(select(func.count(Subject.id)))
     school = current_school()
-    return Overview(school, today, year, periods, classes or 0, students or 0, employees or 0, subjects or 0)
+    teacher = None
+    from app.security.scoping import current_scope
+
+    employee = current_scope(session).substitute_for
+    if employee is not None and school is not None:
+        from app.journal.today import teacher_day
+
+        teacher = teacher_day(session, employee, school.id, today)
+        if not (teacher.today or teacher.no_topic or teacher.due):
+            teacher = teacher if _teaches(session, employee) else None
+    return Overview(school, today, year, periods, classes or 0, students or 0, employees or 0, subjects or 0, teacher)
+
+
+def _teaches(session: Session, employee_id: int) -> bool:
+    from app.models import SubjectGroupTeacher
+
+    return session.scalar(select(SubjectGroupTeacher.id).where(SubjectGroupTeacher.employee_id == employee_id).limit(1)) is not None

@@ -288,3 +288,68 @@ def test_grid_page_reads_a_fixed_number_of_statements_whatever_the_group(app, te
             event.remove(engine, "before_cursor_execute", listener)
         counts.append(len(statements))
     assert counts[0] == counts[1] <= 15, counts
+
+
+def test_the_lesson_dialog_offers_the_thematic_plans_topics_for_lessons_without_one(app, teacher):
+    from app.models import ThematicPlan, ThematicPlanTopic
+
+    group = _teacher_group(app)
+    with app.app_context():
+        school = db.session.get(SubjectGroup, group).school_id
+        plan = db.session.scalar(select(ThematicPlan).where(ThematicPlan.subject_group_id == group))
+        if plan is None:
+            plan = ThematicPlan(school_id=school, subject_group_id=group, name="КТП")
+            db.session.add(plan)
+            db.session.flush()
+        saved = [(t.position, t.title, t.hours, t.homework) for t in plan.topics]
+        for topic in list(plan.topics):
+            db.session.delete(topic)
+        db.session.flush()
+        db.session.add_all([ThematicPlanTopic(school_id=school, plan_id=plan.id, position=i + 1, title=f"Тема плана {i + 1}",
+                                              hours=1, homework=f"§ {i + 1}") for i in range(400)])
+        lessons = db.session.execute(select(Lesson.id, Lesson.topic, Lesson.is_cancelled).where(Lesson.subject_group_id == group)
+                                     .order_by(Lesson.date, Lesson.number, Lesson.id)).all()
+        db.session.commit()
+        plan_id = plan.id
+        db.session.remove()
+    try:
+        suggestions = teacher.get(f"/journal/plan?group={group}").get_json()
+        held = [l for l in lessons if not l.is_cancelled]
+        for index, lesson in enumerate(held[:400]):
+            if (lesson.topic or "").strip():
+                assert str(lesson.id) not in suggestions  # a written topic is never replaced
+            else:
+                assert suggestions[str(lesson.id)] == {"topic": f"Тема плана {index + 1}", "hw": f"§ {index + 1}"}
+    finally:
+        with app.app_context():
+            plan = db.session.get(ThematicPlan, plan_id)
+            for topic in list(plan.topics):
+                db.session.delete(topic)
+            db.session.flush()
+            db.session.add_all([ThematicPlanTopic(school_id=plan.school_id, plan_id=plan_id, position=p, title=t, hours=h,
+                                                  homework=hw) for p, t, h, hw in saved])
+            db.session.commit()
+            db.session.remove()
+
+
+def test_final_marks_tab_saves_a_year_mark_and_refuses_it_without_the_right(app, teacher, client):
+    from app.models import FinalMark, FinalMarkColumn
+
+    group = _teacher_group(app)
+    page = teacher.get(f"/journal/final?group={group}")
+    assert page.status_code == 200 and "Итоговые отметки" in page.get_data(as_text=True)
+    with app.app_context():
+        year = db.session.get(SubjectGroup, group).year_id
+        column = db.session.scalar(select(FinalMarkColumn.id).where(FinalMarkColumn.year_id == year).order_by(FinalMarkColumn.order))
+        db.session.remove()
+    data = _open(teacher, group)
+    student = data["students"][0]["id"]
+    _, answer = _save(teacher, group, None, [{"kind": "final", "column": column, "student": student, "value": "4", "old": ""}])
+    assert answer["saved"] == [0], answer
+    with app.app_context():
+        mark = db.session.scalar(select(FinalMark).where(FinalMark.column_id == column, FinalMark.student_id == student,
+                                                         FinalMark.subject_group_id == group))
+        assert mark.value.code == "4"
+        db.session.delete(mark)
+        db.session.commit()
+        db.session.remove()

@@ -1,0 +1,61 @@
+"""The teacher's home page: today's lessons with links into the journal, and what is still unfilled."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Employee, Lesson, PartaUser, SubjectGroupTeacher
+from tests.conftest import login
+
+
+def _teacher_group(app):
+    with app.app_context():
+        employee = db.session.scalar(select(Employee.id).join(PartaUser, Employee.user_id == PartaUser.id)
+                                     .where(PartaUser.username == "teacher"))
+        group = db.session.scalar(select(SubjectGroupTeacher.subject_group_id)
+                                  .where(SubjectGroupTeacher.employee_id == employee).order_by(SubjectGroupTeacher.id))
+        school = db.session.scalar(select(Employee.school_id).where(Employee.id == employee))
+        db.session.remove()
+    return group, school
+
+
+def _add_lesson(app, group, school, day, number, topic):
+    with app.app_context():
+        lesson = Lesson(school_id=school, subject_group_id=group, date=day, number=number, topic=topic, is_manual=True)
+        db.session.add(lesson)
+        db.session.commit()
+        pk = lesson.id
+        db.session.remove()
+    return pk
+
+
+def _remove(app, *ids):
+    with app.app_context():
+        for pk in ids:
+            db.session.delete(db.session.get(Lesson, pk))
+        db.session.commit()
+        db.session.remove()
+
+
+def test_teacher_sees_todays_lessons_linked_to_the_journal_and_lessons_without_a_topic(app, client):
+    group, school = _teacher_group(app)
+    today = dt.date.today()
+    todays = _add_lesson(app, group, school, today, 9, "Решение задач на движение")
+    untitled = _add_lesson(app, group, school, today - dt.timedelta(days=2), 9, None)
+    try:
+        login(client, "teacher")
+        html = client.get("/").get_data(as_text=True)
+        assert "Мои уроки сегодня" in html
+        assert "Решение задач на движение" in html
+        assert f"/journal/?group={group}" in html
+        assert "Ещё не заполнено" in html
+        assert (today - dt.timedelta(days=2)).strftime("%d.%m.%Y") + ", урок 9" in html
+    finally:
+        _remove(app, todays, untitled)
+
+
+def test_a_secretary_has_no_teacher_day(app, client):
+    login(client, "secretary")
+    assert "Мои уроки сегодня" not in client.get("/").get_data(as_text=True)
