@@ -92,8 +92,12 @@ def _rows(session: Session, obj: Any, action: str, base: dict) -> list[dict]:
         history = state.attrs[field].history
         if action == "create":
             old, new = None, getattr(obj, field)
+            if new is False:
+                continue  # a new mark without «точка» says nothing about it
         elif action == "delete":
             old, new = getattr(obj, field), None
+            if old is False:
+                continue
         elif history.has_changes():
             old = history.deleted[0] if history.deleted else None
             new = history.added[0] if history.added else None

@@ -255,7 +255,19 @@ def check_lock(session: Session, obj: Any) -> None:
                               _unlocks(session, group.id), year_closed=bool(year is not None and year.is_closed))
 
 
+def check_school(session: Session, school: School) -> None:
+    """The journal settings of a school: falling thresholds, day counts from 0 to a year."""
+    from app.rules import grading
+
+    grading.check_thresholds((school.threshold_5, school.threshold_4, school.threshold_3))
+    for days in (school.lock_mark_days, school.lock_attendance_days, school.lock_control_days,
+                 school.lock_period_mark_days, school.lock_final_mark_days, school.period_mark_due_days):
+        if days is not None and not (0 <= int(days) <= 366):
+            raise RuleViolation(N_("Day counts of the journal lie between 0 and 366."))
+
+
 CHECKS = {
+    School: check_school,
     SchoolYear: check_school_year,
     StudyPeriod: check_study_period,
     Holiday: check_holiday,

@@ -24,7 +24,15 @@ class SchoolView(PartaModelView):
     add_columns = edit_columns = show_columns = [
         "kind", "full_name", "short_name", "municipality", "inn", "juridical_address", "postal_address",
         "email", "website", "phones", "director", "deputy_uvr", "deputy_ahc", "deputy_it", "about",
+        # journal settings (act 001 §4.9, §4.11–4.14)
+        "threshold_5", "threshold_4", "threshold_3", "lock_mark_days", "lock_attendance_days", "lock_control_days",
+        "lock_period_mark_days", "lock_final_mark_days", "period_mark_due_days",
     ]
+    description_columns = {
+        "threshold_5": _l("The lowest average that suggests «5» as the period mark (the act: 4,5)."),
+        "lock_mark_days": _l("Current marks may be changed through this many days after the lesson (the act: 10)."),
+        "period_mark_due_days": _l("Period marks are due this many days before the period ends (the act: 2)."),
+    }
 
 
 class StudyPeriodView(PartaModelView):

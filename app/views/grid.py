@@ -112,13 +112,23 @@ class JournalGridView(BaseView):
                 abort(404)
             return self.render_template("parta/grid.html", data=None, groups=groups, title=_l("Class journal"))
         grid.whole_journal_visible(ctx, current_scope(session))
+        self.update_redirect()  # an unlock or a new column added from here comes back to this journal
         data = grid.load_grid(session, ctx, _int(request.args.get("period")), today)
         data["editable"] = may_edit(session, ctx.group_id)
         data["csrf"] = None  # filled by the template
         data["urls"] = {"save": url_for("JournalGridView.save"), "assignment": url_for("JournalGridView.assignment"),
                         "plan": url_for("JournalGridView.plan", group=ctx.group_id),
                         "final": url_for("JournalGridView.final", group=ctx.group_id)}
-        return self.render_template("parta/grid.html", data=data, groups=groups, ctx=ctx,
+        sm = self.appbuilder.sm
+        from app.security.rights import user_rights
+
+        links = {"audit": url_for("JournalAuditView.report", **{"class": ctx.class_id})
+                 if sm.has_access("can_report", "JournalAuditView") else None}
+        if "journal_unlock" in user_rights(sm, sm.current_user) and sm.has_access("can_add", "JournalUnlockView") \
+                and data["period"]:
+            links["unlock"] = url_for("JournalUnlockView.add", subject_group=ctx.group_id, date_from=data["period"]["start"],
+                                      date_to=today.strftime("%d.%m.%Y"))
+        return self.render_template("parta/grid.html", data=data, groups=groups, ctx=ctx, links=links,
                                     title=_l("Class journal"))
 
     @expose("/plan")
@@ -126,7 +136,10 @@ class JournalGridView(BaseView):
     def plan(self):
         """The КТП topics that would fill the group's lessons without a topic (the lesson dialog pre-fills them)."""
         session = db.session
-        ctx = grid.group_context(session, _int(request.args.get("group")) or -1)
+        group_id = _int(request.args.get("group"))
+        if group_id is None:
+            return jsonify({})
+        ctx = grid.group_context(session, group_id)
         if ctx is None:
             return jsonify(error=gettext("The journal was not found.")), 404
         grid.whole_journal_visible(ctx, current_scope(session))

@@ -3,6 +3,16 @@ from flask_babel import lazy_gettext as _l
 
 LABELS = {
     "name": _l("Name"),
+    "entry_date": _l("Lesson date"),
+    "threshold_5": _l("Minimum average for «5»"),
+    "threshold_4": _l("Minimum average for «4»"),
+    "threshold_3": _l("Minimum average for «3»"),
+    "lock_mark_days": _l("Days to change current marks"),
+    "lock_attendance_days": _l("Days to change attendance"),
+    "lock_control_days": _l("Days to change control work marks"),
+    "lock_period_mark_days": _l("Days after the period to change period marks"),
+    "lock_final_mark_days": _l("Days after the year to change final marks"),
+    "period_mark_due_days": _l("Period marks due, days before the period ends"),
     "short_name": _l("Short name"),
     "full_name": _l("Full name"),
     "region": _l("Region"),

@@ -79,8 +79,10 @@ def test_teacher_fills_a_lesson_by_keyboard_and_finds_it_after_reload(page, live
     screenshot(page, "journal_grid")
 
     # a lesson 11+ days old is locked, with a Russian message
-    cell = page.locator(f"td[data-a='{next(a for a in locked['asg'] if not a['control'])['id']}']").first
-    cell.click()
+    locked_assignment = next(a for a in locked["asg"] if not a["control"])
+    target = first["id"]
+    cell = f"td[data-a='{locked_assignment['id']}'][data-s='{target}']"
+    page.click(cell)
     page.keyboard.type("5")
     message = page.inner_text("#grid-messages")
     assert "можно было изменять до" in message and "координатор" in message
@@ -94,3 +96,36 @@ def test_teacher_fills_a_lesson_by_keyboard_and_finds_it_after_reload(page, live
     reloaded = next(l for l in _data(page)["lessons"] if l["id"] == lesson["id"])
     assert (reloaded["topic"], reloaded["hw"]) == ("Умножение десятичных дробей", "№ 312, 315")
     assert page.eval_on_selector(f"select.parta-grid-pm[data-student='{first['id']}']", "s => s.value") == suggested
+
+    # the coordinator opens the journal for corrections from the grid, with a reason
+    coordinator = page.context.browser.new_context(viewport={"width": 1400, "height": 900}, locale="ru-RU").new_page()
+    log_in(coordinator, live_server, "coordinator")
+    coordinator.goto(f"{live_server}/journal/?group={data['group']['id']}")
+    coordinator.click("#grid-unlock")
+    coordinator.wait_for_selector("input[name=until]")
+    coordinator.fill("input[name=until]", dt.date.today().strftime("%d.%m.%Y"))
+    coordinator.fill("[name=reason]", "Ученик сдал работу после болезни")
+    coordinator.click("form#model_form [type=submit]")
+    coordinator.wait_for_load_state("networkidle")
+    assert "/journal/" in coordinator.url, "the coordinator is back in the journal"
+    coordinator.goto(f"{live_server}/journalunlockview/list/")
+    assert "Ученик сдал работу после болезни" in coordinator.inner_text("body")
+
+    # now the teacher's change of the old lesson is saved
+    page.reload()
+    page.wait_for_selector("#journal-grid td.parta-grid-cell")
+    page.click(cell)
+    page.keyboard.type("5")
+    page.keyboard.press("Enter")
+    _wait_saved(page)
+    page.reload()
+    page.wait_for_selector("#journal-grid td.parta-grid-cell")
+    assert page.inner_text(cell) == "5"
+
+    # the audit report shows the teacher's changes, with old and new values
+    coordinator.goto(f"{live_server}/journalaudit/?user=teacher")
+    report = coordinator.inner_text("body")
+    assert "Умножение десятичных дробей" in report
+    assert locked["date"][8:10] + "." + locked["date"][5:7] + "." + locked["date"][:4] in report
+    screenshot(coordinator, "journal_audit")
+    coordinator.context.close()

@@ -191,3 +191,23 @@ def test_deleting_a_subject_in_use_is_refused_without_database_text(app, admin_c
     with app.app_context():
         assert db.session.get(Subject, pk) is not None
         db.session.remove()
+
+
+def test_school_thresholds_that_do_not_fall_from_5_to_3_are_refused_and_nothing_changes(app, admin_client):
+    from app.models import School
+
+    with app.app_context():
+        school = db.session.scalar(select(School).order_by(School.id))
+        pk, before = school.id, (school.threshold_5, school.threshold_4)
+        db.session.remove()
+    page = admin_client.get(f"/schoolview/edit/{pk}")
+    from tests.forms import read_form
+
+    form = read_form(page.get_data(as_text=True)).data
+    form.update({"threshold_5": "3.5", "threshold_4": "4.5"})
+    messages = post(admin_client, f"/schoolview/edit/{pk}", form)
+    assert any("убывать" in m for m in messages), messages
+    with app.app_context():
+        school = db.session.get(School, pk)
+        assert (school.threshold_5, school.threshold_4) == before
+        db.session.remove()
