@@ -259,7 +259,9 @@ def check_school(session: Session, school: School) -> None:
     """The journal settings of a school: falling thresholds, day counts from 0 to a year."""
     from app.rules import grading
 
-    grading.check_thresholds((school.threshold_5, school.threshold_4, school.threshold_3))
+    defaults = grading.DEFAULT_THRESHOLDS  # a new school takes the act's values
+    grading.check_thresholds(tuple(d if v is None else v for v, d in zip(
+        (school.threshold_5, school.threshold_4, school.threshold_3), defaults)))
     for days in (school.lock_mark_days, school.lock_attendance_days, school.lock_control_days,
                  school.lock_period_mark_days, school.lock_final_mark_days, school.period_mark_due_days):
         if days is not None and not (0 <= int(days) <= 366):

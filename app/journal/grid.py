@@ -16,7 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from sqlalchemy import Date, Numeric, String, and_, literal, or_, select, union_all
+from sqlalchemy import Date, Numeric, String, and_, cast, literal, null, or_, select, union_all
 from sqlalchemy.orm import Session, lazyload
 
 from app.models import (
@@ -124,9 +124,10 @@ def dictionaries(session: Session, ctx: GroupContext, with_types: bool = True) -
     types, the study periods for its grade and its unlocks — read in one statement
     (UNION ALL of small selects of one shape), so that opening a journal costs the
     same few statements whatever its size."""
-    d = lambda: literal(None, Date)  # noqa: E731
-    t = lambda: literal(None, String)  # noqa: E731
-    n = lambda: literal(None, Numeric)  # noqa: E731
+    # typed NULLs: PostgreSQL matches the columns of a UNION by type
+    d = lambda: cast(null(), Date)  # noqa: E731
+    t = lambda: cast(null(), String)  # noqa: E731
+    n = lambda: cast(null(), Numeric)  # noqa: E731
     # tag, id, text 1, text 2, number, flag, order, date 1, date 2, date 3
     parts = [
         select(literal("s"), GradeScaleValue.id, GradeScaleValue.code, t(), GradeScaleValue.score,
@@ -235,8 +236,8 @@ def _unlocks(session: Session, group_id: int, reads: Optional[dict] = None) -> l
         .where(JournalUnlock.subject_group_id == group_id), execution_options=reads or {})]
 
 
-def lock_message(kind: str, entry_date: dt.date, today: dt.date, ctx: GroupContext, unlocks: list) -> Optional[str]:
-    """None when the entry may be changed, else the rule's message (untranslated)."""
+def lock_message(kind: str, entry_date: dt.date, today: dt.date, ctx: GroupContext, unlocks: list) -> Optional[RuleViolation]:
+    """None when the entry may be changed, else the rule's refusal (translated by the caller)."""
     try:
         locks.check_editable(kind, entry_date, today, ctx.settings, unlocks, ctx.year_closed)
     except RuleViolation as refusal:

@@ -108,6 +108,8 @@ def role_grants(role: str) -> Set[Tuple[str, str]]:
     pairs: Set[Tuple[str, str]] = set(SELF_SERVICE)
     for views, perms in ROLE_CONFIGS.get(role, []):
         pairs |= {(perm, view) for view in views for perm in perms}
+    if any(view.endswith("RestApi") for _, view in pairs):
+        pairs.add(("can_get", "OpenApi"))  # who uses the REST API may read its OpenAPI description
     return pairs
 
 

@@ -16,6 +16,8 @@
   function fmt(text, params) {
     return text.replace(/%\((\w+)\)s/g, function (_, key) { return params[key]; });
   }
+  function num(value) { return String(value).replace(".", ","); }  // 1.5 → «1,5»
+  function ruDate(iso) { return iso.slice(8, 10) + "." + iso.slice(5, 7) + "." + iso.slice(0, 4); }
   function el(tag, cls, text) {
     var node = document.createElement(tag);
     if (cls) { node.className = cls; }
@@ -40,8 +42,15 @@
   function markKey(aid, sid) { return "m:" + aid + ":" + sid; }
   function attKey(lid, sid) { return "a:" + lid + ":" + sid; }
 
-  function showMessage(text, kind) {
+  function showMessage(text, kind, withUnlock) {
     var div = el("div", "alert alert-" + (kind || "danger") + " alert-dismissable parta-grid-msg", text);
+    var unlock = document.getElementById("grid-unlock");
+    if (withUnlock && unlock) {
+      // the coordinator reads the lock message with the way to open the journal
+      var link = el("a", "", unlock.textContent.trim());
+      link.href = unlock.href;
+      div.appendChild(link);
+    }
     var close = el("button", "close", "×");
     close.type = "button";
     close.addEventListener("click", function () { div.remove(); });
@@ -82,8 +91,8 @@
       }
       lesson.asg.forEach(function (a) {
         var h = el("th", "parta-grid-asg" + (a.control ? " control" : ""), a.abbr);
-        h.title = a.name + (a.title ? " «" + a.title + "»" : "") + ", " + T.weight + " " + a.w + (a.control ? ", " + T.control : "");
-        h.appendChild(el("sub", "", "×" + a.w));
+        h.title = a.name + (a.title ? " «" + a.title + "»" : "") + ", " + T.weight + " " + num(a.w) + (a.control ? ", " + T.control : "");
+        h.appendChild(el("sub", "", "×" + num(a.w)));
         head2.appendChild(h);
       });
       var ah = el("th", "parta-grid-att", T.att);
@@ -227,7 +236,7 @@
     var desc = currentDesc();
     if (!desc) { return; }
     var lock = lockOf(desc);
-    if (lock) { showMessage(lock); return; }
+    if (lock) { showMessage(lock, "danger", D.editable); return; }
     buffer = (buffer || "") + ch;
     desc.td.textContent = buffer;
     desc.td.classList.add("typing");
@@ -314,7 +323,7 @@
     if (key === "Delete" || (key === "Backspace" && buffer === null)) {
       event.preventDefault();
       var lock = lockOf(desc);
-      if (lock) { showMessage(lock); return; }
+      if (lock) { showMessage(lock, "danger", D.editable); return; }
       if (desc.kind === "mark") { setMark(desc, ["", false, ""]); } else { setCell(desc, ""); }
       return;
     }
@@ -327,7 +336,7 @@
     if (key === "." && desc.kind === "mark" && buffer === null) {
       event.preventDefault();
       var lock2 = lockOf(desc);
-      if (lock2) { showMessage(lock2); return; }
+      if (lock2) { showMessage(lock2, "danger", D.editable); return; }
       setMark(desc, [desc.value[0], !desc.value[1], desc.value[2]]);
       showEditor(desc);
       return;
@@ -387,7 +396,9 @@
       plan = {};
     }
     dialogLesson = lesson;
-    document.getElementById("lesson-dialog-title").textContent = fmt(T.lessonTitle, {date: lesson.label, n: lesson.n});
+    document.getElementById("lesson-dialog-title").textContent = fmt(T.lessonTitle, {date: ruDate(lesson.date), n: lesson.n});
+    var lockNote = document.getElementById("lesson-lock");
+    if (lockNote) { lockNote.textContent = lesson.lock || ""; lockNote.hidden = !lesson.lock; }
     var topic = document.getElementById("lesson-topic");
     topic.value = lesson.topic || lesson.plan || "";
     document.getElementById("lesson-plan-hint").textContent = lesson.plan ? fmt(T.planHint, {topic: lesson.plan}) : "";

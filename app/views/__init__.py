@@ -101,12 +101,20 @@ def menu_places() -> Dict[str, Tuple[str, str]]:
     return {view.__name__: (name, category) for view, name, category, _, _ in MENU}
 
 
+def by_class(groups: list) -> list:
+    """[(class name, its groups)] in the order given (grade, then letter), for <optgroup>s."""
+    from itertools import groupby
+
+    return [(name, list(items)) for name, items in groupby(groups, key=lambda g: g["class"])]
+
+
 def register_views(appbuilder) -> None:
     from flask import current_app
 
     from app.views.base import format_datetime
 
     current_app.jinja_env.filters["parta_datetime"] = format_datetime
+    current_app.jinja_env.filters["parta_by_class"] = by_class
     from app.views.api import APIS
 
     for api in APIS:

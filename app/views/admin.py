@@ -21,10 +21,12 @@ class SchoolView(PartaModelView):
     list_title = _l("Schools")
     list_columns = ["short_name", "kind", "director", "phones", "email"]
     search_columns = ["short_name", "full_name", "kind", "director"]
-    add_columns = edit_columns = show_columns = [
+    add_columns = [
         "kind", "full_name", "short_name", "municipality", "inn", "juridical_address", "postal_address",
         "email", "website", "phones", "director", "deputy_uvr", "deputy_ahc", "deputy_it", "about",
-        # journal settings (act 001 §4.9, §4.11–4.14)
+    ]
+    # a new school starts with the act's journal settings (act 001 §4.9, §4.11–4.14) and may change them
+    edit_columns = show_columns = add_columns + [
         "threshold_5", "threshold_4", "threshold_3", "lock_mark_days", "lock_attendance_days", "lock_control_days",
         "lock_period_mark_days", "lock_final_mark_days", "period_mark_due_days",
     ]

@@ -2,13 +2,15 @@
 when, from where, old → new), filtered by class, subject, dates, user and student.
 
 Rows come through the central scoping (app/security/scoping.py): staff see the
-journals they may view, parents and students the rows about their own marks."""
+journals they may view, parents and students the rows about their own marks. Staff
+see who changed an entry by name and login, and from which address; parents and
+students see the name alone (a login or an address is no business of theirs)."""
 from __future__ import annotations
 
 import datetime as dt
 from math import ceil
 
-from flask import request
+from flask import current_app, request
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import lazy_gettext as _l, to_utc
@@ -18,6 +20,7 @@ from sqlalchemy.orm import aliased
 from app.clock import school_today
 from app.extensions import db
 from app.models import AuditLog, PartaUser, SchoolClass, SchoolYear, Student, Subject, SubjectGroup
+from app.security.rights import user_rights
 from app.views.base import DATE_FORMAT
 
 PAGE_SIZE = 100
@@ -50,11 +53,36 @@ def _date(text: str | None) -> dt.date | None:
         return None
 
 
-def _user_name(user: PartaUser | None) -> str:
+def _user_name(user: PartaUser | None, with_login: bool = True) -> str:
+    """«Фамилия Имя (login)» for staff; the name alone for families."""
     if user is None:
         return ""
     name = " ".join(p for p in (user.last_name, user.first_name) if p)
+    if not with_login:
+        return name or "—"
     return f"{name} ({user.username})" if name else user.username
+
+
+def family_only(rights) -> bool:
+    """A parent or a student (and no staff right to journals): they see who changed
+    their marks by name, never a login or an address."""
+    return bool(rights & {"own_children_view", "self_view"}) and not rights & {"journal_view_own", "journal_view_all"}
+
+
+def filter_choices(session, year: SchoolYear | None) -> tuple[list, list]:
+    """The classes and subjects of the year's subject groups the user sees (the
+    scoping narrows them: a teacher's own groups, a parent's children's classes)."""
+    if year is None:
+        return [], []
+    pairs = session.execute(
+        select(SchoolClass, Subject).select_from(SubjectGroup)
+        .join(SchoolClass, SubjectGroup.class_id == SchoolClass.id)
+        .join(Subject, SubjectGroup.subject_id == Subject.id)
+        .where(SubjectGroup.year_id == year.id).distinct()
+    ).all()
+    classes = sorted({c.id: c for c, _ in pairs}.values(), key=lambda c: (c.grade, c.letter, c.name))
+    subjects = sorted({s.id: s for _, s in pairs}.values(), key=lambda s: (s.order, s.name))
+    return classes, subjects
 
 
 class JournalAuditView(BaseView):
@@ -66,12 +94,14 @@ class JournalAuditView(BaseView):
     @has_access
     def report(self):
         args = request.args
+        sm = current_app.appbuilder.sm
+        family = family_only(user_rights(sm, sm.current_user))
         today = school_today()
         date_from = _date(args.get("from")) or today - dt.timedelta(days=30)
         date_to = _date(args.get("to")) or today
         class_id = args.get("class", type=int)
         subject_id = args.get("subject", type=int)
-        username = (args.get("user") or "").strip()
+        username = "" if family else (args.get("user") or "").strip()  # families may not look logins up
         student_name = (args.get("student") or "").strip()
         page = max(args.get("page", 1, type=int), 1)
 
@@ -108,23 +138,21 @@ class JournalAuditView(BaseView):
             .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
         ).all()
         entries = [{
-            "at": log.at, "who": _user_name(user), "address": log.address or "",
+            "at": log.at, "who": _user_name(user, with_login=not family), "address": "" if family else log.address or "",
             "class": school_class.name if school_class else "", "group": group.name if group else "",
             "student": student.short_name if student else "", "entry_date": log.entry_date,
             "what": what_changed(log.entity, log.field), "action": log.action,
             "old": log.old_value, "new": log.new_value,
         } for log, user, group, school_class, student in rows]
 
-        year = db.session.scalar(select(SchoolYear).where(SchoolYear.start_date <= today, SchoolYear.end_date >= today))
-        classes = db.session.scalars(
-            select(SchoolClass).where(SchoolClass.year_id == (year.id if year else None))
-            .order_by(SchoolClass.grade, SchoolClass.letter)
-        ).all()
-        subjects = db.session.scalars(select(Subject).order_by(Subject.order, Subject.name)).all()
+        year = db.session.scalar(
+            select(SchoolYear).where(SchoolYear.start_date <= today, SchoolYear.end_date >= today)
+        ) or db.session.scalar(select(SchoolYear).where(SchoolYear.start_date <= today).order_by(SchoolYear.start_date.desc()))
+        classes, subjects = filter_choices(db.session, year)
         filters = {"from": date_from.strftime(DATE_FORMAT), "to": date_to.strftime(DATE_FORMAT), "class": class_id or "",
                    "subject": subject_id or "", "user": username, "student": student_name}
         return self.render_template(
             "parta/audit_report.html", title=_l("Journal access report"), entries=entries, classes=classes,
             subjects=subjects, filters=filters, class_id=class_id, subject_id=subject_id, page=page, pages=pages,
-            total=total,
+            total=total, family=family,
         )

@@ -1,11 +1,13 @@
 """«Не выставленные отметки за период» (act 001 §4.13): period marks are due two
 days before the period ends, and the missing ones are listed for the coordinator,
-per class and subject group with the teacher. A constant number of queries."""
+one row per class and subject group with the teacher and the count. A constant
+number of queries."""
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any, Optional
 
 from flask import request
 from flask_appbuilder import BaseView, expose
@@ -17,16 +19,20 @@ from sqlalchemy.orm import contains_eager
 from app.clock import school_today
 from app.extensions import db
 from app.models import (
-    Employee, Enrolment, PeriodMark, PeriodType, SchoolClass, SchoolYear, Student, StudyPeriod, Subject, SubjectGroup,
+    Employee, Enrolment, PeriodMark, SchoolClass, SchoolYear, Student, StudyPeriod, Subject, SubjectGroup,
     SubjectGroupMember, SubjectGroupTeacher,
 )
-from app.rules.locks import last_editable_day, period_marks_due
+from app.rules.locks import is_editable, last_editable_day, period_marks_due
 from app.security.rights import require_right
 from app.views.base import current_school
 
 # First-graders learn without marks (ФГОС НОО: безотметочное обучение), so their
 # groups owe no period marks.
 FIRST_MARKED_GRADE = 2
+# A period due within this many days (or already overdue) is the one being chased.
+DUE_SOON_DAYS = 14
+# A group missing fewer marks than this shows the names; longer lists fold away.
+NAMES_SHOWN_BELOW = 5
 
 
 @dataclass
@@ -42,6 +48,7 @@ class GroupGap:
 
 @dataclass
 class ClassGaps:
+    id: int
     name: str
     groups: list = field(default_factory=list)
 
@@ -49,29 +56,64 @@ class ClassGaps:
     def missing(self) -> int:
         return sum(len(g.missing) for g in self.groups)
 
-
-def default_period(periods: list, today: dt.date):
-    """The current period, or the next to end: the earliest end not before today
-    (among periods that carry period marks; of two, the one from the lower grades);
-    the last one when the year is over."""
-    own = [p for p in periods if not p.period_type.is_year] or periods
-    upcoming = [p for p in own if p.end_date >= today]
-    if upcoming:
-        return min(upcoming, key=lambda p: (p.end_date, p.grade_from, p.start_date))
-    return max(own, key=lambda p: p.end_date) if own else None
+    @property
+    def open_groups(self) -> list:
+        """The groups that still owe marks."""
+        return [g for g in self.groups if g.missing]
 
 
-def missing_period_marks(session, period: StudyPeriod) -> list[ClassGaps]:
+def period_order(period) -> tuple:
+    """The selector's order: by start, shorter periods first, year-long ones last."""
+    return (period.period_type.is_year, period.start_date, period.end_date - period.start_date, period.grade_from)
+
+
+def default_period(periods: list, today: dt.date, settings: Any = None) -> Optional[StudyPeriod]:
+    """The period whose marks are being chased now.
+
+    Among the periods whose period marks may still be changed (not more than the lock
+    days past their end), those due within DUE_SOON_DAYS or already overdue come first;
+    of these the one due nearest to today (the overdue quarter before the next one).
+    Without such a period, the next to fall due. Ties go to the shorter period, then
+    the lower grades, so a year-long period yields to the quarter ending with it.
+    When every period is locked (the year is over), the last to end."""
+    if not periods:
+        return None
+    open_ = [p for p in periods if is_editable("period_mark", p.end_date, today, settings)]
+    if not open_:
+        return max(periods, key=lambda p: (p.end_date, p.start_date, not p.period_type.is_year))
+
+    def due(p) -> dt.date:
+        return period_marks_due(p.end_date, settings)
+
+    soon = [p for p in open_ if due(p) <= today + dt.timedelta(days=DUE_SOON_DAYS)]
+    return min(soon or open_, key=lambda p: (abs((due(p) - today).days), p.period_type.is_year,
+                                             p.end_date - p.start_date, p.grade_from))
+
+
+def classes_of(session, period: StudyPeriod) -> list:
+    """The classes that owe marks for the period (its grades, without the first)."""
+    return session.scalars(
+        select(SchoolClass).where(SchoolClass.year_id == period.year_id,
+                                  SchoolClass.grade >= max(period.grade_from, FIRST_MARKED_GRADE),
+                                  SchoolClass.grade <= period.grade_to)
+        .order_by(SchoolClass.grade, SchoolClass.letter)
+    ).all()
+
+
+def missing_period_marks(session, period: StudyPeriod, class_id: Optional[int] = None) -> list[ClassGaps]:
     """Per class (by grade and letter), the groups whose students lack a mark for `period`."""
     end = period.end_date
-    rows = session.execute(
+    query = (
         select(SubjectGroup, SchoolClass, Subject.name)
         .join(SchoolClass, SubjectGroup.class_id == SchoolClass.id)
         .join(Subject, SubjectGroup.subject_id == Subject.id)
         .where(SubjectGroup.year_id == period.year_id,
                SchoolClass.grade >= max(period.grade_from, FIRST_MARKED_GRADE), SchoolClass.grade <= period.grade_to)
         .order_by(SchoolClass.grade, SchoolClass.letter, Subject.order, Subject.name, SubjectGroup.name)
-    ).all()
+    )
+    if class_id is not None:
+        query = query.where(SchoolClass.id == class_id)
+    rows = session.execute(query).all()
     if not rows:
         return []
     group_ids = [g.id for g, _, _ in rows]
@@ -88,12 +130,12 @@ def missing_period_marks(session, period: StudyPeriod) -> list[ClassGaps]:
 
     # The class's students on the period's last day.
     enrolled = defaultdict(dict)  # class id -> {student id: student}
-    for class_id, student in session.execute(
+    for enrolled_in, student in session.execute(
         select(Enrolment.class_id, Student).join(Student, Enrolment.student_id == Student.id)
         .where(Enrolment.class_id.in_(class_ids), Enrolment.start_date <= end,
                or_(Enrolment.end_date.is_(None), Enrolment.end_date >= end))
     ):
-        enrolled[class_id][student.id] = student
+        enrolled[enrolled_in][student.id] = student
     members = defaultdict(set)
     for group_id, student_id in session.execute(
         select(SubjectGroupMember.subject_group_id, SubjectGroupMember.student_id)
@@ -112,7 +154,7 @@ def missing_period_marks(session, period: StudyPeriod) -> list[ClassGaps]:
         gap = GroupGap(group, subject, teachers.get(group.id, []), len(students),
                        sorted((s for s in students if (group.id, s.id) not in marked),
                               key=lambda s: (s.last_name, s.first_name, s.middle_name or "")))
-        classes.setdefault(school_class.id, ClassGaps(school_class.name)).groups.append(gap)
+        classes.setdefault(school_class.id, ClassGaps(school_class.id, school_class.name)).groups.append(gap)
     return list(classes.values())
 
 
@@ -128,23 +170,26 @@ class MissingPeriodMarksView(BaseView):
     def report(self):
         require_right("reports_all_classes")
         school = current_school()
+        settings = school.lock_settings if school else None
         today = school_today()
         year = db.session.scalar(
             select(SchoolYear).where(SchoolYear.start_date <= today, SchoolYear.end_date >= today)
         ) or db.session.scalar(select(SchoolYear).order_by(SchoolYear.is_current.desc(), SchoolYear.start_date.desc()))
-        periods = db.session.scalars(
+        periods = sorted(db.session.scalars(
             select(StudyPeriod).join(StudyPeriod.period_type).options(contains_eager(StudyPeriod.period_type))
             .where(StudyPeriod.year_id == (year.id if year else None))
-            .order_by(StudyPeriod.start_date, PeriodType.id, StudyPeriod.grade_from)
-        ).all() if year else []
+        ).all(), key=period_order) if year else []
         chosen = request.args.get("period", type=int)
-        period = next((p for p in periods if p.id == chosen), None) or default_period(periods, today)
-        settings = school.lock_settings if school else None
-        classes = missing_period_marks(db.session, period) if period else []
-        groups = [g for c in classes for g in c.groups]
+        period = next((p for p in periods if p.id == chosen), None) or default_period(periods, today, settings)
+        classes = classes_of(db.session, period) if period else []
+        class_id = request.args.get("class", type=int)
+        if class_id not in {c.id for c in classes}:
+            class_id = None  # a class of other grades than the period's, or none asked
+        gaps = missing_period_marks(db.session, period, class_id) if period else []
+        groups = [g for c in gaps for g in c.groups]
         return self.render_template(
             "parta/missing_period_marks.html", title=_l("Missing period marks"), periods=periods, period=period,
-            classes=classes, today=today,
+            classes=classes, class_id=class_id, gaps=gaps, today=today, names_shown_below=NAMES_SHOWN_BELOW,
             due=period_marks_due(period.end_date, settings) if period else None,
             locked_after=last_editable_day("period_mark", period.end_date, settings) if period else None,
             missing=sum(len(g.missing) for g in groups), complete=sum(1 for g in groups if not g.missing),

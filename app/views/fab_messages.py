@@ -8,4 +8,7 @@ FAB_OVERRIDES = (
     _l("Deleted Row"),
     _l("Invalid login. Please try again."),
     _l("Access is Denied"),
+    _l("User confirmation needed"),
+    _l("Are you sure you want to delete this item?"),
+    _l("Confirm"),
 )

@@ -187,6 +187,12 @@ class JournalGridView(BaseView):
         if lesson is None:
             flash(gettext("The lesson is not in this journal."), "danger")
             return redirect(back)
+        ctx = grid.group_context(session, lesson.subject_group_id)
+        refusal = grid.lock_message("mark", lesson.date, school_today(), ctx, grid._unlocks(session, ctx.group_id)) \
+            if ctx else None
+        if refusal is not None:
+            flash(message_of(refusal), "danger")
+            return redirect(back)
         kind = session.get(AssignmentType, _int(request.form.get("type")) or -1)
         if kind is None:
             flash(gettext("Choose the type of work."), "danger")
@@ -220,8 +226,9 @@ class JournalGridView(BaseView):
         session = db.session
         today = school_today()
         group_id = _int(request.args.get("group"))
+        groups = _visible_groups(session)
         if group_id is None:
-            group_id = _default_group(session, _visible_groups(session), today)
+            group_id = _default_group(session, groups, today)
             if group_id is None:
                 return self.render_template("parta/grid.html", data=None, groups=[], title=_l("Final marks"))
         ctx = grid.group_context(session, group_id)
@@ -261,4 +268,4 @@ class JournalGridView(BaseView):
             "urls": {"save": url_for("JournalGridView.save"),
                      "grid": url_for("JournalGridView.grid", group=ctx.group_id)},
         }
-        return self.render_template("parta/grid_final.html", data=data, ctx=ctx, title=_l("Final marks"))
+        return self.render_template("parta/grid_final.html", data=data, ctx=ctx, groups=groups, title=_l("Final marks"))

@@ -353,3 +353,47 @@ def test_final_marks_tab_saves_a_year_mark_and_refuses_it_without_the_right(app,
         db.session.delete(mark)
         db.session.commit()
         db.session.remove()
+
+
+def test_a_substitute_teacher_keeps_the_journal_of_the_substituted_lesson_only(app, client):
+    from app.models import SchoolClass
+
+    with app.app_context():
+        substitute = db.session.scalar(select(Employee.id).join(PartaUser, Employee.user_id == PartaUser.id)
+                                       .where(PartaUser.username == "classteacher"))
+        led = select(SchoolClass.id).where(SchoolClass.class_teacher_id == substitute)
+        taught = select(SubjectGroupTeacher.subject_group_id).where(SubjectGroupTeacher.employee_id == substitute)
+        group = db.session.scalar(
+            select(SubjectGroup.id).join(SubjectGroupTeacher, SubjectGroupTeacher.subject_group_id == SubjectGroup.id)
+            .join(Employee, SubjectGroupTeacher.employee_id == Employee.id).join(PartaUser, Employee.user_id == PartaUser.id)
+            .where(PartaUser.username == "teacher", SubjectGroup.class_id.not_in(led), SubjectGroup.id.not_in(taught))
+            .order_by(SubjectGroup.id))
+        db.session.remove()
+    lesson_id, assignment_id, _ = _lesson_with_assignment(app, group, 0)
+    with app.app_context():
+        other_assignment = db.session.scalar(
+            select(Assignment.id).join(Lesson, Assignment.lesson_id == Lesson.id)
+            .where(Lesson.subject_group_id == group, Lesson.id != lesson_id, Lesson.date <= dt.date.today())
+            .order_by(Lesson.date.desc()).limit(1))
+        lesson = db.session.get(Lesson, lesson_id)
+        lesson.substitute_id = substitute
+        db.session.commit()
+        db.session.remove()
+    try:
+        login(client, "classteacher")
+        data = _open(client, group)
+        assert [l["id"] for l in data["lessons"]] == [lesson_id], "only the substituted lesson is shown"
+        assert data["editable"] is True
+        student = _free_student(data, assignment_id)
+        _, answer = _save(client, group, None, [
+            {"kind": "mark", "assignment": assignment_id, "student": student, "value": "4", "duty": False, "comment": "",
+             "old": ["", False, ""]}])
+        assert answer["saved"] == [0], answer
+        status, answer = _save(client, group, None, [
+            {"kind": "mark", "assignment": other_assignment, "student": student, "value": "4", "duty": False, "comment": ""}])
+        assert status != 200 or answer["saved"] == []
+    finally:
+        with app.app_context():
+            db.session.get(Lesson, lesson_id).substitute_id = None
+            db.session.commit()
+            db.session.remove()

@@ -201,3 +201,13 @@ def test_openapi_document_lists_the_journal_paths(client):
     for path in JOURNAL_PATHS:
         assert path in paths, path
         assert f"{path}{{pk}}" in paths, path
+
+
+def test_a_teacher_reads_the_openapi_description_of_the_journal_api(app, client):
+    response = client.post("/api/v1/security/login", json={"username": "teacher", "password": "demo", "provider": "db"})
+    token = response.get_json()["access_token"]
+    spec = client.get("/api/v1/_openapi", headers={"Authorization": f"Bearer {token}"})
+    assert spec.status_code == 200
+    paths = spec.get_json()["paths"]
+    for resource in ("lesson", "assignment", "mark", "attendance", "periodmark"):
+        assert f"/api/v1/{resource}/" in paths

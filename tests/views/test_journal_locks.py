@@ -5,6 +5,7 @@ is audited and shown in the «Отчёт о доступе к классному
 from __future__ import annotations
 
 import datetime as dt
+import re
 from contextlib import contextmanager
 
 import pytest
@@ -12,7 +13,10 @@ from flask_babel import gettext
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Attendance, AuditLog, JournalUnlock, Mark, PeriodMark, School, SchoolClass
+from app.models import (
+    Attendance, AuditLog, Enrolment, Guardian, JournalUnlock, Mark, PartaUser, PeriodMark, School, SchoolClass,
+    StudentGuardian,
+)
 from app.rules.locks import LOCK_MESSAGES
 from tests.conftest import flashes, login, unique
 from tests.forms import read_form
@@ -294,6 +298,45 @@ def test_parent_and_student_see_the_audit_of_their_own_marks_only(app, journal, 
         assert stranger_comment not in html, username
     html = _report(teacher)
     assert own_comment in html and stranger_comment in html
+
+
+def _options(html: str, name: str) -> list[str]:
+    select_ = re.search(rf'<select[^>]*name="{name}"[^>]*>(.*?)</select>', html, re.S).group(1)
+    return re.findall(r'<option value="\d+"[^>]*>([^<]*)</option>', select_)
+
+
+def test_parent_sees_who_changed_a_mark_by_name_without_login_or_address(app, journal, teacher):
+    ids = make_mark(app, journal, days_ago=1, student=journal.child_id)
+    comment = unique("Без логина")
+    assert SAVED in edit_mark(teacher, journal, ids, "5", comment=comment)
+    with app.app_context():
+        author = db.session.scalar(select(PartaUser).where(PartaUser.id == journal.teacher_user_id))
+        name = f"{author.last_name} {author.first_name}"
+        guardian = select(Guardian.id).join(PartaUser, Guardian.user_id == PartaUser.id).where(PartaUser.username == "parent")
+        children = select(StudentGuardian.student_id).where(StudentGuardian.guardian_id.in_(guardian))
+        own_classes = {c.name for c in db.session.scalars(
+            select(SchoolClass).join(Enrolment, Enrolment.class_id == SchoolClass.id)
+            .where(Enrolment.student_id.in_(children), Enrolment.end_date.is_(None)))}
+        db.session.remove()
+
+    html = _report(client_of(app, "parent"))
+    row = next(r for r in html.split('<tr class="audit-row">')[1:] if comment in r)
+    assert f'<td class="who">{name}</td>' in row
+    assert "teacher" not in html and "127.0.0.1" not in html
+    assert 'name="user"' not in html, "no looking logins up"
+    assert sorted(_options(html, "class")) == sorted(own_classes) and len(own_classes) == 2  # 5А and the brother's 2Б
+
+    staff = _report(client_of(app, "coordinator"), student="")
+    staff_row = next(r for r in staff.split('<tr class="audit-row">')[1:] if comment in r)
+    assert f"{name} (teacher)" in staff_row and "127.0.0.1" in staff_row
+    assert len(_options(staff, "class")) > len(own_classes)
+
+
+def test_a_parent_cannot_find_changes_by_a_login(app, journal, teacher):
+    ids = make_mark(app, journal, days_ago=1, student=journal.child_id)
+    comment = unique("Поиск по логину")
+    assert SAVED in edit_mark(teacher, journal, ids, "3", comment=comment)
+    assert comment in _report(client_of(app, "parent"), user="nobody-has-this-login")
 
 
 def test_audit_report_pages_by_a_hundred_rows_newest_first(app, journal):
