@@ -10,7 +10,6 @@ from typing import Dict, FrozenSet, Set
 
 from flask import abort, current_app, g, has_request_context
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 
 RIGHTS_VIEW = "Rights"
 

@@ -32,6 +32,22 @@ def format_date(value: dt.date | None) -> str:
     return value.strftime(DATE_FORMAT) if value else ""
 
 
+def parse_int(value) -> int | None:
+    """An id from a query string or a JSON body; None when absent or not a number."""
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+def parse_date(text: str | None) -> dt.date | None:
+    """A date typed as ДД.ММ.ГГГГ; None when absent or wrong."""
+    try:
+        return dt.datetime.strptime(text.strip(), DATE_FORMAT).date() if text and text.strip() else None
+    except ValueError:
+        return None
+
+
 def format_datetime(value: dt.datetime | None) -> str:
     """Stored in UTC, shown in the school's time zone (BABEL_DEFAULT_TIMEZONE)."""
     return to_user_timezone(value).strftime("%d.%m.%Y %H:%M") if value else ""

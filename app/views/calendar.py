@@ -3,7 +3,6 @@ class (or every class) and a date range, with a preview of what it creates,
 removes and keeps as conflicts; applied in one transaction."""
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from typing import Optional
 
@@ -19,23 +18,13 @@ from app.extensions import db
 from app.journal.calendar import generate_lessons, group_ids_for
 from app.models import SchoolClass, SchoolYear, SubjectGroup
 from app.rules.errors import N_, RuleViolation
-from app.views.base import DATE_FORMAT, format_date, message_of
+from app.views.base import format_date, message_of, parse_date as _date, parse_int as _int
 
 log = logging.getLogger(__name__)
 
 
-def _int(value) -> Optional[int]:
-    try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
 
 
-def _date(text: Optional[str]) -> Optional[dt.date]:
-    try:
-        return dt.datetime.strptime(text.strip(), DATE_FORMAT).date() if text and text.strip() else None
-    except ValueError:
-        return None
 
 
 def current_year(session) -> Optional[SchoolYear]:

@@ -26,18 +26,13 @@ from app.models import (
     Assignment, AssignmentType, FinalMark, FinalMarkColumn, Lesson, PeriodMark, SchoolClass, SchoolYear,
     SubjectGroup,
 )
-from app.rules.errors import N_, RuleViolation
+from app.rules.errors import RuleViolation
 from app.security.scoping import UNSCOPED, current_scope, visible_groups_clause
-from app.views.base import message_of
+from app.views.base import message_of, parse_int as _int
 
 log = logging.getLogger(__name__)
 
 
-def _int(value) -> Optional[int]:
-    try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
 
 
 def _visible_groups(session) -> list:

@@ -28,7 +28,7 @@ from app.extensions import db
 from app.journal import thematic
 from app.models import SchoolClass, SubjectGroup, ThematicPlan
 from app.rules.errors import RuleViolation
-from app.views.base import format_date, format_number, message_of
+from app.views.base import format_date, format_number, message_of, parse_int as _int
 from app.views.calendar import current_year
 
 log = logging.getLogger(__name__)
@@ -39,11 +39,6 @@ TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _int(value) -> Optional[int]:
-    try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
 
 
 # --- The uploaded file between preview and confirmation --------------------------

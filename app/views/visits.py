@@ -14,16 +14,11 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import PartaUser, VisitEvent, VisitLog
 from app.security.rights import require_right
-from app.views.base import DATE_FORMAT
+from app.views.base import parse_date as _date
 
 PAGE = 200
 
 
-def _date(text: str | None) -> dt.date | None:
-    try:
-        return dt.datetime.strptime(text, DATE_FORMAT).date() if text else None
-    except ValueError:
-        return None
 
 
 class VisitStatisticsView(BaseView):
