@@ -12,8 +12,9 @@ from sqlalchemy.schema import UniqueConstraint
 
 from app.clock import school_today
 from app.models import (
-    Assignment, Attendance, Enrolment, FinalMark, GradeScale, Holiday, HolidaySet, JournalUnlock, Lesson, Mark,
-    PeriodMark, School, SchoolClass, SchoolYear, StudyPeriod, SubjectGroup, ThematicPlan, ThematicPlanTopic,
+    Assignment, Attendance, CurriculumItem, Enrolment, FinalMark, FinalMarkColumn, GradeScale, Holiday, HolidaySet,
+    JournalUnlock, Lesson, Mark, MovementOrder, MovementOrderItem, PeriodMark, ScheduleEntry, School, SchoolClass,
+    SchoolYear, StudyPeriod, SubjectGroup, SubjectGroupMember, SubjectGroupTeacher, ThematicPlan, ThematicPlanTopic,
 )
 from app.rules import enrolment as enrolment_rules
 from app.rules import locks as lock_rules
@@ -332,14 +333,43 @@ def check_objects(session: Session, objects: Iterable[Any]) -> None:
                 check_lock(session, obj)
 
 
+# --- A closed school year is read-only (issue: the year's closing), beyond the journal --
+
+# model → the path of many-to-one relationships that leads to its school year
+YEAR_PATHS = {
+    SchoolClass: ("year",), SubjectGroup: ("year",), StudyPeriod: ("year",), HolidaySet: ("year",),
+    CurriculumItem: ("year",), FinalMarkColumn: ("year",), MovementOrder: ("year",),
+    Holiday: ("holiday_set", "year"), Enrolment: ("school_class", "year"),
+    SubjectGroupTeacher: ("subject_group", "year"), SubjectGroupMember: ("subject_group", "year"),
+    ScheduleEntry: ("subject_group", "year"), MovementOrderItem: ("order", "year"),
+}
+
+
+def check_year_open(session: Session, obj: Any) -> None:
+    """Refuses a change of a closed year's classes, groups, calendar, enrolments and orders."""
+    path = YEAR_PATHS.get(type(obj))
+    if path is None:
+        return
+    target = obj
+    for rel in path:
+        target = related(session, target, rel)
+        if target is None:
+            return
+    if target.is_closed:
+        raise RuleViolation(N_("The school year %(year)s is closed: its data can only be viewed and printed."),
+                            year=target.name)
+
+
 def _before_flush(session: Session, flush_context, instances) -> None:
     changed = [o for o in session.dirty if session.is_modified(o, include_collections=False)]
     session.info.pop("parta_unlocks", None)
     session.info.pop("parta_lock_settings", None)
     session.info.pop("parta_default_scales", None)
     check_objects(session, list(session.new) + changed)
-    if locks_apply():
-        with session.no_autoflush:
+    with session.no_autoflush:
+        for obj in list(session.new) + changed + list(session.deleted):
+            check_year_open(session, obj)
+        if locks_apply():
             for obj in session.deleted:
                 if isinstance(obj, LOCKED):
                     check_lock(session, obj)
