@@ -45,16 +45,15 @@ def database_url(tmp_path_factory) -> Iterator[str]:
         drop()
 
 
-@pytest.fixture(scope="session")
-def app(database_url):
-    """The app on a database built by the migrations from empty, with the demo school."""
+def demo_app(url: str):
+    """A Parta app on a database built by the migrations from empty, with the demo school."""
     from flask_migrate import upgrade
 
     from app.cli import sync_permissions_and_roles
     from app.demo import seed_demo
 
     class Config(config.TestConfig):
-        SQLALCHEMY_DATABASE_URI = database_url
+        SQLALCHEMY_DATABASE_URI = url
         PARTA_DEMO_PASSWORD = DEMO_PASSWORD
 
     application = create_app(Config)
@@ -63,6 +62,26 @@ def app(database_url):
         sync_permissions_and_roles()
         seed_demo()
         db.session.remove()
+    return application
+
+
+@pytest.fixture(scope="module")
+def copy_app(tmp_path_factory):
+    """A separate copy of the demo school, for tests that change it for good (closing the year)."""
+    url, drop = _fresh_database(tmp_path_factory.mktemp("copy"))
+    application = demo_app(url)
+    yield application
+    with application.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    if drop:
+        drop()
+
+
+@pytest.fixture(scope="session")
+def app(database_url):
+    """The app on a database built by the migrations from empty, with the demo school."""
+    application = demo_app(database_url)
     yield application
     with application.app_context():
         db.session.remove()

@@ -8,43 +8,13 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-import config
-from app import create_app
 from app.extensions import db
 from app.models import (
     Enrolment, FinalMark, FinalMarkColumn, FinalMarkKind, GradeScaleValue, Mark, MovementOrder, OrderKind, SchoolClass,
     SchoolYear, Student, SubjectGroup,
 )
 from app.security.scoping import as_school
-from tests.conftest import DEMO_PASSWORD, _fresh_database, flashes, login
-
-
-@pytest.fixture(scope="module")
-def copy_app(tmp_path_factory):
-    """Its own database with a fresh demo school: the transition closes the year for good."""
-    from flask_migrate import upgrade
-
-    from app.cli import sync_permissions_and_roles
-    from app.demo import seed_demo
-
-    url, drop = _fresh_database(tmp_path_factory.mktemp("closing"))
-
-    class Config(config.TestConfig):
-        SQLALCHEMY_DATABASE_URI = url
-        PARTA_DEMO_PASSWORD = DEMO_PASSWORD
-
-    application = create_app(Config)
-    with application.app_context():
-        upgrade()
-        sync_permissions_and_roles()
-        seed_demo()
-        db.session.remove()
-    yield application
-    with application.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    if drop:
-        drop()
+from tests.conftest import flashes, login
 
 
 def _count(model) -> int:
