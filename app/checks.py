@@ -16,7 +16,9 @@ from app.models import (
     JournalUnlock, Lesson, Mark, MovementOrder, MovementOrderItem, PeriodMark, ScheduleEntry, School, SchoolClass,
     SchoolYear, StudyPeriod, SubjectGroup, SubjectGroupMember, SubjectGroupTeacher, ThematicPlan, ThematicPlanTopic,
 )
+from app.models import Attestation, EducationRecord, Employee, EmployeePosition, StaffOrder, TrainingCourse
 from app.rules import enrolment as enrolment_rules
+from app.rules import staff as staff_rules
 from app.rules import locks as lock_rules
 from app.rules import marks as mark_rules
 from app.rules import periods as period_rules
@@ -32,6 +34,7 @@ UNIQUE_MESSAGES = {
     "uq_attendance_lesson_student": N_("Attendance of this student at this lesson is already recorded."),
     "uq_period_mark": N_("This student already has a mark for this period."),
     "uq_movement_order_number": N_("An order with this number already exists in this school year."),
+    "uq_staff_order_number": N_("A staff order with this number already exists in this year."),
 }
 GENERIC_UNIQUE = N_("Such a record already exists.")
 
@@ -269,6 +272,36 @@ def check_school(session: Session, school: School) -> None:
             raise RuleViolation(N_("Day counts of the journal lie between 0 and 366."))
 
 
+# --- Staff personal files ------------------------------------------------------
+
+def check_employee(session: Session, employee: Employee) -> None:
+    staff_rules.check_employment_dates(employee.hire_date, employee.leave_date)
+
+
+def check_employee_position(session: Session, held: EmployeePosition) -> None:
+    """No position twice at the same time, whether added by an order or by hand."""
+    employee, position = related(session, held, "employee"), related(session, held, "position")
+    if employee is None or position is None:
+        raise RuleViolation(N_("Choose the employee and the position."))
+    others = list(session.scalars(select(EmployeePosition).where(EmployeePosition.employee_id == employee.id))) \
+        if employee.id is not None else []
+    others += [o for o in session.new if isinstance(o, EmployeePosition) and related(session, o, "employee") is employee]
+
+    def span(row: EmployeePosition) -> staff_rules.HeldPosition:
+        post = related(session, row, "position")
+        return staff_rules.HeldPosition(row, post.id if post else None, str(post), row.start_date, row.end_date)
+
+    staff_rules.check_no_duplicate_position(span(held), [span(o) for o in others if o is not held])
+
+
+def check_staff_order(session: Session, order: StaffOrder) -> None:
+    position = related(session, order, "position")
+    staff_rules.check_order_fields(order.kind.name if order.kind else None, order.date,
+                                   position.id if position else None, order.rate, order.reason)
+    if related(session, order, "employee") is None:
+        raise RuleViolation(N_("Choose the employee of the order."))
+
+
 CHECKS = {
     School: check_school,
     SchoolYear: check_school_year,
@@ -279,6 +312,12 @@ CHECKS = {
     PeriodMark: check_period_or_final_mark,
     FinalMark: check_period_or_final_mark,
     JournalUnlock: check_unlock,
+    Employee: check_employee,
+    EmployeePosition: check_employee_position,
+    StaffOrder: check_staff_order,
+    EducationRecord: lambda session, r: staff_rules.check_graduation_year(r.graduation_year, school_today().year),
+    Attestation: lambda session, a: staff_rules.check_attestation(a.assigned_on, a.valid_until),
+    TrainingCourse: lambda session, c: staff_rules.check_course(c.start_date, c.end_date, c.hours),
 }
 LOCKED = (Lesson, Assignment, Mark, Attendance, PeriodMark, FinalMark, ThematicPlan, ThematicPlanTopic)
 

@@ -24,6 +24,10 @@ from sqlalchemy import insert, select, update
 
 from app.extensions import db
 from app.models import (
+    Attestation, EducationLevel, EducationRecord, QualificationCategory, StaffOrder, StaffOrderKind, TrainingCourse,
+)
+from app.rules.staff import add_months, default_valid_until
+from app.models import (
     Assignment, AssignmentType, Attendance, AttendanceCode, Bell, BellSchedule, CurriculumItem, CurriculumType,
     Employee, EmployeePosition, Enrolment, FinalMarkColumn, FinalMarkKind, Gender, GradeScale, GradeScaleValue,
     Guardian, Holiday, HolidaySet, Lesson, Mark, MovementOrder, MovementOrderItem, Municipality, OrderKind,
@@ -1463,7 +1467,7 @@ def _write_students(rng: random.Random, sid: int, classes: list[ClassPlan], refs
     order_of = _write_movement_orders(sid, refs, movements)
     _insert_rows(Enrolment, [
         {"school_id": sid, "student_id": s.id, "class_id": s.school_class.id, "start_date": s.start,
-         "end_date": s.end, "order_id": order_of.get(s) if s.start > YEAR_START else None}
+         "end_date": s.end - dt.timedelta(days=1) if s.end else None, "order_id": order_of.get(s) if s.start > YEAR_START else None}
         for s in students
     ])
     _write_guardians(rng, sid, students)
@@ -1780,7 +1784,59 @@ def _build_school(rng: random.Random, number: int, n_students: int, today: dt.da
     _write_groups(sid, classes, groups, refs)
     _write_journal(rng, sid, classes, groups, staff, refs, today)
     _write_thematic_plans(sid, groups, (_teachers(staff, "math") or [None])[0], today)
+    _write_staff_files(sid, staff, refs, today)
     return BuiltSchool(sid, staff, classes, showcase_student)
+
+
+DEMO_CATEGORIES = {"Высшая": QualificationCategory.highest, "Первая": QualificationCategory.first,
+                   "Соответствие занимаемой должности": QualificationCategory.compliance}
+DEMO_COURSES = [
+    ("Реализация требований обновлённых ФГОС НОО, ФГОС ООО в работе учителя", 36),
+    ("Цифровые образовательные ресурсы и сервисы в работе педагога", 72),
+    ("Обучение детей с ОВЗ в условиях инклюзивного образования", 72),
+    ("Оказание первой помощи", 16),
+    ("Школа Минпросвещения России: новые возможности для повышения качества образования", 48),
+]
+DEMO_COURSE_PROVIDER = "ГАУ ДПО «Энский институт развития образования»"
+
+
+def _write_staff_files(sid: int, staff: list[StaffPlan], refs: References, today: dt.date) -> None:
+    """The personal files: each employee's hire order, diploma, category and courses.
+    Some categories end within half a year, a few have ended: the attestation list has work."""
+    rng = random.Random(sid * 7919 + 17)
+    orders, diplomas, categories, courses = [], [], [], []
+    numbers: dict[int, int] = defaultdict(int)
+    for member in sorted(staff, key=lambda s: (s.row["hire_date"], s.id)):
+        row = member.row
+        hired = row["hire_date"]
+        numbers[hired.year] += 1
+        orders.append({"school_id": sid, "employee_id": member.id, "kind": StaffOrderKind.hire,
+                       "calendar_year": hired.year, "number": f"К-{numbers[hired.year]}", "date": hired,
+                       "position_id": refs.position_ids[member.position], "rate": 1, "from_position_id": None,
+                       "opened_position_id": None, "reason": None, "article": None})
+        level, institution, year, diploma = (part.strip() for part in row["education"].split(",", 3))
+        diplomas.append({"school_id": sid, "employee_id": member.id,
+                         "level": EducationLevel.higher_specialist if level == "Высшее" else EducationLevel.secondary_vocational,
+                         "institution": institution, "graduation_year": int(year), "specialty": None,
+                         "qualification": diploma, "diploma_number": f"{rng.choice(['ВСГ', 'ДВС', 'АВБ'])} {rng.randint(1000000, 9999999)}"})
+        category = DEMO_CATEGORIES.get(row["qualification_category"])
+        if category is not None:
+            assigned = max(add_months(today, -rng.choice([2, 8, 14, 26, 38, 50, 55, 57, 59, 61])), hired)
+            categories.append({"school_id": sid, "employee_id": member.id, "category": category,
+                               "position_id": refs.position_ids[member.position], "assigned_on": assigned,
+                               "order_number": f"№ {rng.randint(100, 1999)} от {assigned:%d.%m.%Y}",
+                               "valid_until": default_valid_until(assigned)})
+        if member.specialty:
+            for program, hours in rng.sample(DEMO_COURSES, rng.choice([1, 1, 2])):
+                end = max(add_months(today, -rng.randint(1, 40)), hired + dt.timedelta(days=30))
+                courses.append({"school_id": sid, "employee_id": member.id, "program": program,
+                                "organisation": DEMO_COURSE_PROVIDER, "hours": hours,
+                                "start_date": end - dt.timedelta(days=hours // 4 + 3), "end_date": end,
+                                "certificate_number": f"{rng.randint(100000, 999999)}"})
+    _insert_rows(StaffOrder, orders)
+    _insert_rows(EducationRecord, diplomas)
+    _insert_rows(Attestation, categories)
+    _insert_rows(TrainingCourse, courses)
 
 
 # ---------------------------------------------------------------------------

@@ -9,10 +9,8 @@ audit every topic and homework written into a lesson. The caller commits.
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
-import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Optional
@@ -20,100 +18,31 @@ from typing import Optional
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
+from app import tables
 from app.models import Lesson, SubjectGroup, ThematicPlan, ThematicPlanTopic
 from app.rules import thematic as rules
 from app.rules.errors import N_, RuleViolation
 
-MAX_FILE_BYTES = 2 * 1024 * 1024
-MAX_UNPACKED_BYTES = 40 * 1024 * 1024  # an XLSX is a zip: refuse one that unpacks into a flood
+MAX_FILE_BYTES = tables.MAX_FILE_BYTES
+MAX_UNPACKED_BYTES = tables.MAX_UNPACKED_BYTES  # an XLSX is a zip: refuse one that unpacks into a flood
 MAX_READ_ROWS = rules.ROWS_MAX + 200  # blank rows included
-FORMATS = (".xlsx", ".csv")
+FORMATS = tables.FORMATS
+OLD_FORMAT = N_("Save the plan as an XLSX spreadsheet or a CSV file and upload it again.")
 
 
 # --- Reading a file -------------------------------------------------------------
 
 def file_format(filename: str) -> str:
     """«.xlsx» or «.csv» by the file's name; anything else is refused."""
-    name = (filename or "").lower().strip()
-    for ext in FORMATS:
-        if name.endswith(ext):
-            return ext
-    if name.endswith((".xls", ".ods")):
-        raise RuleViolation(N_("Save the plan as an XLSX spreadsheet or a CSV file and upload it again."))
-    raise RuleViolation(N_("Upload an XLSX spreadsheet or a CSV file."))
-
-
-def _xlsx_rows(data: bytes) -> list:
-    from openpyxl import load_workbook
-
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            unpacked = sum(member.file_size for member in archive.infolist())
-    except (zipfile.BadZipFile, OSError, ValueError) as error:
-        raise RuleViolation(N_("The file could not be read as an XLSX spreadsheet.")) from error
-    if unpacked > MAX_UNPACKED_BYTES:
-        raise RuleViolation(N_("The spreadsheet is too large; keep only the plan in it."))
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as error:  # a damaged or foreign file: zipfile, openpyxl and XML errors alike
-        raise RuleViolation(N_("The file could not be read as an XLSX spreadsheet.")) from error
-    try:
-        sheet = book.worksheets[0] if book.worksheets else None
-        if sheet is None:
-            return []
-        rows = []
-        for values in sheet.iter_rows(values_only=True):
-            rows.append(list(values[:10]))
-            if len(rows) >= MAX_READ_ROWS:
-                break
-        return rows
-    finally:
-        book.close()
-
-
-def _decode(data: bytes) -> str:
-    """UTF-8 (with or without the BOM Excel writes), else Windows-1251."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="replace")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("cp1251", errors="replace")
-
-
-def _delimiter(text: str) -> str:
-    """«;» (Russian Excel) or «,» or a tab, by the first non-empty line."""
-    line = next((line for line in text.splitlines() if line.strip()), "")
-    counts = {d: line.count(d) for d in (";", ",", "\t")}
-    best = max(counts, key=lambda d: (counts[d], d == ";"))
-    return best if counts[best] else ";"
-
-
-def _csv_rows(data: bytes) -> list:
-    text = _decode(data)
-    if "\x00" in text:
-        raise RuleViolation(N_("The file could not be read as a CSV table."))
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
-    rows = []
-    try:
-        for values in reader:
-            rows.append(values[:10])
-            if len(rows) >= MAX_READ_ROWS:
-                break
-    except csv.Error as error:
-        raise RuleViolation(N_("The file could not be read as a CSV table.")) from error
-    return rows
+    return tables.file_format(filename, OLD_FORMAT)
 
 
 def read_plan(filename: str, data: bytes) -> rules.ParsedPlan:
     """The file's rows as a parsed plan, with each row's problems; raises
     RuleViolation when the file itself cannot be read."""
-    ext = file_format(filename)
-    if not data:
-        raise RuleViolation(N_("The file is empty."))
-    if len(data) > MAX_FILE_BYTES:
-        raise RuleViolation(N_("The file is larger than %(size)s MB."), size=MAX_FILE_BYTES // (1024 * 1024))
-    rows = _xlsx_rows(data) if ext == ".xlsx" else _csv_rows(data)
+    rows = tables.read_table(filename, data, max_rows=MAX_READ_ROWS, max_columns=10, max_bytes=MAX_FILE_BYTES,
+                             max_unpacked=MAX_UNPACKED_BYTES, old_format=OLD_FORMAT,
+                             too_large=N_("The spreadsheet is too large; keep only the plan in it."))
     parsed = rules.parse_table(rows)
     if len(rows) >= MAX_READ_ROWS and not parsed.problems:
         parsed.problems.append(RuleViolation(N_("The plan has more than %(max)s rows."), max=rules.ROWS_MAX))

@@ -17,5 +17,8 @@ from .journal import (  # noqa: F401
     Assignment, AssignmentType, Attendance, AttendanceCode, FinalMark, FinalMarkColumn, FinalMarkKind,
     GradeScale, GradeScaleValue, JournalUnlock, Lesson, Mark, PeriodMark, ThematicPlan, ThematicPlanTopic,
 )
-from .movement import MovementOrder, MovementOrderItem, OrderKind  # noqa: F401
+from .movement import MovementOrder, MovementOrderItem, OrderKind, OrderNumbering  # noqa: F401
 from .compliance import AuditLog, PersonalDataConsent, VisitEvent, VisitLog  # noqa: F401
+from .staff import (  # noqa: F401
+    Attestation, EducationLevel, EducationRecord, QualificationCategory, StaffOrder, StaffOrderKind, TrainingCourse,
+)

@@ -31,11 +31,24 @@ PLANNING = {
     "ThematicPlanTopicView",
 }
 STAFF = {"EmployeeView", "EmployeePositionView"}
+# Staff personal files: orders, education, categories, courses, the file page and its card;
+# kept out of EVERYTHING: only the personnel officer, the director and the coordinator see them.
+STAFF_FILES = {"StaffFileView", "StaffOrderView", "EducationRecordView", "AttestationView", "ExpiringAttestationView",
+               "TrainingCourseView"}
 STUDENTS = {"StudentView", "StudentWithoutConsentView", "GuardianView", "StudentGuardianView", "EnrolmentView", "PersonalDataConsentView"}
 HEALTH = {"StudentHealthView"}
 JOURNAL = {"LessonView", "AssignmentView", "MarkView", "AttendanceView", "PeriodMarkView", "FinalMarkView"}
-MOVEMENT = {"MovementOrderView", "MovementOrderItemView"}
+MOVEMENT = {"MovementOrderView", "MovementOrderItemView", "OrderNumberingView"}
+# Orders are created (and cancelled) on their own page, which applies them at once;
+# the movement book (with the alphabetical book and head-counts) is read by all who
+# hold the right «movement_book_view».
+MOVEMENT_WRITE = WRITE | {"can_new", "can_cancel"}
+BOOK = {"MovementBookView"}
+BOOK_READ = frozenset({"can_book"})
 # The journal grid: reading it, and saving cells and adding columns.
+# Closing the year: the page, preparing the next year, the transition (rights year_create / year_close).
+YEAR = {"YearClosingView"}
+YEAR_WRITE = frozenset({"can_wizard", "can_prepare", "can_apply"})
 GRID = {"JournalGridView"}
 GRID_READ = frozenset({"can_grid", "can_final"})
 GRID_WRITE = GRID_READ | {"can_save", "can_assignment"}
@@ -65,34 +78,40 @@ THEMATIC = {"ThematicView"}
 THEMATIC_READ = frozenset({"can_list", "can_show", "can_download"})
 THEMATIC_WRITE = THEMATIC_READ | {"can_import", "can_apply"}
 KTP = {"ThematicPlanView", "ThematicPlanTopicView"}
+# Import of students with guardians (the secretary; right movement_book_edit on top) and of
+# staff (the personnel officer; right users_edit on top): preview, then confirm.
+STUDENT_IMPORT = {"StudentImportView"}
+STAFF_IMPORT = {"StaffImportView"}
+IMPORT = frozenset({"can_import"})
 
 Grants = Iterable[Tuple[Set[str], frozenset]]
 
 ROLE_CONFIGS: Dict[str, list] = {
-    "Координатор": [(PLANNING | STUDENTS | JOURNAL | MOVEMENT, WRITE), (GRID, GRID_WRITE), (REFERENCE | STAFF | LOGS | HEALTH, READ),
+    "Координатор": [(PLANNING | STUDENTS | JOURNAL, WRITE), (MOVEMENT, MOVEMENT_WRITE), (BOOK, BOOK_READ), (GRID, GRID_WRITE), (YEAR, YEAR_WRITE), (REFERENCE | STAFF | STAFF_FILES | LOGS | HEALTH, READ),
                     (ACCOUNTS, ISSUE), (MATRIX, MATRIX_EDIT),
                     (PEOPLE_API, WRITE_API), (STAFF_API, READ_API),
                     (UNLOCKS, UNLOCK), (JOURNAL_CONTROL | JOURNAL_AUDIT, READ), (JOURNAL_API, WRITE_API),
-                    (CALENDAR, CALENDAR_USE), (THEMATIC, THEMATIC_WRITE)],
-    "Директор": [(EVERYTHING, READ), (GRID, GRID_READ), (PEOPLE_API | STAFF_API, READ_API), (MATRIX, MATRIX_READ),
+                    (CALENDAR, CALENDAR_USE), (THEMATIC, THEMATIC_WRITE), (STUDENT_IMPORT, IMPORT)],
+    "Директор": [(EVERYTHING | STAFF_FILES, READ), (BOOK, BOOK_READ), (GRID, GRID_READ), (PEOPLE_API | STAFF_API, READ_API), (MATRIX, MATRIX_READ),
                  (UNLOCKS | JOURNAL_CONTROL | JOURNAL_AUDIT, READ), (JOURNAL_API, READ_API), (THEMATIC, THEMATIC_READ)],
     "Завуч": [(PLANNING | JOURNAL, WRITE), (GRID, GRID_WRITE), (REFERENCE | STAFF | STUDENTS | MOVEMENT | LOGS, READ),
+              (BOOK, BOOK_READ),
               (PEOPLE_API | STAFF_API, READ_API),
               (UNLOCKS, UNLOCK), (JOURNAL_CONTROL | JOURNAL_AUDIT, READ), (JOURNAL_API, WRITE_API),
               (CALENDAR, CALENDAR_USE), (THEMATIC, THEMATIC_WRITE)],
     "Учитель": [(JOURNAL, WRITE), (GRID, GRID_WRITE), (PLANNING | STUDENTS, READ), (PEOPLE_API | STAFF_API, READ_API),
                 (JOURNAL_AUDIT, READ), (JOURNAL_API, WRITE_API), (THEMATIC, THEMATIC_WRITE), (KTP, WRITE)],
-    "Секретарь": [(STUDENTS | MOVEMENT, WRITE), (PLANNING | STAFF, READ), (PEOPLE_API, WRITE_API), (STAFF_API, READ_API),
-                  (ACCOUNTS, ISSUE)],
-    "Специалист по кадрам": [(STAFF | {"PositionView"}, WRITE), (STAFF_API, WRITE_API)],
+    "Секретарь": [(STUDENTS, WRITE), (MOVEMENT, MOVEMENT_WRITE), (BOOK, BOOK_READ), (PLANNING | STAFF, READ), (PEOPLE_API, WRITE_API), (STAFF_API, READ_API),
+                  (ACCOUNTS, ISSUE), (STUDENT_IMPORT, IMPORT)],
+    "Специалист по кадрам": [(STAFF | STAFF_FILES | {"PositionView"}, WRITE), (STAFF_API, WRITE_API), (STAFF_IMPORT, IMPORT)],
     "Воспитатель": [(JOURNAL, WRITE), (GRID, GRID_WRITE), (STUDENTS | PLANNING, READ), (PEOPLE_API, READ_API),
                     (JOURNAL_AUDIT, READ), (JOURNAL_API, WRITE_API), (THEMATIC, THEMATIC_WRITE), (KTP, WRITE)],
     "Модератор форума": [],
     "Ученик": [(PEOPLE_API, READ_API), (JOURNAL_AUDIT, READ)],
     "Родитель": [(PEOPLE_API, READ_API), (JOURNAL_AUDIT, READ)],
-    "Специалист управления образования": [(EVERYTHING - HEALTH, READ), (GRID, GRID_READ), (PEOPLE_API | STAFF_API, READ_API),
+    "Специалист управления образования": [(EVERYTHING - HEALTH, READ), (BOOK, BOOK_READ), (GRID, GRID_READ), (PEOPLE_API | STAFF_API, READ_API),
                                           (JOURNAL_AUDIT, READ), (JOURNAL_API, READ_API), (THEMATIC, THEMATIC_READ)],
-    "Оператор муниципального сегмента": [(REFERENCE | PLANNING | STAFF | STUDENTS, READ), (PEOPLE_API | STAFF_API, READ_API)],
+    "Оператор муниципального сегмента": [(REFERENCE | PLANNING | STAFF | STUDENTS, READ), (BOOK, BOOK_READ), (PEOPLE_API | STAFF_API, READ_API)],
 }
 
 

@@ -11,8 +11,8 @@ from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
 from app.views import (
-    admin, audit, calendar, control, credentials, grid, journal, logs, movement, people, planning, rights, thematic, unlocks,
-    visits,
+    admin, audit, calendar, control, credentials, grid, imports, journal, logs, movement, people, planning, rights, thematic,
+    unlocks, staff, visits, year,
 )
 from app.views.overview import school_overview
 
@@ -37,6 +37,7 @@ CATEGORIES = {
     "People": (_l("People"), "fa-users"),
     "Journal": (_l("Journal"), "fa-book"),
     "Movement": (_l("Movement of students"), "fa-exchange"),
+    "Staff": (_l("Personnel"), "fa-id-card-o"),
 }
 
 MENU = [
@@ -61,6 +62,7 @@ MENU = [
     (visits.VisitStatisticsView, "Visit statistics", "Administration", _l("Visit statistics"), "fa-bar-chart"),
     (credentials.CredentialsView, "Logins and passwords", "Administration", _l("Logins and passwords"), "fa-key"),
     (rights.RoleMatrixView, "Rights of roles", "Administration", _l("Rights of roles"), "fa-th"),
+    (year.YearClosingView, "Closing the school year", "Administration", _l("Closing the school year"), "fa-lock"),
     (planning.SubjectView, "Subjects", "Planning", _l("Subjects"), "fa-book"),
     (planning.SchoolClassView, "Classes", "Planning", _l("Classes"), "fa-users"),
     (planning.SubjectGroupView, "Subject groups", "Planning", _l("Subject groups"), "fa-object-group"),
@@ -80,6 +82,7 @@ MENU = [
     (people.PersonalDataConsentView, "Personal data consents", "People", _l("Personal data consents"), "fa-file-text-o"),
     (people.EmployeeView, "Employees", "People", _l("Employees"), "fa-id-card"),
     (people.EmployeePositionView, "Positions of employees", "People", _l("Positions of employees"), "fa-briefcase"),
+    (imports.StudentImportView, "Import of students", "People", _l("Import of students and guardians"), "fa-upload"),
     (grid.JournalGridView, "Class journal", "Journal", _l("Class journal"), "fa-table"),
     (thematic.ThematicView, "Thematic plan and lessons", "Journal", _l("Thematic plan and lessons"), "fa-list-alt"),
     (journal.LessonView, "Lessons", "Journal", _l("Lessons"), "fa-calendar-check-o"),
@@ -93,6 +96,15 @@ MENU = [
     (audit.JournalAuditView, "Journal access report", "Journal", _l("Journal access report"), "fa-eye"),
     (movement.MovementOrderView, "Movement orders", "Movement", _l("Movement orders"), "fa-file-text"),
     (movement.MovementOrderItemView, "Students of orders", "Movement", _l("Students of orders"), "fa-list"),
+    (movement.MovementBookView, "Movement book", "Movement", _l("Movement book"), "fa-book"),
+    (movement.OrderNumberingView, "Order numbering", "Movement", _l("Order numbering"), "fa-sort-numeric-asc"),
+    (staff.StaffFileView, "Personal files", "Staff", _l("Personal files of employees"), "fa-folder-open"),
+    (staff.StaffOrderView, "Staff orders", "Staff", _l("Staff orders"), "fa-file-text-o"),
+    (staff.EducationRecordView, "Education of employees", "Staff", _l("Education of employees"), "fa-graduation-cap"),
+    (staff.AttestationView, "Qualification categories", "Staff", _l("Qualification categories"), "fa-certificate"),
+    (staff.ExpiringAttestationView, "Expiring categories", "Staff", _l("Attestation: expiring categories"), "fa-hourglass-end"),
+    (staff.TrainingCourseView, "Professional development courses", "Staff", _l("Professional development courses"), "fa-book"),
+    (imports.StaffImportView, "Import of staff", "Staff", _l("Import of staff"), "fa-upload"),
 ]
 
 

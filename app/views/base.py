@@ -21,6 +21,7 @@ from wtforms.widgets import html_params
 from app.checks import check_objects
 from app.rules.errors import N_, RuleViolation
 from app.security.scoping import check_journal_write, check_new_school, stamp_school
+from app.views.export import ExportMixin
 from app.views.labels import LABELS
 
 log = logging.getLogger(__name__)
@@ -181,11 +182,12 @@ class ValidatedWrites:
         self._validate(item)
 
 
-class PartaModelView(ValidatedWrites, ModelView):
-    """Generated CRUD, configured by declarations only in the subclasses."""
+class PartaModelView(ValidatedWrites, ExportMixin, ModelView):
+    """Generated CRUD, configured by declarations only in the subclasses; every
+    list exports to XLSX (ExportMixin, under the view's can_list)."""
 
     page_size = 25
-    list_template = "appbuilder/general/model/list.html"
+    list_template = "parta/list.html"  # FAB's list with the «Экспорт в XLSX» button
 
     def __init__(self, **kwargs):
         self._prepare_columns()

@@ -52,14 +52,20 @@ class EmployeeView(PartaModelView):
     ]
     base_order = ("last_name", "asc")
     related_views = [EmployeePositionView]
+    show_template = "parta/staff_employee_show.html"  # links to the personal file (app/views/staff.py)
 
 
 class EnrolmentView(PartaModelView):
+    """Read only: class membership changes only through movement orders
+    (app/views/movement.py) and the year transition, never silently."""
+
     datamodel = PartaInterface(Enrolment)
     list_title = _l("Class membership")
-    list_columns = ["student", "school_class", "start_date", "end_date"]
+    base_permissions = ["can_list", "can_show"]
+    list_columns = ["student", "school_class", "start_date", "end_date", "order"]
     search_columns = ["student", "school_class", "start_date", "end_date"]
-    add_columns = edit_columns = show_columns = ["student", "school_class", "start_date", "end_date"]
+    show_columns = ["student", "school_class", "start_date", "end_date", "order"]
+    label_columns = {"order": _l("Order document")}
     base_order = ("start_date", "desc")
 
 

@@ -25,9 +25,10 @@ from sqlalchemy.orm import Session
 
 from app.models import (
     CurriculumItem, Enrolment, FinalMark, FinalMarkColumn, FinalMarkKind, GradeScaleValue, Holiday, HolidaySet,
-    MovementOrder, OrderKind, SchoolClass, SchoolYear, Student, StudyPeriod, Subject, SubjectGroup,
+    OrderKind, SchoolClass, SchoolYear, Student, StudyPeriod, Subject, SubjectGroup,
     SubjectGroupTeacher,
 )
+from app.movement.orders import create_order
 from app.rules import year as rules
 from app.rules.errors import N_, RuleViolation
 
@@ -230,18 +231,6 @@ class Transition:
     orders: list = field(default_factory=list)
 
 
-def _order(session: Session, year: SchoolYear, kind: OrderKind, date: dt.date, reason: str, number: str):
-    """The transition's own order (one per kind and year), found again on a re-run."""
-    order = session.scalar(select(MovementOrder).where(MovementOrder.year_id == year.id, MovementOrder.kind == kind,
-                                                       MovementOrder.reason == reason))
-    if order is None:
-        order = MovementOrder(school_id=year.school_id, year_id=year.id, number=number, date=date, kind=kind,
-                              reason=reason)
-        session.add(order)
-        session.flush()
-    return order
-
-
 def apply_transition(session: Session, year: SchoolYear, choices: Optional[dict] = None,
                      leave_date: Optional[dt.date] = None) -> Transition:
     """Moves the students into the prepared next year, closes `year` and makes the next one current."""
@@ -265,51 +254,39 @@ def apply_transition(session: Session, year: SchoolYear, choices: Optional[dict]
         select(Enrolment).join(SchoolClass, Enrolment.class_id == SchoolClass.id)
         .where(SchoolClass.year_id == year.id, Enrolment.end_date.is_(None)))}
     done = Transition()
-    transfer_order = graduation_order = None
+    graduates, transfers, conditional = [], [], set()
     for move in plan.moves:
         if move.student_id in already:
             done.already_done += 1
             continue
-        enrolment = open_enrolments.get(move.student_id)
         if move.action == rules.GRADUATE:
-            if enrolment is None:
-                done.already_done += 1
+            if move.student_id not in open_enrolments:
+                done.already_done += 1  # left already
                 continue
-            if graduation_order is None:
-                graduation_order = _order(session, year, OrderKind.withdrawal, leave_date,
-                                          "Окончание обучения", f"В-{leave_date.year}-выпуск")
-                graduation_order.destination = "Получение образования завершено"
-            enrolment.end_date = leave_date
-            session.get(Student, move.student_id).leave_date = leave_date
-            _add_item(session, graduation_order, move.student_id, classes[move.student_id], None)
+            graduates.append((move.student_id, classes[move.student_id], None))
             done.graduated += 1
             continue
-        target = targets[(move.to_grade, move.letter)]
-        if transfer_order is None:
-            transfer_order = _order(session, new, OrderKind.transfer, new.start_date,
-                                    "Перевод в следующий класс", f"П-{new.start_date.year}-перевод")
-        if enrolment is not None:
-            enrolment.end_date = year.end_date
-        session.add(Enrolment(school_id=year.school_id, student_id=move.student_id, class_id=target.id,
-                              start_date=new.start_date, order_id=transfer_order.id,
-                              is_conditional=move.action == rules.CONDITIONAL))
-        _add_item(session, transfer_order, move.student_id, classes[move.student_id], target.id)
+        transfers.append((move.student_id, classes[move.student_id], targets[(move.to_grade, move.letter)].id))
         if move.action == rules.REPEAT:
             done.repeating += 1
         elif move.action == rules.CONDITIONAL:
+            conditional.add(move.student_id)
             done.conditional += 1
         else:
             done.promoted += 1
+    # the orders the year's end needs, numbered and applied like any other (app/movement/orders.py)
+    if graduates:
+        done.orders.append(create_order(session, kind=OrderKind.withdrawal, date=leave_date, year=year, items=graduates,
+                                        reason="Окончание обучения", destination="Получение образования завершено"))
+    if transfers:
+        order = create_order(session, kind=OrderKind.transfer, date=new.start_date, year=new, items=transfers,
+                             reason="Перевод в следующий класс")
+        done.orders.append(order)
+        for enrolment in session.scalars(select(Enrolment).where(Enrolment.order_id == order.id,
+                                                                 Enrolment.student_id.in_(conditional))):
+            enrolment.is_conditional = True
     session.flush()  # the old year's enrolments close while it is still open
     year.is_closed, year.is_current = True, False
     new.is_current = True
     session.flush()
-    done.orders = [o for o in (graduation_order, transfer_order) if o is not None]
     return done
-
-
-def _add_item(session: Session, order: MovementOrder, student_id: int, from_class: Optional[int], to_class: Optional[int]):
-    from app.models import MovementOrderItem
-
-    session.add(MovementOrderItem(school_id=order.school_id, order_id=order.id, student_id=student_id,
-                                  from_class_id=from_class, to_class_id=to_class))

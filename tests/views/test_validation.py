@@ -115,35 +115,41 @@ def _enrolled_student(session, year_id):
 
 
 def test_student_cannot_be_enrolled_in_two_classes_at_once(app, admin_client, demo):
+    """Class membership changes only by orders (app/views/movement.py): the order is refused."""
+    from app.models import MovementOrder
+
     with app.app_context():
         student_id, class_id = _enrolled_student(db.session, demo["year"])
         other_class = db.session.scalar(select(SchoolClass.id).where(SchoolClass.year_id == demo["year"], SchoolClass.id != class_id))
-        before = count(Enrolment)
+        name, class_name = db.session.get(Student, student_id).full_name, db.session.get(SchoolClass, class_id).name
+        before, orders = count(Enrolment), count(MovementOrder)
         db.session.remove()
-    messages = post(admin_client, "/enrolmentview/add", {
-        "student": student_id, "school_class": other_class, "start_date": "01.12.2026",
+    messages = post(admin_client, "/movementorderview/new", {
+        "kind": "enrolment", "class": other_class, "student": student_id, "date": "01.12.2026",
     })
-    assert refused(messages, "Ученик уже состоит в классе"), messages
+    assert refused(messages, name) and refused(messages, class_name), messages
     with app.app_context():
-        assert count(Enrolment) == before
+        assert (count(Enrolment), count(MovementOrder)) == (before, orders)
         db.session.remove()
 
 
 def test_enrolment_outside_the_school_year_is_refused(app, admin_client, demo):
+    from app.models import MovementOrder
+
     with app.app_context():
         student = Student(school_id=demo["class"].school_id, last_name="Новикова", first_name="Алиса",
                           personal_file_no=unique("Н"))
         db.session.add(student)
         db.session.commit()
         student_id = student.id
-        before = count(Enrolment)
+        before, orders = count(Enrolment), count(MovementOrder)
         db.session.remove()
-    messages = post(admin_client, "/enrolmentview/add", {
-        "student": student_id, "school_class": demo["class"].id, "start_date": "15.08.2026",
+    messages = post(admin_client, "/movementorderview/new", {
+        "kind": "enrolment", "class": demo["class"].id, "student": student_id, "date": "15.08.2026",
     })
-    assert refused(messages, "Даты должны лежать внутри учебного года"), messages
+    assert refused(messages, "15.08.2026"), messages
     with app.app_context():
-        assert count(Enrolment) == before
+        assert (count(Enrolment), count(MovementOrder)) == (before, orders)
         db.session.remove()
 
 
