@@ -13,7 +13,7 @@ from app.movement.book import Book, Headcount, Move, letters
 from reports.pdf import format_date, render_pdf
 
 # Rows per table (xhtml2pdf slows down sharply on long tables).
-CLASSES_PER_TABLE = 12
+CLASSES_PER_TABLE = 30  # one table for a usual school, split with a repeated header beyond
 STUDENTS_PER_TABLE = 30
 
 T = TypeVar("T")

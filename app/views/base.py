@@ -189,6 +189,13 @@ class PartaModelView(ValidatedWrites, ExportMixin, ModelView):
     page_size = 25
     list_template = "parta/list.html"  # FAB's list with the «Экспорт в XLSX» button
 
+    def _get_list_widget(self, filters, actions=None, order_column="", order_direction="", **kwargs):
+        """A sort asked for in the URL counts only on a sortable column (FAB fails on others)."""
+        if order_column not in (self.order_columns or []) or order_direction not in ("asc", "desc"):
+            order_column, order_direction = "", ""
+        return super()._get_list_widget(filters, actions=actions, order_column=order_column,
+                                        order_direction=order_direction, **kwargs)
+
     def __init__(self, **kwargs):
         self._prepare_columns()
         super().__init__(**kwargs)

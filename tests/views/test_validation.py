@@ -217,3 +217,11 @@ def test_school_thresholds_that_do_not_fall_from_5_to_3_are_refused_and_nothing_
         school = db.session.get(School, pk)
         assert (school.threshold_5, school.threshold_4) == before
         db.session.remove()
+
+
+@pytest.mark.parametrize("query", ["_oc_AttestationView=expiry_status&_od_AttestationView=asc",
+                                   "_oc_StudentView=no_such_column&_od_StudentView=desc",
+                                   "_oc_StudentView=last_name&_od_StudentView=sideways"])
+def test_a_sort_asked_for_in_the_url_on_a_column_that_cannot_sort_is_ignored(admin_client, query):
+    view = "attestationview" if "Attestation" in query else "studentview"
+    assert admin_client.get(f"/{view}/list/?{query}").status_code == 200
