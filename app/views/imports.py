@@ -9,15 +9,9 @@ does); the browser never sends back a path or the file's content.
 from __future__ import annotations
 
 import logging
-import os
-import re
-import secrets
-import tempfile
-import time
-from pathlib import Path
 from typing import Optional
 
-from flask import Response, current_app, flash, redirect, request, session as http_session, url_for
+from flask import Response, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext, lazy_gettext as _l
@@ -29,14 +23,11 @@ from app.extensions import db
 from app.rules import importing as rules
 from app.rules.errors import RuleViolation
 from app.security.rights import require_right
+from app.views.uploads import PendingUploads
 from app.views.base import format_date, format_number, message_of
 
 log = logging.getLogger(__name__)
 
-UPLOADS_KEY = "parta_import_uploads"
-UPLOAD_TTL_SECONDS = 3600
-PREFIX = "people-"
-TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -67,68 +58,8 @@ def describe(problem: RuleViolation) -> str:
 
 # --- The uploaded file between preview and confirmation --------------------------
 
-def _upload_dir() -> Path:
-    folder = Path(current_app.config.get("PARTA_UPLOAD_DIR") or Path(tempfile.gettempdir()) / "parta-uploads")
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    return folder
-
-
-def _path(token: str) -> Path:
-    return _upload_dir() / f"{PREFIX}{token}"
-
-
-def _user_id() -> Optional[int]:
-    """The login that uploaded: the session cookie outlives a logout on a shared computer."""
-    from flask_login import current_user
-
-    return getattr(current_user, "id", None)
-
-
-def keep_upload(kind: str, filename: str, data: bytes) -> str:
-    """Stores the file under a new random token remembered in the login's session;
-    forgets uploads nobody confirmed within the hour."""
-    folder = _upload_dir()
-    limit = time.time() - UPLOAD_TTL_SECONDS
-    for path in folder.glob(f"{PREFIX}*"):
-        try:
-            if path.stat().st_mtime < limit:
-                path.unlink()
-        except OSError:
-            pass
-    token = secrets.token_urlsafe(24)
-    descriptor = os.open(_path(token), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "wb") as out:
-        out.write(data)
-    uploads = dict(http_session.get(UPLOADS_KEY) or {})
-    for old in list(uploads)[:-4]:  # a few pending uploads per login at most
-        discard_upload(old, uploads)
-    uploads[token] = {"kind": kind, "name": filename[-200:], "user": _user_id()}
-    http_session[UPLOADS_KEY] = uploads
-    return token
-
-
-def take_upload(token: Optional[str], kind: str) -> Optional[tuple]:
-    """(file name, content) of this login's pending upload of the kind, or None."""
-    uploads = http_session.get(UPLOADS_KEY) or {}
-    entry = uploads.get(token or "")
-    if not token or not TOKEN.match(token) or not entry or entry.get("kind") != kind or entry.get("user") != _user_id():
-        return None
-    try:
-        return entry["name"], _path(token).read_bytes()
-    except OSError:
-        return None
-
-
-def discard_upload(token: str, uploads: Optional[dict] = None) -> None:
-    own = uploads if uploads is not None else dict(http_session.get(UPLOADS_KEY) or {})
-    own.pop(token, None)
-    if TOKEN.match(token or ""):
-        try:
-            _path(token).unlink()
-        except OSError:
-            pass
-    if uploads is None:
-        http_session[UPLOADS_KEY] = own
+UPLOADS = PendingUploads("people-", "parta_import_uploads")
+keep_upload, take_upload, discard_upload = UPLOADS.keep, UPLOADS.take, UPLOADS.discard
 
 
 # --- The views ----------------------------------------------------------------------

@@ -9,15 +9,8 @@ sends back a path or the file's content.
 from __future__ import annotations
 
 import logging
-import os
-import re
-import secrets
-import tempfile
-import time
-from pathlib import Path
-from typing import Optional
 
-from flask import Response, abort, current_app, flash, redirect, request, session as http_session, url_for
+from flask import Response, abort, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext, lazy_gettext as _l
@@ -28,14 +21,12 @@ from app.extensions import db
 from app.journal import thematic
 from app.models import SchoolClass, SubjectGroup, ThematicPlan
 from app.rules.errors import RuleViolation
+from app.views.uploads import PendingUploads
 from app.views.base import format_date, format_number, message_of, parse_int as _int
 from app.views.calendar import current_year
 
 log = logging.getLogger(__name__)
 
-UPLOADS_KEY = "parta_ktp_uploads"
-UPLOAD_TTL_SECONDS = 3600
-TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -43,73 +34,8 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 # --- The uploaded file between preview and confirmation --------------------------
 
-def _upload_dir() -> Path:
-    folder = Path(current_app.config.get("PARTA_UPLOAD_DIR") or Path(tempfile.gettempdir()) / "parta-uploads")
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    return folder
-
-
-def _sweep(folder: Path) -> None:
-    """Forgets uploads nobody confirmed within the hour."""
-    limit = time.time() - UPLOAD_TTL_SECONDS
-    for path in folder.glob("ktp-*"):
-        try:
-            if path.stat().st_mtime < limit:
-                path.unlink()
-        except OSError:
-            pass
-
-
-def _user_id() -> Optional[int]:
-    """The login that uploaded: the session cookie outlives a logout on a shared computer."""
-    from flask_login import current_user
-
-    return getattr(current_user, "id", None)
-
-
-def _path(token: str) -> Path:
-    return _upload_dir() / f"ktp-{token}"
-
-
-def keep_upload(group_id: int, filename: str, data: bytes) -> str:
-    """Stores the file under a new random token remembered in the login's session."""
-    folder = _upload_dir()
-    _sweep(folder)
-    token = secrets.token_urlsafe(24)
-    descriptor = os.open(_path(token), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "wb") as out:
-        out.write(data)
-    uploads = dict(http_session.get(UPLOADS_KEY) or {})
-    for old in list(uploads)[:-4]:  # a few pending uploads per login at most
-        discard_upload(old, uploads)
-    uploads[token] = {"group": group_id, "name": filename[-200:], "user": _user_id()}
-    http_session[UPLOADS_KEY] = uploads
-    return token
-
-
-def take_upload(token: Optional[str], group_id: int) -> Optional[tuple]:
-    """(file name, content) of this login's pending upload for the group, or None."""
-    uploads = http_session.get(UPLOADS_KEY) or {}
-    entry = uploads.get(token or "")
-    if not token or not TOKEN.match(token) or not entry or entry.get("group") != group_id \
-            or entry.get("user") != _user_id():
-        return None
-    try:
-        return entry["name"], _path(token).read_bytes()
-    except OSError:
-        return None
-
-
-def discard_upload(token: str, uploads: Optional[dict] = None) -> None:
-    own = uploads if uploads is not None else dict(http_session.get(UPLOADS_KEY) or {})
-    own.pop(token, None)
-    if TOKEN.match(token or ""):
-        try:
-            _path(token).unlink()
-        except OSError:
-            pass
-    if uploads is None:
-        http_session[UPLOADS_KEY] = own
+UPLOADS = PendingUploads("ktp-", "parta_ktp_uploads")
+keep_upload, take_upload, discard_upload = UPLOADS.keep, UPLOADS.take, UPLOADS.discard
 
 
 # --- The view ---------------------------------------------------------------------
