@@ -57,17 +57,16 @@ class GroupContext:
     scale_id: Optional[int]
     # Execution options of the journal's reads: a user who sees the whole journal
     # (app/security/scoping.py) reads it without per-row criteria — every query
-    # below is bounded by the group and the school — see whole_journal_visible().
+    # below is bounded by the group and the school — see read_whole_journal().
     reads: dict = field(default_factory=dict)
 
 
-def whole_journal_visible(ctx: "GroupContext", scope) -> None:
-    """Marks the context for unscoped reads when the scope shows every row of the
-    group's journal (its groups, or all groups); a substitute teacher, who sees only
-    their lessons, keeps the scoped reads."""
-    from app.security.scoping import UNSCOPED
+def read_whole_journal(ctx: "GroupContext", scope) -> None:
+    """Marks the context for reads bounded by group and school, without per-row
+    criteria, when the scope shows the whole journal (app/security/scoping.py)."""
+    from app.security.scoping import whole_journal_visible
 
-    if scope.groups is UNSCOPED or ctx.group_id in scope.groups:
+    if whole_journal_visible(scope, ctx.group_id):
         ctx.reads = {"parta_unscoped": True}
 
 

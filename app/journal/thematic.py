@@ -84,12 +84,11 @@ def find_group(session: Session, group_id: Optional[int]) -> SubjectGroup:
 
 def may_edit(session: Session, group: SubjectGroup) -> bool:
     """Whether the user may change the group's journal and plan (the flush hooks decide again)."""
-    from app.security.scoping import UNSCOPED, current_scope
+    from app.security.scoping import journal_editable
 
-    scope = current_scope(session)
-    if scope.read_only or group.year is not None and group.year.is_closed:
+    if group.year is not None and group.year.is_closed:
         return False
-    return scope.editable_groups is UNSCOPED or group.id in scope.editable_groups
+    return journal_editable(session, group.id, substitute=False)
 
 
 def plan_of(session: Session, group_id: int) -> Optional[ThematicPlan]:

@@ -375,6 +375,39 @@ def _substituted_lesson(session: Session, obj, scope: Scope) -> bool:
     return False
 
 
+def journal_editable(session: Session, group_id: int, substitute: bool = True) -> bool:
+    """Whether the user may change the journal of a subject group — the question pages
+    ask before they offer editing (check_journal_write refuses each row again): the
+    groups their rights make editable, and for a substitute teacher the group of a
+    lesson they substitute (only those lessons' rows pass the row check; `substitute=False` for
+    what belongs to the whole group, such as its КТП)."""
+    scope = current_scope(session)
+    if scope.read_only:
+        return False
+    if scope.editable_groups is UNSCOPED or group_id in scope.editable_groups:
+        return True
+    if scope.substitute_for is None or not substitute:
+        return False
+    return session.scalar(select(Lesson.id).where(Lesson.subject_group_id == group_id,
+                                                  Lesson.substitute_id == scope.substitute_for).limit(1)) is not None
+
+
+def final_marks_editable(session: Session, group_id: int) -> bool:
+    """Final marks (year, exams, final) need a final-marks right on top of the journal's."""
+    from app.security.rights import user_rights
+
+    sm = current_app.appbuilder.sm
+    rights = user_rights(sm, sm.current_user)
+    return bool(rights & {"final_marks_edit_own", "final_marks_edit_all"}) and journal_editable(session, group_id)
+
+
+def whole_journal_visible(scope: Scope, group_id: int) -> bool:
+    """Whether the scope shows every row of the group's journal (a substitute teacher
+    sees only their lessons): such a journal may be read bounded by group and school
+    instead of the per-row criteria."""
+    return scope.groups is UNSCOPED or group_id in scope.groups
+
+
 def check_new_school(session: Session, obj: object) -> None:
     """Schools are created by the municipal segment's operator or the system
     administrator, not by the administrator of one school (who would not see it)."""

@@ -33,6 +33,24 @@ def format_date(value: dt.date | None) -> str:
     return value.strftime(DATE_FORMAT) if value else ""
 
 
+def commit_write(session, write):
+    """Runs `write()` and commits; on a refusal (RuleViolation) or a database error
+    rolls everything back, logs the database error, flashes the Russian message.
+    Returns (True, what write returned) or (False, None)."""
+    from flask import flash
+
+    try:
+        result = write()
+        session.commit()
+    except (RuleViolation, SQLAlchemyError) as error:
+        session.rollback()
+        if not isinstance(error, RuleViolation):
+            log.warning("Write refused: %r", error)
+        flash(message_of(error), "danger")
+        return False, None
+    return True, result
+
+
 def parse_int(value) -> int | None:
     """An id from a query string or a JSON body; None when absent or not a number."""
     try:

@@ -3,7 +3,6 @@ class (or every class) and a date range, with a preview of what it creates,
 removes and keeps as conflicts; applied in one transaction."""
 from __future__ import annotations
 
-import logging
 from typing import Optional
 
 from flask import flash, redirect, request, url_for
@@ -11,16 +10,14 @@ from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext, lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.exc import SQLAlchemyError
 
 from app.clock import school_today
 from app.extensions import db
 from app.journal.calendar import generate_lessons, group_ids_for
 from app.models import SchoolClass, SchoolYear, SubjectGroup
-from app.rules.errors import N_, RuleViolation
-from app.views.base import format_date, message_of, parse_date as _date, parse_int as _int
+from app.rules.errors import N_
+from app.views.base import commit_write, format_date, parse_date as _date, parse_int as _int
 
-log = logging.getLogger(__name__)
 
 
 
@@ -121,13 +118,8 @@ class CalendarView(BaseView):
         if not ids:
             flash(gettext("Choose a class or a subject group."), "danger")
             return redirect(back)
-        try:
-            result = generate_lessons(session, ids, choice["date_from"], choice["date_to"], apply=True)
-            session.commit()
-        except (RuleViolation, SQLAlchemyError) as error:
-            session.rollback()
-            log.warning("Lesson calendar not generated: %r", error)
-            flash(message_of(error), "danger")
+        ok, result = commit_write(session, lambda: generate_lessons(session, ids, choice["date_from"], choice["date_to"], apply=True))
+        if not ok:
             return redirect(back)
         flash(gettext("Lessons created: %(created)s; empty lessons removed: %(removed)s; lessons with marks, "
                       "attendance or a topic kept as conflicts: %(conflicts)s.",

@@ -12,7 +12,7 @@ import datetime as dt
 import logging
 from typing import Optional
 
-from flask import abort, current_app, flash, jsonify, redirect, request, url_for
+from flask import abort, flash, jsonify, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access, has_access_api
 from flask_babel import gettext, lazy_gettext as _l
@@ -27,8 +27,8 @@ from app.models import (
     SubjectGroup,
 )
 from app.rules.errors import RuleViolation
-from app.security.scoping import UNSCOPED, current_scope, visible_groups_clause
-from app.views.base import message_of, parse_int as _int
+from app.security.scoping import current_scope, final_marks_editable, journal_editable, visible_groups_clause
+from app.views.base import commit_write, message_of, parse_int as _int
 
 log = logging.getLogger(__name__)
 
@@ -63,30 +63,6 @@ def _default_group(session, groups: list, today: dt.date) -> Optional[int]:
     return first if first is not None else groups[0]["id"]
 
 
-def may_edit_final(session, group_id: int) -> bool:
-    """Final marks (year, exams, final) need their own right on top of the journal's."""
-    from app.security.rights import user_rights
-
-    sm = current_app.appbuilder.sm
-    rights = user_rights(sm, sm.current_user)
-    return bool(rights & {"final_marks_edit_own", "final_marks_edit_all"}) and may_edit(session, group_id)
-
-
-def may_edit(session, group_id: int) -> bool:
-    """Whether the user may change this journal (scoping's edit rights; a substitute
-    teacher their lessons — the flush hook checks each row again)."""
-    scope = current_scope(session)
-    if scope.read_only:
-        return False
-    editable = scope.editable_groups
-    if editable is UNSCOPED or group_id in editable:
-        return True
-    if scope.substitute_for is None:
-        return False
-    return session.scalar(select(Lesson.id).where(Lesson.subject_group_id == group_id,
-                                                  Lesson.substitute_id == scope.substitute_for).limit(1)) is not None
-
-
 class JournalGridView(BaseView):
     route_base = "/journal"
     default_view = "grid"
@@ -106,10 +82,10 @@ class JournalGridView(BaseView):
             if group_id and request.args.get("group"):
                 abort(404)
             return self.render_template("parta/grid.html", data=None, groups=groups, title=_l("Class journal"))
-        grid.whole_journal_visible(ctx, current_scope(session))
+        grid.read_whole_journal(ctx, current_scope(session))
         self.update_redirect()  # an unlock or a new column added from here comes back to this journal
         data = grid.load_grid(session, ctx, _int(request.args.get("period")), today)
-        data["editable"] = may_edit(session, ctx.group_id)
+        data["editable"] = journal_editable(session, ctx.group_id)
         data["csrf"] = None  # filled by the template
         data["urls"] = {"save": url_for("JournalGridView.save"), "assignment": url_for("JournalGridView.assignment"),
                         "plan": url_for("JournalGridView.plan", group=ctx.group_id),
@@ -137,7 +113,7 @@ class JournalGridView(BaseView):
         ctx = grid.group_context(session, group_id)
         if ctx is None:
             return jsonify(error=gettext("The journal was not found.")), 404
-        grid.whole_journal_visible(ctx, current_scope(session))
+        grid.read_whole_journal(ctx, current_scope(session))
         return jsonify(grid.plan_suggestions(session, ctx))
 
     @expose("/save", methods=["POST"])
@@ -151,10 +127,10 @@ class JournalGridView(BaseView):
         ctx = grid.group_context(session, _int(payload.get("group")) or -1)
         if ctx is None:
             return jsonify(error=gettext("The journal was not found.")), 404
-        grid.whole_journal_visible(ctx, current_scope(session))
+        grid.read_whole_journal(ctx, current_scope(session))
         changes = payload["changes"][:2000]
-        batch = grid.GridBatch(session, ctx, school_today(), may_edit(session, ctx.group_id),
-                               final_editable=may_edit_final(session, ctx.group_id))
+        batch = grid.GridBatch(session, ctx, school_today(), journal_editable(session, ctx.group_id),
+                               final_editable=final_marks_editable(session, ctx.group_id))
         result = batch.apply(changes)
         try:
             session.commit()
@@ -203,12 +179,8 @@ class JournalGridView(BaseView):
         item = Assignment(lesson_id=lesson.id, type_id=kind.id, title=(request.form.get("title") or "").strip()[:255] or None,
                           weight=weight_value)
         item.lesson, item.type = lesson, kind
-        session.add(item)
-        try:
-            session.commit()
-        except (RuleViolation, SQLAlchemyError) as error:
-            session.rollback()
-            flash(message_of(error), "danger")
+        ok, _ = commit_write(session, lambda: session.add(item))
+        if not ok:
             return redirect(back)
         flash(gettext("The column «%(name)s» is added to the lesson of %(date)s.", name=kind.name,
                       date=lesson.date.strftime("%d.%m.%Y")), "success")
@@ -229,7 +201,7 @@ class JournalGridView(BaseView):
         ctx = grid.group_context(session, group_id)
         if ctx is None:
             abort(404)
-        grid.whole_journal_visible(ctx, current_scope(session))
+        grid.read_whole_journal(ctx, current_scope(session))
         dicts = grid.dictionaries(session, ctx, with_types=False)
         periods = [p for p in dicts.periods if not p.is_year]
         students = grid.students_of(session, ctx, min((p.start_date for p in periods), default=today),
@@ -258,8 +230,8 @@ class JournalGridView(BaseView):
             "pm": {f"{p}:{s}": v for (p, s), v in period_marks.items()},
             "fm": {f"{c}:{s}": v for (c, s), v in final_marks.items()},
             "scale": [{"id": v.id, "code": v.code} for v in dicts.scale],
-            "editable": may_edit(session, ctx.group_id),
-            "finalEditable": may_edit_final(session, ctx.group_id),
+            "editable": journal_editable(session, ctx.group_id),
+            "finalEditable": final_marks_editable(session, ctx.group_id),
             "urls": {"save": url_for("JournalGridView.save"),
                      "grid": url_for("JournalGridView.grid", group=ctx.group_id)},
         }

@@ -8,14 +8,12 @@ does); the browser never sends back a path or the file's content.
 """
 from __future__ import annotations
 
-import logging
 from typing import Optional
 
 from flask import Response, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext, lazy_gettext as _l
-from sqlalchemy.exc import SQLAlchemyError
 
 from app import people_import, tables
 from app.clock import school_today
@@ -24,9 +22,8 @@ from app.rules import importing as rules
 from app.rules.errors import RuleViolation
 from app.security.rights import require_right
 from app.views.uploads import PendingUploads
-from app.views.base import format_date, format_number, message_of
+from app.views.base import commit_write, format_date, format_number, message_of
 
-log = logging.getLogger(__name__)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -138,13 +135,8 @@ class PeopleImportView(BaseView):
             return back
         filename, data = pending
         session = db.session
-        try:
-            plan = people_import.apply(session, self.kind, school_id, filename, data, school_today())
-            session.commit()
-        except (RuleViolation, SQLAlchemyError) as error:
-            session.rollback()
-            log.warning("People not imported: %r", error)
-            flash(message_of(error), "danger")
+        ok, plan = commit_write(session, lambda: people_import.apply(session, self.kind, school_id, filename, data, school_today()))
+        if not ok:
             return back
         discard_upload(token)
         flash(gettext("Imported: %(new)s new, %(updated)s updated, %(same)s unchanged; %(errors)s rows with errors "

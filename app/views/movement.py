@@ -13,7 +13,6 @@ from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access, permission_name
 from flask_babel import gettext, lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
 
 from app.clock import school_today
@@ -26,7 +25,7 @@ from app.movement import orders
 from app.rules.errors import N_, RuleViolation
 from app.security.rights import require_right, user_rights
 from app.views.base import (
-    PartaInterface, PartaModelView, current_school, format_date, message_of, parse_date, parse_int, pdf_response,
+    PartaInterface, commit_write, PartaModelView, current_school, format_date, parse_date, parse_int, pdf_response,
 )
 from reports import movement_book as book_reports
 from reports.orders import document_of, order_pdf
@@ -121,13 +120,8 @@ class MovementOrderView(PartaModelView):
     def cancel(self, pk):
         require_right("movement_book_edit")
         order = self._order(pk)
-        try:
-            orders.cancel_order(db.session, order, request.form.get("reason", ""))
-            db.session.commit()
-        except (RuleViolation, SQLAlchemyError) as error:
-            db.session.rollback()
-            flash(message_of(error), "danger")
-        else:
+        ok, _ = commit_write(db.session, lambda: orders.cancel_order(db.session, order, request.form.get("reason", "")))
+        if ok:
             flash(gettext("Order %(number)s is cancelled; the class memberships it changed are restored.",
                           number=order.number), "success")
         return redirect(url_for(".show", pk=pk))
@@ -146,12 +140,8 @@ class MovementOrderView(PartaModelView):
     def create(self):
         require_right("movement_book_edit")
         form = request.form
-        try:
-            order = self._create(form)
-            db.session.commit()
-        except (RuleViolation, SQLAlchemyError) as error:
-            db.session.rollback()
-            flash(message_of(error), "danger")
+        ok, order = commit_write(db.session, lambda: self._create(form))
+        if not ok:
             return self._new_page(form, posted=form), 200
         flash(gettext("Order %(number)s is created and applied.", number=order.number), "success")
         return redirect(url_for(".show", pk=order.id))

@@ -8,24 +8,21 @@ sends back a path or the file's content.
 """
 from __future__ import annotations
 
-import logging
 
 from flask import Response, abort, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext, lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.exc import SQLAlchemyError
 
 from app.extensions import db
 from app.journal import thematic
 from app.models import SchoolClass, SubjectGroup, ThematicPlan
 from app.rules.errors import RuleViolation
 from app.views.uploads import PendingUploads
-from app.views.base import format_date, format_number, message_of, parse_int as _int
+from app.views.base import commit_write, format_date, format_number, message_of, parse_int as _int
 from app.views.calendar import current_year
 
-log = logging.getLogger(__name__)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -153,13 +150,8 @@ class ThematicView(BaseView):
             flash(gettext("The uploaded file is no longer available; upload it again."), "danger")
             return back
         filename, data = pending
-        try:
-            preview = thematic.import_plan(session, group_id, filename, data)
-            session.commit()
-        except (RuleViolation, SQLAlchemyError) as error:
-            session.rollback()
-            log.warning("Thematic plan not imported: %r", error)
-            flash(message_of(error), "danger")
+        ok, preview = commit_write(session, lambda: thematic.import_plan(session, group_id, filename, data))
+        if not ok:
             return back
         discard_upload(token)
         flash(gettext("The thematic plan is imported: %(topics)s topics, %(hours)s hours.",
@@ -173,13 +165,8 @@ class ThematicView(BaseView):
         session = db.session
         self._group_or_404(group_id)
         back = redirect(url_for(".group", group_id=group_id))
-        try:
-            done = thematic.apply_plan(session, group_id)
-            session.commit()
-        except (RuleViolation, SQLAlchemyError) as error:
-            session.rollback()
-            log.warning("Thematic plan not applied: %r", error)
-            flash(message_of(error), "danger")
+        ok, done = commit_write(session, lambda: thematic.apply_plan(session, group_id))
+        if not ok:
             return back
         if done.topics:
             flash(gettext("Topics written into %(topics)s lessons, homework into %(homework)s.",

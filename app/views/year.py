@@ -2,7 +2,6 @@
 mode), then preview and apply the transition, which closes the current year."""
 from __future__ import annotations
 
-import logging
 from collections import Counter
 
 from flask import flash, redirect, request, url_for
@@ -10,17 +9,15 @@ from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext, lazy_gettext as _l
 from sqlalchemy import func, select
-from sqlalchemy.exc import SQLAlchemyError
 
 from app.extensions import db
 from app.models import SchoolClass, SchoolYear, SubjectGroup
 from app.rules import year as year_rules
 from app.rules.errors import RuleViolation
 from app.security.rights import require_right
-from app.views.base import format_date, message_of, parse_date
+from app.views.base import commit_write, format_date, message_of, parse_date
 from app.year import transition
 
-log = logging.getLogger(__name__)
 
 ACTIONS = {
     year_rules.PROMOTE: _l("promoted"),
@@ -88,14 +85,8 @@ class YearClosingView(BaseView):
         if year is None:
             flash(gettext("There is no current school year to close."), "danger")
             return redirect(url_for("YearClosingView.wizard"))
-        try:
-            prepared = transition.prepare_next_year(db.session, year)
-            db.session.commit()
-        except (RuleViolation, SQLAlchemyError) as error:
-            db.session.rollback()
-            if not isinstance(error, RuleViolation):
-                log.warning("Year closing refused: %r", error)
-            flash(message_of(error), "danger")
+        ok, prepared = commit_write(db.session, lambda: transition.prepare_next_year(db.session, year))
+        if not ok:
             return redirect(url_for("YearClosingView.wizard"))
         created = prepared.created
         if any(created.values()):
@@ -125,14 +116,8 @@ class YearClosingView(BaseView):
         if leave_text.strip() and leave_date is None:
             flash(gettext("Enter the dates as DD.MM.YYYY."), "danger")
             return redirect(url_for("YearClosingView.wizard"))
-        try:
-            done = transition.apply_transition(db.session, year, _choices(request.form), leave_date)
-            db.session.commit()
-        except (RuleViolation, SQLAlchemyError) as error:
-            db.session.rollback()
-            if not isinstance(error, RuleViolation):
-                log.warning("Year closing refused: %r", error)
-            flash(message_of(error), "danger")
+        ok, done = commit_write(db.session, lambda: transition.apply_transition(db.session, year, _choices(request.form), leave_date))
+        if not ok:
             return redirect(url_for("YearClosingView.wizard"))
         flash(gettext("The school year %(year)s is closed. Promoted: %(promoted)s, conditionally: %(conditional)s, "
                       "repeating: %(repeating)s, graduates: %(graduated)s.", year=year.name, promoted=done.promoted,
