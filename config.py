@@ -73,12 +73,18 @@ class Config:
 
     PARTA_DEMO_PASSWORD = os.environ.get("PARTA_DEMO_PASSWORD", "demo")
 
+    # Background print jobs (the year-end archive): processes that render PDFs (default: up to 2 cores).
+    PARTA_REPORT_WORKERS = int(os.environ.get("PARTA_REPORT_WORKERS", "0")) or None
+    PARTA_JOBS_INLINE = False  # tests: a job runs to its end inside the request that starts it
+
 
 class TestConfig(Config):
     TESTING = True
     WTF_CSRF_ENABLED = False
     SECRET_KEY = "parta-tests-only-key-never-used-in-production"
     RATELIMIT_ENABLED = False  # the suite logs in hundreds of times from one address
+    PARTA_JOBS_INLINE = True
+    PARTA_REPORT_WORKERS = 1
     SQLALCHEMY_DATABASE_URI = os.environ.get("PARTA_TEST_DATABASE_URL", "sqlite://")
 
 

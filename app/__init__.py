@@ -31,6 +31,10 @@ def _sqlite_foreign_keys(dbapi_connection, connection_record) -> None:
 def create_app(config_object: object | str | None = None) -> Flask:
     """Builds a Parta app; `config_object` defaults to config.Config."""
     app = Flask(__name__, instance_path=str(parta_config.INSTANCE_DIR), instance_relative_config=False)
+    # The report pages share their tables with the printed documents (reports/templates/tables/).
+    from jinja2 import ChoiceLoader, FileSystemLoader
+
+    app.jinja_loader = ChoiceLoader([app.jinja_loader, FileSystemLoader(str(parta_config.BASE_DIR / "reports" / "templates"))])
     app.config.from_object(config_object or parta_config.Config)
     validator = app.config.get("FAB_PASSWORD_COMPLEXITY_VALIDATOR")
     if isinstance(validator, str):  # named in config.py, imported here to avoid a cycle

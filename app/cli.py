@@ -57,3 +57,45 @@ def register_commands(app: Flask) -> None:
 
         ids = generate_schools(schools, students)
         click.echo(f"generated schools: {ids}")
+
+    @app.cli.command("form-summary-sheets")
+    def form_summary_sheets_command() -> None:
+        """Form and store the summary sheets of the periods that have ended (act 001 §4.15);
+        run it daily from cron. Each school's sheets are formed once."""
+        from app.extensions import db
+        from app.jobs import new_job, run
+        from app.models import JobKind, School
+        from app.security.scoping import as_school
+        from reports.archive import due_sheets
+        from app.clock import school_today
+
+        for school in db.session.query(School).order_by(School.id).all():
+            with as_school(school.id):
+                due = due_sheets(db.session, school_today(), school.id)
+                if not due:
+                    continue
+                job = new_job(db.session, JobKind.summary_sheets, school.id)
+            run(current_app._get_current_object(), job.id)
+            click.echo(f"{school.short_name}: {len(due)} summary sheets")
+
+    @app.cli.command("print-archive")
+    @click.option("--school", "school_id", type=int, default=None, help="The school (default: the first).")
+    @click.option("--year", "year_id", type=int, default=None, help="The school year (default: the current one).")
+    def print_archive_command(school_id, year_id) -> None:
+        """Print the year-end archive of a school (the same job as the «Архив учебного года» page)."""
+        from app.clock import school_today
+        from app.extensions import db
+        from app.jobs import new_job, run
+        from app.models import JobKind, ReportJob
+        from app.security.scoping import as_school
+        from reports.data import school_of, year_on
+
+        school = school_of(db.session, school_id)
+        with as_school(school.id):
+            year = year_on(db.session, school_today(), school.id) if year_id is None else None
+            job = new_job(db.session, JobKind.year_archive, school.id, year_id or year.id)
+            job_id = job.id
+        run(current_app._get_current_object(), job_id)
+        with as_school(school.id):
+            job = db.session.get(ReportJob, job_id)
+            click.echo(f"{job.status.name}: {job.done} documents, {job.pages} pages")

@@ -2,15 +2,23 @@
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
-from flask import has_request_context
+from flask import current_app, has_app_context
 
 
 def school_today() -> dt.date:
-    """The date in the school's time zone (BABEL_DEFAULT_TIMEZONE) during a request;
-    the machine's date elsewhere (CLI jobs)."""
-    if has_request_context():
-        from flask_babel import to_user_timezone
-
-        return to_user_timezone(dt.datetime.now(dt.timezone.utc)).date()
+    """The date in the school's time zone (BABEL_DEFAULT_TIMEZONE, Europe/Moscow by
+    default) — in requests and CLI jobs alike, so that a job run at 23:30 UTC counts
+    the same day as the pages; the machine's date only outside any app."""
+    if has_app_context():
+        zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "UTC")
+        return dt.datetime.now(zone).date()
     return dt.date.today()
+
+
+def day_start_utc(day: dt.date) -> dt.datetime:
+    """The school's midnight at the start of `day`, as the naive UTC time the logs keep."""
+    zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "UTC") if has_app_context() else dt.timezone.utc
+    start = dt.datetime.combine(day, dt.time.min, tzinfo=zone)
+    return start.astimezone(dt.timezone.utc).replace(tzinfo=None)

@@ -165,12 +165,12 @@ ASSIGNMENT_TYPES = [  # name, abbreviation, weight, is a control work
     ("Экзамен", "Э", 3, True),
     ("Творческая работа", "Тв", 1, False),
 ]
-ATTENDANCE_CODES = [  # code, name, is excused
-    ("Н", "Отсутствовал", False),
-    ("Б", "Болел", True),
-    ("УП", "Уважительная причина", True),
-    ("НП", "Неуважительная причина", False),
-    ("ОП", "Опоздал", False),
+ATTENDANCE_CODES = [  # code, name, is excused, is a missed lesson (not a lateness)
+    ("Н", "Отсутствовал", False, True),
+    ("Б", "Болел", True, True),
+    ("УП", "Уважительная причина", True, True),
+    ("НП", "Неуважительная причина", False, True),
+    ("ОП", "Опоздал", False, False),
 ]
 FINAL_MARK_COLUMNS = [  # name, kind, grades from, to
     ("Годовая", FinalMarkKind.year, 1, 11),
@@ -1370,9 +1370,10 @@ def _write_references(sid: int) -> References:
              for (name, abbr, weight, _), type_id in zip(ASSIGNMENT_TYPES, type_ids)}
 
     code_ids = dict(zip(
-        [code for code, _, _ in ATTENDANCE_CODES],
-        _insert(AttendanceCode, [{"school_id": sid, "code": code, "name": name, "is_excused": excused, "order": i}
-                                 for i, (code, name, excused) in enumerate(ATTENDANCE_CODES, start=1)]),
+        [code for code, *_ in ATTENDANCE_CODES],
+        _insert(AttendanceCode, [{"school_id": sid, "code": code, "name": name, "is_excused": excused,
+                                  "is_absence": absence, "order": i}
+                                 for i, (code, name, excused, absence) in enumerate(ATTENDANCE_CODES, start=1)]),
     ))
     _insert_rows(FinalMarkColumn, [
         {"school_id": sid, "year_id": year_id, "name": name, "kind": kind, "grade_from": grade_from,

@@ -4,13 +4,13 @@ PDF and the spreadsheet show the same counts: they are made from the same object
 from __future__ import annotations
 
 import datetime as dt
-import io
 from typing import Iterator, Sequence, TypeVar
 
 from flask_babel import gettext
 
 from app.movement.book import Book, Headcount, Move, letters
 from reports.pdf import format_date, render_pdf
+from reports.xlsx import finish, new_workbook, title_rows
 
 # Rows per table (xhtml2pdf slows down sharply on long tables).
 CLASSES_PER_TABLE = 30  # one table for a usual school, split with a repeated header beyond
@@ -59,41 +59,12 @@ def headcount_pdf(school_name: str, headcount: Headcount) -> bytes:
 
 # --- Spreadsheets -------------------------------------------------------------------
 
-def _workbook():
-    from openpyxl import Workbook
-
-    workbook = Workbook()
-    return workbook, workbook.active
-
-
-def _finish(workbook, sheets_widths: dict) -> bytes:
-    from openpyxl.styles import Alignment, Font
-
-    for sheet in workbook.worksheets:
-        for cell in sheet[sheets_widths.get(sheet.title, {}).get("header_row", 1)]:
-            cell.font = Font(bold=True)
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-        for column, width in sheets_widths.get(sheet.title, {}).get("widths", {}).items():
-            sheet.column_dimensions[column].width = width
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
-
-
-def _title(sheet, text: str) -> None:
-    from openpyxl.styles import Font
-
-    sheet.append([text])
-    sheet["A1"].font = Font(bold=True, size=12)
-    sheet.append([])
-
-
 def book_xlsx(school_name: str, book: Book) -> bytes:
     """Sheet 1: a row per class and the school's total row; sheet 2: every arrival and
     departure with the order."""
-    workbook, sheet = _workbook()
+    workbook, sheet = new_workbook()
     sheet.title = gettext("Movement book")[:31]
-    _title(sheet, gettext("%(school)s: movement of students from %(start)s to %(end)s", school=school_name,
+    title_rows(sheet, gettext("%(school)s: movement of students from %(start)s to %(end)s", school=school_name,
                           start=format_date(book.start), end=format_date(book.end)))
     sheet.append([gettext("Class"), gettext("At the start"), gettext("Arrived"), gettext("Left"), gettext("At the end"),
                   gettext("Who arrived"), gettext("Who left")])
@@ -119,16 +90,16 @@ def book_xlsx(school_name: str, book: Book) -> bytes:
     for row in details.iter_rows(min_row=2, min_col=3, max_col=3):
         for cell in row:
             cell.number_format = "DD.MM.YYYY"
-    return _finish(workbook, {
+    return finish(workbook, {
         sheet.title: {"header_row": 3, "widths": {"A": 14, "B": 12, "C": 10, "D": 10, "E": 12, "F": 60, "G": 60}},
         details.title: {"widths": {"A": 8, "B": 10, "C": 12, "D": 36, "E": 14, "F": 26, "G": 30}},
     })
 
 
 def alphabet_xlsx(school_name: str, lines: list) -> bytes:
-    workbook, sheet = _workbook()
+    workbook, sheet = new_workbook()
     sheet.title = gettext("Alphabetical book")[:31]
-    _title(sheet, gettext("%(school)s: alphabetical book of students", school=school_name))
+    title_rows(sheet, gettext("%(school)s: alphabetical book of students", school=school_name))
     sheet.append([gettext("Personal file"), gettext("Student"), gettext("Date of birth"), gettext("Arrival date"),
                   gettext("Enrolment orders"), gettext("Class"), gettext("Departure date"), gettext("Withdrawal orders"),
                   gettext("Destination")])
@@ -139,14 +110,14 @@ def alphabet_xlsx(school_name: str, lines: list) -> bytes:
     for row in sheet.iter_rows(min_row=4):
         for index in (2, 3, 6):
             row[index].number_format = "DD.MM.YYYY"
-    return _finish(workbook, {sheet.title: {"header_row": 3, "widths": {
+    return finish(workbook, {sheet.title: {"header_row": 3, "widths": {
         "A": 14, "B": 36, "C": 14, "D": 14, "E": 30, "F": 8, "G": 14, "H": 30, "I": 40}}})
 
 
 def headcount_xlsx(school_name: str, headcount: Headcount) -> bytes:
-    workbook, sheet = _workbook()
+    workbook, sheet = new_workbook()
     sheet.title = gettext("Head-count")[:31]
-    _title(sheet, gettext("%(school)s: students on %(date)s", school=school_name, date=format_date(headcount.day)))
+    title_rows(sheet, gettext("%(school)s: students on %(date)s", school=school_name, date=format_date(headcount.day)))
     sheet.append([gettext("Class"), gettext("Students")])
     for _id, name, _grade, count in headcount.classes:
         sheet.append([name, count])
@@ -155,4 +126,4 @@ def headcount_xlsx(school_name: str, headcount: Headcount) -> bytes:
     for grade, count in headcount.grades:
         sheet.append([grade, count])
     sheet.append([gettext("School total"), headcount.total])
-    return _finish(workbook, {sheet.title: {"header_row": 3, "widths": {"A": 16, "B": 12}}})
+    return finish(workbook, {sheet.title: {"header_row": 3, "widths": {"A": 16, "B": 12}}})

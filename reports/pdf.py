@@ -71,7 +71,7 @@ def font_faces() -> list[dict[str, str]]:
 def text_width(text: str, size: float, bold: bool = False) -> float:
     """Width in points of `text` in the document font, for layouts that must
     decide line breaks themselves (xhtml2pdf breaks lines only at spaces)."""
-    return pdfmetrics.stringWidth(text, _registered_face(bold), size)
+    return pdfmetrics.stringWidth(text, registered_font(bold), size)
 
 
 @lru_cache(maxsize=1)
@@ -86,7 +86,9 @@ def environment() -> Environment:
         extensions=["jinja2.ext.i18n"],
     )
     env.install_gettext_callables(flask_babel.gettext, flask_babel.ngettext, newstyle=True)
-    env.filters["date"] = format_date
+    from reports.formatting import FILTERS
+
+    env.filters.update(FILTERS)
     env.globals.update(font_family=FONT_FAMILY, font_faces=font_faces)
     return env
 
@@ -102,7 +104,12 @@ def render_pdf(template_name: str, **context) -> bytes:
     Call inside a Flask app context (the templates translate their labels).
     Raises PdfError when xhtml2pdf reports an error or could not embed the font.
     """
-    html = render_html(template_name, **context)
+    return html_to_pdf(render_html(template_name, **context), template_name)
+
+
+def html_to_pdf(html: str, name: str = "document") -> bytes:
+    """xhtml2pdf over rendered HTML, under the font-folder policy; needs no Flask, so
+    that a pool of processes can print a large job (the year-end archive)."""
     out = io.BytesIO()
     problems = _Problems()
     xhtml2pdf_log = logging.getLogger("xhtml2pdf")
@@ -114,13 +121,20 @@ def render_pdf(template_name: str, **context) -> bytes:
             finally:
                 xhtml2pdf_log.removeHandler(problems)
     except Exception as exc:  # xhtml2pdf raises whatever its layers raise
-        raise PdfError(f"{template_name}: {exc}") from exc
+        raise PdfError(f"{name}: {exc}") from exc
     # The context's own log is the fallback when someone raised the xhtml2pdf
     # logger's level (its messages are unformatted).
     messages = problems.messages or [msg for level, _line, msg, _frag in status.log if _is_fatal(level, msg)]
     if status.err or messages:
-        raise PdfError(f"{template_name}: " + "; ".join(messages or ["xhtml2pdf reported errors"]))
+        raise PdfError(f"{name}: " + "; ".join(messages or ["xhtml2pdf reported errors"]))
     return out.getvalue()
+
+
+def page_count(pdf: bytes) -> int:
+    """The number of pages of a PDF."""
+    from pypdf import PdfReader
+
+    return len(PdfReader(io.BytesIO(pdf)).pages)
 
 
 def _policy() -> ResourceAccessPolicy:
@@ -128,7 +142,7 @@ def _policy() -> ResourceAccessPolicy:
     return ResourceAccessPolicy(allow_remote=False, base_dir=FONT_DIR)
 
 
-def _registered_face(bold: bool = False) -> str:
+def registered_font(bold: bool = False) -> str:
     """A face registered with ReportLab under the name xhtml2pdf gives it
     ("<family>_<bold><italic>"); xhtml2pdf then reuses it instead of loading it again."""
     name = f"{FONT_FAMILY.lower()}_{int(bold)}0"
@@ -144,7 +158,7 @@ def _roboto_defaults() -> Iterator[None]:
     every table cell, so the PDF listed a non-embedded Helvetica though nothing is
     drawn with it (archival validators reject that). Name Roboto instead, for the
     duration of our render only."""
-    roboto = _registered_face()
+    roboto = registered_font()
     previous = rl_config.canvas_basefontname, CellStyle.fontname
     rl_config.canvas_basefontname = CellStyle.fontname = roboto
     try:

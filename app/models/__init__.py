@@ -22,3 +22,4 @@ from .compliance import AuditLog, PersonalDataConsent, VisitEvent, VisitLog  # n
 from .staff import (  # noqa: F401
     Attestation, EducationLevel, EducationRecord, QualificationCategory, StaffOrder, StaffOrderKind, TrainingCourse,
 )
+from .reports import DocumentKind, JobKind, JobStatus, ReportJob, StoredDocument  # noqa: F401

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Optional
 
-from sqlalchemy import Boolean, Date, DateTime, Enum, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint, false
+from sqlalchemy import Boolean, Date, DateTime, Enum, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Label, LabeledEnum, Model, SchoolScoped
@@ -172,6 +172,8 @@ class AttendanceCode(SchoolScoped, Model):
     code: Mapped[str] = mapped_column(String(5))
     name: Mapped[str] = mapped_column(String(100))
     is_excused: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A missed lesson (Н, Б, УП…), not a lateness (ОП): the reports count lessons and days missed by it.
+    is_absence: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     order: Mapped[int] = mapped_column(Integer, default=0)
 
     def __str__(self) -> str:

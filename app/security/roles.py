@@ -83,6 +83,17 @@ KTP = {"ThematicPlanView", "ThematicPlanTopicView"}
 STUDENT_IMPORT = {"StudentImportView"}
 STAFF_IMPORT = {"StaffImportView"}
 IMPORT = frozenset({"can_import"})
+# Reports (app/views/reports.py); each page also asks app/security/reporting.py for the named
+# right: own class / all classes, own children, self. Families get the student reports only.
+STUDENT_REPORTS = {"StudentProgressReportView", "ParentLetterReportView", "AverageDynamicsReportView"}
+CLASS_REPORTS = {"ClassResultsReportView", "SummarySheetReportView", "ClassAttendanceReportView", "JournalPrintReportView"}
+SCHOOL_REPORTS = {"JournalControlReportView", "SchoolResultsReportView"}
+REPORT = frozenset({"can_report"})
+SHEET_FORM = frozenset({"can_form"})   # store a summary sheet on demand (SummarySheetReportView)
+ARCHIVE = {"YearArchiveView"}
+ARCHIVE_READ = frozenset({"can_list", "can_download"})
+ARCHIVE_RUN = ARCHIVE_READ | {"can_start"}
+ALL_REPORTS = STUDENT_REPORTS | CLASS_REPORTS | SCHOOL_REPORTS
 
 Grants = Iterable[Tuple[Set[str], frozenset]]
 
@@ -91,26 +102,32 @@ ROLE_CONFIGS: Dict[str, list] = {
                     (ACCOUNTS, ISSUE), (MATRIX, MATRIX_EDIT),
                     (PEOPLE_API, WRITE_API), (STAFF_API, READ_API),
                     (UNLOCKS, UNLOCK), (JOURNAL_CONTROL | JOURNAL_AUDIT, READ), (JOURNAL_API, WRITE_API),
-                    (CALENDAR, CALENDAR_USE), (THEMATIC, THEMATIC_WRITE), (STUDENT_IMPORT, IMPORT)],
+                    (CALENDAR, CALENDAR_USE), (THEMATIC, THEMATIC_WRITE), (STUDENT_IMPORT, IMPORT),
+                    (ALL_REPORTS, REPORT), ({"SummarySheetReportView"}, SHEET_FORM), (ARCHIVE, ARCHIVE_RUN)],
     "Директор": [(EVERYTHING | STAFF_FILES, READ), (BOOK, BOOK_READ), (GRID, GRID_READ), (PEOPLE_API | STAFF_API, READ_API), (MATRIX, MATRIX_READ),
-                 (UNLOCKS | JOURNAL_CONTROL | JOURNAL_AUDIT, READ), (JOURNAL_API, READ_API), (THEMATIC, THEMATIC_READ)],
+                 (UNLOCKS | JOURNAL_CONTROL | JOURNAL_AUDIT, READ), (JOURNAL_API, READ_API), (THEMATIC, THEMATIC_READ),
+                 (ALL_REPORTS, REPORT), ({"SummarySheetReportView"}, SHEET_FORM), (ARCHIVE, ARCHIVE_READ)],
     "Завуч": [(PLANNING | JOURNAL, WRITE), (GRID, GRID_WRITE), (REFERENCE | STAFF | STUDENTS | MOVEMENT | LOGS, READ),
               (BOOK, BOOK_READ),
               (PEOPLE_API | STAFF_API, READ_API),
               (UNLOCKS, UNLOCK), (JOURNAL_CONTROL | JOURNAL_AUDIT, READ), (JOURNAL_API, WRITE_API),
-              (CALENDAR, CALENDAR_USE), (THEMATIC, THEMATIC_WRITE)],
+              (CALENDAR, CALENDAR_USE), (THEMATIC, THEMATIC_WRITE),
+              (ALL_REPORTS, REPORT), ({"SummarySheetReportView"}, SHEET_FORM), (ARCHIVE, ARCHIVE_READ)],
     "Учитель": [(JOURNAL, WRITE), (GRID, GRID_WRITE), (PLANNING | STUDENTS, READ), (PEOPLE_API | STAFF_API, READ_API),
-                (JOURNAL_AUDIT, READ), (JOURNAL_API, WRITE_API), (THEMATIC, THEMATIC_WRITE), (KTP, WRITE)],
+                (JOURNAL_AUDIT, READ), (JOURNAL_API, WRITE_API), (THEMATIC, THEMATIC_WRITE), (KTP, WRITE),
+                (STUDENT_REPORTS | CLASS_REPORTS, REPORT)],
     "Секретарь": [(STUDENTS, WRITE), (MOVEMENT, MOVEMENT_WRITE), (BOOK, BOOK_READ), (PLANNING | STAFF, READ), (PEOPLE_API, WRITE_API), (STAFF_API, READ_API),
                   (ACCOUNTS, ISSUE), (STUDENT_IMPORT, IMPORT)],
     "Специалист по кадрам": [(STAFF | STAFF_FILES | {"PositionView"}, WRITE), (STAFF_API, WRITE_API), (STAFF_IMPORT, IMPORT)],
     "Воспитатель": [(JOURNAL, WRITE), (GRID, GRID_WRITE), (STUDENTS | PLANNING, READ), (PEOPLE_API, READ_API),
-                    (JOURNAL_AUDIT, READ), (JOURNAL_API, WRITE_API), (THEMATIC, THEMATIC_WRITE), (KTP, WRITE)],
+                    (JOURNAL_AUDIT, READ), (JOURNAL_API, WRITE_API), (THEMATIC, THEMATIC_WRITE), (KTP, WRITE),
+                    (STUDENT_REPORTS | CLASS_REPORTS, REPORT)],
     "Модератор форума": [],
-    "Ученик": [(PEOPLE_API, READ_API), (JOURNAL_AUDIT, READ)],
-    "Родитель": [(PEOPLE_API, READ_API), (JOURNAL_AUDIT, READ)],
+    "Ученик": [(PEOPLE_API, READ_API), (JOURNAL_AUDIT, READ), (STUDENT_REPORTS, REPORT)],
+    "Родитель": [(PEOPLE_API, READ_API), (JOURNAL_AUDIT, READ), (STUDENT_REPORTS, REPORT)],
     "Специалист управления образования": [(EVERYTHING - HEALTH, READ), (BOOK, BOOK_READ), (GRID, GRID_READ), (PEOPLE_API | STAFF_API, READ_API),
-                                          (JOURNAL_AUDIT, READ), (JOURNAL_API, READ_API), (THEMATIC, THEMATIC_READ)],
+                                          (JOURNAL_AUDIT, READ), (JOURNAL_API, READ_API), (THEMATIC, THEMATIC_READ),
+                                          (ALL_REPORTS, REPORT)],
     "Оператор муниципального сегмента": [(REFERENCE | PLANNING | STAFF | STUDENTS, READ), (BOOK, BOOK_READ), (PEOPLE_API | STAFF_API, READ_API)],
 }
 

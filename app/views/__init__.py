@@ -11,8 +11,8 @@ from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
 from app.views import (
-    admin, audit, calendar, control, credentials, grid, imports, journal, logs, movement, people, planning, rights, thematic,
-    unlocks, staff, visits, year,
+    admin, audit, calendar, control, credentials, grid, imports, journal, logs, movement, people, planning, reports, rights,
+    thematic, unlocks, staff, visits, year,
 )
 from app.views.overview import school_overview
 
@@ -38,6 +38,7 @@ CATEGORIES = {
     "Journal": (_l("Journal"), "fa-book"),
     "Movement": (_l("Movement of students"), "fa-exchange"),
     "Staff": (_l("Personnel"), "fa-id-card-o"),
+    "Reports": (_l("Reports"), "fa-bar-chart"),
 }
 
 MENU = [
@@ -105,6 +106,16 @@ MENU = [
     (staff.ExpiringAttestationView, "Expiring categories", "Staff", _l("Attestation: expiring categories"), "fa-hourglass-end"),
     (staff.TrainingCourseView, "Professional development courses", "Staff", _l("Professional development courses"), "fa-book"),
     (imports.StaffImportView, "Import of staff", "Staff", _l("Import of staff"), "fa-upload"),
+    (reports.StudentProgressReportView, "Student progress report", "Reports", _l("Student progress and attendance"), "fa-user"),
+    (reports.ParentLetterReportView, "Information letter", "Reports", _l("Information letter to the parents"), "fa-envelope-o"),
+    (reports.AverageDynamicsReportView, "Average dynamics", "Reports", _l("Dynamics of the average mark"), "fa-line-chart"),
+    (reports.ClassResultsReportView, "Class results", "Reports", _l("Results of the class for the period"), "fa-pie-chart"),
+    (reports.SummarySheetReportView, "Summary sheet", "Reports", _l("Summary sheet of progress"), "fa-th"),
+    (reports.ClassAttendanceReportView, "Class attendance", "Reports", _l("Attendance of the class"), "fa-user-times"),
+    (reports.JournalPrintReportView, "Journal printout", "Reports", _l("Printout of a journal page"), "fa-print"),
+    (reports.JournalControlReportView, "Journal control", "Reports", _l("Journal control"), "fa-check-square-o"),
+    (reports.SchoolResultsReportView, "School results", "Reports", _l("Results of the school"), "fa-university"),
+    (reports.YearArchiveView, "Year-end archive", "Reports", _l("Year-end archive"), "fa-archive"),
 ]
 
 
@@ -126,6 +137,9 @@ def register_views(appbuilder) -> None:
     from app.views.base import format_datetime
 
     current_app.jinja_env.filters["parta_datetime"] = format_datetime
+    from reports.formatting import FILTERS
+
+    current_app.jinja_env.filters.update(FILTERS)
     current_app.jinja_env.filters["parta_by_class"] = by_class
     from app.views.api import APIS
 

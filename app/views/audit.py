@@ -13,11 +13,11 @@ from math import ceil
 from flask import current_app, request
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
-from flask_babel import lazy_gettext as _l, to_utc
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import aliased
 
-from app.clock import school_today
+from app.clock import day_start_utc, school_today
 from app.extensions import db
 from app.models import AuditLog, PartaUser, SchoolClass, SchoolYear, Student, Subject, SubjectGroup
 from app.security.rights import user_rights
@@ -106,10 +106,7 @@ class JournalAuditView(BaseView):
         page = max(args.get("page", 1, type=int), 1)
 
         # The log keeps UTC; the dates asked for are the school's.
-        def utc(day: dt.date) -> dt.datetime:
-            return to_utc(dt.datetime.combine(day, dt.time.min))
-
-        conditions = [AuditLog.at >= utc(date_from), AuditLog.at < utc(date_to + dt.timedelta(days=1))]
+        conditions = [AuditLog.at >= day_start_utc(date_from), AuditLog.at < day_start_utc(date_to + dt.timedelta(days=1))]
         if class_id:
             conditions.append(AuditLog.subject_group_id.in_(select(SubjectGroup.id).where(SubjectGroup.class_id == class_id)))
         if subject_id:

@@ -115,10 +115,16 @@ def current_school():
     return db.session.scalar(select(School).order_by(School.id).limit(1))
 
 
-def pdf_response(body: bytes, filename: str) -> Response:
-    """A PDF download; not cached, since documents may hold passwords or personal data."""
+def pdf_response(body: bytes, filename: str, title: str | None = None) -> Response:
+    """A PDF download; not cached, since documents may hold passwords or personal data.
+    `title` gives the browser a Russian file name besides the ASCII one."""
+    from urllib.parse import quote
+
+    disposition = f"attachment; filename={filename}"
+    if title:
+        disposition += f"; filename*=UTF-8''{quote(title)}.pdf"
     return Response(body, mimetype="application/pdf",
-                    headers={"Content-Disposition": f"attachment; filename={filename}", "Cache-Control": "no-store"})
+                    headers={"Content-Disposition": disposition, "Cache-Control": "no-store"})
 
 
 class UserFacingError(Exception):

@@ -11,6 +11,7 @@ from flask_appbuilder.security.decorators import has_access
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from app.clock import day_start_utc, school_today
 from app.extensions import db
 from app.models import PartaUser, VisitEvent, VisitLog
 from app.security.rights import require_right
@@ -32,13 +33,14 @@ class VisitStatisticsView(BaseView):
         require_right("visits_view")
         sm = self.appbuilder.sm
         roles = [r for r in sm.get_all_roles() if r.name != "Public"]
-        today = dt.date.today()
+        today = school_today()
         date_from = _date(request.args.get("from")) or today - dt.timedelta(days=30)
         date_to = _date(request.args.get("to")) or today
         username = (request.args.get("user") or "").strip()
         role_id = request.args.get("role", type=int)
-        query = select(VisitLog).where(VisitLog.at >= dt.datetime.combine(date_from, dt.time.min),
-                                       VisitLog.at <= dt.datetime.combine(date_to, dt.time.max))
+        # The log keeps UTC; the dates asked for are the school's.
+        query = select(VisitLog).where(VisitLog.at >= day_start_utc(date_from),
+                                       VisitLog.at < day_start_utc(date_to + dt.timedelta(days=1)))
         if username:
             query = query.where(VisitLog.username.ilike(f"%{username}%"))
         if role_id:

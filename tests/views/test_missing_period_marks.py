@@ -12,7 +12,7 @@ from sqlalchemy import event, func, select
 from app.extensions import db
 from app.models import Enrolment, PeriodMark, Student, StudyPeriod
 from app.rules.locks import LockSettings
-from app.views.control import default_period
+from app.journal.control import default_period
 from tests.conftest import login
 from tests.views.journal_fixtures import journal, make_period_mark  # noqa: F401 (fixture)
 

@@ -1,0 +1,471 @@
+"""What the reports read from the journal: plain rows, a few queries per report.
+
+Every query runs through the session's scoping (app/security/scoping.py): a
+teacher's report holds the rows of their journals only, a parent's the rows of
+their own children. The figures are computed from these rows by app/rules — the
+same averages the journal grid shows.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Iterable, Optional, Sequence
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
+
+from app.models import (
+    Assignment, AssignmentType, Attendance, AttendanceCode, Employee, Enrolment, FinalMark, FinalMarkColumn,
+    GradeScaleValue, Lesson, Mark, PeriodMark, PeriodType, School, SchoolClass, SchoolYear, Student, StudyPeriod,
+    Subject, SubjectGroup, SubjectGroupMember, SubjectGroupTeacher,
+)
+from app.rules.performance import Absence, ScaleMark
+
+
+def short_name(last: str, first: str, middle: Optional[str]) -> str:
+    """«Иванова А. С.», as journals print a name."""
+    initials = " ".join(f"{p[0]}." for p in (first, middle) if p)
+    return f"{last} {initials}".strip()
+
+
+@dataclass(frozen=True)
+class StudentRow:
+    id: int
+    last_name: str
+    first_name: str
+    middle_name: Optional[str]
+    joined: Optional[dt.date] = None   # enrolled in the class during the dates asked
+    left: Optional[dt.date] = None
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(p for p in (self.last_name, self.first_name, self.middle_name) if p)
+
+    @property
+    def short_name(self) -> str:
+        return short_name(self.last_name, self.first_name, self.middle_name)
+
+    @property
+    def sort_key(self) -> tuple:
+        return (self.last_name, self.first_name, self.middle_name or "", self.id)
+
+
+@dataclass(frozen=True)
+class GroupRow:
+    """A subject group with its class and subject."""
+
+    id: int
+    name: str
+    class_id: int
+    class_name: str
+    grade: int
+    subject_id: int
+    subject: str
+    subject_short: str
+    subject_order: int
+    is_whole_class: bool
+    year_id: int
+
+    @property
+    def sort_key(self) -> tuple:
+        return (self.grade, self.class_name, self.subject_order, self.subject, self.name, self.id)
+
+
+@dataclass(frozen=True)
+class ClassRow:
+    id: int
+    name: str
+    grade: int
+    letter: str
+    year_id: int
+    school_id: int
+    teacher: str  # the class teacher, «Иванова А. С.»
+
+
+@dataclass(frozen=True)
+class PeriodRow:
+    id: int
+    name: str
+    start: dt.date
+    end: dt.date
+    is_year: bool
+
+
+@dataclass(frozen=True)
+class ColumnRow:
+    """A final-mark column (year, exam, final) of the «Итоговые отметки» tab."""
+
+    id: int
+    name: str
+    kind: str
+    order: int
+
+
+@dataclass(frozen=True)
+class LessonRow:
+    id: int
+    group_id: int
+    day: dt.date
+    number: int
+    topic: str
+    homework: str
+    cancelled: bool
+
+
+@dataclass(frozen=True)
+class MarkRow:
+    group_id: int
+    lesson_id: int
+    day: dt.date
+    assignment_id: int
+    type_abbr: str
+    type_name: str
+    weight: float
+    is_control: bool
+    student_id: int
+    mark: Optional[ScaleMark]   # None for a bare «точка»
+    duty: bool
+    comment: str
+
+
+@dataclass(frozen=True)
+class AbsenceRow:
+    group_id: int
+    lesson_id: int
+    day: dt.date
+    student_id: int
+    code: str
+    excused: bool
+
+    @property
+    def absence(self) -> Absence:
+        return Absence(self.day, self.excused)
+
+
+# --- the school's calendar ------------------------------------------------------------
+
+def school_of(session: Session, school_id: Optional[int] = None) -> Optional[School]:
+    query = select(School).order_by(School.id).limit(1)
+    if school_id is not None:
+        query = query.where(School.id == school_id)
+    return session.scalar(query)
+
+
+def year_on(session: Session, day: dt.date, school_id: Optional[int] = None) -> Optional[SchoolYear]:
+    """The school year holding the day, else the current one, else the latest begun."""
+    base = select(SchoolYear)
+    if school_id is not None:
+        base = base.where(SchoolYear.school_id == school_id)
+    return (session.scalar(base.where(SchoolYear.start_date <= day, SchoolYear.end_date >= day).limit(1))
+            or session.scalar(base.where(SchoolYear.is_current.is_(True)).limit(1))
+            or session.scalar(base.order_by(SchoolYear.start_date.desc()).limit(1)))
+
+
+def periods_of_grade(session: Session, year_id: int, grade: int) -> list[PeriodRow]:
+    """The study periods of a grade: the shorter ones by start date, year-long ones last."""
+    rows = session.execute(
+        select(StudyPeriod.id, StudyPeriod.name, StudyPeriod.start_date, StudyPeriod.end_date, PeriodType.is_year)
+        .join(PeriodType, StudyPeriod.period_type_id == PeriodType.id)
+        .where(StudyPeriod.year_id == year_id, StudyPeriod.grade_from <= grade, StudyPeriod.grade_to >= grade)
+    ).all()
+    periods = [PeriodRow(pid, name, start, end, bool(is_year)) for pid, name, start, end, is_year in rows]
+    return sorted(periods, key=lambda p: (p.is_year, p.start, p.end, p.id))
+
+
+def final_columns(session: Session, year_id: int, grade: int) -> list[ColumnRow]:
+    rows = session.execute(
+        select(FinalMarkColumn.id, FinalMarkColumn.name, FinalMarkColumn.kind, FinalMarkColumn.order)
+        .where(FinalMarkColumn.year_id == year_id, FinalMarkColumn.grade_from <= grade, FinalMarkColumn.grade_to >= grade)
+    ).all()
+    return sorted((ColumnRow(cid, name, kind.name, order or 0) for cid, name, kind, order in rows),
+                  key=lambda c: (c.order, c.id))
+
+
+def period_at(periods: Sequence[PeriodRow], day: dt.date) -> Optional[PeriodRow]:
+    """The shortest period holding the day (a quarter rather than the year)."""
+    holding = [p for p in periods if p.start <= day <= p.end]
+    return min(holding, key=lambda p: (p.is_year, p.end - p.start), default=None)
+
+
+# --- classes, groups, students --------------------------------------------------------
+
+def classes_of_year(session: Session, year_id: int) -> list[ClassRow]:
+    rows = session.execute(
+        select(SchoolClass.id, SchoolClass.grade, SchoolClass.letter, SchoolClass.year_id, SchoolClass.school_id,
+               Employee.last_name, Employee.first_name, Employee.middle_name)
+        .outerjoin(Employee, SchoolClass.class_teacher_id == Employee.id)
+        .where(SchoolClass.year_id == year_id)
+        .order_by(SchoolClass.grade, SchoolClass.letter)
+    ).all()
+    return [ClassRow(cid, f"{grade}{letter}", grade, letter, year, school, short_name(last, first, middle) if last else "")
+            for cid, grade, letter, year, school, last, first, middle in rows]
+
+
+def class_row(session: Session, class_id: int) -> Optional[ClassRow]:
+    row = session.execute(
+        select(SchoolClass.id, SchoolClass.grade, SchoolClass.letter, SchoolClass.year_id, SchoolClass.school_id,
+               Employee.last_name, Employee.first_name, Employee.middle_name)
+        .outerjoin(Employee, SchoolClass.class_teacher_id == Employee.id)
+        .where(SchoolClass.id == class_id)
+    ).first()
+    if row is None:
+        return None
+    cid, grade, letter, year, school, last, first, middle = row
+    return ClassRow(cid, f"{grade}{letter}", grade, letter, year, school, short_name(last, first, middle) if last else "")
+
+
+def _group_query():
+    return (select(SubjectGroup.id, SubjectGroup.name, SchoolClass.id, SchoolClass.grade, SchoolClass.letter,
+                   Subject.id, Subject.name, Subject.short_name, Subject.order, SubjectGroup.is_whole_class,
+                   SubjectGroup.year_id)
+            .join(SchoolClass, SubjectGroup.class_id == SchoolClass.id)
+            .join(Subject, SubjectGroup.subject_id == Subject.id))
+
+
+def _group_rows(rows) -> list[GroupRow]:
+    groups = [GroupRow(gid, name, cid, f"{grade}{letter}", grade, sid, subject, short or subject, order or 0,
+                       bool(whole), year)
+              for gid, name, cid, grade, letter, sid, subject, short, order, whole, year in rows]
+    return sorted(groups, key=lambda g: g.sort_key)
+
+
+def groups_of_classes(session: Session, class_ids: Iterable[int]) -> list[GroupRow]:
+    """The subject groups of the classes the user sees (scoping hides the others)."""
+    ids = list(class_ids)
+    if not ids:
+        return []
+    return _group_rows(session.execute(_group_query().where(SubjectGroup.class_id.in_(ids))).all())
+
+
+def group_row(session: Session, group_id: int) -> Optional[GroupRow]:
+    rows = _group_rows(session.execute(_group_query().where(SubjectGroup.id == group_id)).all())
+    return rows[0] if rows else None
+
+
+def groups_of_year(session: Session, year_id: int) -> list[GroupRow]:
+    return _group_rows(session.execute(_group_query().where(SubjectGroup.year_id == year_id)).all())
+
+
+def teachers_of(session: Session, group_ids: Iterable[int]) -> dict:
+    """group id → [(employee id, «Иванова А. С.»)], the main teacher first."""
+    ids = list(group_ids)
+    found = defaultdict(list)
+    if not ids:
+        return found
+    for gid, eid, last, first, middle in session.execute(
+        select(SubjectGroupTeacher.subject_group_id, Employee.id, Employee.last_name, Employee.first_name,
+               Employee.middle_name)
+        .join(Employee, SubjectGroupTeacher.employee_id == Employee.id)
+        .where(SubjectGroupTeacher.subject_group_id.in_(ids))
+        .order_by(SubjectGroupTeacher.is_main.desc(), Employee.last_name, Employee.id)
+    ):
+        found[gid].append((eid, short_name(last, first, middle)))
+    return found
+
+
+def class_students(session: Session, class_id: int, start: dt.date, end: dt.date) -> list[StudentRow]:
+    """The class's students at any time in [start, end], by name; a student who left and
+    came back shows once, with the widest dates."""
+    rows = session.execute(
+        select(Student.id, Student.last_name, Student.first_name, Student.middle_name, Enrolment.start_date,
+               Enrolment.end_date)
+        .join(Enrolment, Enrolment.student_id == Student.id)
+        .where(Enrolment.class_id == class_id, Enrolment.start_date <= end,
+               or_(Enrolment.end_date.is_(None), Enrolment.end_date >= start))
+    ).all()
+    seen: dict = {}
+    for sid, last, first, middle, joined, left in rows:
+        if sid in seen:
+            old = seen[sid]
+            joined = min(old.joined, joined)
+            left = None if old.left is None or left is None else max(old.left, left)
+        seen[sid] = StudentRow(sid, last, first, middle, joined, left)
+    return sorted(seen.values(), key=lambda s: s.sort_key)
+
+
+def student_row(session: Session, student_id: int) -> Optional[StudentRow]:
+    row = session.execute(select(Student.id, Student.last_name, Student.first_name, Student.middle_name)
+                          .where(Student.id == student_id)).first()
+    return StudentRow(*row) if row else None
+
+
+def student_classes(session: Session, student_id: int, start: dt.date, end: dt.date) -> list[ClassRow]:
+    """The classes the student belonged to in [start, end], the latest last."""
+    ids = session.scalars(
+        select(Enrolment.class_id).where(Enrolment.student_id == student_id, Enrolment.start_date <= end,
+                                         or_(Enrolment.end_date.is_(None), Enrolment.end_date >= start))
+        .order_by(Enrolment.start_date)
+    ).all()
+    rows = [class_row(session, cid) for cid in dict.fromkeys(ids)]
+    return [r for r in rows if r is not None]
+
+
+def members_of(session: Session, groups: Sequence[GroupRow], students: Sequence[StudentRow]) -> dict:
+    """group id → the students (ids) it teaches: a whole-class group the class's students,
+    a subgroup its members."""
+    everyone = {s.id for s in students}
+    members = {g.id: set(everyone) for g in groups if g.is_whole_class}
+    sub = [g.id for g in groups if not g.is_whole_class]
+    for gid in sub:
+        members[gid] = set()
+    if sub:
+        for gid, sid in session.execute(select(SubjectGroupMember.subject_group_id, SubjectGroupMember.student_id)
+                                        .where(SubjectGroupMember.subject_group_id.in_(sub))):
+            if sid in everyone:
+                members[gid].add(sid)
+    return members
+
+
+def student_groups(session: Session, student_id: int, start: dt.date, end: dt.date) -> list[GroupRow]:
+    """The subject groups a student learns in during [start, end]: the whole-class groups
+    of their classes and the subgroups they are members of."""
+    classes = [c.id for c in student_classes(session, student_id, start, end)]
+    if not classes:
+        return []
+    member_of = select(SubjectGroupMember.subject_group_id).where(SubjectGroupMember.student_id == student_id)
+    return _group_rows(session.execute(_group_query().where(
+        SubjectGroup.class_id.in_(classes),
+        or_(SubjectGroup.is_whole_class.is_(True), SubjectGroup.id.in_(member_of)))).all())
+
+
+# --- the journal's entries ------------------------------------------------------------
+
+def _scale_mark(code, score, passing) -> Optional[ScaleMark]:
+    if code is None:
+        return None
+    return ScaleMark(code, float(score) if score is not None else None, bool(passing))
+
+
+def lessons_of(session: Session, group_ids: Iterable[int], start: dt.date, end: dt.date) -> list[LessonRow]:
+    ids = list(group_ids)
+    if not ids:
+        return []
+    rows = session.execute(
+        select(Lesson.id, Lesson.subject_group_id, Lesson.date, Lesson.number, Lesson.topic, Lesson.homework,
+               Lesson.is_cancelled)
+        .where(Lesson.subject_group_id.in_(ids), Lesson.date >= start, Lesson.date <= end)
+        .order_by(Lesson.date, Lesson.number, Lesson.id)
+    ).all()
+    return [LessonRow(lid, gid, day, number, topic or "", homework or "", bool(cancelled))
+            for lid, gid, day, number, topic, homework, cancelled in rows]
+
+
+def marks_of(session: Session, start: dt.date, end: dt.date, group_ids: Optional[Iterable[int]] = None,
+             student_ids: Optional[Iterable[int]] = None) -> list[MarkRow]:
+    """The marks of lessons held (not cancelled) in [start, end], by date, of some groups
+    and/or some students; a mark's weight is its assignment's, else its work type's."""
+    conditions = [Lesson.date >= start, Lesson.date <= end, Lesson.is_cancelled.is_(False)]
+    if group_ids is not None:
+        conditions.append(Lesson.subject_group_id.in_(list(group_ids)))
+    if student_ids is not None:
+        conditions.append(Mark.student_id.in_(list(student_ids)))
+    rows = session.execute(
+        select(Lesson.subject_group_id, Lesson.id, Lesson.date, Assignment.id, AssignmentType.abbr, AssignmentType.name,
+               Assignment.weight, AssignmentType.weight, AssignmentType.is_control, Mark.student_id,
+               GradeScaleValue.code, GradeScaleValue.score, GradeScaleValue.is_passing, Mark.is_duty, Mark.comment)
+        .select_from(Mark)
+        .join(Assignment, Mark.assignment_id == Assignment.id)
+        .join(Lesson, Assignment.lesson_id == Lesson.id)
+        .join(AssignmentType, Assignment.type_id == AssignmentType.id)
+        .outerjoin(GradeScaleValue, Mark.value_id == GradeScaleValue.id)
+        .where(and_(*conditions))
+        .order_by(Lesson.date, Lesson.number, Assignment.id)
+    ).all()
+    return [MarkRow(gid, lid, day, aid, abbr or "", tname or "", float(own if own is not None else by_type or 1),
+                    bool(control), sid, _scale_mark(code, score, passing), bool(duty), comment or "")
+            for gid, lid, day, aid, abbr, tname, own, by_type, control, sid, code, score, passing, duty, comment in rows]
+
+
+def absences_of(session: Session, start: dt.date, end: dt.date, group_ids: Optional[Iterable[int]] = None,
+                student_ids: Optional[Iterable[int]] = None) -> list[AbsenceRow]:
+    """Missed lessons (codes that count as an absence, not a lateness) in [start, end]."""
+    conditions = [Lesson.date >= start, Lesson.date <= end, Lesson.is_cancelled.is_(False),
+                  AttendanceCode.is_absence.is_(True)]
+    if group_ids is not None:
+        conditions.append(Lesson.subject_group_id.in_(list(group_ids)))
+    if student_ids is not None:
+        conditions.append(Attendance.student_id.in_(list(student_ids)))
+    rows = session.execute(
+        select(Lesson.subject_group_id, Lesson.id, Lesson.date, Attendance.student_id, AttendanceCode.code,
+               AttendanceCode.is_excused)
+        .select_from(Attendance)
+        .join(Lesson, Attendance.lesson_id == Lesson.id)
+        .join(AttendanceCode, Attendance.code_id == AttendanceCode.id)
+        .where(and_(*conditions))
+        .order_by(Lesson.date, Lesson.number)
+    ).all()
+    return [AbsenceRow(gid, lid, day, sid, code, bool(excused)) for gid, lid, day, sid, code, excused in rows]
+
+
+def attendance_marks_of(session: Session, lesson_ids: Iterable[int]) -> dict:
+    """(lesson id, student id) → the attendance code, any code (lateness too), for printouts."""
+    ids = list(lesson_ids)
+    if not ids:
+        return {}
+    return {(lid, sid): code for lid, sid, code in session.execute(
+        select(Attendance.lesson_id, Attendance.student_id, AttendanceCode.code)
+        .join(AttendanceCode, Attendance.code_id == AttendanceCode.id)
+        .where(Attendance.lesson_id.in_(ids)))}
+
+
+def lesson_days(session: Session, group_ids_by_student: dict, start: dt.date, end: dt.date) -> dict:
+    """student id → {day: lessons held for them that day}, for the whole days missed."""
+    all_groups = set().union(*group_ids_by_student.values()) if group_ids_by_student else set()
+    if not all_groups:
+        return {}
+    per_group = defaultdict(lambda: defaultdict(int))
+    for gid, day in session.execute(
+        select(Lesson.subject_group_id, Lesson.date)
+        .where(Lesson.subject_group_id.in_(list(all_groups)), Lesson.date >= start, Lesson.date <= end,
+               Lesson.is_cancelled.is_(False))
+    ):
+        per_group[gid][day] += 1
+    result = {}
+    for sid, groups in group_ids_by_student.items():
+        days = defaultdict(int)
+        for gid in groups:
+            for day, count in per_group.get(gid, {}).items():
+                days[day] += count
+        result[sid] = days
+    return result
+
+
+def period_marks_of(session: Session, group_ids: Iterable[int], period_ids: Iterable[int],
+                    student_ids: Optional[Iterable[int]] = None) -> dict:
+    """(group id, period id, student id) → ScaleMark."""
+    groups, periods = list(group_ids), list(period_ids)
+    if not groups or not periods:
+        return {}
+    query = (select(PeriodMark.subject_group_id, PeriodMark.period_id, PeriodMark.student_id, GradeScaleValue.code,
+                    GradeScaleValue.score, GradeScaleValue.is_passing)
+             .join(GradeScaleValue, PeriodMark.value_id == GradeScaleValue.id)
+             .where(PeriodMark.subject_group_id.in_(groups), PeriodMark.period_id.in_(periods)))
+    if student_ids is not None:
+        query = query.where(PeriodMark.student_id.in_(list(student_ids)))
+    return {(gid, pid, sid): _scale_mark(code, score, passing)
+            for gid, pid, sid, code, score, passing in session.execute(query)}
+
+
+def final_marks_of(session: Session, group_ids: Iterable[int], column_ids: Iterable[int],
+                   student_ids: Optional[Iterable[int]] = None) -> dict:
+    """(group id, column id, student id) → ScaleMark."""
+    groups, columns = list(group_ids), list(column_ids)
+    if not groups or not columns:
+        return {}
+    query = (select(FinalMark.subject_group_id, FinalMark.column_id, FinalMark.student_id, GradeScaleValue.code,
+                    GradeScaleValue.score, GradeScaleValue.is_passing)
+             .join(GradeScaleValue, FinalMark.value_id == GradeScaleValue.id)
+             .where(FinalMark.subject_group_id.in_(groups), FinalMark.column_id.in_(columns)))
+    if student_ids is not None:
+        query = query.where(FinalMark.student_id.in_(list(student_ids)))
+    return {(gid, cid, sid): _scale_mark(code, score, passing)
+            for gid, cid, sid, code, score, passing in session.execute(query)}
+
+
+def by_subject(groups: Sequence[GroupRow]) -> list:
+    """[(subject id, subject, short name, [groups])] in the curriculum's order."""
+    found: dict = {}
+    for g in sorted(groups, key=lambda g: (g.subject_order, g.subject, g.id)):
+        found.setdefault(g.subject_id, (g.subject_id, g.subject, g.subject_short, []))[3].append(g)
+    return list(found.values())

@@ -1,0 +1,297 @@
+"""The printout of a journal page, as the paper class journal had it: on the left
+the students and the lessons' dates with marks and absences, on the right the
+dates with the lesson topics and homework.
+
+A journal is the bulk of the year-end archive (act 001 §4.18: hundreds of pages
+for a school), so its PDF is drawn by ReportLab's tables directly — about a
+twentieth of xhtml2pdf's time for the same dense table (DESIGN.md) — in the same
+embedded Roboto as every other document. The screen shows the same JournalPrint.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import io
+from dataclasses import dataclass, field
+from flask_babel import gettext
+from sqlalchemy.orm import Session
+
+from app.rules import grading
+from reports import data
+from reports.pdf import format_date, registered_font
+
+LESSONS_PER_PAGE = 24   # date columns of one page, as on the paper journal's spread
+STUDENTS_PER_PAGE = 30  # rows of one page; a larger group continues on the next
+MONTHS = ("", "январь", "февраль", "март", "апрель", "май", "июнь", "июль", "август", "сентябрь", "октябрь",
+          "ноябрь", "декабрь")
+
+
+@dataclass
+class JournalPrint:
+    group: data.GroupRow
+    teachers: str
+    period: data.PeriodRow
+    students: list                      # data.StudentRow
+    lessons: list                       # data.LessonRow, cancelled ones left out
+    cells: dict                         # (student id, lesson id) → «н 5/4»
+    averages: dict = field(default_factory=dict)       # student id → weighted average
+    period_marks: dict = field(default_factory=dict)   # student id → code
+
+    @property
+    def chunks(self) -> list:
+        """The lessons of each spread."""
+        return [self.lessons[i:i + LESSONS_PER_PAGE] for i in range(0, len(self.lessons), LESSONS_PER_PAGE)] or [[]]
+
+    @property
+    def student_chunks(self) -> list:
+        return [self.students[i:i + STUDENTS_PER_PAGE] for i in range(0, len(self.students), STUDENTS_PER_PAGE)] or [[]]
+
+    @property
+    def title(self) -> str:
+        return f"{self.group.class_name}, {self.group.subject}"
+
+
+def month_spans(lessons: list) -> list:
+    """[(month name, columns)] for the header over the dates."""
+    spans: list = []
+    for lesson in lessons:
+        name = MONTHS[lesson.day.month]
+        if spans and spans[-1][0] == name:
+            spans[-1] = (name, spans[-1][1] + 1)
+        else:
+            spans.append((name, 1))
+    return spans
+
+
+def journal_print(session: Session, group: data.GroupRow, period: data.PeriodRow) -> JournalPrint:
+    """The group's journal for a study period: cells of marks (several assignments of a
+    lesson as «5/4», a «точка» as «•») with the absence code before them."""
+    if group.is_whole_class:
+        students = data.class_students(session, group.class_id, period.start, period.end)
+    else:
+        everyone = data.class_students(session, group.class_id, period.start, period.end)
+        members = data.members_of(session, [group], everyone).get(group.id, set())
+        students = [s for s in everyone if s.id in members]
+    lessons = [lesson for lesson in data.lessons_of(session, [group.id], period.start, period.end) if not lesson.cancelled]
+    marks = data.marks_of(session, period.start, period.end, group_ids=[group.id])
+    attendance = data.attendance_marks_of(session, [lesson.id for lesson in lessons])
+    texts: dict = {}
+    for m in marks:
+        text = m.mark.code if m.mark is not None else ""
+        if m.duty:
+            text = f"{text}•" if text else "•"
+        if text:
+            texts.setdefault((m.student_id, m.lesson_id), []).append(text)
+    cells = {key: "/".join(values) for key, values in texts.items()}
+    for (lesson_id, student_id), code in attendance.items():
+        key = (student_id, lesson_id)
+        cells[key] = f"{code.lower()} {cells[key]}" if key in cells else code.lower()
+    pairs: dict = {}
+    for m in marks:
+        if m.mark is not None:
+            pairs.setdefault(m.student_id, []).append((m.mark.score, m.weight))
+    period_marks = data.period_marks_of(session, [group.id], [period.id])
+    teachers = ", ".join(name for _e, name in data.teachers_of(session, [group.id]).get(group.id, []))
+    return JournalPrint(group, teachers, period, students, lessons, cells,
+                        {sid: grading.weighted_average(p) for sid, p in pairs.items()},
+                        {sid: mark.code for (_g, _p, sid), mark in period_marks.items()})
+
+
+# ---------------------------------------------------------------------------
+# PDF (ReportLab)
+# ---------------------------------------------------------------------------
+
+def journal_labels() -> dict:
+    """The printout's words, translated once in the app (the drawing itself runs
+    without Flask, in the archive's pool of processes too)."""
+    return {
+        "student": gettext("Student"), "avg": gettext("Avg."), "mark": gettext("Mark"), "date": gettext("Date"),
+        "no": gettext("No."), "topic": gettext("Lesson topic"), "homework": gettext("Homework"),
+        "grid": gettext("Class journal: %(title)s"), "topics": gettext("Lesson topics: %(title)s"),
+        "meta": gettext("%(school)s. Teacher: %(teacher)s. Period: %(period)s (%(start)s–%(end)s)."),
+        "none": gettext("No lessons in the period."), "page": gettext("Page %(number)s"),
+    }
+
+
+def _styles():
+    from reportlab.lib.styles import ParagraphStyle
+
+    regular, bold = registered_font(False), registered_font(True)
+    return {
+        "title": ParagraphStyle("title", fontName=bold, fontSize=11, leading=14, spaceAfter=4),
+        "meta": ParagraphStyle("meta", fontName=regular, fontSize=8.5, leading=11, spaceAfter=4),
+        "cell": ParagraphStyle("cell", fontName=regular, fontSize=8, leading=9.5),
+        "head": ParagraphStyle("head", fontName=bold, fontSize=7.5, leading=9, alignment=1),
+    }
+
+
+def _para(text: str, style):
+    from reportlab.platypus import Paragraph
+    from xml.sax.saxutils import escape
+
+    return Paragraph(escape(text or "").replace("\n", "<br/>"), style)
+
+
+def _grid_table(doc: JournalPrint, lessons: list, students: list, first_number: int, last: bool, width: float,
+                labels: dict):
+    from reportlab.lib import colors
+    from reportlab.platypus import Table, TableStyle
+
+    regular, bold = registered_font(False), registered_font(True)
+    spans = month_spans(lessons)
+    extra = [labels["avg"], labels["mark"]] if last else []
+    header_months = ["№", labels["student"]] + [""] * len(lessons) + [""] * len(extra)
+    column = 2
+    for name, count in spans:
+        header_months[column] = name
+        column += count
+    header_days = ["", ""] + [f"{lesson.day.day:02d}" for lesson in lessons] + extra
+    rows = [header_months, header_days]
+    for number, student in enumerate(students, start=first_number):
+        row = [str(number), student.short_name] + [doc.cells.get((student.id, lesson.id), "") for lesson in lessons]
+        if last:
+            row += [grading.format_average(doc.averages.get(student.id)), doc.period_marks.get(student.id, "")]
+        rows.append(row)
+    name_width, number_width = 120.0, 16.0
+    extra_widths = [30.0, 30.0] if last else []
+    date_width = (width - name_width - number_width - sum(extra_widths)) / max(len(lessons), LESSONS_PER_PAGE)
+    widths = [number_width, name_width] + [date_width] * len(lessons) + extra_widths
+    style = [
+        ("FONT", (0, 0), (-1, -1), regular, 8),
+        ("FONT", (0, 0), (-1, 1), bold, 7.5),
+        ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#444444")),
+        ("BACKGROUND", (0, 0), (-1, 1), colors.HexColor("#e6e6e6")),
+        ("ALIGN", (2, 0), (-1, -1), "CENTER"),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 1.5),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 1.5),
+        ("TOPPADDING", (0, 0), (-1, -1), 1.5),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+        ("SPAN", (0, 0), (0, 1)),
+        ("SPAN", (1, 0), (1, 1)),
+    ]
+    column = 2
+    for _name, count in spans:
+        if count > 1:
+            style.append(("SPAN", (column, 0), (column + count - 1, 0)))
+        column += count
+    for index in range(len(extra)):
+        style.append(("SPAN", (column + index, 0), (column + index, 1)))
+        header_months[column + index] = extra[index]
+        header_days[column + index] = ""
+    table = Table(rows, colWidths=widths, repeatRows=2)
+    table.setStyle(TableStyle(style))
+    return table
+
+
+def _topics_table(lessons: list, width: float, styles, labels: dict):
+    from reportlab.lib import colors
+    from reportlab.platypus import Table, TableStyle
+
+    rows = [[labels["date"], labels["no"], labels["topic"], labels["homework"]]]
+    for lesson in lessons:
+        rows.append([format_date(lesson.day), str(lesson.number), _para(lesson.topic, styles["cell"]),
+                     _para(lesson.homework, styles["cell"])])
+    widths = [58.0, 24.0, (width - 82.0) * 0.62, (width - 82.0) * 0.38]
+    table = Table(rows, colWidths=widths, repeatRows=1)
+    table.setStyle(TableStyle([
+        ("FONT", (0, 0), (-1, -1), registered_font(False), 8),
+        ("FONT", (0, 0), (-1, 0), registered_font(True), 8),
+        ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#444444")),
+        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e6e6e6")),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("TOPPADDING", (0, 0), (-1, -1), 1.5),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+    ]))
+    return table
+
+
+def journal_flowables(doc: JournalPrint, school_name: str, width: float, labels: dict, styles=None) -> list:
+    """The spreads of one journal: per chunk of lessons the grid page, then the topics page."""
+    from reportlab.platypus import PageBreak
+
+    styles = styles or _styles()
+    meta = labels["meta"] % {"school": school_name, "teacher": doc.teachers or "—", "period": doc.period.name,
+                             "start": format_date(doc.period.start), "end": format_date(doc.period.end)}
+    story: list = []
+    chunks = doc.chunks
+    for index, lessons in enumerate(chunks):
+        last = index == len(chunks) - 1
+        number = 1
+        for students in doc.student_chunks:
+            story += [_para(labels["grid"] % {"title": doc.title}, styles["title"]), _para(meta, styles["meta"]),
+                      _grid_table(doc, lessons, students, number, last, width, labels), PageBreak()]
+            number += len(students)
+        story += [_para(labels["topics"] % {"title": doc.title}, styles["title"]), _para(meta, styles["meta"])]
+        story += [_topics_table(lessons, width, styles, labels) if lessons else _para(labels["none"], styles["meta"]),
+                  PageBreak()]
+    return story
+
+
+def build_pdf(story: list, footer: str, page_label: str = "%(number)s") -> tuple:
+    """A landscape A4 document of the flowables, numbered pages; (bytes, page count)."""
+    from reportlab.lib.pagesizes import A4, landscape
+    from reportlab.lib.units import cm
+    from reportlab.platypus import PageBreak, SimpleDocTemplate
+
+    while story and isinstance(story[-1], PageBreak):
+        story.pop()
+    out = io.BytesIO()
+    pagesize = landscape(A4)
+    template = SimpleDocTemplate(out, pagesize=pagesize, leftMargin=1.2 * cm, rightMargin=1 * cm, topMargin=1 * cm,
+                                 bottomMargin=1.2 * cm, title=footer, author="Парта")
+    regular = registered_font(False)
+
+    def number(canvas, document):
+        canvas.saveState()
+        canvas.setFont(regular, 7)
+        canvas.setFillGray(0.35)
+        canvas.drawRightString(pagesize[0] - 1 * cm, 0.6 * cm,
+                               f"{footer} · " + page_label % {"number": document.page})
+        canvas.restoreState()
+
+    template.build(story, onFirstPage=number, onLaterPages=number)
+    return out.getvalue(), template.page
+
+
+def page_width() -> float:
+    from reportlab.lib.pagesizes import A4, landscape
+    from reportlab.lib.units import cm
+
+    return landscape(A4)[0] - 2.2 * cm
+
+
+def journals_pdf(docs: list, school_name: str, footer: str, labels: dict) -> tuple:
+    """Several journals in one document (a class's archive); (bytes, pages). Runs without Flask."""
+    width, styles = page_width(), _styles()
+    story: list = []
+    for doc in docs:
+        story += journal_flowables(doc, school_name, width, labels, styles)
+    return build_pdf(story, footer, labels["page"])
+
+
+def journal_pdf(doc: JournalPrint, school_name: str) -> bytes:
+    footer = f"{doc.title}, {doc.period.name} · {gettext('printed on %(day)s', day=format_date(dt.date.today()))}"
+    return journals_pdf([doc], school_name, footer, journal_labels())[0]
+
+
+def journal_xlsx(doc: JournalPrint, school_name: str) -> bytes:
+    """Sheet 1 the grid (students × lesson dates), sheet 2 the lesson topics."""
+    from reports.xlsx import finish, new_workbook, title_rows
+
+    workbook, sheet = new_workbook(gettext("Marks"))
+    title_rows(sheet, gettext("Class journal: %(title)s", title=doc.title),
+               f"{school_name}; {doc.period.name} ({format_date(doc.period.start)}–{format_date(doc.period.end)})")
+    sheet.append(["№", gettext("Student")] + [lesson.day for lesson in doc.lessons] + [gettext("Avg."), gettext("Mark")])
+    for number, student in enumerate(doc.students, start=1):
+        sheet.append([number, student.full_name] + [doc.cells.get((student.id, lesson.id), "") for lesson in doc.lessons]
+                     + [grading.format_average(doc.averages.get(student.id)), doc.period_marks.get(student.id, "")])
+    for cell in sheet[4][2:2 + len(doc.lessons)]:
+        cell.number_format = "DD.MM"
+    topics = workbook.create_sheet(gettext("Lesson topics")[:31])
+    topics.append([gettext("Date"), gettext("No."), gettext("Lesson topic"), gettext("Homework")])
+    for lesson in doc.lessons:
+        topics.append([lesson.day, lesson.number, lesson.topic, lesson.homework])
+    for row in topics.iter_rows(min_row=2, max_col=1):
+        row[0].number_format = "DD.MM.YYYY"
+    return finish(workbook, {sheet.title: {"header_row": 4, "widths": {"A": 5, "B": 32}},
+                             topics.title: {"widths": {"A": 12, "B": 6, "C": 70, "D": 40}}})
