@@ -20,8 +20,8 @@ translations: install
 
 # Re-extract the app's strings and merge them into translations/ru (then translate the new ones).
 messages: install
-	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k N_ -k Label -o translations/messages.pot .
-	$(VENV)/bin/pybabel update -i translations/messages.pot -d translations -l ru --no-fuzzy-matching
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k N_ -k Label --no-wrap -o translations/messages.pot .
+	$(VENV)/bin/pybabel update -i translations/messages.pot -d translations -l ru --no-fuzzy-matching --no-wrap
 
 db: translations
 	$(FLASK) db upgrade

@@ -96,6 +96,7 @@ def register_commands(app: Flask) -> None:
             job = new_job(db.session, JobKind.year_archive, school.id, year_id or year.id)
             job_id = job.id
         run(current_app._get_current_object(), job_id)
+        db.session.expire_all()
         with as_school(school.id):
             job = db.session.get(ReportJob, job_id)
             click.echo(f"{job.status.name}: {job.done} documents, {job.pages} pages")

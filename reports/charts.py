@@ -10,7 +10,7 @@ from typing import Optional, Sequence
 from xml.sax.saxutils import escape
 
 from reports.formatting import average
-from reports.pdf import registered_font
+from reports.pdf import FONT_DIR, FONT_FILES
 
 COLOURS = ("#1f5fa8", "#d9822b", "#3a8f3a", "#a83232")
 
@@ -83,9 +83,20 @@ def line_chart(points: Sequence[dt.date], series: Sequence[Series], low: float =
     return "".join(parts)
 
 
+SVG_FAMILY = "PartaRoboto"
+_svg_font_known = False
+
+
 def pdf_font() -> str:
-    """The ReportLab name of the embedded Roboto, for SVG text in PDFs (svglib looks fonts up by it)."""
-    return registered_font(False)
+    """The font family of SVG text in PDFs: Roboto, made known to svglib (which would
+    otherwise ask the system's fontconfig, or fall back to Helvetica without Cyrillic)."""
+    global _svg_font_known
+    if not _svg_font_known:
+        from svglib.fonts import register_font
+
+        register_font(SVG_FAMILY, str(FONT_DIR / FONT_FILES[("normal", "normal")]), rlgFontName="PartaSVG-Regular")
+        _svg_font_known = True
+    return SVG_FAMILY
 
 
 def data_uri(svg: str) -> str:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from app.rules import grading
 from reports import data
-from reports.pdf import format_date, registered_font
+from reports.pdf import drawing, format_date, registered_font
 
 LESSONS_PER_PAGE = 24   # date columns of one page, as on the paper journal's spread
 STUDENTS_PER_PAGE = 30  # rows of one page; a larger group continues on the next
@@ -249,7 +249,8 @@ def build_pdf(story: list, footer: str, page_label: str = "%(number)s") -> tuple
                                f"{footer} · " + page_label % {"number": document.page})
         canvas.restoreState()
 
-    template.build(story, onFirstPage=number, onLaterPages=number)
+    with drawing():  # Roboto as the base font: no Helvetica named on the pages (archival validators reject it)
+        template.build(story, onFirstPage=number, onLaterPages=number)
     return out.getvalue(), template.page
 
 

@@ -114,7 +114,7 @@ def html_to_pdf(html: str, name: str = "document") -> bytes:
     problems = _Problems()
     xhtml2pdf_log = logging.getLogger("xhtml2pdf")
     try:
-        with _render_lock, _roboto_defaults(), use_policy(_policy()):
+        with drawing(), use_policy(_policy()):
             xhtml2pdf_log.addHandler(problems)
             try:
                 status = pisa.CreatePDF(html, dest=out, encoding="utf-8")
@@ -142,29 +142,48 @@ def _policy() -> ResourceAccessPolicy:
     return ResourceAccessPolicy(allow_remote=False, base_dir=FONT_DIR)
 
 
+# The faces ReportLab draws with directly (journal printouts, charts, text widths): a
+# family of Parta's own, apart from the names xhtml2pdf registers for a document's
+# @font-face, whose style mapping would otherwise turn a regular paragraph bold-italic.
+RL_FAMILY = "PartaRL"
+
+
 def registered_font(bold: bool = False) -> str:
-    """A face registered with ReportLab under the name xhtml2pdf gives it
-    ("<family>_<bold><italic>"); xhtml2pdf then reuses it instead of loading it again."""
-    name = f"{FONT_FAMILY.lower()}_{int(bold)}0"
-    if name not in pdfmetrics.getRegisteredFontNames():
-        weight = "bold" if bold else "normal"
-        pdfmetrics.registerFont(TTFont(name, str(FONT_DIR / FONT_FILES[(weight, "normal")])))
-    return name
+    """The ReportLab name of Roboto (regular or bold), registered on first use."""
+    names = {(w, s): f"{RL_FAMILY}-{w}-{s}" for w, s in FONT_FILES}
+    if names[("normal", "normal")] not in pdfmetrics.getRegisteredFontNames():
+        from reportlab.pdfbase.pdfmetrics import registerFontFamily
+
+        for (weight, style), name in names.items():
+            pdfmetrics.registerFont(TTFont(name, str(FONT_DIR / FONT_FILES[(weight, style)])))
+        registerFontFamily(RL_FAMILY, normal=names[("normal", "normal")], bold=names[("bold", "normal")],
+                           italic=names[("normal", "italic")], boldItalic=names[("bold", "italic")])
+    return names[("bold" if bold else "normal", "normal")]
 
 
 @contextmanager
-def _roboto_defaults() -> Iterator[None]:
+def drawing() -> Iterator[None]:
+    """One document drawn at a time in a process (ReportLab's defaults are global),
+    with Roboto as ReportLab's base font."""
+    with _render_lock, roboto_defaults():
+        yield
+
+
+@contextmanager
+def roboto_defaults() -> Iterator[None]:
     """ReportLab selects its base font, Helvetica, at the start of every page and of
     every table cell, so the PDF listed a non-embedded Helvetica though nothing is
     drawn with it (archival validators reject that). Name Roboto instead, for the
     duration of our render only."""
+    from reportlab.graphics.shapes import STATE_DEFAULTS  # drawings (charts) start with it too
+
     roboto = registered_font()
-    previous = rl_config.canvas_basefontname, CellStyle.fontname
-    rl_config.canvas_basefontname = CellStyle.fontname = roboto
+    previous = rl_config.canvas_basefontname, CellStyle.fontname, STATE_DEFAULTS["fontName"]
+    rl_config.canvas_basefontname = CellStyle.fontname = STATE_DEFAULTS["fontName"] = roboto
     try:
         yield
     finally:
-        rl_config.canvas_basefontname, CellStyle.fontname = previous
+        rl_config.canvas_basefontname, CellStyle.fontname, STATE_DEFAULTS["fontName"] = previous
 
 
 def _is_fatal(level: str, message: str) -> bool:
