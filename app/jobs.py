@@ -131,16 +131,12 @@ def _run_archive(session, job: ReportJob) -> None:
         classes = [c for c in classes if c.id in job.class_ids]
     job.total = 2 * len(classes)
     session.commit()
-    stored: list = []
+    printed: list = []  # stored together at the end: a failed job leaves the earlier archive as it was
 
     def keep(school_class, kind: DocumentKind, result) -> None:
         content, pages = result
-        titles = archive.archive_titles(school_class, year.name)
-        name = "sheets" if kind is DocumentKind.archive_sheets else "journals"
-        document = archive.store(session, kind, titles[kind], f"archive-{year.id}-{school_class.id}-{name}.pdf",
-                                 content, pages, year_id=year.id, class_id=school_class.id, job_id=job.id)
-        stored.append(document)
-        _progress(session, job, titles[kind], pages)
+        printed.append((school_class, kind, content, pages))
+        _progress(session, job, archive.archive_titles(school_class, year.name)[kind], pages)
 
     count = workers()
     if count == 1:
@@ -161,20 +157,24 @@ def _run_archive(session, job: ReportJob) -> None:
                 pending.append((school_class, DocumentKind.archive_journals,
                                 pool.submit(archive.render_journals, prepared.journals, prepared.school_name,
                                             prepared.footer, prepared.labels)))
-                # store what is ready while the pool works on the rest
+                # count what is ready while the pool works on the rest
                 while pending and pending[0][2].done():
                     school_class_done, kind, future = pending.pop(0)
                     keep(school_class_done, kind, future.result())
             for school_class_done, kind, future in pending:
                 keep(school_class_done, kind, future.result())
-    # re-running replaces the year's earlier archive (of the same classes) once the new one is complete
-    kept = {d.id for d in stored}
+    # the new documents replace the year's earlier ones of the same classes, in one transaction
     done_classes = {c.id for c in classes}
     for old in session.scalars(select(StoredDocument).where(
             StoredDocument.school_id == job.school_id, StoredDocument.year_id == year.id,
-            StoredDocument.kind.in_([DocumentKind.archive_sheets, DocumentKind.archive_journals]))):
-        if old.id not in kept and old.class_id in done_classes:
-            session.delete(old)
+            StoredDocument.kind.in_([DocumentKind.archive_sheets, DocumentKind.archive_journals]),
+            StoredDocument.class_id.in_(done_classes))):
+        session.delete(old)
+    for school_class, kind, content, pages in printed:
+        name = "sheets" if kind is DocumentKind.archive_sheets else "journals"
+        archive.store(session, kind, archive.archive_titles(school_class, year.name)[kind],
+                      f"archive-{year.id}-{school_class.id}-{name}.pdf", content, pages, year_id=year.id,
+                      class_id=school_class.id, job_id=job.id)
     session.commit()
 
 

@@ -125,3 +125,31 @@ def flashes(html: str) -> list[str]:
 
 def unique(prefix: str = "Тест") -> str:
     return f"{prefix} {uuid.uuid4().hex[:6]}"
+
+
+@pytest.fixture(scope="session")
+def report_app(tmp_path_factory):
+    """An app on a database of its own holding only the small hand-built school of
+    tests/reports/report_school.py: (app, ReportSchool)."""
+    from flask_migrate import upgrade
+
+    from app.cli import sync_permissions_and_roles
+    from tests.reports.report_school import build
+
+    url, drop = _fresh_database(tmp_path_factory.mktemp("reports"))
+
+    class Config(config.TestConfig):
+        SQLALCHEMY_DATABASE_URI = url
+
+    application = create_app(Config)
+    with application.app_context():
+        upgrade()
+        sync_permissions_and_roles()
+        school = build(application.appbuilder.sm)
+        db.session.remove()
+    yield application, school
+    with application.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    if drop:
+        drop()

@@ -9,7 +9,8 @@ Russian schools count a class's or a subject's results by the period marks:
   (н/а, не зачтено) 7 %;
 - the average mark over the marks that have a score.
 
-Marks without a score (зачёт/незачёт) count toward success only. A student is an
+Marks without a score (зачёт/незачёт) count toward success only; a subject marked
+зачёт/незачёт only has no quality, СОУ or average. A student is an
 отличник with every graded mark «5», a хорошист with every graded mark «4» or «5»,
 «с одной „3“» with exactly one «3» and the rest «4»–«5»; a failing mark of any
 kind makes them неуспевающий.
@@ -63,8 +64,9 @@ class MarkStats:
 
     @property
     def graded(self) -> int:
-        """The marks quality and СОУ are counted over: scored ones and failing unscored ones."""
-        return self.fives + self.fours + self.threes + self.twos + self.failed_other
+        """The marks quality and СОУ are counted over: the scored ones and the failing
+        unscored ones (н/а); none for a subject marked зачёт/незачёт only."""
+        return self.scored + self.failed_other if self.scored else 0
 
     @property
     def scored(self) -> int:

@@ -10,13 +10,13 @@ from tests.conftest import login
 
 def test_every_registered_view_is_in_the_role_table():
     from app.security.roles import (
-        ACCOUNTS, BOOK, CALENDAR, GRID, JOURNAL_AUDIT, JOURNAL_CONTROL, MATRIX, STAFF_FILES, STAFF_IMPORT, STUDENT_IMPORT,
-        THEMATIC, UNLOCKS, YEAR,
+        ACCOUNTS, ALL_REPORTS, ARCHIVE, BOOK, CALENDAR, GRID, JOURNAL_AUDIT, JOURNAL_CONTROL, MATRIX, STAFF_FILES,
+        STAFF_IMPORT, STUDENT_IMPORT, THEMATIC, UNLOCKS, YEAR,
     )
 
     assert {view.__name__ for view, *_ in MENU} == (
         EVERYTHING | ACCOUNTS | MATRIX | GRID | UNLOCKS | JOURNAL_CONTROL | JOURNAL_AUDIT | CALENDAR | THEMATIC
-        | STUDENT_IMPORT | STAFF_IMPORT | STAFF_FILES | BOOK | YEAR)
+        | STUDENT_IMPORT | STAFF_IMPORT | STAFF_FILES | BOOK | YEAR | ALL_REPORTS | ARCHIVE)
     from app.views.api import APIS
     from app.security.roles import JOURNAL_API, PEOPLE_API, STAFF_API
 
