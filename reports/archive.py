@@ -20,6 +20,7 @@ from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.journal.control import FIRST_MARKED_GRADE
 from app.models import DocumentKind, SchoolYear, StoredDocument, StudyPeriod
 from reports import data
 from reports.classes import sheet_columns, summary_sheet
@@ -28,8 +29,6 @@ from reports.pdf import format_date, html_to_pdf, page_count, render_html
 
 log = logging.getLogger(__name__)
 
-# First-graders learn without marks (ФГОС НОО): no summary sheet is formed for them.
-FIRST_MARKED_GRADE = 2
 
 
 def checksum(content: bytes) -> str:

@@ -12,7 +12,7 @@ from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.journal.control import missing_period_marks
+from app.journal.control import FIRST_MARKED_GRADE, missing_period_marks
 from app.models import Assignment, AuditLog, Lesson, Mark, StudyPeriod
 from app.rules.errors import N_
 from app.rules.locks import period_marks_due
@@ -44,6 +44,7 @@ class JournalControl:
     end: dt.date
     period: Optional[StudyPeriod]        # the period whose marks are chased
     due: Optional[dt.date]
+    overdue: bool                        # the due date has passed: what is missing is late
     by_teacher: list
     by_class: list
     total: ControlLine
@@ -82,11 +83,13 @@ def journal_control(session: Session, year_id: int, start: dt.date, end: dt.date
                Mark.value_id.is_not(None)).distinct()
     )) if ids else set()
     per_group = {g.id: ControlLine(g.id, f"{g.class_name}, {g.name}") for g in groups}
+    # first-graders learn without marks: their lessons owe a topic, not a mark
+    marked_grades = {g.id for g in groups if g.grade >= FIRST_MARKED_GRADE}
     for lesson in lessons:
         c = per_group[lesson.group_id].completeness
         c.lessons += 1
         c.without_topic += not lesson.topic.strip()
-        c.without_marks += lesson.id not in marked
+        c.without_marks += lesson.id not in marked and lesson.group_id in marked_grades
     for gid, lesson_day, entered in entry_days(session, ids, start, last, zone):
         if gid in per_group and lesson_day is not None:
             per_group[gid].completeness.entered(lesson_day, entered)
@@ -114,7 +117,7 @@ def journal_control(session: Session, year_id: int, start: dt.date, end: dt.date
         total.missing_period_marks += line.missing_period_marks
     class_order = {g.class_id: (g.grade, g.class_name) for g in groups}
     return JournalControl(
-        start, end, period, due,
+        start, end, period, due, due is not None and today > due,
         sorted(by_teacher.values(), key=lambda line: line.name),
         sorted(by_class.values(), key=lambda line: class_order[line.key]),
         total,

@@ -91,10 +91,14 @@ class JournalGridView(BaseView):
                         "plan": url_for("JournalGridView.plan", group=ctx.group_id),
                         "final": url_for("JournalGridView.final", group=ctx.group_id)}
         sm = self.appbuilder.sm
+        from app.security.reporting import may_report_on_classes
         from app.security.rights import user_rights
 
         links = {"audit": url_for("JournalAuditView.report", **{"class": ctx.class_id})
-                 if sm.has_access("can_report", "JournalAuditView") else None}
+                 if sm.has_access("can_report", "JournalAuditView") else None,
+                 "print": url_for("JournalPrintReportView.report", group=ctx.group_id,
+                                  period=data["period"]["id"] if data["period"] else None)
+                 if sm.has_access("can_report", "JournalPrintReportView") and may_report_on_classes() else None}
         if "journal_unlock" in user_rights(sm, sm.current_user) and sm.has_access("can_add", "JournalUnlockView") \
                 and data["period"]:
             links["unlock"] = url_for("JournalUnlockView.add", subject_group=ctx.group_id, date_from=data["period"]["start"],

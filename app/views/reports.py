@@ -380,9 +380,11 @@ class SummarySheetReportView(ClassReportView):
         from app.jobs import form_due_summary_sheets
         from app.views.base import current_school
 
+        from app.security.scoping import current_scope
+
         school = current_school()
         job = None
-        if school is not None and reporting.may_report_on_classes():
+        if school is not None and reporting.may_report_on_classes() and not current_scope(db.session).read_only:
             job = form_due_summary_sheets(db.session, school.id)
         ctx = self.build()
         ctx["job"] = job

@@ -145,7 +145,7 @@ def test_every_report_downloads_as_pdf_and_xlsx_for_the_coordinator(report_app, 
         assert xlsx.status_code == 200, query
         load_workbook(io.BytesIO(xlsx.data))
     page = body(coordinator.get(queries[3]))
-    assert '<td class="center num success">75,0</td>' in page  # the screen shows what the PDF prints
+    assert '<td class="center num rate-success">75,0</td>' in page  # the screen shows what the PDF prints
 
 
 def test_bad_filters_never_crash_a_report(report_app, rs):
