@@ -37,6 +37,7 @@ class StudentRow:
     middle_name: Optional[str]
     joined: Optional[dt.date] = None   # enrolled in the class during the dates asked
     left: Optional[dt.date] = None
+    school_id: Optional[int] = None
 
     @property
     def full_name(self) -> str:
@@ -66,6 +67,7 @@ class GroupRow:
     subject_order: int
     is_whole_class: bool
     year_id: int
+    school_id: int
 
     @property
     def sort_key(self) -> tuple:
@@ -218,15 +220,15 @@ def class_row(session: Session, class_id: int) -> Optional[ClassRow]:
 def _group_query():
     return (select(SubjectGroup.id, SubjectGroup.name, SchoolClass.id, SchoolClass.grade, SchoolClass.letter,
                    Subject.id, Subject.name, Subject.short_name, Subject.order, SubjectGroup.is_whole_class,
-                   SubjectGroup.year_id)
+                   SubjectGroup.year_id, SubjectGroup.school_id)
             .join(SchoolClass, SubjectGroup.class_id == SchoolClass.id)
             .join(Subject, SubjectGroup.subject_id == Subject.id))
 
 
 def _group_rows(rows) -> list[GroupRow]:
     groups = [GroupRow(gid, name, cid, f"{grade}{letter}", grade, sid, subject, short or subject, order or 0,
-                       bool(whole), year)
-              for gid, name, cid, grade, letter, sid, subject, short, order, whole, year in rows]
+                       bool(whole), year, school)
+              for gid, name, cid, grade, letter, sid, subject, short, order, whole, year, school in rows]
     return sorted(groups, key=lambda g: g.sort_key)
 
 
@@ -285,9 +287,12 @@ def class_students(session: Session, class_id: int, start: dt.date, end: dt.date
 
 
 def student_row(session: Session, student_id: int) -> Optional[StudentRow]:
-    row = session.execute(select(Student.id, Student.last_name, Student.first_name, Student.middle_name)
-                          .where(Student.id == student_id)).first()
-    return StudentRow(*row) if row else None
+    row = session.execute(select(Student.id, Student.last_name, Student.first_name, Student.middle_name,
+                                 Student.school_id).where(Student.id == student_id)).first()
+    if row is None:
+        return None
+    sid, last, first, middle, school_id = row
+    return StudentRow(sid, last, first, middle, school_id=school_id)
 
 
 def student_classes(session: Session, student_id: int, start: dt.date, end: dt.date) -> list[ClassRow]:

@@ -202,10 +202,10 @@ class StudentProgressReportView(StudentReportMixin, ReportView):
         return ctx
 
     def pdf(self, ctx):
-        return student_reports.progress_pdf(ctx["report"], self.school_name())
+        return student_reports.progress_pdf(ctx["report"], self.school_name(ctx["report"].student.school_id))
 
     def xlsx(self, ctx):
-        return student_reports.progress_xlsx(ctx["report"], self.school_name())
+        return student_reports.progress_xlsx(ctx["report"], self.school_name(ctx["report"].student.school_id))
 
     def file_title(self, ctx):
         return f"{self.title} — {ctx['report'].student.full_name}"
@@ -257,10 +257,11 @@ class ParentLetterReportView(StudentReportMixin, ReportView):
         return ctx
 
     def pdf(self, ctx):
-        return student_reports.letters_pdf(ctx["letters"], self.school_name(), ctx["teacher"])
+        return student_reports.letters_pdf(ctx["letters"], self.school_name(ctx["letters"][0].student.school_id),
+                                           ctx["teacher"])
 
     def xlsx(self, ctx):
-        return student_reports.letters_xlsx(ctx["letters"], self.school_name())
+        return student_reports.letters_xlsx(ctx["letters"], self.school_name(ctx["letters"][0].student.school_id))
 
 
 # ---------------------------------------------------------------------------
@@ -294,10 +295,10 @@ class AverageDynamicsReportView(StudentReportMixin, ReportView):
         return ctx
 
     def pdf(self, ctx):
-        return student_reports.dynamics_pdf(ctx["report"], self.school_name())
+        return student_reports.dynamics_pdf(ctx["report"], self.school_name(ctx["report"].student.school_id))
 
     def xlsx(self, ctx):
-        return student_reports.dynamics_xlsx(ctx["report"], self.school_name())
+        return student_reports.dynamics_xlsx(ctx["report"], self.school_name(ctx["report"].student.school_id))
 
 
 # ---------------------------------------------------------------------------
@@ -496,10 +497,10 @@ class JournalPrintReportView(ClassReportView):
         return ctx
 
     def pdf(self, ctx):
-        return journal_pdf(ctx["report"], self.school_name())
+        return journal_pdf(ctx["report"], self.school_name(ctx["report"].group.school_id))
 
     def xlsx(self, ctx):
-        return journal_xlsx(ctx["report"], self.school_name())
+        return journal_xlsx(ctx["report"], self.school_name(ctx["report"].group.school_id))
 
     def file_title(self, ctx):
         return f"{self.title} — {ctx['report'].title}"
