@@ -436,36 +436,30 @@ def lesson_days(session: Session, group_ids_by_student: dict, start: dt.date, en
     return result
 
 
+def _marks_by(session: Session, model, key, group_ids, keys, student_ids) -> dict:
+    """(group id, key, student id) → ScaleMark of PeriodMark (key: period) or FinalMark (key: column)."""
+    groups, wanted = list(group_ids), list(keys)
+    if not groups or not wanted:
+        return {}
+    query = (select(model.subject_group_id, key, model.student_id, GradeScaleValue.code, GradeScaleValue.score,
+                    GradeScaleValue.is_passing)
+             .join(GradeScaleValue, model.value_id == GradeScaleValue.id)
+             .where(model.subject_group_id.in_(groups), key.in_(wanted)))
+    if student_ids is not None:
+        query = query.where(model.student_id.in_(list(student_ids)))
+    return {(gid, k, sid): _scale_mark(code, score, passing) for gid, k, sid, code, score, passing in session.execute(query)}
+
+
 def period_marks_of(session: Session, group_ids: Iterable[int], period_ids: Iterable[int],
                     student_ids: Optional[Iterable[int]] = None) -> dict:
     """(group id, period id, student id) → ScaleMark."""
-    groups, periods = list(group_ids), list(period_ids)
-    if not groups or not periods:
-        return {}
-    query = (select(PeriodMark.subject_group_id, PeriodMark.period_id, PeriodMark.student_id, GradeScaleValue.code,
-                    GradeScaleValue.score, GradeScaleValue.is_passing)
-             .join(GradeScaleValue, PeriodMark.value_id == GradeScaleValue.id)
-             .where(PeriodMark.subject_group_id.in_(groups), PeriodMark.period_id.in_(periods)))
-    if student_ids is not None:
-        query = query.where(PeriodMark.student_id.in_(list(student_ids)))
-    return {(gid, pid, sid): _scale_mark(code, score, passing)
-            for gid, pid, sid, code, score, passing in session.execute(query)}
+    return _marks_by(session, PeriodMark, PeriodMark.period_id, group_ids, period_ids, student_ids)
 
 
 def final_marks_of(session: Session, group_ids: Iterable[int], column_ids: Iterable[int],
                    student_ids: Optional[Iterable[int]] = None) -> dict:
-    """(group id, column id, student id) → ScaleMark."""
-    groups, columns = list(group_ids), list(column_ids)
-    if not groups or not columns:
-        return {}
-    query = (select(FinalMark.subject_group_id, FinalMark.column_id, FinalMark.student_id, GradeScaleValue.code,
-                    GradeScaleValue.score, GradeScaleValue.is_passing)
-             .join(GradeScaleValue, FinalMark.value_id == GradeScaleValue.id)
-             .where(FinalMark.subject_group_id.in_(groups), FinalMark.column_id.in_(columns)))
-    if student_ids is not None:
-        query = query.where(FinalMark.student_id.in_(list(student_ids)))
-    return {(gid, cid, sid): _scale_mark(code, score, passing)
-            for gid, cid, sid, code, score, passing in session.execute(query)}
+    """(group id, final-mark column id, student id) → ScaleMark."""
+    return _marks_by(session, FinalMark, FinalMark.column_id, group_ids, column_ids, student_ids)
 
 
 def by_subject(groups: Sequence[GroupRow]) -> list:

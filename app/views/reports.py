@@ -104,15 +104,26 @@ class ReportView(BaseView):
         school = data.school_of(db.session, school_id)
         return school.full_name if school else ""
 
+    def year_context(self) -> dict:
+        """The school years to choose from, the one chosen, and no report yet."""
+        return {"years": self.years(), "year": self.year(), "report": None}
+
     # -- what a report implements ----------------------------------------------------
+    # (PDF builder, XLSX builder) of reports/, each called with (report, school name)
+    documents: tuple = ()
+
     def build(self) -> dict:
         raise NotImplementedError
 
+    def report_school(self, ctx: dict) -> Optional[int]:
+        """The school whose name heads the document (a municipal user sees several)."""
+        return None
+
     def pdf(self, ctx: dict) -> bytes:
-        raise NotImplementedError
+        return self.documents[0](ctx["report"], self.school_name(self.report_school(ctx)))
 
     def xlsx(self, ctx: dict) -> bytes:
-        raise NotImplementedError
+        return self.documents[1](ctx["report"], self.school_name(self.report_school(ctx)))
 
     def file_title(self, ctx: dict) -> str:
         return str(self.title)
@@ -169,6 +180,10 @@ class StudentReportMixin:
                 abort(404)
         return {"classes": classes, "school_class": school_class, "students": students, "student_id": student_id}
 
+    def report_school(self, ctx: dict) -> Optional[int]:
+        report = ctx["report"][0] if isinstance(ctx["report"], list) else ctx["report"]
+        return report.student.school_id
+
     def student_period(self, student_id: int, year) -> tuple:
         """The current period of the student's class (start, end), else the year up to today."""
         today = self.today
@@ -188,10 +203,11 @@ class StudentProgressReportView(StudentReportMixin, ReportView):
     template = "parta/reports/student_progress.html"
     title = _l("Student progress and attendance report")
     slug = "student-progress"
+    documents = (student_reports.progress_pdf, student_reports.progress_xlsx)
 
     def build(self) -> dict:
-        year = self.year()
-        ctx = {"years": self.years(), "year": year, "report": None}
+        ctx = self.year_context()
+        year = ctx["year"]
         if year is None:
             return ctx
         ctx.update(self.student_choice(year))
@@ -200,12 +216,6 @@ class StudentProgressReportView(StudentReportMixin, ReportView):
             ctx.update(start=start, end=end,
                        report=student_reports.student_progress(db.session, ctx["student_id"], start, end))
         return ctx
-
-    def pdf(self, ctx):
-        return student_reports.progress_pdf(ctx["report"], self.school_name(ctx["report"].student.school_id))
-
-    def xlsx(self, ctx):
-        return student_reports.progress_xlsx(ctx["report"], self.school_name(ctx["report"].student.school_id))
 
     def file_title(self, ctx):
         return f"{self.title} — {ctx['report'].student.full_name}"
@@ -223,8 +233,8 @@ class ParentLetterReportView(StudentReportMixin, ReportView):
 
     def build(self) -> dict:
         session = db.session
-        year = self.year()
-        ctx = {"years": self.years(), "year": year, "report": None, "letters": []}
+        ctx = {**self.year_context(), "letters": []}
+        year = ctx["year"]
         if year is None:
             return ctx
         ctx.update(self.student_choice(year))
@@ -257,11 +267,10 @@ class ParentLetterReportView(StudentReportMixin, ReportView):
         return ctx
 
     def pdf(self, ctx):
-        return student_reports.letters_pdf(ctx["letters"], self.school_name(ctx["letters"][0].student.school_id),
-                                           ctx["teacher"])
+        return student_reports.letters_pdf(ctx["letters"], self.school_name(self.report_school(ctx)), ctx["teacher"])
 
     def xlsx(self, ctx):
-        return student_reports.letters_xlsx(ctx["letters"], self.school_name(ctx["letters"][0].student.school_id))
+        return student_reports.letters_xlsx(ctx["letters"], self.school_name(self.report_school(ctx)))
 
 
 # ---------------------------------------------------------------------------
@@ -273,10 +282,11 @@ class AverageDynamicsReportView(StudentReportMixin, ReportView):
     template = "parta/reports/average_dynamics.html"
     title = _l("Dynamics of the average mark")
     slug = "dynamics"
+    documents = (student_reports.dynamics_pdf, student_reports.dynamics_xlsx)
 
     def build(self) -> dict:
-        year = self.year()
-        ctx = {"years": self.years(), "year": year, "report": None}
+        ctx = self.year_context()
+        year = ctx["year"]
         if year is None:
             return ctx
         ctx.update(self.student_choice(year))
@@ -294,12 +304,6 @@ class AverageDynamicsReportView(StudentReportMixin, ReportView):
                    chart=student_reports.dynamics_chart(report) if report else "")
         return ctx
 
-    def pdf(self, ctx):
-        return student_reports.dynamics_pdf(ctx["report"], self.school_name(ctx["report"].student.school_id))
-
-    def xlsx(self, ctx):
-        return student_reports.dynamics_xlsx(ctx["report"], self.school_name(ctx["report"].student.school_id))
-
 
 # ---------------------------------------------------------------------------
 # Class reports
@@ -310,13 +314,13 @@ class ClassReportView(ReportView):
 
     def class_choice(self) -> dict:
         reporting.require_class_reports()
-        year = self.year()
-        classes = self.classes(year)
-        school_class = self.chosen_class(classes)
-        return {"years": self.years(), "year": year, "classes": classes, "school_class": school_class, "report": None}
+        ctx = self.year_context()
+        ctx["classes"] = self.classes(ctx["year"])
+        ctx["school_class"] = self.chosen_class(ctx["classes"])
+        return ctx
 
-    def school_name_of(self, ctx) -> str:
-        return self.school_name(ctx["school_class"].school_id if ctx.get("school_class") else None)
+    def report_school(self, ctx: dict) -> Optional[int]:
+        return ctx["school_class"].school_id if ctx.get("school_class") else None
 
     def file_title(self, ctx):
         return f"{self.title} — {ctx['school_class'].name}" if ctx.get("school_class") else str(self.title)
@@ -329,6 +333,7 @@ class ClassResultsReportView(ClassReportView):
     template = "parta/reports/class_results.html"
     title = _l("Results of the class for the study period")
     slug = "class-results"
+    documents = (class_reports.results_pdf, class_reports.results_xlsx)
 
     def build(self) -> dict:
         ctx = self.class_choice()
@@ -338,12 +343,6 @@ class ClassResultsReportView(ClassReportView):
         if ctx["school_class"] is not None and period is not None:
             ctx["report"] = class_reports.class_results(db.session, ctx["school_class"], period)
         return ctx
-
-    def pdf(self, ctx):
-        return class_reports.results_pdf(ctx["report"], self.school_name_of(ctx))
-
-    def xlsx(self, ctx):
-        return class_reports.results_xlsx(ctx["report"], self.school_name_of(ctx))
 
 
 class SummarySheetReportView(ClassReportView):
@@ -393,10 +392,10 @@ class SummarySheetReportView(ClassReportView):
                                     format_date=format_date, **ctx)
 
     def pdf(self, ctx):
-        return class_reports.sheet_pdf(ctx["report"], self.school_name_of(ctx), ctx["column"] or None)
+        return class_reports.sheet_pdf(ctx["report"], self.school_name(self.report_school(ctx)), ctx["column"] or None)
 
     def xlsx(self, ctx):
-        return class_reports.sheet_xlsx(ctx["report"], self.school_name_of(ctx), ctx["column"] or None)
+        return class_reports.sheet_xlsx(ctx["report"], self.school_name(self.report_school(ctx)), ctx["column"] or None)
 
     @expose("/form", methods=["POST"])
     @has_access
@@ -414,7 +413,7 @@ class SummarySheetReportView(ClassReportView):
         if sheet is None or sheet.column(key) is None:
             abort(404)
         ok, document = commit_write(db.session, lambda: form_sheet(
-            db.session, self.school_name_of(ctx), ctx["school_class"], ctx["year"].name, key, self.today,
+            db.session, self.school_name(self.report_school(ctx)), ctx["school_class"], ctx["year"].name, key, self.today,
             automatic=False, user_id=current_user.id))
         if ok:
             flash(gettext("The summary sheet is stored: %(title)s.", title=document.title), "success")
@@ -445,6 +444,7 @@ class ClassAttendanceReportView(ClassReportView):
     template = "parta/reports/class_attendance.html"
     title = _l("Attendance of the class")
     slug = "class-attendance"
+    documents = (class_reports.attendance_pdf, class_reports.attendance_xlsx)
 
     def build(self) -> dict:
         ctx = self.class_choice()
@@ -460,12 +460,6 @@ class ClassAttendanceReportView(ClassReportView):
         ctx.update(start=start, end=end, report=report, chunks=class_reports.attendance_chunks(report))
         return ctx
 
-    def pdf(self, ctx):
-        return class_reports.attendance_pdf(ctx["report"], self.school_name_of(ctx))
-
-    def xlsx(self, ctx):
-        return class_reports.attendance_xlsx(ctx["report"], self.school_name_of(ctx))
-
 
 class JournalPrintReportView(ClassReportView):
     """6. The printout of a journal page: the grid of marks and the lesson topics."""
@@ -474,15 +468,13 @@ class JournalPrintReportView(ClassReportView):
     template = "parta/reports/journal_print.html"
     title = _l("Printout of a journal page")
     slug = "journal"
+    documents = (journal_pdf, journal_xlsx)
 
     def build(self) -> dict:
         reporting.require_class_reports()
-        year = self.year()
-        classes = self.classes(year)
-        allowed = {c.id for c in classes}
-        groups = [g for g in data.groups_of_classes(db.session, allowed)]
-        ctx = {"years": self.years(), "year": year, "groups": groups, "group": None, "report": None,
-               "month_spans": month_spans}
+        ctx = self.year_context()
+        groups = data.groups_of_classes(db.session, [c.id for c in self.classes(ctx["year"])])
+        ctx.update(groups=groups, group=None, month_spans=month_spans)
         group_id = parse_int(request.args.get("group"))
         if group_id is None:
             return ctx
@@ -496,11 +488,8 @@ class JournalPrintReportView(ClassReportView):
             ctx["report"] = journal_print(db.session, group, period)
         return ctx
 
-    def pdf(self, ctx):
-        return journal_pdf(ctx["report"], self.school_name(ctx["report"].group.school_id))
-
-    def xlsx(self, ctx):
-        return journal_xlsx(ctx["report"], self.school_name(ctx["report"].group.school_id))
+    def report_school(self, ctx: dict) -> Optional[int]:
+        return ctx["report"].group.school_id
 
     def file_title(self, ctx):
         return f"{self.title} — {ctx['report'].title}"
@@ -517,6 +506,7 @@ class JournalControlReportView(ReportView):
     template = "parta/reports/journal_control.html"
     title = _l("Journal control")
     slug = "journal-control"
+    documents = (control_reports.control_pdf, control_reports.control_xlsx)
 
     def build(self) -> dict:
         from app.journal.control import default_period
@@ -524,8 +514,8 @@ class JournalControlReportView(ReportView):
         from app.views.base import current_school
 
         reporting.require_all_classes()
-        year = self.year()
-        ctx = {"years": self.years(), "year": year, "report": None}
+        ctx = self.year_context()
+        year = ctx["year"]
         if year is None:
             return ctx
         school = current_school()
@@ -550,12 +540,6 @@ class JournalControlReportView(ReportView):
                        class_id=school_class.id if school_class else None))
         return ctx
 
-    def pdf(self, ctx):
-        return control_reports.control_pdf(ctx["report"], self.school_name())
-
-    def xlsx(self, ctx):
-        return control_reports.control_xlsx(ctx["report"], self.school_name())
-
 
 class SchoolResultsReportView(ReportView):
     """9. «Итоги по школе»: by subject and by teacher."""
@@ -564,13 +548,14 @@ class SchoolResultsReportView(ReportView):
     template = "parta/reports/school_results.html"
     title = _l("Results of the school")
     slug = "school-results"
+    documents = (control_reports.school_pdf, control_reports.school_xlsx)
 
     def build(self) -> dict:
         from app.models import PeriodType, StudyPeriod
 
         reporting.require_all_classes()
-        year = self.year()
-        ctx = {"years": self.years(), "year": year, "report": None}
+        ctx = self.year_context()
+        year = ctx["year"]
         if year is None:
             return ctx
         rows = db.session.execute(select(StudyPeriod, PeriodType.is_year)
@@ -595,12 +580,6 @@ class SchoolResultsReportView(ReportView):
             ctx.update(period=period, report=control_reports.school_results(db.session, year.id, period, grade_from,
                                                                              grade_to))
         return ctx
-
-    def pdf(self, ctx):
-        return control_reports.school_pdf(ctx["report"], self.school_name())
-
-    def xlsx(self, ctx):
-        return control_reports.school_xlsx(ctx["report"], self.school_name())
 
 
 # ---------------------------------------------------------------------------
