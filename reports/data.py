@@ -192,29 +192,25 @@ def period_at(periods: Sequence[PeriodRow], day: dt.date) -> Optional[PeriodRow]
 
 # --- classes, groups, students --------------------------------------------------------
 
-def classes_of_year(session: Session, year_id: int) -> list[ClassRow]:
+def _class_rows(session: Session, condition) -> list[ClassRow]:
     rows = session.execute(
         select(SchoolClass.id, SchoolClass.grade, SchoolClass.letter, SchoolClass.year_id, SchoolClass.school_id,
                Employee.last_name, Employee.first_name, Employee.middle_name)
         .outerjoin(Employee, SchoolClass.class_teacher_id == Employee.id)
-        .where(SchoolClass.year_id == year_id)
+        .where(condition)
         .order_by(SchoolClass.grade, SchoolClass.letter)
     ).all()
     return [ClassRow(cid, f"{grade}{letter}", grade, letter, year, school, short_name(last, first, middle) if last else "")
             for cid, grade, letter, year, school, last, first, middle in rows]
 
 
+def classes_of_year(session: Session, year_id: int) -> list[ClassRow]:
+    return _class_rows(session, SchoolClass.year_id == year_id)
+
+
 def class_row(session: Session, class_id: int) -> Optional[ClassRow]:
-    row = session.execute(
-        select(SchoolClass.id, SchoolClass.grade, SchoolClass.letter, SchoolClass.year_id, SchoolClass.school_id,
-               Employee.last_name, Employee.first_name, Employee.middle_name)
-        .outerjoin(Employee, SchoolClass.class_teacher_id == Employee.id)
-        .where(SchoolClass.id == class_id)
-    ).first()
-    if row is None:
-        return None
-    cid, grade, letter, year, school, last, first, middle = row
-    return ClassRow(cid, f"{grade}{letter}", grade, letter, year, school, short_name(last, first, middle) if last else "")
+    found = _class_rows(session, SchoolClass.id == class_id)
+    return found[0] if found else None
 
 
 def _group_query():
