@@ -88,7 +88,7 @@ def register_commands(app: Flask) -> None:
         from app.jobs import new_job, run
         from app.models import JobKind, ReportJob
         from app.security.scoping import as_school
-        from reports.data import school_of, year_on
+        from app.journal.data import school_of, year_on
 
         school = school_of(db.session, school_id)
         with as_school(school.id):

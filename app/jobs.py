@@ -122,7 +122,8 @@ def _run_summary_sheets(session, job: ReportJob) -> None:
 
 
 def _run_archive(session, job: ReportJob) -> None:
-    from reports import archive, data
+    from app.journal import data
+    from reports import archive
 
     school = session.get(School, job.school_id)
     year = session.get(SchoolYear, job.year_id)

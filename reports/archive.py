@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from app.journal.control import FIRST_MARKED_GRADE
 from app.models import DocumentKind, SchoolYear, StoredDocument, StudyPeriod
-from reports import data
+from app.journal import data
 from reports.classes import sheet_columns, summary_sheet
 from reports.journal_print import journal_labels, journal_print, journals_pdf
 from reports.pdf import format_date, html_to_pdf, page_count, render_html

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from app.rules import performance as perf
 from app.rules.errors import N_
 from app.rules.performance import AbsenceStats, MarkStats
-from reports import data
+from app.journal import data
 from reports.formatting import rounded
 from reports.pdf import format_date, render_pdf
 from reports.xlsx import finish, new_workbook, title_rows

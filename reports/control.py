@@ -17,7 +17,7 @@ from app.models import Assignment, AuditLog, Lesson, Mark, StudyPeriod
 from app.rules.errors import N_
 from app.rules.locks import period_marks_due
 from app.rules.performance import Completeness, MarkStats
-from reports import data
+from app.journal import data
 from reports.formatting import rounded
 from reports.pdf import format_date, render_pdf
 from reports.xlsx import finish, new_workbook, title_rows

@@ -16,7 +16,7 @@ from flask_babel import gettext
 from sqlalchemy.orm import Session
 
 from app.rules import grading
-from reports import data
+from app.journal import data
 from reports.pdf import drawing, format_date, registered_font
 
 LESSONS_PER_PAGE = 24   # date columns of one page, as on the paper journal's spread

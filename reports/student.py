@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from app.rules import grading
 from app.rules.performance import AbsenceStats, DatedMark, absence_stats, cumulative_averages, week_ends
-from reports import data
+from app.journal import data
 from reports.charts import Series, data_uri, line_chart, pdf_font
 from reports.formatting import rounded
 from reports.pdf import format_date, render_pdf

@@ -23,3 +23,7 @@ from .staff import (  # noqa: F401
     Attestation, EducationLevel, EducationRecord, QualificationCategory, StaffOrder, StaffOrderKind, TrainingCourse,
 )
 from .reports import DocumentKind, JobKind, JobStatus, ReportJob, StoredDocument  # noqa: F401
+from .communication import (  # noqa: F401
+    Announcement, Attachment, Audience, ForumPost, ForumStopWord, ForumTopic, MailMessage, MailRecipient,
+    ModerationAction, ModerationLog, WebApiAccount, WebApiSession,
+)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Optional
 
-from sqlalchemy import Boolean, Date, Enum, ForeignKey, Index, Integer, Numeric, String, Text, Time, UniqueConstraint
+from sqlalchemy import Boolean, Date, Enum, ForeignKey, Index, Integer, Numeric, String, Text, Time, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Label, LabeledEnum, Model, SchoolScoped
@@ -71,6 +71,8 @@ class School(Model):
     threshold_5: Mapped[float] = mapped_column(Numeric(3, 2), default=4.5, server_default="4.5")
     threshold_4: Mapped[float] = mapped_column(Numeric(3, 2), default=3.5, server_default="3.5")
     threshold_3: Mapped[float] = mapped_column(Numeric(3, 2), default=2.5, server_default="2.5")
+    # The NetSchool-compatible web API for existing apps and bots (/webapi/): off unless switched on.
+    webapi_enabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     municipality: Mapped[Optional[Municipality]] = relationship(back_populates="schools")
 

@@ -99,3 +99,28 @@ def weighted_formula(pairs: Iterable[Tuple[Optional[float], float]]) -> str:
     top = " + ".join(f"{_num(m)}×{_num(w)}" for m, w in counted)
     bottom = " + ".join(_num(w) for _, w in counted)
     return f"({top}) / ({bottom}) = {format_average(weighted_average(counted))}"
+
+
+def what_if(pairs: Iterable[Tuple[Optional[float], float]], score: float, weight: float = 1.0,
+            thresholds: Thresholds = None) -> Tuple[Optional[float], Optional[int]]:
+    """The weighted average and the suggested period mark after one more mark."""
+    average = weighted_average(list(pairs) + [(score, weight)])
+    return average, suggest_period_mark(average, thresholds)
+
+
+def marks_to_next(pairs: Iterable[Tuple[Optional[float], float]], thresholds: Thresholds = None,
+                  score: float = 5.0, weight: float = 1.0, limit: int = 30) -> Optional[Tuple[int, float, int]]:
+    """How many more marks `score` of `weight` raise the suggested period mark by one step:
+    (how many, the average then, the mark then); None at «5», without marks, or when
+    `limit` such marks would not do it. What the diary tells a family, unlike NetSchool:
+    «ещё одна «5» даст 4,52 → «5»»."""
+    pairs = [p for p in pairs if p[0] is not None and p[1]]
+    current = suggest_period_mark(weighted_average(pairs), thresholds)
+    if current is None or current >= 5:
+        return None
+    for count in range(1, limit + 1):
+        average = weighted_average(pairs + [(score, weight)] * count)
+        mark = suggest_period_mark(average, thresholds)
+        if mark > current:
+            return count, average, mark
+    return None

@@ -20,9 +20,9 @@ from app.models import DocumentKind, JobKind, JobStatus, ReportJob, SchoolYear, 
 from app.security import reporting
 from app.views.base import commit_write, parse_date, parse_int, pdf_response
 from app.views.export import xlsx_response
+from app.journal import data
 from reports import classes as class_reports
 from reports import control as control_reports
-from reports import data
 from reports import student as student_reports
 from reports.journal_print import journal_pdf, journal_print, journal_xlsx, month_spans
 from reports.pdf import PdfError, format_date

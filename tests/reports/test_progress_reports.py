@@ -11,7 +11,8 @@ from openpyxl import load_workbook
 
 from app.extensions import db
 from app.security.scoping import as_school
-from reports import classes, control, data, student
+from app.journal import data
+from reports import classes, control, student
 from reports.journal_print import journal_pdf, journal_print, journal_xlsx
 from tests.reports.helpers import assert_roboto_only, chars_without_glyph, flat, text
 

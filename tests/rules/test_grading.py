@@ -61,3 +61,31 @@ def test_formula_shows_each_mark_with_its_weight_and_the_result():
     assert weighted_formula([(5, 1), (4, 2), (None, 1)]) == "(5×1 + 4×2) / (1 + 2) = 4,33"
     assert weighted_formula([(4, 1.5)]) == "(4×1,5) / (1,5) = 4,00"
     assert weighted_formula([]) == ""
+
+
+def test_one_more_five_that_lifts_the_period_mark_is_named_with_the_new_average():
+    from app.rules.grading import marks_to_next
+
+    # (5 + 4×3 + 5×2) / 6 = 4,50 → «5»: one «5» of weight 1 after (4,4,4,5×2) = 4,4
+    assert marks_to_next([(4, 1), (4, 1), (4, 1), (5, 2)]) == (1, pytest.approx(27 / 6), 5)
+
+
+def test_several_marks_may_be_needed_for_the_next_step():
+    from app.rules.grading import marks_to_next
+
+    count, average, mark = marks_to_next([(3, 1), (3, 1), (3, 1), (3, 1)])
+    # 3,0 → needs an average of 3,50 for «4»: (12 + 5n) / (4 + n) ≥ 3,5 ⇒ n = 2 (3,67)
+    assert (count, mark) == (2, 4) and average == pytest.approx(22 / 6)
+
+
+def test_nothing_to_reach_above_five_or_without_marks():
+    from app.rules.grading import marks_to_next
+
+    assert marks_to_next([(5, 1)]) is None
+    assert marks_to_next([]) is None
+
+
+def test_what_if_shows_the_average_after_one_more_mark():
+    from app.rules.grading import what_if
+
+    assert what_if([(4, 1), (5, 1)], 2, 2) == (pytest.approx(13 / 4), 3)

@@ -1,4 +1,4 @@
-"""What the reports read from the journal: plain rows, a few queries per report.
+"""What the reports and the diary read from the journal: plain rows, a few queries each.
 
 Every query runs through the session's scoping (app/security/scoping.py): a
 teacher's report holds the rows of their journals only, a parent's the rows of
