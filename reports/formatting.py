@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from app.rules.grading import format_average
+from app.rules.grading import format_average, format_weight
 from reports.pdf import format_date
 
 __all__ = ["average", "percent", "format_date", "FILTERS"]
@@ -25,4 +25,4 @@ def rounded(value: Optional[float], digits: int = 1) -> Optional[float]:
 
 
 # Jinja filters of the report tables (registered in both the app's and the PDF's environment).
-FILTERS = {"avg": average, "pct": percent, "date": format_date}
+FILTERS = {"avg": average, "pct": percent, "date": format_date, "weight": format_weight}

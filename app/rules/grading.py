@@ -86,6 +86,11 @@ def _num(value: float) -> str:
     return text.replace(".", ",")
 
 
+def format_weight(value: Optional[float]) -> str:
+    """1, 1,5, 2 — a weight or a count as it is written, without trailing zeros."""
+    return "" if value is None else _num(float(value))
+
+
 def format_average(value: Optional[float]) -> str:
     """4,33 — two decimals with a decimal comma, as Russian documents write it."""
     return "" if value is None else f"{_round(value):.2f}".replace(".", ",")

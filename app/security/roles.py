@@ -94,6 +94,22 @@ ARCHIVE = {"YearArchiveView"}
 ARCHIVE_READ = frozenset({"can_list", "can_download"})
 ARCHIVE_RUN = ARCHIVE_READ | {"can_start"}
 ALL_REPORTS = STUDENT_REPORTS | CLASS_REPORTS | SCHOOL_REPORTS
+# The diary of a student: families, and the staff who see the student (app/security/reporting.py).
+DIARY = {"DiaryView"}
+DIARY_READ = frozenset({"can_diary"})
+# Communication: everyone of a school reads announcements, writes letters and in the forum;
+# the staff post announcements; the forum's moderator keeps the stop words and moderates.
+BOARD = {"AnnouncementBoardView"}
+BOARD_READ = frozenset({"can_board"})
+ANNOUNCE = {"AnnouncementView"}
+MAIL = {"MailView"}
+MAIL_USE = frozenset({"can_mail"})
+FORUM = {"ForumView"}
+FORUM_USE = frozenset({"can_forum"})
+FORUM_MODERATE = FORUM_USE | {"can_moderate"}
+STOP_WORDS = {"ForumStopWordView"}
+MODERATION_LOG = {"ModerationLogView"}
+COMMUNICATION = [(BOARD, BOARD_READ), (MAIL, MAIL_USE), (FORUM, FORUM_USE)]
 
 Grants = Iterable[Tuple[Set[str], frozenset]]
 
@@ -103,28 +119,31 @@ ROLE_CONFIGS: Dict[str, list] = {
                     (PEOPLE_API, WRITE_API), (STAFF_API, READ_API),
                     (UNLOCKS, UNLOCK), (JOURNAL_CONTROL | JOURNAL_AUDIT, READ), (JOURNAL_API, WRITE_API),
                     (CALENDAR, CALENDAR_USE), (THEMATIC, THEMATIC_WRITE), (STUDENT_IMPORT, IMPORT),
-                    (ALL_REPORTS, REPORT), ({"SummarySheetReportView"}, SHEET_FORM), (ARCHIVE, ARCHIVE_RUN)],
+                    (ALL_REPORTS, REPORT), ({"SummarySheetReportView"}, SHEET_FORM), (ARCHIVE, ARCHIVE_RUN),
+                    (DIARY, DIARY_READ), *COMMUNICATION, (ANNOUNCE, WRITE), (MODERATION_LOG, READ)],
     "Директор": [(EVERYTHING | STAFF_FILES, READ), (BOOK, BOOK_READ), (GRID, GRID_READ), (PEOPLE_API | STAFF_API, READ_API), (MATRIX, MATRIX_READ),
                  (UNLOCKS | JOURNAL_CONTROL | JOURNAL_AUDIT, READ), (JOURNAL_API, READ_API), (THEMATIC, THEMATIC_READ),
-                 (ALL_REPORTS, REPORT), (ARCHIVE, ARCHIVE_READ)],
+                 (ALL_REPORTS, REPORT), (ARCHIVE, ARCHIVE_READ), (DIARY, DIARY_READ), *COMMUNICATION, (ANNOUNCE | MODERATION_LOG, READ)],
     "Завуч": [(PLANNING | JOURNAL, WRITE), (GRID, GRID_WRITE), (REFERENCE | STAFF | STUDENTS | MOVEMENT | LOGS, READ),
               (BOOK, BOOK_READ),
               (PEOPLE_API | STAFF_API, READ_API),
               (UNLOCKS, UNLOCK), (JOURNAL_CONTROL | JOURNAL_AUDIT, READ), (JOURNAL_API, WRITE_API),
               (CALENDAR, CALENDAR_USE), (THEMATIC, THEMATIC_WRITE),
-              (ALL_REPORTS, REPORT), ({"SummarySheetReportView"}, SHEET_FORM), (ARCHIVE, ARCHIVE_READ)],
+              (ALL_REPORTS, REPORT), ({"SummarySheetReportView"}, SHEET_FORM), (ARCHIVE, ARCHIVE_READ),
+              (DIARY, DIARY_READ), *COMMUNICATION, (ANNOUNCE, WRITE)],
     "Учитель": [(JOURNAL, WRITE), (GRID, GRID_WRITE), (PLANNING | STUDENTS, READ), (PEOPLE_API | STAFF_API, READ_API),
                 (JOURNAL_AUDIT, READ), (JOURNAL_API, WRITE_API), (THEMATIC, THEMATIC_WRITE), (KTP, WRITE),
-                (STUDENT_REPORTS | CLASS_REPORTS, REPORT)],
+                (STUDENT_REPORTS | CLASS_REPORTS, REPORT), (DIARY, DIARY_READ), *COMMUNICATION, (ANNOUNCE, WRITE)],
     "Секретарь": [(STUDENTS, WRITE), (MOVEMENT, MOVEMENT_WRITE), (BOOK, BOOK_READ), (PLANNING | STAFF, READ), (PEOPLE_API, WRITE_API), (STAFF_API, READ_API),
-                  (ACCOUNTS, ISSUE), (STUDENT_IMPORT, IMPORT)],
-    "Специалист по кадрам": [(STAFF | STAFF_FILES | {"PositionView"}, WRITE), (STAFF_API, WRITE_API), (STAFF_IMPORT, IMPORT)],
+                  (ACCOUNTS, ISSUE), (STUDENT_IMPORT, IMPORT), *COMMUNICATION, (ANNOUNCE, WRITE)],
+    "Специалист по кадрам": [(STAFF | STAFF_FILES | {"PositionView"}, WRITE), (STAFF_API, WRITE_API), (STAFF_IMPORT, IMPORT), *COMMUNICATION],
     "Воспитатель": [(JOURNAL, WRITE), (GRID, GRID_WRITE), (STUDENTS | PLANNING, READ), (PEOPLE_API, READ_API),
                     (JOURNAL_AUDIT, READ), (JOURNAL_API, WRITE_API), (THEMATIC, THEMATIC_WRITE), (KTP, WRITE),
-                    (STUDENT_REPORTS | CLASS_REPORTS, REPORT)],
-    "Модератор форума": [],
-    "Ученик": [(PEOPLE_API, READ_API), (JOURNAL_AUDIT, READ), (STUDENT_REPORTS, REPORT)],
-    "Родитель": [(PEOPLE_API, READ_API), (JOURNAL_AUDIT, READ), (STUDENT_REPORTS, REPORT)],
+                    (STUDENT_REPORTS | CLASS_REPORTS, REPORT), (DIARY, DIARY_READ), *COMMUNICATION, (ANNOUNCE, WRITE)],
+    "Модератор форума": [(BOARD, BOARD_READ), (MAIL, MAIL_USE), (FORUM, FORUM_MODERATE), (STOP_WORDS, WRITE),
+                         (MODERATION_LOG, READ)],
+    "Ученик": [(PEOPLE_API, READ_API), (JOURNAL_AUDIT, READ), (STUDENT_REPORTS, REPORT), (DIARY, DIARY_READ), *COMMUNICATION],
+    "Родитель": [(PEOPLE_API, READ_API), (JOURNAL_AUDIT, READ), (STUDENT_REPORTS, REPORT), (DIARY, DIARY_READ), *COMMUNICATION],
     "Специалист управления образования": [(EVERYTHING - HEALTH, READ), (BOOK, BOOK_READ), (GRID, GRID_READ), (PEOPLE_API | STAFF_API, READ_API),
                                           (JOURNAL_AUDIT, READ), (JOURNAL_API, READ_API), (THEMATIC, THEMATIC_READ),
                                           (ALL_REPORTS, REPORT)],

@@ -11,8 +11,8 @@ from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
 from app.views import (
-    admin, audit, calendar, control, credentials, grid, imports, journal, logs, movement, people, planning, reports, rights,
-    thematic, unlocks, staff, visits, year,
+    admin, audit, calendar, communication, control, credentials, diary, grid, imports, journal, logs, movement, people, planning, reports,
+    rights, thematic, unlocks, staff, visits, year,
 )
 from app.views.overview import school_overview
 
@@ -26,8 +26,15 @@ class PartaIndexView(IndexView):
     def index(self):
         from flask_login import current_user
 
+        from app.clock import school_today
+        from app.security.communication import announcements_for
+
         overview = school_overview(db.session, dt.date.today()) if current_user.is_authenticated else None
-        return self.render_template(self.index_template, appbuilder=self.appbuilder, overview=overview)
+        announcements = []
+        if current_user.is_authenticated and self.appbuilder.sm.has_access("can_board", "AnnouncementBoardView"):
+            announcements = announcements_for(db.session, school_today(), limit=5)
+        return self.render_template(self.index_template, appbuilder=self.appbuilder, overview=overview,
+                                    announcements=announcements)
 
 
 # (view class, menu item name, category, Russian item label, icon)
@@ -39,6 +46,7 @@ CATEGORIES = {
     "Movement": (_l("Movement of students"), "fa-exchange"),
     "Staff": (_l("Personnel"), "fa-id-card-o"),
     "Reports": (_l("Reports"), "fa-bar-chart"),
+    "Communication": (_l("Diary and messages"), "fa-comments"),
 }
 
 MENU = [
@@ -106,6 +114,13 @@ MENU = [
     (staff.ExpiringAttestationView, "Expiring categories", "Staff", _l("Attestation: expiring categories"), "fa-hourglass-end"),
     (staff.TrainingCourseView, "Professional development courses", "Staff", _l("Professional development courses"), "fa-book"),
     (imports.StaffImportView, "Import of staff", "Staff", _l("Import of staff"), "fa-upload"),
+    (diary.DiaryView, "Diary", "Communication", _l("Diary"), "fa-book"),
+    (communication.AnnouncementBoardView, "Announcements", "Communication", _l("Announcements"), "fa-bullhorn"),
+    (communication.AnnouncementView, "Posting announcements", "Communication", _l("Posting announcements"), "fa-pencil-square-o"),
+    (communication.MailView, "Mail", "Communication", _l("Mail"), "fa-envelope"),
+    (communication.ForumView, "Forum", "Communication", _l("Forum"), "fa-comments-o"),
+    (communication.ForumStopWordView, "Forum stop words", "Communication", _l("Forum stop words"), "fa-ban"),
+    (communication.ModerationLogView, "Moderation log", "Communication", _l("Moderation log"), "fa-gavel"),
     (reports.StudentProgressReportView, "Student progress report", "Reports", _l("Student progress and attendance"), "fa-user"),
     (reports.ParentLetterReportView, "Information letter", "Reports", _l("Information letter to the parents"), "fa-envelope-o"),
     (reports.AverageDynamicsReportView, "Average dynamics", "Reports", _l("Dynamics of the average mark"), "fa-line-chart"),
@@ -131,6 +146,16 @@ def by_class(groups: list) -> list:
     return [(name, list(items)) for name, items in groupby(groups, key=lambda g: g["class"])]
 
 
+def _unread_mail():
+    """Unread letters of the logged-in user for the navbar; None without the mail."""
+    from flask import current_app
+    from flask_login import current_user
+
+    if not current_user.is_authenticated or not current_app.appbuilder.sm.has_access("can_mail", "MailView"):
+        return None
+    return communication.unread_count(db.session, current_user)
+
+
 def register_views(appbuilder) -> None:
     from flask import current_app
 
@@ -140,6 +165,7 @@ def register_views(appbuilder) -> None:
     from reports.formatting import FILTERS
 
     current_app.jinja_env.filters.update(FILTERS)
+    current_app.jinja_env.globals["parta_unread_mail"] = _unread_mail
     current_app.jinja_env.filters["parta_by_class"] = by_class
     from app.views.api import APIS
 

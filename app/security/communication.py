@@ -1,0 +1,181 @@
+"""Who may write to whom, and who reads which announcement (act 001 §4.8; DESIGN.md):
+decided here once for the pages, the mail's sending and the NetSchool API.
+
+The address book: the administration writes to everyone of the school; a teacher to
+the students and parents of their groups and class, and to colleagues; a parent to
+their children's teachers, class teachers and the administration; a student to
+their teachers and the administration. Announcements go to the whole school, to the
+staff, to a class (its students and parents) or to the parents of a class; the staff
+read them all.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Iterable, Optional
+
+from flask import current_app
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from app.models import (
+    Announcement, Audience, Employee, Enrolment, Guardian, PartaUser, SchoolClass, Student, StudentGuardian,
+    SubjectGroup, SubjectGroupTeacher,
+)
+from flask_appbuilder.security.sqla.models import Role, assoc_user_role
+from app.security.rights import user_rights
+
+# The administration: whom families may always write to.
+ADMINISTRATION = ("Администратор", "Координатор", "Директор", "Завуч", "Секретарь")
+
+STAFF, STUDENT, PARENT, ADMINISTRATOR = "staff", "student", "parent", "administration"
+
+
+@dataclass(frozen=True)
+class Contact:
+    user_id: int
+    name: str
+    kind: str          # staff, student, parent, administration
+    detail: str = ""   # «5А», «мама: Иванов Иван», «учитель»
+
+
+def _current_user():
+    return current_app.appbuilder.sm.current_user
+
+
+def _name(last, first, middle) -> str:
+    return " ".join(p for p in (last, first, middle) if p)
+
+
+def _children(session: Session, user) -> list:
+    """The students a family login is about: a parent's children, a student themselves."""
+    guardian = select(Guardian.id).where(Guardian.user_id == user.id)
+    children = select(StudentGuardian.student_id).where(StudentGuardian.guardian_id.in_(guardian))
+    return list(session.scalars(select(Student.id).where(or_(Student.user_id == user.id, Student.id.in_(children)))))
+
+
+def _employee(session: Session, user) -> Optional[int]:
+    return session.scalar(select(Employee.id).where(Employee.user_id == user.id).limit(1))
+
+
+def _administration(session: Session) -> list:
+    rows = session.execute(
+        select(PartaUser.id, PartaUser.last_name, PartaUser.first_name, Role.name)
+        .join(assoc_user_role, assoc_user_role.c.user_id == PartaUser.id).join(Role, Role.id == assoc_user_role.c.role_id)
+        .where(Role.name.in_(ADMINISTRATION), PartaUser.active.is_(True))
+    ).all()
+    found: dict = {}
+    for uid, last, first, role in rows:
+        found.setdefault(uid, Contact(uid, _name(last, first, None), ADMINISTRATOR, role))
+    return list(found.values())
+
+
+def _teachers_of_classes(session: Session, class_ids: list) -> list:
+    if not class_ids:
+        return []
+    groups = select(SubjectGroup.id).where(SubjectGroup.class_id.in_(class_ids))
+    teaching = select(SubjectGroupTeacher.employee_id).where(SubjectGroupTeacher.subject_group_id.in_(groups))
+    leading = select(SchoolClass.class_teacher_id).where(SchoolClass.id.in_(class_ids))
+    rows = session.execute(
+        select(Employee.user_id, Employee.last_name, Employee.first_name, Employee.middle_name)
+        .where(Employee.user_id.is_not(None), or_(Employee.id.in_(teaching), Employee.id.in_(leading)))
+    ).all()
+    return [Contact(uid, _name(last, first, middle), STAFF) for uid, last, first, middle in rows]
+
+
+def _all_staff(session: Session) -> list:
+    rows = session.execute(select(Employee.user_id, Employee.last_name, Employee.first_name, Employee.middle_name)
+                           .where(Employee.user_id.is_not(None))).all()
+    return [Contact(uid, _name(last, first, middle), STAFF) for uid, last, first, middle in rows]
+
+
+def _families_of(session: Session, student_ids: Optional[Iterable[int]] = None) -> list:
+    """Student and guardian logins of the students the user sees (or of the ones given)."""
+    query = select(Student.id, Student.user_id, Student.last_name, Student.first_name, Student.middle_name)
+    if student_ids is not None:
+        query = query.where(Student.id.in_(list(student_ids)))
+    students = session.execute(query).all()
+    if not students:
+        return []
+    ids = [sid for sid, *_ in students]
+    names = {sid: _name(last, first, None) for sid, _uid, last, first, _m in students}
+    classes = {sid: f"{grade}{letter}" for sid, grade, letter in session.execute(
+        select(Enrolment.student_id, SchoolClass.grade, SchoolClass.letter)
+        .join(SchoolClass, Enrolment.class_id == SchoolClass.id)
+        .where(Enrolment.student_id.in_(ids), Enrolment.end_date.is_(None)))}
+    contacts = [Contact(uid, _name(last, first, middle), STUDENT, classes.get(sid, ""))
+                for sid, uid, last, first, middle in students if uid]
+    for uid, last, first, middle, sid in session.execute(
+            select(Guardian.user_id, Guardian.last_name, Guardian.first_name, Guardian.middle_name, StudentGuardian.student_id)
+            .join(StudentGuardian, StudentGuardian.guardian_id == Guardian.id)
+            .where(StudentGuardian.student_id.in_(ids), Guardian.user_id.is_not(None))):
+        contacts.append(Contact(uid, _name(last, first, middle), PARENT,
+                                f"{names.get(sid, '')}{', ' + classes[sid] if sid in classes else ''}"))
+    return contacts
+
+
+def address_book(session: Session, user=None) -> list:
+    """Whom the user may write to, without themselves, by kind and name."""
+    user = user or _current_user()
+    sm = current_app.appbuilder.sm
+    rights = user_rights(sm, user)
+    contacts: list = []
+    if "students_view_all" in rights:  # the administration: everyone of the school
+        contacts = _administration(session) + _all_staff(session) + _families_of(session)
+    else:
+        employee = _employee(session, user)
+        if employee is not None:
+            # the scoping shows a teacher the students of their groups and class
+            contacts = _administration(session) + _all_staff(session) + _families_of(session)
+        else:
+            children = _children(session, user)
+            classes = list(session.scalars(select(Enrolment.class_id).where(Enrolment.student_id.in_(children),
+                                                                            Enrolment.end_date.is_(None))))
+            contacts = _administration(session) + _teachers_of_classes(session, classes)
+    found: dict = {}
+    for contact in contacts:
+        if contact.user_id != user.id and contact.user_id not in found:
+            found[contact.user_id] = contact
+    order = {ADMINISTRATOR: 0, STAFF: 1, PARENT: 2, STUDENT: 3}
+    return sorted(found.values(), key=lambda c: (order[c.kind], c.name))
+
+
+def allowed_recipients(session: Session, recipient_ids: Iterable[int], user=None) -> set:
+    """The recipients of a letter that the user may write to."""
+    book = {c.user_id for c in address_book(session, user)}
+    return {rid for rid in recipient_ids if rid in book}
+
+
+# ---------------------------------------------------------------------------
+# Announcements
+# ---------------------------------------------------------------------------
+
+def is_staff(session: Session, user=None) -> bool:
+    user = user or _current_user()
+    if _employee(session, user) is not None:
+        return True
+    return any(role.name in ADMINISTRATION for role in user.roles)
+
+
+def announcements_for(session: Session, today: dt.date, user=None, limit: Optional[int] = None) -> list:
+    """The announcements addressed to the user, newest first: the staff read them all; a
+    student or parent those for the school, and those for their (children's) class."""
+    user = user or _current_user()
+    query = select(Announcement).where(or_(Announcement.visible_until.is_(None), Announcement.visible_until >= today))
+    if not is_staff(session, user):
+        children = _children(session, user)
+        classes = list(session.scalars(select(Enrolment.class_id).where(Enrolment.student_id.in_(children))))
+        parent = session.scalar(select(Guardian.id).where(Guardian.user_id == user.id).limit(1)) is not None
+        audiences = [Announcement.audience == Audience.school,
+                     (Announcement.audience == Audience.school_class) & Announcement.class_id.in_(classes)]
+        if parent:
+            audiences.append((Announcement.audience == Audience.class_parents) & Announcement.class_id.in_(classes))
+        query = query.where(or_(*audiences))
+    query = query.order_by(Announcement.posted_at.desc())
+    if limit:
+        query = query.limit(limit)
+    return list(session.scalars(query))
+
+
+def announcement_visible(session: Session, announcement_id: int, today: dt.date, user=None) -> bool:
+    return any(a.id == announcement_id for a in announcements_for(session, today, user))

@@ -1,0 +1,54 @@
+"""«Дневник»: the student's week, the period's marks explained, attendance, the
+timetable and the work owed — for the student, their parents (a parent switches
+between children) and the staff who see the student."""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import request
+from flask_appbuilder import BaseView, expose
+from flask_appbuilder.security.decorators import has_access, permission_name
+from flask_babel import lazy_gettext as _l
+
+from app.clock import school_today
+from app.extensions import db
+from app.journal import data, diary
+from app.models import WEEKDAYS
+from app.rules.netschool import parse_day
+from app.security import reporting
+from app.views.base import current_school, parse_int
+
+
+class DiaryView(BaseView):
+    route_base = "/diary"
+    default_view = "week"
+    base_permissions = ["can_diary"]
+
+    @expose("/")
+    @has_access
+    @permission_name("diary")
+    def week(self):
+        session = db.session
+        reporting.require_student_reports()
+        today = school_today()
+        children = reporting.own_students(session) if not reporting.may_report_on_classes() else []
+        student_id = parse_int(request.args.get("student")) or (children[0][0] if children else None)
+        if student_id is None:
+            return self.render_template("parta/diary.html", title=_l("Diary"), student=None, children=children)
+        reporting.report_student(session, student_id)  # 404 for anyone not theirs to see
+        start = diary.week_start(parse_day(request.args.get("week")) or today)
+        week = diary.diary_week(session, student_id, start)
+        school = current_school()
+        marks = diary.period_marks(session, student_id, today, school.thresholds if school else None)
+        since = marks.period.start if marks.period else today - dt.timedelta(days=90)
+        year = data.year_on(session, today)
+        owed = diary.work_owed(session, student_id, year.start_date if year else since, today)
+        classes = data.student_classes(session, student_id, start, start + dt.timedelta(days=6))
+        return self.render_template(
+            "parta/diary.html", title=_l("Diary"), student=data.student_row(session, student_id), children=children,
+            class_name=classes[-1].name if classes else "", week=week, today=today,
+            previous=start - dt.timedelta(days=7), next=start + dt.timedelta(days=7), marks=marks, owed=owed,
+            absences=diary.absences(session, student_id, since, today), timetable=diary.timetable(session, student_id, today),
+            weekdays=WEEKDAYS, student_id=student_id,
+        )
+
