@@ -76,6 +76,8 @@ class Config:
     # Background print jobs (the year-end archive): processes that render PDFs (default: up to 2 cores).
     PARTA_REPORT_WORKERS = int(os.environ.get("PARTA_REPORT_WORKERS", "0")) or None
     PARTA_JOBS_INLINE = False  # tests: a job runs to its end inside the request that starts it
+    # The NetSchool-compatible API (/webapi/): a token lives this long after its last use.
+    PARTA_WEBAPI_SESSION_MINUTES = int(os.environ.get("PARTA_WEBAPI_SESSION_MINUTES", "45"))
 
 
 class TestConfig(Config):

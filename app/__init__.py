@@ -70,6 +70,9 @@ def create_app(config_object: object | str | None = None) -> Flask:
         appbuilder.indexview = PartaIndexView
         appbuilder.init_app(app, db.session)
         register_views(appbuilder)
+        from app import webapi
+
+        webapi.install(app)
 
     if app.config.get("PARTA_COUNT_SQL"):
         _count_sql(app)

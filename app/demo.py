@@ -1891,6 +1891,74 @@ def _create_demo_users(built: BuiltSchool) -> None:
 
 
 # ---------------------------------------------------------------------------
+# Announcements, mail, the forum, the NetSchool API
+# ---------------------------------------------------------------------------
+
+FORUM_STOP_WORDS = ["дурак", "идиот", "тупой", "придур", "заткнись"]
+
+
+def _seed_communication(built: BuiltSchool) -> None:
+    """The demo school's announcements (one for the parents of the demo student's class,
+    with a file), a letter from the class teacher to the demo parent, forum topics with a
+    post waiting for the moderator, the stop words; the NetSchool-compatible API switched
+    on for the school and for the demo student and parent (demo password)."""
+    from app.models import (
+        Announcement, Attachment, Audience, ForumPost, ForumStopWord, ForumTopic, MailMessage, MailRecipient,
+    )
+    from app.security import webapi
+
+    sm = current_app.appbuilder.sm
+    users = {name: sm.find_user(username=name) for name, *_ in DEMO_ACCOUNTS}
+    sid = built.school_id
+    now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None).replace(microsecond=0)
+    student_class = built.showcase_student.school_class
+    db.session.execute(update(School).where(School.id == sid).values(webapi_enabled=True))
+
+    director, classteacher = users["director"], users["classteacher"]
+    timetable = ("Расписание консультаций перед полугодовыми контрольными работами\n"
+                 "Математика — вторник, 14:20, каб. 205\nРусский язык — четверг, 14:20, каб. 201\n").encode("utf-8")
+    announcements = [
+        Announcement(school_id=sid, title="Зимние каникулы", audience=Audience.school, author_id=director.id,
+                     posted_at=now - dt.timedelta(days=3),
+                     text="Зимние каникулы продлятся с 29 декабря по 11 января. Первый учебный день — 12 января."),
+        Announcement(school_id=sid, title=f"Родительское собрание {student_class.name} класса",
+                     audience=Audience.class_parents, class_id=student_class.id, author_id=classteacher.id,
+                     posted_at=now - dt.timedelta(days=1),
+                     text="Уважаемые родители! Собрание состоится в четверг в 18:00 в кабинете 201. Повестка: итоги "
+                          "первой четверти, подготовка к контрольным работам. Расписание консультаций — во вложении.",
+                     attachments=[Attachment(school_id=sid, filename="Консультации.txt", content_type="text/plain",
+                                             size=len(timetable), content=timetable, uploaded_by_id=classteacher.id,
+                                             uploaded_at=now - dt.timedelta(days=1))]),
+        Announcement(school_id=sid, title="Педагогический совет", audience=Audience.staff, author_id=director.id,
+                     posted_at=now - dt.timedelta(days=2),
+                     text="Педагогический совет по итогам первой четверти — в понедельник в 15:00 в актовом зале."),
+    ]
+    db.session.add_all(announcements)
+    letter = MailMessage(school_id=sid, sender_id=classteacher.id, subject="Дневник и домашние задания",
+                         body="Здравствуйте! Напоминаю, что домашние задания и отметки видны в электронном дневнике, "
+                              "а объяснение среднего балла — на вкладке «Отметки за период».",
+                         sent_at=now - dt.timedelta(hours=20))
+    letter.recipients = [MailRecipient(school_id=sid, user_id=users["parent"].id)]
+    db.session.add(letter)
+    db.session.add_all([ForumStopWord(school_id=sid, word=word) for word in FORUM_STOP_WORDS])
+    topic = ForumTopic(school_id=sid, title="Секции и кружки во втором полугодии", author_id=users["moderator"].id,
+                       created_at=now - dt.timedelta(days=4))
+    topic.posts = [
+        ForumPost(school_id=sid, author_id=users["moderator"].id, created_at=now - dt.timedelta(days=4),
+                  text="Какие секции вы хотели бы видеть в школе во втором полугодии? Пишите предложения."),
+        ForumPost(school_id=sid, author_id=users["parent"].id, created_at=now - dt.timedelta(days=3),
+                  text="Было бы здорово открыть шахматный кружок для младших классов."),
+        ForumPost(school_id=sid, author_id=users["student"].id, created_at=now - dt.timedelta(days=2),
+                  text="Шахматы — это для тупой малышни, лучше робототехнику!", flagged="тупой"),
+    ]
+    db.session.add(topic)
+    db.session.flush()
+    password = current_app.config["PARTA_DEMO_PASSWORD"]
+    for name in ("student", "parent"):
+        webapi.enable(db.session, users[name], password).school_id = sid
+
+
+# ---------------------------------------------------------------------------
 # Public entry points
 # ---------------------------------------------------------------------------
 
@@ -1904,6 +1972,7 @@ def seed_demo(only_if_empty: bool = False) -> bool:
     try:
         built = _build_school(random.Random(SEED), DEMO_SCHOOL_NUMBER, DEMO_STUDENTS, _today())
         _create_demo_users(built)
+        _seed_communication(built)
         db.session.commit()
     except Exception:
         db.session.rollback()

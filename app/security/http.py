@@ -28,8 +28,10 @@ PASSWORD_CHANGE_ENDPOINTS = {"ResetMyPasswordView.this_form_get", "ResetMyPasswo
 def install(app: Flask) -> None:
     @app.before_request
     def _idle_timeout() -> None:
-        # A permanent session expires PERMANENT_SESSION_LIFETIME after the last request.
-        session.permanent = True
+        # A permanent session expires PERMANENT_SESSION_LIFETIME after the last request
+        # (the NetSchool API keeps its own session and token).
+        if not request.path.startswith("/webapi/"):
+            session.permanent = True
 
     @app.before_request
     def _first_login_password_change():

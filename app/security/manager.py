@@ -50,13 +50,7 @@ class PartaSecurityManager(SecurityManager):
     def auth_user_db(self, username, password):
         """FAB's password check, refused while the login is locked (app/rules/login.py);
         every failed attempt is recorded for the lock and the visit statistics."""
-        now = _utcnow()
-        failures = self.session.scalars(
-            select(VisitLog.at).where(VisitLog.username == username, VisitLog.event == VisitEvent.failed,
-                                      VisitLog.at > now - login_rules.WINDOW),
-            execution_options={"parta_unscoped": True},  # nobody is logged in yet
-        ).all()
-        until = login_rules.locked_until(failures, now)
+        until = self.login_locked_until(username)
         user = None
         if until is not None:
             flash(gettext("Too many wrong passwords: the login is locked until %(time)s.",
@@ -64,8 +58,31 @@ class PartaSecurityManager(SecurityManager):
         else:
             user = super().auth_user_db(username, password)
         if user is None:
-            self._record_visit(None, username, VisitEvent.failed)
+            self.record_failed_login(username)
+        else:
+            self._refresh_webapi_secret(user, password)
         return user
+
+    def login_locked_until(self, username: str):
+        """When the login opens again after repeated wrong passwords (app/rules/login.py);
+        None while open. The form, the REST API and the NetSchool API all ask here."""
+        now = _utcnow()
+        failures = self.session.scalars(
+            select(VisitLog.at).where(VisitLog.username == username, VisitLog.event == VisitEvent.failed,
+                                      VisitLog.at > now - login_rules.WINDOW),
+            execution_options={"parta_unscoped": True},  # nobody is logged in yet
+        ).all()
+        return login_rules.locked_until(failures, now)
+
+    def record_failed_login(self, username: str) -> None:
+        self._record_visit(None, username, VisitEvent.failed)
+
+    def _refresh_webapi_secret(self, user, password: str) -> None:
+        """The NetSchool API's secret follows the password (app/security/webapi.py)."""
+        from app.security import webapi
+
+        webapi.refresh(self.session, user, password)
+        self.session.commit()
 
     def reset_password(self, userid, password):
         """A password the user chose (or an administrator set by hand) ends the
@@ -75,6 +92,8 @@ class PartaSecurityManager(SecurityManager):
         if user is not None and user.must_change_password:
             user.must_change_password = False
             self.session.commit()
+        if user is not None:
+            self._refresh_webapi_secret(user, password)
 
     def on_user_login(self, user) -> None:
         self._record_visit(user, user.username, VisitEvent.login)
