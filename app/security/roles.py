@@ -110,6 +110,9 @@ FORUM_MODERATE = FORUM_USE | {"can_moderate"}
 STOP_WORDS = {"ForumStopWordView"}
 MODERATION_LOG = {"ModerationLogView"}
 COMMUNICATION = [(BOARD, BOARD_READ), (MAIL, MAIL_USE), (FORUM, FORUM_USE)]
+# The NetSchool-compatible API is for the diaries of students and parents (app/webapi.py).
+APPS_ACCESS = {"WebApiAccessView"}
+APPS = frozenset({"can_access"})
 
 Grants = Iterable[Tuple[Set[str], frozenset]]
 
@@ -142,8 +145,10 @@ ROLE_CONFIGS: Dict[str, list] = {
                     (STUDENT_REPORTS | CLASS_REPORTS, REPORT), (DIARY, DIARY_READ), *COMMUNICATION, (ANNOUNCE, WRITE)],
     "Модератор форума": [(BOARD, BOARD_READ), (MAIL, MAIL_USE), (FORUM, FORUM_MODERATE), (STOP_WORDS, WRITE),
                          (MODERATION_LOG, READ)],
-    "Ученик": [(PEOPLE_API, READ_API), (JOURNAL_AUDIT, READ), (STUDENT_REPORTS, REPORT), (DIARY, DIARY_READ), *COMMUNICATION],
-    "Родитель": [(PEOPLE_API, READ_API), (JOURNAL_AUDIT, READ), (STUDENT_REPORTS, REPORT), (DIARY, DIARY_READ), *COMMUNICATION],
+    "Ученик": [(PEOPLE_API, READ_API), (JOURNAL_AUDIT, READ), (STUDENT_REPORTS, REPORT), (DIARY, DIARY_READ), *COMMUNICATION,
+               (APPS_ACCESS, APPS)],
+    "Родитель": [(PEOPLE_API, READ_API), (JOURNAL_AUDIT, READ), (STUDENT_REPORTS, REPORT), (DIARY, DIARY_READ), *COMMUNICATION,
+                 (APPS_ACCESS, APPS)],
     "Специалист управления образования": [(EVERYTHING - HEALTH, READ), (BOOK, BOOK_READ), (GRID, GRID_READ), (PEOPLE_API | STAFF_API, READ_API),
                                           (JOURNAL_AUDIT, READ), (JOURNAL_API, READ_API), (THEMATIC, THEMATIC_READ),
                                           (ALL_REPORTS, REPORT)],

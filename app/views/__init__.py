@@ -121,6 +121,7 @@ MENU = [
     (communication.ForumView, "Forum", "Communication", _l("Forum"), "fa-comments-o"),
     (communication.ForumStopWordView, "Forum stop words", "Communication", _l("Forum stop words"), "fa-ban"),
     (communication.ModerationLogView, "Moderation log", "Communication", _l("Moderation log"), "fa-gavel"),
+    (communication.WebApiAccessView, "Access for mobile apps", "Communication", _l("Access for mobile apps"), "fa-mobile"),
     (reports.StudentProgressReportView, "Student progress report", "Reports", _l("Student progress and attendance"), "fa-user"),
     (reports.ParentLetterReportView, "Information letter", "Reports", _l("Information letter to the parents"), "fa-envelope-o"),
     (reports.AverageDynamicsReportView, "Average dynamics", "Reports", _l("Dynamics of the average mark"), "fa-line-chart"),

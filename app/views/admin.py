@@ -28,9 +28,11 @@ class SchoolView(PartaModelView):
     # a new school starts with the act's journal settings (act 001 §4.9, §4.11–4.14) and may change them
     edit_columns = show_columns = add_columns + [
         "threshold_5", "threshold_4", "threshold_3", "lock_mark_days", "lock_attendance_days", "lock_control_days",
-        "lock_period_mark_days", "lock_final_mark_days", "period_mark_due_days",
+        "lock_period_mark_days", "lock_final_mark_days", "period_mark_due_days", "webapi_enabled",
     ]
     description_columns = {
+        "webapi_enabled": _l("Lets students and parents use the NetSchool mobile apps and bots with Parta "
+                             "(each switches it on for their own login)."),
         "threshold_5": _l("The lowest average that suggests «5» as the period mark (the act: 4,5)."),
         "lock_mark_days": _l("Current marks may be changed through this many days after the lesson (the act: 10)."),
         "period_mark_due_days": _l("Period marks are due this many days before the period ends (the act: 2)."),
@@ -140,9 +142,9 @@ class AssignmentTypeView(PartaModelView):
 class AttendanceCodeView(PartaModelView):
     datamodel = PartaInterface(AttendanceCode)
     list_title = _l("Attendance codes")
-    list_columns = ["code", "name", "is_excused", "order"]
+    list_columns = ["code", "name", "is_excused", "is_absence", "order"]
     search_columns = ["code", "name", "is_excused"]
-    add_columns = edit_columns = show_columns = ["code", "name", "is_excused", "order"]
+    add_columns = edit_columns = show_columns = ["code", "name", "is_excused", "is_absence", "order"]
     base_order = ("order", "asc")
 
 

@@ -17,7 +17,7 @@ from app.clock import school_today
 from app.extensions import db
 from app.models import (
     Announcement, Attachment, Audience, ForumPost, ForumStopWord, ForumTopic, MailMessage, MailRecipient,
-    ModerationAction, ModerationLog,
+    ModerationAction, ModerationLog, School,
 )
 from app.rules import communication as rules
 from app.rules.errors import N_, RuleViolation
@@ -430,5 +430,45 @@ class ModerationLogView(PartaModelView):
     search_columns = ["action", "at"]
     base_order = ("at", "desc")
     label_columns = {"at": _l("When"), "moderator": _l("Moderator"), "action": _l("Action"), "post": _l("Post"),
-                     "reason": _l("Reason"), "old_text": _l("Text before"), "new_text": _l("Text after")}
+                     "reason": _l("Reason of the action"), "old_text": _l("Text before"), "new_text": _l("Text after")}
 
+
+
+class WebApiAccessView(BaseView):
+    """«Доступ для мобильных приложений»: a student or parent switches the NetSchool-compatible
+    API on for their own login, confirming it with the password (app/security/webapi.py)."""
+
+    route_base = "/apps-access"
+    default_view = "access"
+    base_permissions = ["can_access"]
+
+    @expose("/", methods=["GET", "POST"])
+    @has_access
+    @permission_name("access")
+    def access(self):
+        from werkzeug.security import check_password_hash
+
+        from app.security import webapi
+
+        me = _me()
+        session = db.session
+        allowed = webapi.school_allows(session, me.school_id)
+        if request.method == "POST":
+            if request.form.get("action") == "disable":
+                ok, _ = commit_write(session, lambda: webapi.disable(session, me))
+                if ok:
+                    flash(gettext("The apps can no longer log in with your login."), "info")
+            elif not allowed:
+                flash(gettext("Your school has not switched the apps on."), "danger")
+            elif not check_password_hash(me.password, request.form.get("password") or ""):
+                flash(gettext("The password is wrong."), "danger")
+            else:
+                ok, _ = commit_write(session, lambda: webapi.enable(session, me, request.form["password"]))
+                if ok:
+                    flash(gettext("The apps can now log in with your login and password."), "success")
+            return redirect(url_for("WebApiAccessView.access"))
+        account = webapi.account_of(session, me.id)
+        school = session.get(School, me.school_id) if me.school_id else None
+        return self.render_template("parta/apps_access.html", title=_l("Access for mobile apps"), allowed=allowed,
+                                    enabled=bool(account and account.enabled and account.secret), school=school,
+                                    server=request.host_url.rstrip("/"))

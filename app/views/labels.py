@@ -3,6 +3,8 @@ from flask_babel import lazy_gettext as _l
 
 LABELS = {
     "name": _l("Name"),
+    "webapi_enabled": _l("NetSchool apps and bots allowed"),
+    "is_absence": _l("A missed lesson (not a lateness)"),
     "is_conditional": _l("Conditional transfer"),
     "created_by": _l("Created by"),
     "created_at": _l("Created at"),

@@ -23,6 +23,13 @@ PUBLIC_ENDPOINTS = {
     "OpenApi.get",                 # the API description (no data)
     "SwaggerView.show",            # the API browser (no data)
 }
+# The NetSchool-compatible API (app/webapi.py) checks its own token: 401 without a live
+# one (tests/views/test_webapi.py), off unless the school switches it on.
+PUBLIC_ENDPOINTS |= {rule for rule in (
+    "webapi.logindata", "webapi.getdata", "webapi.schools", "webapi.login", "webapi.diary_init", "webapi.current_year",
+    "webapi.assignment_types", "webapi.diary_week", "webapi.past_mandatory", "webapi.assignment_detail",
+    "webapi.assignment_attachments", "webapi.announcements", "webapi.attachment", "webapi.school_card",
+    "webapi.logout")}
 
 DEMO_ROLES = {
     "admin": ADMIN, "coordinator": "Координатор", "director": "Директор", "teacher": "Учитель",
