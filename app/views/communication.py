@@ -84,7 +84,7 @@ class AnnouncementView(PartaModelView):
     }
     label_columns = {"text": _l("Text"), "audience": _l("For whom"), "school_class": _l("Class"),
                      "visible_until": _l("Shown until"), "attachments": _l("Attached files"), "author": _l("Author"),
-                     "posted_at": _l("Posted")}
+                     "posted_at": _l("Posted"), "files": _l("Attached files")}
 
     def _attach(self, item) -> None:
         try:

@@ -162,6 +162,7 @@ def _suffix(field):
 
 
 ADD_CHANGES = {
+    "ForumStopWordView": _suffix("word"),
     "MunicipalityView": _suffix("name"),
     "SchoolYearView": lambda form, app: {"name": f"2027/{_token()}", "is_current": ""},
     "PeriodTypeView": _suffix("name"),
@@ -250,6 +251,8 @@ def _fresh_group(app) -> str:
 # A school administrator adds no schools: creating schools and municipalities is the
 # municipal operator's job (rights issue); the journal's logs are written by Parta.
 NOT_ADDED_HERE = {"SchoolView", "AuditLogView", "VisitLogView", "FinalMarkView", "StudentWithoutConsentView",
+                  # the moderation log is written by the forum's moderation: tests/views/test_communication.py
+                  "ModerationLogView",
                   # an unlock is its own log, never deleted: tests/views/test_journal_locks.py adds them
                   "JournalUnlockView",
                   # class membership changes only through orders, which are created (and applied) on
