@@ -41,6 +41,18 @@ def api_login(app, username: str, password: str = DEMO_PASSWORD):
     return client, response
 
 
+def new_login(app, username: str, role: str, password: str) -> int:
+    """A login of the demo school, for a test of its own."""
+    with app.app_context():
+        sm = app.appbuilder.sm
+        user = sm.add_user(username, "Тест", "Тестов", f"{username}@x.test", sm.find_role(role), password=password)
+        user.school_id = _school(app)[0]
+        db.session.commit()
+        user_id = user.id
+        db.session.remove()
+    return user_id
+
+
 def _children(app, username: str) -> set:
     with app.app_context():
         guardian = db.session.scalar(select(Guardian.id).join(PartaUser, Guardian.user_id == PartaUser.id)
@@ -112,12 +124,7 @@ def test_a_wrong_password_is_refused_with_409_and_counted(app):
 
 
 def test_five_wrong_passwords_lock_the_login_like_the_main_form(app):
-    with app.app_context():
-        sm = app.appbuilder.sm
-        user = sm.add_user("api_locked", "Лев", "Замков", "api_locked@x.test", sm.find_role("Ученик"), password="Верный-пароль-1")
-        user.school_id = _school(app)[0]
-        db.session.commit()
-        db.session.remove()
+    new_login(app, "api_locked", "Ученик", "Верный-пароль-1")
     client = login(app.test_client(), "api_locked", "Верный-пароль-1")
     client.post("/apps-access/", data={"action": "enable", "password": "Верный-пароль-1"})
     assert api_login(app, "api_locked", "Верный-пароль-1")[1].status_code == 200
@@ -166,12 +173,7 @@ def test_a_school_that_has_not_switched_the_api_on_lets_nobody_in(app):
 
 def test_a_login_without_the_switch_on_is_refused_and_the_page_switches_it_on_with_the_password(app):
     assert api_login(app, "teacher")[1].status_code == 409  # staff have no API account
-    with app.app_context():
-        sm = app.appbuilder.sm
-        user = sm.add_user("api_new", "Нина", "Новикова", "api_new@x.test", sm.find_role("Родитель"), password="Нина-пароль-2")
-        user.school_id = _school(app)[0]
-        db.session.commit()
-        db.session.remove()
+    new_login(app, "api_new", "Родитель", "Нина-пароль-2")
     assert api_login(app, "api_new", "Нина-пароль-2")[1].status_code == 409
     page = login(app.test_client(), "api_new", "Нина-пароль-2")
     wrong = page.post("/apps-access/", data={"action": "enable", "password": "не тот"}, follow_redirects=True)
@@ -190,13 +192,7 @@ def test_a_login_without_the_switch_on_is_refused_and_the_page_switches_it_on_wi
 
 
 def test_a_changed_password_follows_into_the_api(app):
-    with app.app_context():
-        sm = app.appbuilder.sm
-        user = sm.add_user("api_change", "Ян", "Сменов", "api_change@x.test", sm.find_role("Ученик"), password="Старый-пароль-3")
-        user.school_id = _school(app)[0]
-        db.session.commit()
-        user_id = user.id
-        db.session.remove()
+    user_id = new_login(app, "api_change", "Ученик", "Старый-пароль-3")
     page = login(app.test_client(), "api_change", "Старый-пароль-3")
     page.post("/apps-access/", data={"action": "enable", "password": "Старый-пароль-3"})
     with app.app_context():
