@@ -76,6 +76,9 @@ class Config:
     # Background print jobs (the year-end archive): processes that render PDFs (default: up to 2 cores).
     PARTA_REPORT_WORKERS = int(os.environ.get("PARTA_REPORT_WORKERS", "0")) or None
     PARTA_JOBS_INLINE = False  # tests: a job runs to its end inside the request that starts it
+    # The first visit of the summary sheets after a period has ended forms its sheets (besides
+    # `flask form-summary-sheets` from cron); off where only cron should do it.
+    PARTA_SHEETS_ON_VISIT = os.environ.get("PARTA_SHEETS_ON_VISIT", "1") == "1"
     # The NetSchool-compatible API (/webapi/): a token lives this long after its last use.
     PARTA_WEBAPI_SESSION_MINUTES = int(os.environ.get("PARTA_WEBAPI_SESSION_MINUTES", "45"))
 
@@ -87,6 +90,7 @@ class TestConfig(Config):
     RATELIMIT_ENABLED = False  # the suite logs in hundreds of times from one address
     PARTA_JOBS_INLINE = True
     PARTA_REPORT_WORKERS = 1
+    PARTA_SHEETS_ON_VISIT = False  # forming inline takes seconds; tests/views/test_reports.py switches it on
     SQLALCHEMY_DATABASE_URI = os.environ.get("PARTA_TEST_DATABASE_URL", "sqlite://")
 
 

@@ -140,6 +140,7 @@ def report_app(tmp_path_factory):
 
     class Config(config.TestConfig):
         SQLALCHEMY_DATABASE_URI = url
+        PARTA_SHEETS_ON_VISIT = True  # the summary sheets of ended periods are formed on the first visit
 
     application = create_app(Config)
     with application.app_context():

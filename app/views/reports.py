@@ -384,7 +384,8 @@ class SummarySheetReportView(ClassReportView):
 
         school = current_school()
         job = None
-        if school is not None and reporting.may_report_on_classes() and not current_scope(db.session).read_only:
+        if school is not None and reporting.may_report_on_classes() and not current_scope(db.session).read_only \
+                and current_app.config.get("PARTA_SHEETS_ON_VISIT", True):
             job = form_due_summary_sheets(db.session, school.id)
         ctx = self.build()
         ctx["job"] = job
