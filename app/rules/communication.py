@@ -50,3 +50,27 @@ def flagged_words(text: str, stop_words: Iterable[str]) -> list:
         if stem and re.search(rf"(?<!\w){re.escape(stem)}", normal) and word.strip() not in found:
             found.append(word.strip())
     return found
+
+
+CLASS_AUDIENCES = ("school_class", "class_parents")
+
+
+def check_audience(audience: str, class_id) -> None:
+    """An announcement for a class, or for the parents of a class, names the class."""
+    if audience in CLASS_AUDIENCES and class_id is None:
+        raise RuleViolation(N_("Choose the class the announcement is for."))
+
+
+MAX_SUBJECT = 255
+
+
+def check_letter(recipients: int, subject: str, body: str) -> None:
+    """A letter has a recipient, a subject of up to 255 characters and a text."""
+    if not recipients:
+        raise RuleViolation(N_("Choose at least one recipient."))
+    if not subject:
+        raise RuleViolation(N_("Write the subject of the letter."))
+    if len(subject) > MAX_SUBJECT:
+        raise RuleViolation(N_("The subject is longer than %(n)s characters."), n=MAX_SUBJECT)
+    if not body:
+        raise RuleViolation(N_("The letter is empty."))

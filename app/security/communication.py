@@ -179,3 +179,11 @@ def announcements_for(session: Session, today: dt.date, user=None, limit: Option
 
 def announcement_visible(session: Session, announcement_id: int, today: dt.date, user=None) -> bool:
     return any(a.id == announcement_id for a in announcements_for(session, today, user))
+
+
+def visible_posts(posts: list, user, moderator: bool) -> list:
+    """Forum posts the user reads: a post waiting for the moderator (a stop word in it) or
+    deleted is shown to the moderators, and a waiting one to its author too."""
+    if moderator:
+        return list(posts)
+    return [p for p in posts if not p.is_deleted and (not p.flagged or p.author_id == user.id)]

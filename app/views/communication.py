@@ -62,11 +62,6 @@ def attachment_response(attachment: Attachment) -> Response:
 # Announcements
 # ---------------------------------------------------------------------------
 
-def check_audience(audience: Optional[Audience], class_id: Optional[int]) -> None:
-    if audience in (Audience.school_class, Audience.class_parents) and class_id is None:
-        raise RuleViolation(N_("Choose the class the announcement is for."))
-
-
 class AnnouncementView(PartaModelView):
     """Announcements posted by the staff: to the whole school, the staff, a class or the
     parents of a class; files attached on the form (type and size limits)."""
@@ -88,7 +83,8 @@ class AnnouncementView(PartaModelView):
 
     def _attach(self, item) -> None:
         try:
-            check_audience(item.audience, item.class_id or (item.school_class.id if item.school_class else None))
+            rules.check_audience(item.audience.name if item.audience else "",
+                                 item.class_id or (item.school_class.id if item.school_class else None))
             if item.audience in (Audience.school, Audience.staff):
                 item.school_class = None
             item.attachments.extend(uploaded_files(already=len(item.attachments)))
@@ -144,14 +140,7 @@ def unread_count(session, user) -> int:
 def send_letter(session, sender, recipient_ids: list, subject: str, body: str, attachments: list) -> MailMessage:
     """A letter to recipients of the sender's address book (anyone else is refused)."""
     subject, body = (subject or "").strip(), (body or "").strip()
-    if not recipient_ids:
-        raise RuleViolation(N_("Choose at least one recipient."))
-    if not subject:
-        raise RuleViolation(N_("Write the subject of the letter."))
-    if len(subject) > 255:
-        raise RuleViolation(N_("The subject is longer than %(n)s characters."), n=255)
-    if not body:
-        raise RuleViolation(N_("The letter is empty."))
+    rules.check_letter(len(recipient_ids), subject, body)
     allowed = addressing.allowed_recipients(session, recipient_ids, sender)
     if allowed != set(recipient_ids):
         raise RuleViolation(N_("You may not write to some of the recipients chosen."))
@@ -284,13 +273,6 @@ def is_moderator() -> bool:
     return current_app.appbuilder.sm.has_access("can_moderate", "ForumView")
 
 
-def visible_posts(posts: list, me) -> list:
-    """A flagged or deleted post is shown to its author and the moderators only."""
-    moderator = is_moderator()
-    return [p for p in posts if moderator or ((not p.flagged and not p.is_deleted) or
-                                              (p.author_id == me.id and not p.is_deleted))]
-
-
 def _text(field: str, limit: int = 10000) -> str:
     text = (request.form.get(field) or "").strip()
     if not text:
@@ -368,7 +350,8 @@ class ForumView(BaseView):
                 flash(gettext("The post waits for the moderator's review."), "warning")
             return redirect(url_for("ForumView.topic", topic_id=topic.id))
         return self.render_template("parta/forum_topic.html", title=topic.title, topic=topic,
-                                    posts=visible_posts(topic.posts, _me()), moderator=is_moderator())
+                                    posts=addressing.visible_posts(topic.posts, _me(), is_moderator()),
+                                    moderator=is_moderator())
 
     # -- moderation ---------------------------------------------------------------------
     @expose("/moderation")

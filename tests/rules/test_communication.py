@@ -45,3 +45,22 @@ def test_a_stop_word_matches_word_beginnings_only():
 
 def test_a_clean_post_is_not_flagged():
     assert flagged_words("Когда родительское собрание?", ["дурак", "идиот"]) == []
+
+
+def test_an_announcement_for_a_class_or_its_parents_names_the_class():
+    from app.rules.communication import check_audience
+
+    check_audience("school", None)
+    check_audience("class_parents", 5)
+    for audience in ("school_class", "class_parents"):
+        with pytest.raises(RuleViolation):
+            check_audience(audience, None)
+
+
+def test_a_letter_needs_a_recipient_a_subject_of_up_to_255_characters_and_a_text():
+    from app.rules.communication import check_letter
+
+    check_letter(1, "Тема", "Текст")
+    for recipients, subject, body in ((0, "Тема", "Текст"), (1, "", "Текст"), (1, "Т" * 256, "Текст"), (1, "Тема", "")):
+        with pytest.raises(RuleViolation):
+            check_letter(recipients, subject, body)
