@@ -14,6 +14,7 @@ from flask import has_request_context, request
 from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
 
+from app.clock import utcnow
 from app.models import (
     AttendanceCode, Attendance, AuditLog, FinalMark, GradeScaleValue, Lesson, Mark, PeriodMark,
 )
@@ -29,9 +30,6 @@ AUDITED = {
 # Readable names of stored ids.
 CODES = {"value_id": GradeScaleValue, "code_id": AttendanceCode}
 
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
 
 
 def _who() -> tuple[Optional[int], Optional[str]]:
@@ -118,7 +116,7 @@ def _after_flush(session: Session, flush_context) -> None:
     if not changes:
         return
     user_id, address = _who()
-    now = _now()
+    now = utcnow()
     rows = []
     with session.no_autoflush:
         for obj, action in changes:

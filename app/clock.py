@@ -7,6 +7,11 @@ from zoneinfo import ZoneInfo
 from flask import current_app, has_app_context
 
 
+def utcnow() -> dt.datetime:
+    """Now in UTC, naive: how Parta's tables keep times (shown in the school's zone)."""
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
 def school_today() -> dt.date:
     """The date in the school's time zone (BABEL_DEFAULT_TIMEZONE, Europe/Moscow by
     default) — in requests and CLI jobs alike, so that a job run at 23:30 UTC counts

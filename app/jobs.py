@@ -22,7 +22,7 @@ from flask import Flask, current_app
 from flask_babel import gettext
 from sqlalchemy import select
 
-from app.clock import school_today
+from app.clock import school_today, utcnow
 from app.extensions import db
 from app.models import DocumentKind, JobKind, JobStatus, ReportJob, School, SchoolYear, StoredDocument
 from app.security.scoping import as_school
@@ -32,9 +32,6 @@ log = logging.getLogger(__name__)
 # A job whose thread died with its process (a restart) is stale after this long without progress.
 STALE_AFTER = dt.timedelta(minutes=30)
 
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
 
 
 def workers() -> int:
@@ -49,8 +46,8 @@ def running_job(session, school_id: int, kind: JobKind) -> Optional[ReportJob]:
     job = session.scalar(select(ReportJob).where(
         ReportJob.school_id == school_id, ReportJob.kind == kind,
         ReportJob.status.in_([JobStatus.queued, JobStatus.running])).order_by(ReportJob.id.desc()).limit(1))
-    if job is not None and (job.started_at or job.created_at) < _now() - STALE_AFTER and job.status is JobStatus.running:
-        job.status, job.message, job.finished_at = JobStatus.failed, gettext("The job was interrupted."), _now()
+    if job is not None and (job.started_at or job.created_at) < utcnow() - STALE_AFTER and job.status is JobStatus.running:
+        job.status, job.message, job.finished_at = JobStatus.failed, gettext("The job was interrupted."), utcnow()
         session.commit()
         return None
     return job
@@ -76,20 +73,20 @@ def run(app: Flask, job_id: int) -> None:
         try:
             with as_school(school_id):
                 job = session.get(ReportJob, job_id)
-                job.status, job.started_at = JobStatus.running, _now()
+                job.status, job.started_at = JobStatus.running, utcnow()
                 session.commit()
                 if job.kind is JobKind.year_archive:
                     _run_archive(session, job)
                 else:
                     _run_summary_sheets(session, job)
-                job.status, job.finished_at, job.step = JobStatus.done, _now(), None
+                job.status, job.finished_at, job.step = JobStatus.done, utcnow(), None
                 session.commit()
         except Exception:  # the job's row says it failed; the log keeps the cause
             log.exception("Report job %s failed", job_id)
             session.rollback()
             with as_school(school_id):
                 job = session.get(ReportJob, job_id)
-                job.status, job.finished_at = JobStatus.failed, _now()
+                job.status, job.finished_at = JobStatus.failed, utcnow()
                 job.message = gettext("The documents could not be printed. Nothing was stored; try again or tell "
                                       "the administrator.")
                 session.commit()
@@ -182,7 +179,7 @@ def _run_archive(session, job: ReportJob) -> None:
 def new_job(session, kind: JobKind, school_id: int, year_id: Optional[int] = None, class_ids=(),
             user_id: Optional[int] = None) -> ReportJob:
     job = ReportJob(kind=kind, school_id=school_id, year_id=year_id, status=JobStatus.queued, total=0, done=0, pages=0,
-                    classes=",".join(str(c) for c in class_ids) or None, created_by_id=user_id, created_at=_now())
+                    classes=",".join(str(c) for c in class_ids) or None, created_by_id=user_id, created_at=utcnow())
     session.add(job)
     session.commit()
     return job

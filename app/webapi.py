@@ -20,21 +20,19 @@ from typing import Optional
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 from sqlalchemy import delete, select
 
-from app.clock import school_today
+from app.clock import school_today, utcnow
 from app.extensions import csrf, db
 from app.journal import data, diary
 from app.models import AssignmentType, Attachment, PartaUser, School, WebApiSession
 from app.rules.netschool import ns_date, parse_day, pw2_matches
 from app.security import communication, reporting, webapi as accounts
+from app.views.base import parse_int
 
 bp = Blueprint("webapi", __name__, url_prefix="/webapi")
 COOKIE = "NSSESSIONID"
 UNSCOPED = {"parta_unscoped": True}
 PRODUCT = "Парта"
 
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
 
 
 def _lifetime() -> dt.timedelta:
@@ -51,7 +49,7 @@ def _session(create: bool = False) -> Optional[WebApiSession]:
     found = db.session.scalar(select(WebApiSession).where(WebApiSession.cookie == cookie),
                               execution_options=UNSCOPED) if cookie else None
     if found is None and create:
-        found = WebApiSession(cookie=secrets.token_hex(16), created_at=_now())
+        found = WebApiSession(cookie=secrets.token_hex(16), created_at=utcnow())
         db.session.add(found)
         db.session.flush()
     return found
@@ -80,7 +78,7 @@ def logindata():
 def getdata():
     # sessions nobody logged into within a day are forgotten
     db.session.execute(delete(WebApiSession).where(WebApiSession.token.is_(None),
-                                                   WebApiSession.created_at < _now() - dt.timedelta(days=1)),
+                                                   WebApiSession.created_at < utcnow() - dt.timedelta(days=1)),
                        execution_options=UNSCOPED)
     session = _session(create=True)
     session.salt = _digits(10)
@@ -106,7 +104,7 @@ def login():
     session = _session()
     if session is None or not session.salt:
         return _error(409, gettext("Start the login again."))
-    school_id = _int(request.form.get("scid"))
+    school_id = parse_int(request.form.get("scid"))
     username = (request.form.get("un") or "").strip()
     sm = current_app.appbuilder.sm
     until = sm.login_locked_until(username)
@@ -122,19 +120,12 @@ def login():
     if session.user_id != user.id or not session.token:
         session.token = secrets.token_hex(24)
     session.user_id, session.school_id, session.salt = user.id, school_id, None
-    session.expires_at = _now() + _lifetime()
+    session.expires_at = utcnow() + _lifetime()
     db.session.commit()
     sm.on_user_login(user)
     return jsonify(at=session.token, timeOut=int(_lifetime().total_seconds() * 1000),
                    accountInfo={"user": {"id": user.id, "name": f"{user.first_name} {user.last_name}"},
                                 "userId": user.id})
-
-
-def _int(value) -> Optional[int]:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 # --- every other call needs the token -------------------------------------------------
@@ -151,12 +142,12 @@ def _authenticate():
     token = request.headers.get("at", "")
     session = db.session.scalar(select(WebApiSession).where(WebApiSession.token == token),
                                 execution_options=UNSCOPED) if token else None
-    if session is None or session.expires_at is None or session.expires_at < _now() or session.user_id is None:
+    if session is None or session.expires_at is None or session.expires_at < utcnow() or session.user_id is None:
         return _error(401, "Unauthorized")
     user = db.session.get(PartaUser, session.user_id, execution_options=UNSCOPED)
     if user is None or not user.active or not accounts.school_allows(db.session, session.school_id):
         return _error(401, "Unauthorized")
-    session.expires_at = _now() + _lifetime()  # sliding: the token lives while it is used
+    session.expires_at = utcnow() + _lifetime()  # sliding: the token lives while it is used
     db.session.commit()
     g._login_user = g.user = user  # this request only: Flask-Login's current_user, no session cookie
     g.webapi_session = session
@@ -170,7 +161,7 @@ def _students() -> list:
 
 def _student_arg() -> int:
     """The studentId asked for, if it is one of the token's students; 403 otherwise."""
-    student_id = _int(request.args.get("studentId"))
+    student_id = parse_int(request.args.get("studentId"))
     if student_id not in {sid for sid, _ in _students()}:
         from werkzeug.exceptions import Forbidden
 
@@ -298,7 +289,7 @@ def assignment_attachments():
 
 @bp.route("/announcements", methods=["GET"])
 def announcements():
-    take = _int(request.args.get("take"))
+    take = parse_int(request.args.get("take"))
     items = communication.announcements_for(db.session, school_today(), limit=take if take and take > 0 else None)
     return jsonify([{"id": a.id, "name": a.title, "description": a.text,
                      "postDate": a.posted_at.replace(tzinfo=dt.timezone.utc).isoformat(),

@@ -157,6 +157,11 @@ class SummarySheet:
         mark = self.marks.get((student_id, subject_id, key))
         return mark.code if mark else ""
 
+    def failing(self, student_id: int, subject_id: int, key: str) -> bool:
+        """A «2» or a failing mark without a score (app/rules/performance.is_failing)."""
+        mark = self.marks.get((student_id, subject_id, key))
+        return mark is not None and perf.is_failing(mark)
+
     def filled(self, key: str) -> bool:
         return any(k == key for _s, _subj, k in self.marks)
 

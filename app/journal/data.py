@@ -20,13 +20,8 @@ from app.models import (
     GradeScaleValue, Lesson, Mark, PeriodMark, PeriodType, School, SchoolClass, SchoolYear, Student, StudyPeriod,
     Subject, SubjectGroup, SubjectGroupMember, SubjectGroupTeacher,
 )
+from app.models.people import full_name, short_name
 from app.rules.performance import Absence, ScaleMark
-
-
-def short_name(last: str, first: str, middle: Optional[str]) -> str:
-    """«Иванова А. С.», as journals print a name."""
-    initials = " ".join(f"{p[0]}." for p in (first, middle) if p)
-    return f"{last} {initials}".strip()
 
 
 @dataclass(frozen=True)
@@ -41,7 +36,7 @@ class StudentRow:
 
     @property
     def full_name(self) -> str:
-        return " ".join(p for p in (self.last_name, self.first_name, self.middle_name) if p)
+        return full_name(self.last_name, self.first_name, self.middle_name)
 
     @property
     def short_name(self) -> str:

@@ -20,6 +20,7 @@ from app.models import (
     Assignment, AssignmentType, Attendance, AttendanceCode, Bell, BellSchedule, Employee, GradeScaleValue, Lesson, Mark,
     Room, ScheduleEntry, SchoolClass, SubjectGroup,
 )
+from app.models.people import short_name
 from app.rules import grading
 
 DAYS_SHOWN = 6  # Monday to Saturday; Sunday too when it has lessons
@@ -105,7 +106,7 @@ def diary_week(session: Session, student_id: int, start: dt.date, end: Optional[
                 .outerjoin(Room, Lesson.room_id == Room.id)
                 .outerjoin(Employee, Employee.id == Lesson.substitute_id)
                 .where(Lesson.id.in_(ids))):
-            extra[lid] = (room or "", data.short_name(last, first, middle) if last else "")
+            extra[lid] = (room or "", short_name(last, first, middle) if last else "")
     teachers = data.teachers_of(session, list(by_group))
     bells = _bells(session, list({g.class_id for g in groups}))
     assignments: dict = {}

@@ -24,6 +24,7 @@ from app.models import (
     GradeScaleValue, JournalUnlock, Lesson, Mark, PeriodMark, PeriodType, School, SchoolClass, SchoolYear,
     Student, StudyPeriod, Subject, SubjectGroup, SubjectGroupMember,
 )
+from app.models.people import short_name
 from app.rules import grading, locks
 from app.rules import marks as mark_rules
 from app.rules.errors import N_, RuleViolation
@@ -218,13 +219,12 @@ def students_of(session: Session, ctx: GroupContext, start: dt.date, end: dt.dat
     seen = {}
     for sid, last, first, middle, joined, left in session.execute(query, execution_options=ctx.reads):
         # a student enrolled twice in the class (left and came back) shows once, with the widest dates
-        initials = " ".join(f"{p[0]}." for p in (first, middle) if p)
         if sid in seen:
             _, name, j0, l0 = seen[sid]
             joined = min(j0, joined) if j0 and joined else j0 or joined
             left = None if (l0 is None or left is None) else max(l0, left)
         else:
-            name = f"{last} {initials}".strip()
+            name = short_name(last, first, middle)
         seen[sid] = (sid, name, joined, left)
     return sorted(seen.values(), key=lambda r: (r[1], r[0]))
 

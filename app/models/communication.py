@@ -9,12 +9,11 @@ from typing import Optional
 from sqlalchemy import Boolean, Date, DateTime, Enum, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
+from app.clock import utcnow
+
 from .base import Label, LabeledEnum, Model, SchoolScoped
 from .teaching import SchoolClass
 
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
 
 
 class Audience(LabeledEnum):
@@ -37,7 +36,7 @@ class Announcement(SchoolScoped, Model):
                                                default=Audience.school)
     class_id: Mapped[Optional[int]] = mapped_column(ForeignKey("school_class.id", ondelete="CASCADE"))
     author_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id", ondelete="SET NULL"))
-    posted_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    posted_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     visible_until: Mapped[Optional[dt.date]] = mapped_column(Date)
 
     school_class: Mapped[Optional[SchoolClass]] = relationship()
@@ -58,7 +57,7 @@ class MailMessage(SchoolScoped, Model):
     sender_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id", ondelete="SET NULL"))
     subject: Mapped[str] = mapped_column(String(255))
     body: Mapped[str] = mapped_column(Text)
-    sent_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    sent_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     sender_deleted: Mapped[bool] = mapped_column(Boolean, default=False)
 
     sender = relationship("PartaUser")
@@ -103,7 +102,7 @@ class Attachment(SchoolScoped, Model):
     announcement_id: Mapped[Optional[int]] = mapped_column(ForeignKey("announcement.id", ondelete="CASCADE"))
     message_id: Mapped[Optional[int]] = mapped_column(ForeignKey("mail_message.id", ondelete="CASCADE"))
     uploaded_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id", ondelete="SET NULL"))
-    uploaded_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    uploaded_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
     announcement: Mapped[Optional[Announcement]] = relationship(back_populates="attachments")
     message: Mapped[Optional[MailMessage]] = relationship(back_populates="attachments")
@@ -119,7 +118,7 @@ class ForumTopic(SchoolScoped, Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(255))
     author_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id", ondelete="SET NULL"))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     is_closed: Mapped[bool] = mapped_column(Boolean, default=False)
 
     author = relationship("PartaUser")
@@ -140,7 +139,7 @@ class ForumPost(SchoolScoped, Model):
     topic_id: Mapped[int] = mapped_column(ForeignKey("forum_topic.id", ondelete="CASCADE"))
     author_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id", ondelete="SET NULL"))
     text: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     edited_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
     is_deleted: Mapped[bool] = mapped_column(Boolean, default=False)
     flagged: Mapped[Optional[str]] = mapped_column(String(255))
@@ -183,7 +182,7 @@ class ModerationLog(SchoolScoped, Model):
     moderator_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id", ondelete="SET NULL"))
     action: Mapped[ModerationAction] = mapped_column(Enum(ModerationAction, name="moderation_action", native_enum=False,
                                                           length=10))
-    at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     old_text: Mapped[Optional[str]] = mapped_column(Text)
     new_text: Mapped[Optional[str]] = mapped_column(Text)
     reason: Mapped[Optional[str]] = mapped_column(String(255))
@@ -204,7 +203,7 @@ class WebApiAccount(SchoolScoped, Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("ab_user.id", ondelete="CASCADE"))
     secret: Mapped[Optional[str]] = mapped_column(Text)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
     user = relationship("PartaUser")
 
@@ -222,5 +221,5 @@ class WebApiSession(Model):
     token: Mapped[Optional[str]] = mapped_column(String(64))
     user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id", ondelete="CASCADE"))
     school_id: Mapped[Optional[int]] = mapped_column(ForeignKey("school.id", ondelete="CASCADE"))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     expires_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)

@@ -8,12 +8,11 @@ from typing import Optional
 from sqlalchemy import DateTime, Date, Enum, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.clock import utcnow
+
 from .base import Label, LabeledEnum, Model, SchoolScoped
 from .people import Guardian, Student
 
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
 
 
 class PersonalDataConsent(SchoolScoped, Model):
@@ -56,7 +55,7 @@ class AuditLog(SchoolScoped, Model):
     old_value: Mapped[Optional[str]] = mapped_column(Text)
     new_value: Mapped[Optional[str]] = mapped_column(Text)
     user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id", ondelete="SET NULL"))
-    at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     address: Mapped[Optional[str]] = mapped_column(String(64))
     # What the «Отчёт о доступе к классному журналу» filters by.
     subject_group_id: Mapped[Optional[int]] = mapped_column(ForeignKey("subject_group.id", ondelete="SET NULL"))
@@ -85,7 +84,7 @@ class VisitLog(Model):
     user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id", ondelete="SET NULL"))
     username: Mapped[Optional[str]] = mapped_column(String(128))
     event: Mapped[VisitEvent] = mapped_column(Enum(VisitEvent, name="visit_event", native_enum=False, length=10))
-    at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     address: Mapped[Optional[str]] = mapped_column(String(64))
     user_agent: Mapped[Optional[str]] = mapped_column(String(500))
 

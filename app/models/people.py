@@ -15,6 +15,17 @@ class Gender(LabeledEnum):
     female = Label("Female")
 
 
+def full_name(last: str, first: str, middle: Optional[str] = None) -> str:
+    """«Иванова Анна Сергеевна»."""
+    return " ".join(p for p in (last, first, middle) if p)
+
+
+def short_name(last: str, first: str, middle: Optional[str] = None) -> str:
+    """«Иванова А. С.», as journals print a name."""
+    initials = " ".join(f"{p[0]}." for p in (first, middle) if p)
+    return f"{last} {initials}".strip()
+
+
 class PersonName:
     """Фамилия, имя, отчество and how Parta prints them."""
 
@@ -24,13 +35,11 @@ class PersonName:
 
     @property
     def full_name(self) -> str:
-        return " ".join(p for p in (self.last_name, self.first_name, self.middle_name) if p)
+        return full_name(self.last_name, self.first_name, self.middle_name)
 
     @property
     def short_name(self) -> str:
-        """«Иванова А. С.», as journals print a name."""
-        initials = " ".join(f"{p[0]}." for p in (self.first_name, self.middle_name) if p)
-        return f"{self.last_name} {initials}".strip()
+        return short_name(self.last_name, self.first_name, self.middle_name)
 
     def __str__(self) -> str:
         return self.full_name

@@ -9,13 +9,12 @@ from typing import Optional
 from sqlalchemy import Boolean, DateTime, Enum, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
+from app.clock import utcnow
+
 from .base import Label, LabeledEnum, Model, SchoolScoped
 from .org import SchoolYear, StudyPeriod
 from .teaching import SchoolClass
 
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
 
 
 class JobKind(LabeledEnum):
@@ -48,7 +47,7 @@ class ReportJob(SchoolScoped, Model):
     pages: Mapped[int] = mapped_column(Integer, default=0)
     classes: Mapped[Optional[str]] = mapped_column(String(2000))   # class ids, comma-separated; empty: all
     created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id", ondelete="SET NULL"))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     started_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
     finished_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
 
@@ -98,7 +97,7 @@ class StoredDocument(SchoolScoped, Model):
     size: Mapped[int] = mapped_column(Integer)
     pages: Mapped[int] = mapped_column(Integer, default=0)
     created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id", ondelete="SET NULL"))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     content: Mapped[bytes] = deferred(mapped_column(LargeBinary))
 
     school_class: Mapped[Optional[SchoolClass]] = relationship()

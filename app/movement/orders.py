@@ -19,6 +19,7 @@ from typing import Callable, Optional, Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.clock import utcnow
 from app.models import (
     Enrolment, Gender, Guardian, MovementOrder, MovementOrderItem, OrderKind, OrderNumbering, School, SchoolClass,
     SchoolYear, Student, StudentGuardian,
@@ -47,9 +48,6 @@ def _current_user_id() -> Optional[int]:
 
     return current_user.id if getattr(current_user, "is_authenticated", False) else None
 
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
 
 
 # --- Numbering --------------------------------------------------------------------
@@ -162,7 +160,7 @@ def create_order(session: Session, *, kind: OrderKind, date: dt.date, year: Scho
     number = (number or "").strip() or suggest_number(session, year, kind)
     order = MovementOrder(school_id=school_id, year_id=year.id, number=number, date=date, kind=kind,
                           reason=(reason or "").strip() or None, destination=(destination or "").strip() or None,
-                          is_cancelled=False, created_at=_now(), created_by_id=_current_user_id())
+                          is_cancelled=False, created_at=utcnow(), created_by_id=_current_user_id())
     session.add(order)
     session.flush()
     for student, from_class, to_class, old, closed in plans:
@@ -234,7 +232,7 @@ def cancel_order(session: Session, order: MovementOrder, reason: str, user_id: O
             student.leave_date = item.previous_leave_date
     order.is_cancelled = True
     order.cancelled_reason = reason
-    order.cancelled_at = _now()
+    order.cancelled_at = utcnow()
     order.cancelled_by_id = user_id if user_id is not None else _current_user_id()
     session.flush()
 

@@ -23,6 +23,7 @@ from app.models import (
     SubjectGroup, SubjectGroupTeacher,
 )
 from flask_appbuilder.security.sqla.models import Role, assoc_user_role
+from app.models.people import full_name
 from app.security.rights import user_rights
 
 # The administration: whom families may always write to.
@@ -41,10 +42,6 @@ class Contact:
 
 def _current_user():
     return current_app.appbuilder.sm.current_user
-
-
-def _name(last, first, middle) -> str:
-    return " ".join(p for p in (last, first, middle) if p)
 
 
 def _children(session: Session, user) -> list:
@@ -66,7 +63,7 @@ def _administration(session: Session) -> list:
     ).all()
     found: dict = {}
     for uid, last, first, role in rows:
-        found.setdefault(uid, Contact(uid, _name(last, first, None), ADMINISTRATOR, role))
+        found.setdefault(uid, Contact(uid, full_name(last, first), ADMINISTRATOR, role))
     return list(found.values())
 
 
@@ -80,13 +77,13 @@ def _teachers_of_classes(session: Session, class_ids: list) -> list:
         select(Employee.user_id, Employee.last_name, Employee.first_name, Employee.middle_name)
         .where(Employee.user_id.is_not(None), or_(Employee.id.in_(teaching), Employee.id.in_(leading)))
     ).all()
-    return [Contact(uid, _name(last, first, middle), STAFF) for uid, last, first, middle in rows]
+    return [Contact(uid, full_name(last, first, middle), STAFF) for uid, last, first, middle in rows]
 
 
 def _all_staff(session: Session) -> list:
     rows = session.execute(select(Employee.user_id, Employee.last_name, Employee.first_name, Employee.middle_name)
                            .where(Employee.user_id.is_not(None))).all()
-    return [Contact(uid, _name(last, first, middle), STAFF) for uid, last, first, middle in rows]
+    return [Contact(uid, full_name(last, first, middle), STAFF) for uid, last, first, middle in rows]
 
 
 def _families_of(session: Session, student_ids: Optional[Iterable[int]] = None) -> list:
@@ -98,18 +95,18 @@ def _families_of(session: Session, student_ids: Optional[Iterable[int]] = None) 
     if not students:
         return []
     ids = [sid for sid, *_ in students]
-    names = {sid: _name(last, first, None) for sid, _uid, last, first, _m in students}
+    names = {sid: full_name(last, first) for sid, _uid, last, first, _m in students}
     classes = {sid: f"{grade}{letter}" for sid, grade, letter in session.execute(
         select(Enrolment.student_id, SchoolClass.grade, SchoolClass.letter)
         .join(SchoolClass, Enrolment.class_id == SchoolClass.id)
         .where(Enrolment.student_id.in_(ids), Enrolment.end_date.is_(None)))}
-    contacts = [Contact(uid, _name(last, first, middle), STUDENT, classes.get(sid, ""))
+    contacts = [Contact(uid, full_name(last, first, middle), STUDENT, classes.get(sid, ""))
                 for sid, uid, last, first, middle in students if uid]
     for uid, last, first, middle, sid in session.execute(
             select(Guardian.user_id, Guardian.last_name, Guardian.first_name, Guardian.middle_name, StudentGuardian.student_id)
             .join(StudentGuardian, StudentGuardian.guardian_id == Guardian.id)
             .where(StudentGuardian.student_id.in_(ids), Guardian.user_id.is_not(None))):
-        contacts.append(Contact(uid, _name(last, first, middle), PARENT,
+        contacts.append(Contact(uid, full_name(last, first, middle), PARENT,
                                 f"{names.get(sid, '')}{', ' + classes[sid] if sid in classes else ''}"))
     return contacts
 

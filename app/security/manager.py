@@ -1,7 +1,6 @@
 """Parta's security manager: FAB's, with Parta's user (bound to a school)."""
 from __future__ import annotations
 
-import datetime as dt
 from typing import List
 
 from flask import flash, g, has_request_context, request
@@ -12,12 +11,10 @@ from flask_appbuilder.security.views import AuthDBView, UserDBModelView
 from flask_babel import format_datetime, gettext, lazy_gettext as _l
 from sqlalchemy import select
 
+from app.clock import utcnow
 from app.models import PartaUser, VisitEvent, VisitLog
 from app.rules import login as login_rules
 
-
-def _utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
 
 
 class PartaUserDBModelView(UserDBModelView):
@@ -66,7 +63,7 @@ class PartaSecurityManager(SecurityManager):
     def login_locked_until(self, username: str):
         """When the login opens again after repeated wrong passwords (app/rules/login.py);
         None while open. The form, the REST API and the NetSchool API all ask here."""
-        now = _utcnow()
+        now = utcnow()
         failures = self.session.scalars(
             select(VisitLog.at).where(VisitLog.username == username, VisitLog.event == VisitEvent.failed,
                                       VisitLog.at > now - login_rules.WINDOW),
@@ -105,7 +102,7 @@ class PartaSecurityManager(SecurityManager):
         known = user or self.session.scalar(select(PartaUser).where(PartaUser.username == username))
         self.session.add(VisitLog(
             school_id=known.school_id if known else None, user_id=known.id if known else None,
-            username=(username or "")[:128], event=event, at=_utcnow(),
+            username=(username or "")[:128], event=event, at=utcnow(),
             address=(request.remote_addr or "")[:64] if has_request_context() else None,
             user_agent=(request.user_agent.string or "")[:500] if has_request_context() else None,
         ))

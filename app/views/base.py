@@ -115,16 +115,21 @@ def current_school():
     return db.session.scalar(select(School).order_by(School.id).limit(1))
 
 
-def pdf_response(body: bytes, filename: str, title: str | None = None) -> Response:
-    """A PDF download; not cached, since documents may hold passwords or personal data.
-    `title` gives the browser a Russian file name besides the ASCII one."""
+def download_response(body: bytes, mimetype: str, filename: str, title: str | None = None) -> Response:
+    """A download, never cached (documents and files hold personal data); `title` (with
+    its extension) gives the browser a Russian file name besides the ASCII `filename`."""
     from urllib.parse import quote
 
     disposition = f"attachment; filename={filename}"
     if title:
-        disposition += f"; filename*=UTF-8''{quote(title)}.pdf"
-    return Response(body, mimetype="application/pdf",
-                    headers={"Content-Disposition": disposition, "Cache-Control": "no-store"})
+        disposition += f"; filename*=UTF-8''{quote(title)}"
+    return Response(body, mimetype=mimetype, headers={"Content-Disposition": disposition, "Cache-Control": "no-store",
+                                                      "X-Content-Type-Options": "nosniff"})
+
+
+def pdf_response(body: bytes, filename: str, title: str | None = None) -> Response:
+    """A PDF download (passwords, personal data: not cached)."""
+    return download_response(body, "application/pdf", filename, f"{title}.pdf" if title else None)
 
 
 class UserFacingError(Exception):

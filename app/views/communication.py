@@ -3,7 +3,6 @@
 attachment limits and stop words: app/rules/communication.py."""
 from __future__ import annotations
 
-import datetime as dt
 from typing import Optional
 
 from flask import Response, abort, flash, redirect, request, url_for
@@ -13,7 +12,7 @@ from flask_babel import gettext, lazy_gettext as _l
 from sqlalchemy import func, select
 from wtforms import MultipleFileField
 
-from app.clock import school_today
+from app.clock import school_today, utcnow
 from app.extensions import db
 from app.models import (
     Announcement, Attachment, Audience, ForumPost, ForumStopWord, ForumTopic, MailMessage, MailRecipient,
@@ -22,11 +21,10 @@ from app.models import (
 from app.rules import communication as rules
 from app.rules.errors import N_, RuleViolation
 from app.security import communication as addressing
-from app.views.base import PartaInterface, PartaModelView, UserFacingError, commit_write, message_of, parse_int
+from app.views.base import (
+    PartaInterface, PartaModelView, UserFacingError, commit_write, download_response, message_of, parse_int,
+)
 
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
 
 
 def _me():
@@ -46,16 +44,13 @@ def uploaded_files(field: str = "files", already: int = 0) -> list:
         rules.check_attachment(upload.filename, len(content))
         attachments.append(Attachment(filename=upload.filename[-255:], content_type=(upload.mimetype or
                                       "application/octet-stream")[:100], size=len(content), content=content,
-                                      uploaded_by_id=_me().id, uploaded_at=_now()))
+                                      uploaded_by_id=_me().id, uploaded_at=utcnow()))
     return attachments
 
 
 def attachment_response(attachment: Attachment) -> Response:
-    from urllib.parse import quote
-
-    return Response(attachment.content, mimetype=attachment.content_type or "application/octet-stream", headers={
-        "Content-Disposition": f"attachment; filename=file-{attachment.id}; filename*=UTF-8''{quote(attachment.filename)}",
-        "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})
+    return download_response(attachment.content, attachment.content_type or "application/octet-stream",
+                             f"file-{attachment.id}", attachment.filename)
 
 
 # ---------------------------------------------------------------------------
@@ -94,7 +89,7 @@ class AnnouncementView(PartaModelView):
 
     def pre_add(self, item) -> None:
         item.author_id = _me().id
-        item.posted_at = _now()
+        item.posted_at = utcnow()
         self._attach(item)
         super().pre_add(item)
 
@@ -144,7 +139,7 @@ def send_letter(session, sender, recipient_ids: list, subject: str, body: str, a
     allowed = addressing.allowed_recipients(session, recipient_ids, sender)
     if allowed != set(recipient_ids):
         raise RuleViolation(N_("You may not write to some of the recipients chosen."))
-    message = MailMessage(sender_id=sender.id, subject=subject, body=body, sent_at=_now())
+    message = MailMessage(sender_id=sender.id, subject=subject, body=body, sent_at=utcnow())
     message.recipients = [MailRecipient(user_id=uid) for uid in sorted(allowed)]
     message.attachments = attachments
     session.add(message)
@@ -222,7 +217,7 @@ class MailView(BaseView):
             abort(404)
         mine = next((r for r in message.recipients if r.user_id == _me().id), None)
         if mine is not None and mine.read_at is None:
-            mine.read_at = _now()
+            mine.read_at = utcnow()
             db.session.commit()
         return self._render("parta/mail_letter.html", message=message)
 
@@ -315,8 +310,8 @@ class ForumView(BaseView):
             title = (request.form.get("title") or "").strip()
             if not title or len(title) > 255:
                 raise RuleViolation(N_("Write the title of the topic (up to 255 characters)."))
-            topic = ForumTopic(title=title, author_id=_me().id, created_at=_now())
-            post = ForumPost(topic=topic, author_id=_me().id, text=_text("text"), created_at=_now())
+            topic = ForumTopic(title=title, author_id=_me().id, created_at=utcnow())
+            post = ForumPost(topic=topic, author_id=_me().id, text=_text("text"), created_at=utcnow())
             flag(db.session, post)
             db.session.add(topic)
             return topic, post
@@ -340,7 +335,7 @@ class ForumView(BaseView):
             def write():
                 if topic.is_closed:
                     raise RuleViolation(N_("The topic is closed."))
-                post = ForumPost(topic_id=topic.id, author_id=_me().id, text=_text("text"), created_at=_now())
+                post = ForumPost(topic_id=topic.id, author_id=_me().id, text=_text("text"), created_at=utcnow())
                 flag(db.session, post)
                 db.session.add(post)
                 return post
@@ -376,7 +371,7 @@ class ForumView(BaseView):
             old = post.text
             if kind is ModerationAction.edit:
                 post.text = _text("text")
-                post.edited_at = _now()
+                post.edited_at = utcnow()
                 flag(db.session, post)
                 post.flagged = None  # the moderator's own text is approved
             elif kind is ModerationAction.delete:
@@ -385,7 +380,7 @@ class ForumView(BaseView):
                 post.is_deleted = False
             else:
                 post.flagged = None
-            db.session.add(ModerationLog(post_id=post.id, moderator_id=_me().id, action=kind, at=_now(), old_text=old,
+            db.session.add(ModerationLog(post_id=post.id, moderator_id=_me().id, action=kind, at=utcnow(), old_text=old,
                                          new_text=post.text if kind is ModerationAction.edit else None,
                                          reason=(request.form.get("reason") or "").strip()[:255] or None))
 

@@ -12,7 +12,6 @@ import datetime as dt
 import decimal
 import io
 import re
-from urllib.parse import quote
 
 from flask import Response
 from flask_appbuilder import expose
@@ -32,10 +31,9 @@ ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 def xlsx_response(body: bytes, filename: str, title: str | None = None) -> Response:
     """An XLSX download; not cached (lists hold personal data). `title` gives the
     browser a Russian file name besides the ASCII one."""
-    disposition = f"attachment; filename={filename}"
-    if title:
-        disposition += f"; filename*=UTF-8''{quote(title)}.xlsx"
-    return Response(body, mimetype=XLSX, headers={"Content-Disposition": disposition, "Cache-Control": "no-store"})
+    from app.views.base import download_response
+
+    return download_response(body, XLSX, filename, f"{title}.xlsx" if title else None)
 
 
 def cell_value(value):

@@ -37,11 +37,11 @@ async def main(url: str, school: str, login: str, password: str, week: str) -> N
     announcements = await ns.announcements()
     out["announcements"] = [{"name": a.name, "author": a.author.full_name, "files": [f.name for f in a.attachments]}
                             for a in announcements]
-    files = [f for a in announcements for f in a.attachments]
-    if files:
+    out["attachments"] = {}
+    for file in (f for a in announcements for f in a.attachments):
         buffer = BytesIO()
-        await ns.download_attachment(files[0].id, buffer)
-        out["attachment"] = buffer.getvalue().decode("utf-8")
+        await ns.download_attachment(file.id, buffer)
+        out["attachments"][file.name] = buffer.getvalue().decode("utf-8", errors="replace")
     out["attachments_of_assignment"] = len(await ns.attachments(assignments[0].id)) if assignments else None
     school_card = await ns.school()
     out["school"] = {"name": school_card.name, "director": school_card.director, "email": school_card.email}

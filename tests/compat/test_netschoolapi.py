@@ -140,4 +140,4 @@ def test_the_parent_reads_the_class_announcement_and_its_file(app, server, netsc
     result = json.loads(client.stdout.strip().splitlines()[-1])
     meeting = next(a for a in result["announcements"] if a["name"].startswith("Родительское собрание"))
     assert meeting["files"] == ["Консультации.txt"]
-    assert "Расписание консультаций" in result["attachment"]
+    assert "Расписание консультаций" in result["attachments"]["Консультации.txt"]
