@@ -22,6 +22,7 @@ from typing import Optional
 from flask import current_app
 from sqlalchemy import insert, select, update
 
+from app.clock import utcnow
 from app.extensions import db
 from app.models import (
     Attestation, EducationLevel, EducationRecord, QualificationCategory, StaffOrder, StaffOrderKind, TrainingCourse,
@@ -901,8 +902,10 @@ def _is_split(subject: str, grade: int) -> bool:
 
 
 def _today() -> dt.date:
-    """Today's date; the journal is filled up to it (tests replace it)."""
-    return dt.date.today()
+    """The school's date (PARTA_TODAY fixes it, app/clock.py); the journal is filled up to it."""
+    from app.clock import school_today
+
+    return school_today()
 
 
 def _letter(index: int) -> str:
@@ -1910,7 +1913,7 @@ def _seed_communication(built: BuiltSchool) -> None:
     sm = current_app.appbuilder.sm
     users = {name: sm.find_user(username=name) for name, *_ in DEMO_ACCOUNTS}
     sid = built.school_id
-    now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None).replace(microsecond=0)
+    now = utcnow().replace(microsecond=0)
     student_class = built.showcase_student.school_class
     db.session.execute(update(School).where(School.id == sid).values(webapi_enabled=True))
 

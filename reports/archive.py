@@ -20,9 +20,10 @@ from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.clock import school_today
+from app.journal import data
 from app.journal.control import FIRST_MARKED_GRADE
 from app.models import DocumentKind, SchoolYear, StoredDocument, StudyPeriod
-from app.journal import data
 from reports.classes import sheet_columns, summary_sheet
 from reports.journal_print import journal_labels, journal_print, journals_pdf
 from reports.pdf import format_date, html_to_pdf, page_count, render_html
@@ -123,7 +124,7 @@ def prepare_class(session: Session, school_name: str, year: SchoolYear, school_c
     sheet = summary_sheet(session, school_class, year.name)
     columns = sheet_columns(sheet)
     html = render_html("summary_sheet.html", school_name=school_name, title=gettext("Summary sheet of progress"),
-                       subtitle="", printed_on=format_date(dt.date.today()), sheet=sheet, columns=columns,
+                       subtitle="", printed_on=format_date(school_today()), sheet=sheet, columns=columns,
                        stamp=gettext("Year-end archive of %(year)s.", year=year.name))
     periods = [p for p in data.periods_of_grade(session, school_class.year_id, school_class.grade) if not p.is_year]
     journals = []

@@ -11,10 +11,11 @@ from typing import Optional
 from flask_babel import gettext
 from sqlalchemy.orm import Session
 
+from app.clock import school_today
+from app.journal import data
 from app.rules import performance as perf
 from app.rules.errors import N_
 from app.rules.performance import AbsenceStats, MarkStats
-from app.journal import data
 from reports.formatting import rounded
 from reports.pdf import format_date, render_pdf
 from reports.xlsx import finish, new_workbook, title_rows
@@ -287,7 +288,7 @@ def class_attendance(session: Session, school_class: data.ClassRow, start: dt.da
 
 def _doc(template: str, school_name: str, title: str, subtitle: str, **context) -> bytes:
     return render_pdf(template, school_name=school_name, title=title, subtitle=subtitle,
-                      printed_on=format_date(dt.date.today()), **context)
+                      printed_on=format_date(school_today()), **context)
 
 
 def results_subtitle(r: ClassResults) -> str:

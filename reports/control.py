@@ -12,16 +12,16 @@ from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.clock import school_today
+from app.journal import data
 from app.journal.control import FIRST_MARKED_GRADE, missing_period_marks
 from app.models import Assignment, AuditLog, Lesson, Mark, StudyPeriod
 from app.rules.errors import N_
 from app.rules.locks import period_marks_due
 from app.rules.performance import Completeness, MarkStats
-from app.journal import data
 from reports.formatting import rounded
 from reports.pdf import format_date, render_pdf
 from reports.xlsx import finish, new_workbook, title_rows
-
 
 # ---------------------------------------------------------------------------
 # Journal control
@@ -200,7 +200,7 @@ def control_subtitle(report: JournalControl) -> str:
 def control_pdf(report: JournalControl, school_name: str) -> bytes:
     return render_pdf("journal_control.html", report=report, school_name=school_name,
                       title=gettext("Journal control"), subtitle=control_subtitle(report),
-                      printed_on=format_date(dt.date.today()))
+                      printed_on=format_date(school_today()))
 
 
 CONTROL_HEADERS = (N_("Lessons held"), N_("Without a topic"), (N_("Topics filled"),), N_("Without marks"),
@@ -247,7 +247,7 @@ def school_subtitle(report: SchoolResults) -> str:
 def school_pdf(report: SchoolResults, school_name: str) -> bytes:
     return render_pdf("school_results.html", report=report, school_name=school_name,
                       title=gettext("Results of the school"), subtitle=school_subtitle(report),
-                      printed_on=format_date(dt.date.today()))
+                      printed_on=format_date(school_today()))
 
 
 def school_xlsx(report: SchoolResults, school_name: str) -> bytes:

@@ -12,11 +12,13 @@ from __future__ import annotations
 import datetime as dt
 import io
 from dataclasses import dataclass, field
+
 from flask_babel import gettext
 from sqlalchemy.orm import Session
 
-from app.rules import grading
+from app.clock import school_today
 from app.journal import data
+from app.rules import grading
 from reports.pdf import drawing, format_date, registered_font
 
 LESSONS_PER_PAGE = 24   # date columns of one page, as on the paper journal's spread
@@ -125,8 +127,9 @@ def _styles():
 
 
 def _para(text: str, style):
-    from reportlab.platypus import Paragraph
     from xml.sax.saxutils import escape
+
+    from reportlab.platypus import Paragraph
 
     return Paragraph(escape(text or "").replace("\n", "<br/>"), style)
 
@@ -271,7 +274,7 @@ def journals_pdf(docs: list, school_name: str, footer: str, labels: dict) -> tup
 
 
 def journal_pdf(doc: JournalPrint, school_name: str) -> bytes:
-    footer = f"{doc.title}, {doc.period.name} · {gettext('printed on %(day)s', day=format_date(dt.date.today()))}"
+    footer = f"{doc.title}, {doc.period.name} · {gettext('printed on %(day)s', day=format_date(school_today()))}"
     return journals_pdf([doc], school_name, footer, journal_labels())[0]
 
 

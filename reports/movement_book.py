@@ -8,6 +8,7 @@ from typing import Iterator, Sequence, TypeVar
 
 from flask_babel import gettext
 
+from app.clock import school_today
 from app.movement.book import Book, Headcount, Move, letters
 from reports.pdf import format_date, render_pdf
 from reports.xlsx import finish, new_workbook, title_rows
@@ -43,18 +44,18 @@ def move_text(move: Move, arrival: bool) -> str:
 def book_pdf(school_name: str, book: Book) -> bytes:
     return render_pdf("movement_book.html", school_name=school_name, book=book,
                       tables=list(_chunks(book.classes, CLASSES_PER_TABLE)) or [[]], move_text=move_text,
-                      printed_on=format_date(dt.date.today()))
+                      printed_on=format_date(school_today()))
 
 
 def alphabet_pdf(school_name: str, lines: list) -> bytes:
     groups = [(letter, list(_chunks(group, STUDENTS_PER_TABLE))) for letter, group in letters(lines)]
     return render_pdf("movement_book_alphabet.html", school_name=school_name, groups=groups,
-                      count=len(lines), printed_on=format_date(dt.date.today()))
+                      count=len(lines), printed_on=format_date(school_today()))
 
 
 def headcount_pdf(school_name: str, headcount: Headcount) -> bytes:
     return render_pdf("movement_book_headcount.html", school_name=school_name, headcount=headcount,
-                      printed_on=format_date(dt.date.today()))
+                      printed_on=format_date(school_today()))
 
 
 # --- Spreadsheets -------------------------------------------------------------------

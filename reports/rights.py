@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Callable, Iterable, Sequence
 
+from app.clock import school_today
 from reports.pdf import format_date, render_pdf, text_width
 
 MM = 72 / 25.4  # points per millimetre
@@ -201,5 +202,5 @@ def role_matrix_pdf(
             "role": round(shape.role_width, 1),
         },
         sizes={"header": shape.header_size, "body": BODY_SIZE, "code": CODE_SIZE},
-        printed_on=format_date(dt.date.today()),
+        printed_on=format_date(school_today()),
     )

@@ -12,9 +12,10 @@ from typing import Optional
 from flask_babel import gettext
 from sqlalchemy.orm import Session
 
+from app.clock import school_today
+from app.journal import data
 from app.rules import grading
 from app.rules.performance import AbsenceStats, DatedMark, absence_stats, cumulative_averages, week_ends
-from app.journal import data
 from reports.charts import Series, data_uri, line_chart, pdf_font
 from reports.formatting import rounded
 from reports.pdf import format_date, render_pdf
@@ -193,7 +194,7 @@ def progress_title(report: StudentProgress) -> str:
 def progress_pdf(report: StudentProgress, school_name: str) -> bytes:
     return render_pdf("student_progress.html", report=report, school_name=school_name,
                       title=gettext("Student progress and attendance report"), subtitle=progress_title(report),
-                      printed_on=format_date(dt.date.today()))
+                      printed_on=format_date(school_today()))
 
 
 def _marks_text(line: SubjectLine) -> str:
@@ -232,7 +233,7 @@ def letters_pdf(letters: list, school_name: str, teacher: str) -> bytes:
     """The parents' letters, a page each (a class's batch, or one child's)."""
     return render_pdf("parent_letters.html", letters=letters, school_name=school_name, teacher=teacher,
                       title=gettext("Information letter to the parents"), subtitle="",
-                      printed_on=format_date(dt.date.today()))
+                      printed_on=format_date(school_today()))
 
 
 def letters_xlsx(letters: list, school_name: str) -> bytes:
@@ -270,7 +271,7 @@ def dynamics_title(report: Dynamics) -> str:
 def dynamics_pdf(report: Dynamics, school_name: str) -> bytes:
     return render_pdf("average_dynamics.html", report=report, school_name=school_name,
                       title=gettext("Dynamics of the average mark"), subtitle=dynamics_title(report),
-                      chart_uri=data_uri(dynamics_chart(report, pdf_font())), printed_on=format_date(dt.date.today()))
+                      chart_uri=data_uri(dynamics_chart(report, pdf_font())), printed_on=format_date(school_today()))
 
 
 def dynamics_xlsx(report: Dynamics, school_name: str) -> bytes:

@@ -1,6 +1,6 @@
 """Parta's tables, one module per domain area."""
 from .base import Model, SchoolScoped  # noqa: F401
-from .users import PartaUser  # noqa: F401
+from .users import AccountAudit, PartaUser, UserSession  # noqa: F401
 from .org import (  # noqa: F401
     Bell, BellSchedule, Holiday, HolidaySet, Municipality, PeriodType, Room, School, SchoolKind,
     SchoolYear, StudyPeriod, Subject,

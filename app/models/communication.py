@@ -38,9 +38,13 @@ class Announcement(SchoolScoped, Model):
     author_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id", ondelete="SET NULL"))
     posted_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     visible_until: Mapped[Optional[dt.date]] = mapped_column(Date)
+    # The last edit, when someone changed the text after posting (the author or the administration).
+    edited_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id", ondelete="SET NULL"))
+    edited_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
 
     school_class: Mapped[Optional[SchoolClass]] = relationship()
-    author = relationship("PartaUser")
+    author = relationship("PartaUser", foreign_keys=[author_id])
+    edited_by = relationship("PartaUser", foreign_keys=[edited_by_id])
     attachments: Mapped[list["Attachment"]] = relationship(back_populates="announcement", cascade="all, delete-orphan")
 
     def __str__(self) -> str:

@@ -7,6 +7,8 @@ from typing import Optional
 from sqlalchemy import Date, Enum, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.clock import school_today
+
 from .base import Label, LabeledEnum, Model, SchoolScoped
 
 
@@ -141,7 +143,7 @@ class Student(PersonName, SchoolScoped, Model):
 
     @property
     def current_class(self):
-        return self.class_on(dt.date.today())
+        return self.class_on(school_today())
 
     consents = relationship("PersonalDataConsent", viewonly=True, order_by="PersonalDataConsent.signed_on")
 

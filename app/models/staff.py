@@ -8,6 +8,8 @@ from typing import Optional
 from sqlalchemy import Date, Enum, ForeignKey, Index, Integer, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.clock import school_today
+
 from .base import Label, LabeledEnum, Model, SchoolScoped
 from .people import Employee, EmployeePosition, Position
 
@@ -120,7 +122,7 @@ class Attestation(SchoolScoped, Model):
         """«valid», «expiring» (within six months), «expired» or «unlimited», as of today."""
         from app.rules.staff import category_status
 
-        return category_status(self.valid_until, dt.date.today())
+        return category_status(self.valid_until, school_today())
 
     def __str__(self) -> str:
         return f"{self.category} ({_date(self.assigned_on)})"

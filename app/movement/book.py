@@ -15,6 +15,7 @@ from typing import Optional
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.clock import school_today
 from app.models import Enrolment, MovementOrder, MovementOrderItem, OrderKind, SchoolClass, SchoolYear, Student
 from app.rules import movement as rules
 
@@ -267,7 +268,7 @@ def alphabet_book(session: Session, letter: str = "", name: str = "", status: st
     number, arrival (date and enrolment orders), last class and departure (date,
     withdrawal order, destination). `status`: «present» or «left» on the day `on`."""
     data = _read(session, school_id)
-    on = on or dt.date.today()
+    on = on or school_today()
     spans_of = defaultdict(list)
     for span in data.spans:
         spans_of[span.student].append(span)

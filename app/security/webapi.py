@@ -18,6 +18,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.clock import utcnow
 from app.models import School, WebApiAccount
 from app.rules.netschool import password_md5
 
@@ -62,7 +63,7 @@ def enable(session: Session, user, password: str) -> WebApiAccount:
         account = WebApiAccount(user_id=user.id, school_id=user.school_id)
         session.add(account)
     account.secret, account.enabled = secret, True
-    account.updated_at = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    account.updated_at = utcnow()
     return account
 
 
@@ -83,4 +84,4 @@ def refresh(session: Session, user, password: str) -> None:
         return
     if decrypt(account.secret) != secret:
         account.secret = encrypt(secret)
-        account.updated_at = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+        account.updated_at = utcnow()

@@ -29,7 +29,7 @@ class PartaIndexView(IndexView):
         from app.clock import school_today
         from app.security.communication import announcements_for
 
-        overview = school_overview(db.session, dt.date.today()) if current_user.is_authenticated else None
+        overview = school_overview(db.session, school_today()) if current_user.is_authenticated else None
         announcements = []
         if current_user.is_authenticated and self.appbuilder.sm.has_access("can_board", "AnnouncementBoardView"):
             announcements = announcements_for(db.session, school_today(), limit=5)

@@ -7,9 +7,11 @@ import datetime as dt
 from flask import flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
-from flask_babel import gettext, lazy_gettext as _l
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from app.clock import school_today
 from app.extensions import db
 from app.models import Employee, Enrolment, Guardian, SchoolClass, SchoolYear, Student, StudentGuardian
 from app.security.passwords import issue_logins
@@ -27,7 +29,7 @@ class CredentialsView(BaseView):
     @has_access
     def form(self):
         require_right("users_edit")
-        today = dt.date.today()
+        today = school_today()
         year = db.session.scalar(select(SchoolYear).where(SchoolYear.start_date <= today, SchoolYear.end_date >= today))
         classes = db.session.scalars(
             select(SchoolClass).where(SchoolClass.year_id == (year.id if year else None)).order_by(SchoolClass.grade, SchoolClass.letter)

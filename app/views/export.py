@@ -21,6 +21,8 @@ from flask_babel import gettext
 from markupsafe import Markup
 from sqlalchemy.orm import selectinload
 
+from app.clock import school_today
+
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EXPORT_MAX_ROWS = 100_000
 # Characters XML 1.0 cannot carry (openpyxl refuses them).
@@ -163,5 +165,5 @@ class ExportMixin:
         title = str(self.list_title or self.__class__.__name__)
         note = gettext("Only the first %(n)s rows are exported.", n=self.export_max_rows) if truncated else None
         name = re.sub(r"view$", "", self.__class__.__name__.lower()) or "list"
-        filename = f"{name}-{dt.date.today():%Y-%m-%d}.xlsx"
+        filename = f"{name}-{school_today():%Y-%m-%d}.xlsx"
         return xlsx_response(workbook(title, headers, rows, note), filename, title)

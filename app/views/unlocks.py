@@ -10,6 +10,7 @@ from flask_appbuilder import expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import lazy_gettext as _l
 
+from app.clock import utcnow
 from app.models import JournalUnlock, SubjectGroup
 from app.security.rights import require_right
 from app.views.base import DATE_FORMAT, PartaInterface, PartaModelView
@@ -75,5 +76,5 @@ class JournalUnlockView(PartaModelView):
         from flask_login import current_user
 
         item.created_by_id = current_user.id
-        item.created_at = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+        item.created_at = utcnow()
         super().pre_add(item)
