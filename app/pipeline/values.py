@@ -1,0 +1,137 @@
+"""Plausible values on every write path (issue 12, item 10): the rules of
+app/rules/values.py applied at the flush to every school-scoped row, the people
+tables and the school's own card, from the column types — a String(n) holds at most
+n characters and no control characters, a Text at most MAX_TEXT, an Integer fits int4,
+a NUMERIC(p, s) its digits, a date lies in 1900–2100 — plus the per-column limits of
+app/rules/values.py (lesson numbers, weights, grades, birth dates, …) and the lesson's
+date inside its school year.
+
+New rows are checked whole, stored rows only in the columns that change (a card typed
+in long ago is not refused for an old value when someone edits its phone). Texts are
+kept stripped. A refusal is a RuleViolation naming the field; nothing is written.
+
+`check_values(session, obj)` is what the write pipeline calls per row; `install()`
+also runs it first in every flush, before anything looks a row up by an id the row
+holds (an id beyond int4 makes PostgreSQL fail the whole statement).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy import Boolean, Date, DateTime, Enum, Float, Integer, Numeric, String, event, inspect
+from sqlalchemy.orm import Session
+
+from app.clock import school_today
+from app.models import Lesson, Municipality, School, SchoolYear, SubjectGroup
+from app.models.base import SchoolScoped
+from app.rules import values as rules
+from app.rules.errors import N_, RuleViolation
+
+# Rows Parta writes itself (logs, stored printouts, job progress, API secrets): not typed by anyone.
+SYSTEM_TABLES = frozenset({"audit_log", "report_job", "stored_document", "webapi_account"})
+
+
+def applies_to(obj: Any) -> bool:
+    """Whether a row's values are checked: school-scoped rows, schools and municipalities."""
+    table = getattr(type(obj), "__tablename__", None)
+    return isinstance(obj, (SchoolScoped, School, Municipality)) and table not in SYSTEM_TABLES
+
+
+def _has_default(column) -> bool:
+    return column.default is not None or column.server_default is not None
+
+
+def _as_number(field: str, value: Any):
+    """A number, also from a text of digits some programs send."""
+    if isinstance(value, str):
+        try:
+            return Decimal(value.strip())
+        except InvalidOperation:
+            raise RuleViolation(N_("The field «%(field)s» must be a number."), field=rules.FieldName(field)) from None
+    return value
+
+
+def _check_column(obj: Any, table: str, column, key: str, value: Any) -> Any:
+    """Checks one column's value; returns the value to keep (a stripped text, a parsed flag)."""
+    kind = column.type
+    name = f"{table}.{key}"
+    if isinstance(kind, Enum):
+        members = kind.enum_class.__members__ if kind.enum_class is not None else {e: e for e in kind.enums}
+        if value is not None and value not in members.values() and value not in members:
+            raise RuleViolation(N_("Choose one of the values offered in the field «%(field)s»."),
+                                field=rules.FieldName(key))
+        return value
+    if isinstance(kind, String):
+        multiline = kind.length is None or name in rules.MULTILINE_TEXTS
+        required = not column.nullable and name not in rules.MAY_BE_EMPTY and not column.foreign_keys
+        return rules.clean_text(key, value, kind.length, multiline=multiline, required=required and value is not None)
+    if isinstance(kind, Boolean):
+        return value if value is None or isinstance(value, bool) else rules.parse_flag(key, value)
+    if isinstance(kind, Integer):
+        rules.check_number(key, _as_number(key, value), rules.number_limits(table, key))
+    elif isinstance(kind, Numeric) and not isinstance(kind, Float):
+        limits = rules.numeric_range(kind.precision, kind.scale)
+        rules.check_number(key, _as_number(key, value), rules.number_limits(table, key, limits))
+    elif isinstance(kind, Float) and name in rules.NUMBER_LIMITS:
+        rules.check_number(key, _as_number(key, value), rules.NUMBER_LIMITS[name])
+    elif isinstance(kind, (Date, DateTime)):
+        if name in rules.BIRTH_DATES:
+            rules.check_birth_date(key, value, school_today())
+        else:
+            rules.check_date(key, value)
+    return value
+
+
+def check_values(session: Session, obj: Any) -> None:
+    """Refuses (RuleViolation) a row whose new values are implausible; strips its texts."""
+    if not applies_to(obj):
+        return
+    state = inspect(obj)
+    table = state.mapper.local_table.name
+    new = not state.has_identity
+    changed = set()
+    for attr in state.mapper.column_attrs:
+        key = attr.key
+        if not new and not state.attrs[key].history.added:
+            continue
+        if key not in state.dict:  # not loaded, hence not changed
+            continue
+        value = state.dict[key]
+        kept = _check_column(obj, table, attr.columns[0], key, value)
+        if kept is not value and kept != value:
+            setattr(obj, key, kept)
+        changed.add(key)
+    if isinstance(obj, Lesson) and changed & {"date", "subject_group_id"}:
+        _check_lesson_in_year(session, obj)
+
+
+def _check_lesson_in_year(session: Session, lesson: Lesson) -> None:
+    group = lesson.subject_group if "subject_group" in inspect(lesson).dict else None
+    if group is None and rules.is_valid_id(lesson.subject_group_id):
+        group = session.get(SubjectGroup, lesson.subject_group_id)
+    year = group.year if group is not None and group.year_id is not None else None
+    if year is None and group is not None and rules.is_valid_id(group.year_id):
+        year = session.get(SchoolYear, group.year_id)
+    if year is not None:
+        rules.check_lesson_date(lesson.date if not isinstance(lesson.date, dt.datetime) else lesson.date.date(),
+                                year.start_date, year.end_date, year.name)
+
+
+def _before_flush(session: Session, flush_context, instances) -> None:
+    with session.no_autoflush:
+        for obj in list(session.new) + [o for o in session.dirty if session.is_modified(o, include_collections=False)]:
+            check_values(session, obj)
+
+
+_installed = False
+
+
+def install() -> None:
+    """Registers the check once per process; create_app calls it before the other flush
+    hooks, so that no hook looks a row up by an impossible id."""
+    global _installed
+    if not _installed:
+        event.listen(Session, "before_flush", _before_flush)
+        _installed = True
