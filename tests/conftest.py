@@ -1,11 +1,27 @@
-"""Test set-up: one migrated database per run (SQLite, or PostgreSQL when
-PARTA_TEST_DATABASE_URL names a server), with the demo school seeded."""
+"""Test set-up: a migrated database per test process (SQLite, or PostgreSQL when
+PARTA_TEST_DATABASE_URL names a server), holding the demo school seeded on the school's
+date (PARTA_TODAY fixes it, app/clock.py).
+
+The demo is seeded once per run into a template and copied for each process and each
+`copy_app` module (a SQLite file copy, PostgreSQL `CREATE DATABASE … TEMPLATE …`), so that
+pytest-xdist workers (`-n 2`) and the modules that change the demo for good do not seed
+it again. `--test-order=reverse|random|random:SEED` runs the modules (and the tests inside
+each) in another order, to find tests that depend on each other's leftovers.
+"""
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
+import fcntl
+import json
 import os
+import random
 import re
+import sqlite3
 import time
 import uuid
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Callable, Iterator, Optional
 
 import pytest
@@ -18,80 +34,269 @@ from app.extensions import db
 
 DEMO_PASSWORD = "demo"
 
-# The tests compare with dt.date.today(); the pages count days in the school's time
-# zone. Run the tests in that zone, so that the two agree at any hour of the day.
+# The pages count days in the school's time zone; run the tests in that zone too, so that
+# times written by the tests and read by the pages agree at any hour of the day.
 os.environ["TZ"] = config.Config.BABEL_DEFAULT_TIMEZONE
 time.tzset()
 
+RUN_ID = "PARTA_TEST_RUN"              # one id per pytest run, shared by its xdist workers
+RESOLVED_ORDER = "PARTA_TEST_ORDER_RESOLVED"  # the order with its seed, shared by the workers
 
-def _fresh_database(tmp_dir) -> tuple[str, Optional[Callable[[], None]]]:
-    server = os.environ.get("PARTA_TEST_DATABASE_URL")
-    if not server:
-        return f"sqlite:///{tmp_dir / 'parta_test.db'}", None
+
+def school_today() -> dt.date:
+    """The school's date for the tests: PARTA_TODAY when set, else today in the school's zone."""
+    from app.clock import school_today as today
+
+    return today()
+
+
+# ---------------------------------------------------------------------------
+# Options, markers, the run's header and the order of the tests
+# ---------------------------------------------------------------------------
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--test-order", default=os.environ.get("PARTA_TEST_ORDER", ""),
+        help="reverse | random | random:SEED — run the modules, and the tests inside each, in another order "
+             "(also PARTA_TEST_ORDER)")
+
+
+def _is_worker(config) -> bool:
+    return hasattr(config, "workerinput")
+
+
+def pytest_configure(config):
+    if not _is_worker(config):
+        # Set before xdist starts its workers, which inherit the environment.
+        os.environ.setdefault(RUN_ID, uuid.uuid4().hex[:10])
+        order = config.getoption("--test-order") or ""
+        if order == "random":
+            order = f"random:{random.randrange(10**6)}"
+        os.environ[RESOLVED_ORDER] = order
+    from app.clock import fixed_today
+
+    fixed_today()  # a malformed PARTA_TODAY stops the run here, not in every test
+
+
+def pytest_report_header(config):
+    from app.clock import fixed_today
+
+    fixed = fixed_today()
+    day = f"{fixed.isoformat()} (PARTA_TODAY)" if fixed else f"{school_today().isoformat()} (the real date)"
+    engine = "PostgreSQL" if os.environ.get("PARTA_TEST_DATABASE_URL") else "SQLite"
+    order = os.environ.get(RESOLVED_ORDER) or "as written"
+    return [f"parta: school date {day}; database {engine}; test order {order}"]
+
+
+def pytest_collection_modifyitems(session, config, items):
+    order = os.environ.get(RESOLVED_ORDER, "")
+    if not order:
+        return
+    modules: dict[str, list] = {}
+    for item in items:  # module by module, so that module fixtures are still made once
+        modules.setdefault(item.nodeid.split("::")[0], []).append(item)
+    groups = list(modules.values())
+    if order == "reverse":
+        groups = [list(reversed(g)) for g in reversed(groups)]
+    elif order.startswith("random:"):
+        rng = random.Random(int(order.split(":", 1)[1]))
+        rng.shuffle(groups)
+        for group in groups:
+            rng.shuffle(group)
+    else:
+        raise pytest.UsageError(f"--test-order must be reverse, random or random:SEED, not {order!r}")
+    items[:] = [item for group in groups for item in group]
+
+
+# ---------------------------------------------------------------------------
+# Databases: one per test process, copied from a template seeded once per run
+# ---------------------------------------------------------------------------
+
+def _server() -> Optional[str]:
+    return os.environ.get("PARTA_TEST_DATABASE_URL") or None
+
+
+def _run_id() -> str:
+    return os.environ.setdefault(RUN_ID, uuid.uuid4().hex[:10])
+
+
+def _shared_dir(tmp_path_factory) -> Path:
+    """A folder all processes of this run see (xdist gives each worker a folder below it)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+@contextmanager
+def _exclusive(path: Path):
+    """One process at a time (the others wait): the first one builds a template."""
+    with open(path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _admin_engine():
     # In CI an unreachable server must fail the run, not skip it: no try/except here.
-    url = make_url(server)
-    name = f"parta_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    return create_engine(make_url(_server()), isolation_level="AUTOCOMMIT")
 
-    def drop() -> None:
+
+def _template_name(kind: str) -> str:
+    return f"parta_tpl_{_run_id()}_{kind}"
+
+
+def _create_database(name: str, template: Optional[str] = None) -> str:
+    admin = _admin_engine()
+    clause = f' TEMPLATE "{template}"' if template else ""
+    try:
+        for attempt in range(20):
+            try:
+                with admin.connect() as conn:
+                    conn.execute(text(f'CREATE DATABASE "{name}"{clause}'))
+                break
+            except Exception as error:  # the template is briefly busy while another copy starts
+                if "is being accessed by other users" not in str(error) or attempt == 19:
+                    raise
+                time.sleep(0.5)
+    finally:
+        admin.dispose()
+    return make_url(_server()).set(database=name).render_as_string(hide_password=False)
+
+
+def _drop_database(name: str) -> None:
+    admin = _admin_engine()
+    try:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
         admin.dispose()
 
-    return url.set(database=name).render_as_string(hide_password=False), drop
+
+def _fresh_database(tmp_dir: Path) -> tuple[str, Optional[Callable[[], None]]]:
+    """An empty database: (url, drop or None)."""
+    if not _server():
+        return f"sqlite:///{tmp_dir / 'parta_test.db'}", None
+    name = f"parta_test_{uuid.uuid4().hex[:10]}"
+    return _create_database(name), lambda: _drop_database(name)
 
 
-@pytest.fixture(scope="session")
-def database_url(tmp_path_factory) -> Iterator[str]:
-    url, drop = _fresh_database(tmp_path_factory.mktemp("db"))
-    yield url
-    if drop:
-        drop()
+def _copy_of_template(template: str, tmp_dir: Path) -> tuple[str, Optional[Callable[[], None]]]:
+    """A copy of a template database: (url, drop or None)."""
+    if not _server():
+        target = tmp_dir / "parta_test.db"
+        source, copy = sqlite3.connect(template), sqlite3.connect(target)
+        try:
+            source.backup(copy)  # consistent whatever the journal mode (the app uses WAL)
+        finally:
+            source.close()
+            copy.close()
+        return f"sqlite:///{target}", None
+    name = f"parta_test_{uuid.uuid4().hex[:10]}"
+    return _create_database(name, template=template), lambda: _drop_database(name)
 
 
-def demo_app(url: str):
-    """A Parta app on a database built by the migrations from empty, with the demo school."""
+def _dispose(application) -> None:
+    with application.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _template(tmp_path_factory, kind: str, build: Callable[[str], object]) -> tuple[str, object]:
+    """The template database of `kind` for this run, built by `build(url)` in the first
+    process that asks; (its SQLite path or PostgreSQL name, what `build` returned, as JSON)."""
+    shared = _shared_dir(tmp_path_factory)
+    done = shared / f"template-{kind}.json"
+    with _exclusive(shared / f"template-{kind}.lock"):
+        if not done.exists():
+            if _server():
+                name = _template_name(kind)
+                _drop_database(name)
+                url = _create_database(name)
+                location = name
+            else:
+                location = str(shared / f"template-{kind}.db")
+                url = f"sqlite:///{location}"
+            info = build(url)
+            done.write_text(json.dumps({"location": location, "info": info}))
+        saved = json.loads(done.read_text())
+    return saved["location"], saved["info"]
+
+
+def pytest_unconfigure(config):
+    """The run's PostgreSQL templates go when the run ends (the controller drops them)."""
+    if _is_worker(config) or not _server() or RUN_ID not in os.environ:
+        return
+    for kind in ("demo", "reports"):
+        try:
+            _drop_database(_template_name(kind))
+        except Exception as error:  # never hide the run's own result behind a clean-up error
+            print(f"parta: could not drop the template database {_template_name(kind)}: {error}")
+
+
+class _TestConfig(config.TestConfig):
+    PARTA_DEMO_PASSWORD = DEMO_PASSWORD
+
+
+def _app_on(url: str, **settings):
+    values = {"SQLALCHEMY_DATABASE_URI": url, **settings}
+    return create_app(type("Config", (_TestConfig,), values))
+
+
+def _build_demo(url: str) -> dict:
+    """Migrates an empty database, writes the roles and seeds the demo school (on the school's date)."""
     from flask_migrate import upgrade
 
     from app.cli import sync_permissions_and_roles
     from app.demo import seed_demo
 
-    class Config(config.TestConfig):
-        SQLALCHEMY_DATABASE_URI = url
-        PARTA_DEMO_PASSWORD = DEMO_PASSWORD
-
-    application = create_app(Config)
+    application = _app_on(url)
     with application.app_context():
         upgrade()
         sync_permissions_and_roles()
         seed_demo()
-        db.session.remove()
-    return application
+    _dispose(application)
+    return {"seeded_on": school_today().isoformat()}
+
+
+def demo_app(url: str):
+    """A Parta app on a database built by the migrations from empty, with the demo school."""
+    _build_demo(url)
+    return _app_on(url)
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory) -> str:
+    location, _ = _template(tmp_path_factory, "demo", _build_demo)
+    return location
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory, demo_template) -> Iterator[str]:
+    """This process's database: a copy of the demo template."""
+    url, drop = _copy_of_template(demo_template, tmp_path_factory.mktemp("db"))
+    yield url
+    if drop:
+        drop()
 
 
 @pytest.fixture(scope="module")
-def copy_app(tmp_path_factory):
+def copy_app(tmp_path_factory, demo_template):
     """A separate copy of the demo school, for tests that change it for good (closing the year)."""
-    url, drop = _fresh_database(tmp_path_factory.mktemp("copy"))
-    application = demo_app(url)
+    url, drop = _copy_of_template(demo_template, tmp_path_factory.mktemp("copy"))
+    application = _app_on(url)
     yield application
-    with application.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    _dispose(application)
     if drop:
         drop()
 
 
 @pytest.fixture(scope="session")
 def app(database_url):
-    """The app on a database built by the migrations from empty, with the demo school."""
-    application = demo_app(database_url)
+    """The app on this process's copy of the demo school."""
+    application = _app_on(database_url)
     yield application
-    with application.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    _dispose(application)
 
 
 @pytest.fixture()
@@ -127,30 +332,36 @@ def unique(prefix: str = "Тест") -> str:
     return f"{prefix} {uuid.uuid4().hex[:6]}"
 
 
-@pytest.fixture(scope="session")
-def report_app(tmp_path_factory):
-    """An app on a database of its own holding only the small hand-built school of
-    tests/reports/report_school.py: (app, ReportSchool)."""
+# The summary sheets of ended periods are formed on the first visit in the report tests.
+REPORT_SETTINGS = {"PARTA_SHEETS_ON_VISIT": True}
+
+
+def _build_reports(url: str) -> dict:
     from flask_migrate import upgrade
 
     from app.cli import sync_permissions_and_roles
     from tests.reports.report_school import build
 
-    url, drop = _fresh_database(tmp_path_factory.mktemp("reports"))
-
-    class Config(config.TestConfig):
-        SQLALCHEMY_DATABASE_URI = url
-        PARTA_SHEETS_ON_VISIT = True  # the summary sheets of ended periods are formed on the first visit
-
-    application = create_app(Config)
+    application = _app_on(url, **REPORT_SETTINGS)
     with application.app_context():
         upgrade()
         sync_permissions_and_roles()
         school = build(application.appbuilder.sm)
         db.session.remove()
-    yield application, school
-    with application.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    _dispose(application)
+    return dataclasses.asdict(school)
+
+
+@pytest.fixture(scope="session")
+def report_app(tmp_path_factory):
+    """An app on a database of its own holding only the small hand-built school of
+    tests/reports/report_school.py: (app, ReportSchool)."""
+    from tests.reports.report_school import ReportSchool
+
+    location, info = _template(tmp_path_factory, "reports", _build_reports)
+    url, drop = _copy_of_template(location, tmp_path_factory.mktemp("reports"))
+    application = _app_on(url, **REPORT_SETTINGS)
+    yield application, ReportSchool(**info)
+    _dispose(application)
     if drop:
         drop()

@@ -7,6 +7,8 @@ from pathlib import Path
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
+from tests.conftest import school_today
+
 ROOT = Path(__file__).resolve().parent.parent
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None, "N_": None, "Label": None}
 METHODS = [("app/**.py", "python"), ("reports/**.py", "python"), ("app/templates/**.html", "jinja2"), ("reports/**.html", "jinja2")]
@@ -53,7 +55,7 @@ def test_home_page_shows_the_school_today_and_its_head_counts(admin_client):
 
     html = admin_client.get("/").get_data(as_text=True)
     assert "МБОУ СОШ № 1" in html
-    assert dt.date.today().strftime("%d.%m.%Y") in html
+    assert school_today().strftime("%d.%m.%Y") in html
     assert "2026/2027" in html
     assert "Учеников на сегодня" in html
 

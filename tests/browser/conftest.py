@@ -46,10 +46,25 @@ def browser():
 
 @pytest.fixture()
 def page(browser):
-    context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="ru-RU")
+    context = new_context(browser)
     page = context.new_page()
     yield page
     context.close()
+
+
+def _live_on_the_school_date(context) -> None:
+    """With PARTA_TODAY, the page's scripts live on that date too (at the real time of day)."""
+    from app.clock import fixed_today, school_now
+
+    if fixed_today() is not None:
+        context.clock.set_system_time(school_now())
+
+
+def new_context(browser):
+    """A second browser context (another user), on the same date as the `page` fixture's."""
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="ru-RU")
+    _live_on_the_school_date(context)
+    return context
 
 
 def screenshot(page, name: str) -> Path:

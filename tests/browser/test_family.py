@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import ForumPost, ModerationLog
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import new_context, screenshot
 from tests.browser.test_admin_pages import log_in
 from tests.conftest import unique
 
@@ -48,7 +48,7 @@ def test_parent_reads_the_diary_writes_to_a_teacher_and_reads_the_class_announce
     assert subject in page.inner_text("#mail-sent")
     screenshot(page, "mail_sent")
 
-    teacher_page = page.context.browser.new_context(viewport={"width": 1400, "height": 900}, locale="ru-RU").new_page()
+    teacher_page = new_context(page.context.browser).new_page()
     log_in(teacher_page, live_server, "teacher")
     assert teacher_page.inner_text("#navbar-unread").strip() != ""
     teacher_page.goto(f"{live_server}/mail/")

@@ -14,6 +14,7 @@ from app.extensions import db
 from app.models import SchoolClass, SchoolYear
 from tests.browser.conftest import screenshot
 from tests.browser.test_admin_pages import log_in
+from tests.conftest import school_today
 
 
 @pytest.fixture(scope="module")
@@ -46,8 +47,8 @@ def _submit(page) -> str:
 
 def test_secretary_enrols_withdraws_and_transfers_and_the_counts_agree(page, copy_server, copy_app):
     classes = _classes(copy_app)
-    today = dt.date.today().strftime("%d.%m.%Y")
-    yesterday = (dt.date.today() - dt.timedelta(days=1)).strftime("%d.%m.%Y")  # the book counts orders after its first day
+    today = school_today().strftime("%d.%m.%Y")
+    yesterday = (school_today() - dt.timedelta(days=1)).strftime("%d.%m.%Y")  # the book counts orders after its first day
     log_in(page, copy_server, "secretary")
     before = _total(page, copy_server, today)
 

@@ -21,6 +21,7 @@ from app.extensions import db
 from app.models import (
     Assignment, Enrolment, Lesson, Mark, PartaUser, School, Student, SubjectGroup, VisitEvent, VisitLog, WebApiSession,
 )
+from tests.conftest import school_today
 
 ROOT = Path(__file__).resolve().parents[2]
 VENV = ROOT / ".venv-netschoolapi"
@@ -60,7 +61,7 @@ def demo_week(app):
             PartaUser, Student.user_id == PartaUser.id).where(PartaUser.username == "student")).one()
         classes = select(Enrolment.class_id).where(Enrolment.student_id == student)
         groups = select(SubjectGroup.id).where(SubjectGroup.class_id.in_(classes), SubjectGroup.is_whole_class.is_(True))
-        this_monday = dt.date.today() - dt.timedelta(days=dt.date.today().weekday())
+        this_monday = school_today() - dt.timedelta(days=school_today().weekday())
         latest = db.session.scalar(select(func.max(Lesson.date)).where(Lesson.subject_group_id.in_(groups),
                                                                         Lesson.date < this_monday))
         monday = latest - dt.timedelta(days=latest.weekday())

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import PartaUser, Subject, VisitEvent, VisitLog
-from tests.conftest import flashes, login, unique
+from tests.conftest import flashes, login, school_today, unique
 
 
 @pytest.fixture()
@@ -144,7 +144,7 @@ def test_visit_statistics_filter_by_role_and_dates(app, client, fresh_user):
         coordinator_role = app.appbuilder.sm.find_role("Координатор").id
     import datetime as dt
 
-    today = dt.date.today().strftime("%d.%m.%Y")
+    today = school_today().strftime("%d.%m.%Y")
     teachers = client.get(f"/visits/?role={teacher_role}&from={today}&to={today}").get_data(as_text=True)
     assert fresh_user in teachers
     coordinators = client.get(f"/visits/?role={coordinator_role}&from={today}&to={today}").get_data(as_text=True)

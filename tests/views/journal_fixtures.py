@@ -119,3 +119,53 @@ def make_period_mark(app, journal: Journal, period_id: int, value: str = "4", st
         pk = mark.id
         db.session.remove()
     return pk
+
+
+LESSON_NUMBER = 8  # after the demo's last lesson of the day: a fresh group's slots are its own
+
+
+def timetabled_group(app, name: str, weekdays=(1, 2, 3, 4, 5), days=28, class_id: int | None = None) -> dict:
+    """A fresh subject group taught by the demo teacher in the demo student's class (or
+    `class_id`), timetabled on `weekdays` (lesson 8), with the lessons of the last `days`
+    days up to the school's date made by the calendar (holidays and days outside the
+    periods left out), each with an ordinary assignment. Remove it with `delete_group`."""
+    from app.clock import school_today
+    from app.journal.calendar import generate_lessons
+    from app.models import ScheduleEntry, SchoolClass
+
+    with app.test_request_context():
+        today = school_today()
+    with app.app_context():
+        teacher = db.session.scalar(select(Employee).where(Employee.user_id == _user_id("teacher")))
+        child = db.session.scalar(select(Student).where(Student.user_id == _user_id("student")))
+        class_id = class_id or db.session.scalar(select(Enrolment.class_id).where(Enrolment.student_id == child.id,
+                                                                                 Enrolment.end_date.is_(None)))
+        school_class = db.session.get(SchoolClass, class_id)
+        subject = db.session.scalar(select(Subject.id).where(Subject.name == "Математика"))
+        group = SubjectGroup(school_id=child.school_id, year_id=school_class.year_id, class_id=class_id,
+                             subject_id=subject, name=unique(name), is_whole_class=True)
+        db.session.add(group)
+        db.session.flush()
+        db.session.add(SubjectGroupTeacher(school_id=child.school_id, subject_group_id=group.id, employee_id=teacher.id))
+        db.session.add_all(ScheduleEntry(school_id=child.school_id, subject_group_id=group.id, weekday=day,
+                                         lesson_number=LESSON_NUMBER, valid_from=school_class.year.start_date)
+                           for day in weekdays)
+        db.session.commit()
+        generate_lessons(db.session, [group.id], today - dt.timedelta(days=days), today, apply=True)
+        ordinary = db.session.scalar(select(AssignmentType.id).where(AssignmentType.is_control.is_(False))
+                                     .order_by(AssignmentType.id))
+        lessons = db.session.scalars(select(Lesson).where(Lesson.subject_group_id == group.id).order_by(Lesson.date)).all()
+        db.session.add_all(Assignment(school_id=child.school_id, lesson_id=lesson.id, type_id=ordinary) for lesson in lessons)
+        db.session.commit()
+        data = {"group": group.id, "class": class_id, "school": child.school_id, "today": today,
+                "lessons": [(lesson.id, lesson.date) for lesson in lessons]}
+        db.session.remove()
+    return data
+
+
+def delete_group(app, group_id: int) -> None:
+    """Removes a fresh subject group with everything in it (lessons, marks, unlocks go with it)."""
+    with app.app_context():
+        db.session.delete(db.session.get(SubjectGroup, group_id))
+        db.session.commit()
+        db.session.remove()

@@ -1,5 +1,10 @@
 """The journal grid: what the teacher sees, and saving cells in batches with
-per-cell refusals, locks, unlocks, conflicts, averages and audit."""
+per-cell refusals, locks, unlocks, conflicts, averages and audit.
+
+The tests that only read open the demo teacher's journal; the tests that write work on a
+fresh subject group of the demo teacher's (lessons on every school day of the last four
+weeks, tests/views/journal_fixtures.py), removed at the end of the module, so that no
+other test meets their marks, topics or unlocks."""
 from __future__ import annotations
 
 import datetime as dt
@@ -15,7 +20,8 @@ from app.models import (
     StudyPeriod, SubjectGroup, SubjectGroupTeacher,
 )
 from app.rules.grading import format_average, suggest_period_mark, weighted_average
-from tests.conftest import login
+from tests.conftest import login, school_today
+from tests.views.journal_fixtures import delete_group, timetabled_group
 
 
 def _grid_data(html: str) -> dict:
@@ -37,7 +43,7 @@ def _teacher_group(app, username="teacher", subject_like="Математика")
 
 def _lesson_with_assignment(app, group_id: int, days_ago: int):
     """(lesson id, assignment id, lesson date) of the group's latest lesson at least `days_ago` old."""
-    limit = dt.date.today() - dt.timedelta(days=days_ago)
+    limit = school_today() - dt.timedelta(days=days_ago)
     with app.app_context():
         row = db.session.execute(
             select(Lesson.id, Assignment.id, Lesson.date).join(Assignment, Assignment.lesson_id == Lesson.id)
@@ -73,6 +79,14 @@ def teacher(client):
     return login(client, "teacher")
 
 
+@pytest.fixture(scope="module")
+def own_group(app):
+    """A fresh group of the demo teacher's, for the tests that write (removed at the end)."""
+    data = timetabled_group(app, "Журнал для проверки сетки")
+    yield data["group"]
+    delete_group(app, data["group"])
+
+
 def test_teacher_sees_the_students_lessons_and_marks_of_their_group(app, teacher):
     group = _teacher_group(app)
     data = _open(teacher, group)
@@ -85,7 +99,7 @@ def test_teacher_sees_the_students_lessons_and_marks_of_their_group(app, teacher
         lessons = db.session.scalar(select(func.count(Lesson.id)).where(
             Lesson.subject_group_id == group, Lesson.date >= period.start_date, Lesson.date <= period.end_date))
         db.session.remove()
-    assert period.start_date <= dt.date.today() <= period.end_date, "the current period opens by default"
+    assert period.start_date <= school_today() <= period.end_date, "the current period opens by default"
     assert len(data["marks"]) == stored > 0
     assert len(data["lessons"]) == lessons
     assert len(data["students"]) >= 20
@@ -108,8 +122,8 @@ def test_averages_on_the_page_are_the_weighted_average_of_the_rules(app, teacher
     assert shown["f"].endswith("= " + format_average(expected))
 
 
-def test_a_batch_saves_good_cells_and_refuses_a_bad_one_with_a_russian_message(app, teacher):
-    group = _teacher_group(app)
+def test_a_batch_saves_good_cells_and_refuses_a_bad_one_with_a_russian_message(app, teacher, own_group):
+    group = own_group
     lesson_id, assignment_id, _ = _lesson_with_assignment(app, group, 0)
     data = _open(teacher, group)
     students = [s["id"] for s in data["students"] if f"{assignment_id}:{s['id']}" not in data["marks"]][:2]
@@ -142,8 +156,8 @@ def test_a_batch_saves_good_cells_and_refuses_a_bad_one_with_a_russian_message(a
         db.session.remove()
 
 
-def test_a_point_duty_mark_and_clearing_a_cell(app, teacher):
-    group = _teacher_group(app)
+def test_a_point_duty_mark_and_clearing_a_cell(app, teacher, own_group):
+    group = own_group
     _, assignment_id, _ = _lesson_with_assignment(app, group, 0)
     data = _open(teacher, group)
     student = _free_student(data, assignment_id)
@@ -162,8 +176,8 @@ def test_a_point_duty_mark_and_clearing_a_cell(app, teacher):
         db.session.remove()
 
 
-def test_a_cell_changed_by_someone_else_meanwhile_is_not_overwritten(app, teacher):
-    group = _teacher_group(app)
+def test_a_cell_changed_by_someone_else_meanwhile_is_not_overwritten(app, teacher, own_group):
+    group = own_group
     _, assignment_id, _ = _lesson_with_assignment(app, group, 0)
     data = _open(teacher, group)
     student = _free_student(data, assignment_id)
@@ -182,9 +196,29 @@ def test_a_cell_changed_by_someone_else_meanwhile_is_not_overwritten(app, teache
         db.session.remove()
 
 
-def test_marks_of_a_lesson_11_days_old_are_refused_until_the_coordinator_unlocks(app, teacher):
-    group = _teacher_group(app)
-    lesson_id, assignment_id, day = _lesson_with_assignment(app, group, 11)
+def _history_mark(app, group_id: int, assignment_id: int, code: str = "4") -> None:
+    """A mark of the class's first student, written as history (outside a request, where locks do not bind)."""
+    from app.models import Enrolment, GradeScale, GradeScaleValue
+
+    with app.app_context():
+        group = db.session.get(SubjectGroup, group_id)
+        student = db.session.scalar(select(Enrolment.student_id).where(
+            Enrolment.class_id == group.class_id, Enrolment.end_date.is_(None)).order_by(Enrolment.student_id))
+        scale = db.session.scalar(select(GradeScale.id).where(GradeScale.is_default.is_(True)))
+        value = db.session.scalar(select(GradeScaleValue.id).where(GradeScaleValue.scale_id == scale,
+                                                                   GradeScaleValue.code == code))
+        db.session.add(Mark(school_id=group.school_id, assignment_id=assignment_id, student_id=student, value_id=value))
+        db.session.commit()
+        db.session.remove()
+
+
+def test_marks_of_a_lesson_11_days_old_are_refused_until_the_coordinator_unlocks(app, teacher, own_group):
+    group = own_group
+    found = _lesson_with_assignment(app, group, 11)
+    if found is None:
+        pytest.skip(f"on {school_today():%d.%m.%Y} no lesson of the school year is 11 days old yet")
+    lesson_id, assignment_id, day = found
+    _history_mark(app, group, assignment_id)
     data = _open(teacher, group)
     lesson = next((l for l in data["lessons"] if l["id"] == lesson_id), None)
     if lesson is not None:
@@ -203,7 +237,7 @@ def test_marks_of_a_lesson_11_days_old_are_refused_until_the_coordinator_unlocks
 
     with app.app_context():
         unlock = JournalUnlock(school_id=db.session.get(SubjectGroup, group).school_id, subject_group_id=group,
-                               date_from=day, date_to=day, until=dt.date.today(), reason="Болезнь учителя")
+                               date_from=day, date_to=day, until=school_today(), reason="Болезнь учителя")
         db.session.add(unlock)
         db.session.commit()
         unlock_id = unlock.id
@@ -236,8 +270,8 @@ def test_teacher_reads_but_cannot_change_a_journal_of_another_teachers_group(app
     assert status == 404 or answer["saved"] == []
 
 
-def test_lesson_topic_and_homework_are_saved_from_the_header(app, teacher):
-    group = _teacher_group(app)
+def test_lesson_topic_and_homework_are_saved_from_the_header(app, teacher, own_group):
+    group = own_group
     lesson_id, _, _ = _lesson_with_assignment(app, group, 0)
     data = _open(teacher, group)
     lesson = next(l for l in data["lessons"] if l["id"] == lesson_id)
@@ -252,8 +286,8 @@ def test_lesson_topic_and_homework_are_saved_from_the_header(app, teacher):
         db.session.remove()
 
 
-def test_teacher_sets_a_period_mark_from_the_menu(app, teacher):
-    group = _teacher_group(app)
+def test_teacher_sets_a_period_mark_from_the_menu(app, teacher, own_group):
+    group = own_group
     data = _open(teacher, group)
     student = data["students"][-1]["id"]
     old = data["pm"].get(str(student), "")
@@ -297,7 +331,8 @@ def test_the_lesson_dialog_offers_the_thematic_plans_topics_for_lessons_without_
     with app.app_context():
         school = db.session.get(SubjectGroup, group).school_id
         plan = db.session.scalar(select(ThematicPlan).where(ThematicPlan.subject_group_id == group))
-        if plan is None:
+        created = plan is None
+        if created:
             plan = ThematicPlan(school_id=school, subject_group_id=group, name="КТП")
             db.session.add(plan)
             db.session.flush()
@@ -326,16 +361,19 @@ def test_the_lesson_dialog_offers_the_thematic_plans_topics_for_lessons_without_
             for topic in list(plan.topics):
                 db.session.delete(topic)
             db.session.flush()
-            db.session.add_all([ThematicPlanTopic(school_id=plan.school_id, plan_id=plan_id, position=p, title=t, hours=h,
-                                                  homework=hw) for p, t, h, hw in saved])
+            if created:
+                db.session.delete(plan)
+            else:
+                db.session.add_all([ThematicPlanTopic(school_id=plan.school_id, plan_id=plan_id, position=p, title=t,
+                                                      hours=h, homework=hw) for p, t, h, hw in saved])
             db.session.commit()
             db.session.remove()
 
 
-def test_final_marks_tab_saves_a_year_mark_and_refuses_it_without_the_right(app, teacher, client):
+def test_final_marks_tab_saves_a_year_mark_and_refuses_it_without_the_right(app, teacher, own_group, client):
     from app.models import FinalMark, FinalMarkColumn
 
-    group = _teacher_group(app)
+    group = own_group
     page = teacher.get(f"/journal/final?group={group}")
     assert page.status_code == 200 and "Итоговые отметки" in page.get_data(as_text=True)
     with app.app_context():
@@ -363,23 +401,32 @@ def test_a_substitute_teacher_keeps_the_journal_of_the_substituted_lesson_only(a
                                        .where(PartaUser.username == "classteacher"))
         led = select(SchoolClass.id).where(SchoolClass.class_teacher_id == substitute)
         taught = select(SubjectGroupTeacher.subject_group_id).where(SubjectGroupTeacher.employee_id == substitute)
-        group = db.session.scalar(
-            select(SubjectGroup.id).join(SubjectGroupTeacher, SubjectGroupTeacher.subject_group_id == SubjectGroup.id)
+        class_id = db.session.scalar(
+            select(SubjectGroup.class_id).join(SubjectGroupTeacher, SubjectGroupTeacher.subject_group_id == SubjectGroup.id)
             .join(Employee, SubjectGroupTeacher.employee_id == Employee.id).join(PartaUser, Employee.user_id == PartaUser.id)
             .where(PartaUser.username == "teacher", SubjectGroup.class_id.not_in(led), SubjectGroup.id.not_in(taught))
             .order_by(SubjectGroup.id))
         db.session.remove()
-    lesson_id, assignment_id, _ = _lesson_with_assignment(app, group, 0)
-    with app.app_context():
-        other_assignment = db.session.scalar(
-            select(Assignment.id).join(Lesson, Assignment.lesson_id == Lesson.id)
-            .where(Lesson.subject_group_id == group, Lesson.id != lesson_id, Lesson.date <= dt.date.today())
-            .order_by(Lesson.date.desc()).limit(1))
-        lesson = db.session.get(Lesson, lesson_id)
-        lesson.substitute_id = substitute
-        db.session.commit()
-        db.session.remove()
+    # a group of the demo teacher's in a class the substitute neither leads nor teaches, with
+    # a second lesson on the day of the latest one (lesson 9), which the substitute does not take
+    own = timetabled_group(app, "Журнал для замены", class_id=class_id)
+    group = own["group"]
     try:
+        lesson_id, assignment_id, day = _lesson_with_assignment(app, group, 0)
+        with app.app_context():
+            other = Lesson(school_id=own["school"], subject_group_id=group, date=day, number=9, is_manual=True)
+            other_type = db.session.scalar(select(AssignmentType.id).where(AssignmentType.is_control.is_(False))
+                                           .order_by(AssignmentType.id))
+            db.session.add(Assignment(school_id=own["school"], lesson=other, type_id=other_type))
+            db.session.flush()
+            other_assignment = db.session.scalar(
+                select(Assignment.id).join(Lesson, Assignment.lesson_id == Lesson.id)
+                .where(Lesson.subject_group_id == group, Lesson.id != lesson_id, Lesson.date <= school_today())
+                .order_by(Lesson.date.desc()).limit(1))
+            lesson = db.session.get(Lesson, lesson_id)
+            lesson.substitute_id = substitute
+            db.session.commit()
+            db.session.remove()
         login(client, "classteacher")
         data = _open(client, group)
         assert [l["id"] for l in data["lessons"]] == [lesson_id], "only the substituted lesson is shown"
@@ -393,7 +440,4 @@ def test_a_substitute_teacher_keeps_the_journal_of_the_substituted_lesson_only(a
             {"kind": "mark", "assignment": other_assignment, "student": student, "value": "4", "duty": False, "comment": ""}])
         assert status != 200 or answer["saved"] == []
     finally:
-        with app.app_context():
-            db.session.get(Lesson, lesson_id).substitute_id = None
-            db.session.commit()
-            db.session.remove()
+        delete_group(app, group)

@@ -12,6 +12,7 @@ import pytest
 from flask_babel import gettext
 from sqlalchemy import select
 
+from app.clock import utcnow
 from app.extensions import db
 from app.models import (
     Attendance, AuditLog, Enrolment, Guardian, JournalUnlock, Mark, PartaUser, PeriodMark, School, SchoolClass,
@@ -194,7 +195,7 @@ def test_coordinators_unlock_opens_the_locked_dates_for_the_teacher_and_is_logge
     with app.app_context():
         unlock = db.session.scalar(select(JournalUnlock).where(JournalUnlock.reason == reason))
         assert unlock.created_by_id == journal.coordinator_user_id
-        assert abs(dt.datetime.now(dt.timezone.utc).replace(tzinfo=None) - unlock.created_at) < dt.timedelta(minutes=5)
+        assert abs(utcnow() - unlock.created_at) < dt.timedelta(minutes=5)
         assert unlock.subject_group_id == journal.group_id and unlock.until == journal.day(-1)
         db.session.remove()
 

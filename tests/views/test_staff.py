@@ -17,7 +17,7 @@ from app.models import (
     School, StaffOrder, TrainingCourse,
 )
 from app.rules.staff import add_months
-from tests.conftest import flashes, login, unique
+from tests.conftest import flashes, login, school_today, unique
 
 D = dt.date
 
@@ -225,7 +225,7 @@ def fill_file(app, school, person, today):
 def test_personal_file_gathers_the_card_positions_orders_education_category_and_courses(app, hr, school):
     person = new_employee(app, school)
     post_order(hr, employee=person, kind="hire", date="01.09.2025", position=school["teacher"], rate="1")
-    fill_file(app, school, person, dt.date.today())
+    fill_file(app, school, person, school_today())
     html = hr.get(f"/stafffileview/show/{person}").get_data(as_text=True)
     for text in ("Кадровая", "Учитель", "К-", "Энский государственный педагогический университет", "ВСГ 0123456",
                  "№ 815", "Обновлённые ФГОС ООО", "УД-7788", russian(app, "expires soon")):
@@ -235,7 +235,7 @@ def test_personal_file_gathers_the_card_positions_orders_education_category_and_
 def test_personal_card_pdf_names_the_employee_in_cyrillic(app, hr, school):
     person = new_employee(app, school)
     post_order(hr, employee=person, kind="hire", date="01.09.2025", position=school["teacher"], rate="1")
-    fill_file(app, school, person, dt.date.today())
+    fill_file(app, school, person, school_today())
     response = hr.get(f"/stafffileview/card/{person}")
     assert response.mimetype == "application/pdf"
     text = " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages).split())
@@ -256,7 +256,7 @@ def test_new_category_without_a_term_is_valid_five_years(app, hr, school):
 
 
 def test_expiring_list_holds_the_latest_categories_ending_within_six_months_or_ended(app, hr, school):
-    today = dt.date.today()
+    today = school_today()
     soon, renewed, ended, fine, left = (new_employee(app, school) for _ in range(5))
     with app.app_context():
         def category(person, assigned, until):

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Employee, Lesson, PartaUser, SubjectGroupTeacher
-from tests.conftest import login
+from tests.conftest import login, school_today
 
 
 def _teacher_group(app):
@@ -41,7 +41,7 @@ def _remove(app, *ids):
 
 def test_teacher_sees_todays_lessons_linked_to_the_journal_and_lessons_without_a_topic(app, client):
     group, school = _teacher_group(app)
-    today = dt.date.today()
+    today = school_today()
     todays = _add_lesson(app, group, school, today, 9, "Решение задач на движение")
     untitled = _add_lesson(app, group, school, today - dt.timedelta(days=2), 9, None)
     try:
