@@ -59,12 +59,19 @@ class Config:
     SESSION_COOKIE_SECURE = os.environ.get("PARTA_HTTPS", "") == "1"
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
     PARTA_BEHIND_PROXY = os.environ.get("PARTA_BEHIND_PROXY", "") == "1"
-    # FAB's per-address limit on the login form and API; app/rules/login.py locks a
-    # login after repeated wrong passwords on top of it.
-    AUTH_RATE_LIMITED = True
+    # Sign-in limits (app/security/login_limits.py): failed sign-ins per address, one
+    # counter for the form, the REST API and the NetSchool API, and the per-login backoff
+    # of app/rules/login.py. Parta sets the limit itself on all three, so FAB's own limit
+    # on the form's blueprint (which would also count logouts) stays off.
+    AUTH_RATE_LIMITED = False
     RATELIMIT_ENABLED = os.environ.get("PARTA_RATELIMIT", "1") == "1"
-    AUTH_RATE_LIMIT = os.environ.get("PARTA_LOGIN_RATE_LIMIT", "20 per minute")
+    PARTA_LOGIN_RATE_LIMIT = os.environ.get("PARTA_LOGIN_RATE_LIMIT", "20 per minute")
+    AUTH_RATE_LIMIT = PARTA_LOGIN_RATE_LIMIT
+    # memory:// is per process; several gunicorn workers (or servers) need a shared store:
+    # PARTA_RATELIMIT_STORAGE=redis://127.0.0.1:6379 (README, Production).
     RATELIMIT_STORAGE_URI = os.environ.get("PARTA_RATELIMIT_STORAGE", "memory://")
+    RATELIMIT_KEY_PREFIX = os.environ.get("PARTA_RATELIMIT_PREFIX", "parta")  # several sites on one Redis
+    RATELIMIT_HEADERS_ENABLED = False
     FAB_PASSWORD_COMPLEXITY_ENABLED = True
     FAB_PASSWORD_COMPLEXITY_VALIDATOR = "app.security.passwords.validate_password"
     SESSION_COOKIE_HTTPONLY = True

@@ -71,8 +71,10 @@ def create_app(config_object: object | str | None = None) -> Flask:
         appbuilder.init_app(app, db.session)
         register_views(appbuilder)
         from app import webapi
+        from app.security import sessions
 
         webapi.install(app)
+        sessions.install(app)  # sign-in limits and server-side sessions (after every login view exists)
 
     if app.config.get("PARTA_COUNT_SQL"):
         _count_sql(app)

@@ -44,7 +44,7 @@ def _error(status: int, message: str):
 
 
 def _session(create: bool = False) -> Optional[WebApiSession]:
-    """The API session of the request's cookie (created on the handshake's first calls)."""
+    """The API session of the request's cookie (created by auth/getdata)."""
     cookie = request.cookies.get(COOKIE, "")
     found = db.session.scalar(select(WebApiSession).where(WebApiSession.cookie == cookie),
                               execution_options=UNSCOPED) if cookie else None
@@ -69,9 +69,9 @@ def _digits(n: int) -> str:
 
 @bp.route("/logindata", methods=["GET"])
 def logindata():
-    session = _session(create=True)
-    db.session.commit()
-    return _with_cookie(jsonify(productName=PRODUCT, version="1.0", schoolYearId=None), session)
+    # Anyone may ask, so it keeps nothing: the session starts at auth/getdata, the first
+    # step with something to remember (the salt).
+    return jsonify(productName=PRODUCT, version="1.0", schoolYearId=None)
 
 
 @bp.route("/auth/getdata", methods=["POST"])
@@ -335,12 +335,8 @@ def logout():
 
 
 def install(app: Flask) -> None:
-    """Registers the API; its login is rate-limited per address like the main login, and
-    the API is exempt from the pages' CSRF check (its calls carry the token instead)."""
+    """Registers the API, exempt from the pages' CSRF check (its calls carry the token
+    instead); its login shares the main login's limits (app/security/login_limits.py)."""
     csrf.exempt(bp)
     app.register_blueprint(bp)
-    sm = app.appbuilder.sm
-    if getattr(sm, "is_auth_limited", False):
-        app.view_functions["webapi.login"] = sm.limiter.limit(sm.auth_rate_limit, methods=["POST"])(
-            app.view_functions["webapi.login"])
 

@@ -1,20 +1,28 @@
 """Parta's security manager: FAB's, with Parta's user (bound to a school)."""
 from __future__ import annotations
 
+import logging
 from typing import List
+from urllib.parse import urlsplit, urlunsplit
 
-from flask import flash, g, has_request_context, request
+from flask import flash, g, has_request_context, redirect, request
 from flask_appbuilder import expose
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.sqla.models import assoc_permissionview_role
+from flask_appbuilder.security.decorators import no_cache
+from flask_appbuilder.security.forms import LoginForm_db
 from flask_appbuilder.security.views import AuthDBView, UserDBModelView
+from flask_appbuilder.utils.base import get_safe_redirect
+from flask_login import login_user
 from flask_babel import format_datetime, gettext, lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.clock import utcnow
 from app.models import PartaUser, VisitEvent, VisitLog
-from app.rules import login as login_rules
+from app.rules.login import login_key
+from app.security import login_limits, sessions
 
+log = logging.getLogger(__name__)
 
 
 class PartaUserDBModelView(UserDBModelView):
@@ -32,7 +40,45 @@ class PartaUserDBModelView(UserDBModelView):
 
 class PartaAuthDBView(AuthDBView):
     """Logging out changes state, so it takes a POST with the CSRF token (the navbar
-    sends one); a GET, e.g. from a link planted on another site, does nothing."""
+    sends one); a GET, e.g. from a link planted on another site, does nothing.
+
+    After signing in, the browser goes back to the page that sent it to the form. FAB
+    writes that page into `next` as an absolute URL (`request.url`, host and port
+    included) and then judged it against FAB_SAFE_REDIRECT_HOSTS, which name hosts
+    without ports — so `http://127.0.0.1:5000/…` was "unsafe" — and a sign-in without
+    `next` at all was judged as the empty URL: both logged «Invalid redirect detected»
+    and went to the home page. Here a missing `next` means the home page, and an
+    absolute `next` on the very host the form was posted to becomes a relative path
+    (no host left in it, so it cannot lead off the site); anything else still goes
+    through FAB's check, which refuses other sites."""
+
+    @expose("/login/", methods=["GET", "POST"])
+    @no_cache
+    def login(self):
+        if g.user is not None and g.user.is_authenticated:
+            return redirect(self._get_safe_next_url())
+        form = LoginForm_db()
+        if form.validate_on_submit():
+            next_url = self._get_safe_next_url()
+            user = self.appbuilder.sm.auth_user_db(form.username.data, form.password.data)
+            if not user:
+                flash(str(self.invalid_login_message), "warning")
+                return redirect(self.appbuilder.get_url_for_login_with(next_url))
+            login_user(user, remember=False)
+            return redirect(next_url)
+        return self.render_template(self.login_template, title=self.title, form=form, appbuilder=self.appbuilder)
+
+    def _get_safe_next_url(self) -> str:
+        target = request.args.get("next") or ""
+        if not target:
+            return self.appbuilder.get_url_for_index
+        if "\\" in target:  # browsers read «/\evil» as «//evil»: off-site like any other
+            log.warning("Invalid redirect detected, falling back to index")
+            return self.appbuilder.get_url_for_index
+        parts = urlsplit(target)
+        if parts.scheme in ("http", "https") and parts.netloc == request.host:
+            target = urlunsplit(("", "", "/" + parts.path.lstrip("/"), parts.query, parts.fragment))
+        return get_safe_redirect(target)
 
     @expose("/logout/", methods=["POST"])
     def logout(self):
@@ -45,34 +91,53 @@ class PartaSecurityManager(SecurityManager):
     authdbview = PartaAuthDBView
 
     def auth_user_db(self, username, password):
-        """FAB's password check, refused while the login is locked (app/rules/login.py);
-        every failed attempt is recorded for the lock and the visit statistics."""
+        """FAB's password check, refused while wrong passwords hold this login back from
+        this place (app/rules/login.py, app/security/login_limits.py); every failure is
+        recorded for the backoff, the per-address limit and the visit statistics."""
         until = self.login_locked_until(username)
         user = None
         if until is not None:
-            flash(gettext("Too many wrong passwords: the login is locked until %(time)s.",
-                          time=format_datetime(until, "HH:mm")), "danger")
-        else:
-            user = super().auth_user_db(username, password)
+            if has_request_context() and not request.path.startswith("/api/"):
+                flash(gettext("Too many wrong passwords: the login is locked until %(time)s.",
+                              time=format_datetime(until, "HH:mm")), "danger")
+            self.record_failed_login(username, counted=False)
+            return None
+        user = super().auth_user_db(username, password)
         if user is None:
             self.record_failed_login(username)
         else:
+            login_limits.forget_failures(username)
             self._refresh_webapi_secret(user, password)
         return user
 
     def login_locked_until(self, username: str):
-        """When the login opens again after repeated wrong passwords (app/rules/login.py);
-        None while open. The form, the REST API and the NetSchool API all ask here."""
-        now = utcnow()
-        failures = self.session.scalars(
-            select(VisitLog.at).where(VisitLog.username == username, VisitLog.event == VisitEvent.failed,
-                                      VisitLog.at > now - login_rules.WINDOW),
-            execution_options={"parta_unscoped": True},  # nobody is logged in yet
-        ).all()
-        return login_rules.locked_until(failures, now)
+        """When attempts for this login from this address (or browser) may go on after
+        repeated wrong passwords; None while they may. The form, the REST API and the
+        NetSchool API all ask here."""
+        return login_limits.locked_until(username or "")
 
-    def record_failed_login(self, username: str) -> None:
+    def record_failed_login(self, username: str, counted: bool = True) -> None:
+        """A failed sign-in: for the statistics, the per-address limit and, unless it was
+        refused during a wait (`counted=False`), the login's backoff — whose start is
+        recorded in the account audit."""
+        login_limits.mark_failed()
+        until = login_limits.count_failure(username or "") if counted else None
+        if until is not None:
+            self._record_login_held(username, until)
         self._record_visit(None, username, VisitEvent.failed)
+
+    def _record_login_held(self, username: str, until) -> None:
+        from app.models import AccountAudit
+
+        target = self.session.scalar(select(PartaUser).where(func.lower(PartaUser.username) == login_key(username)),
+                                     execution_options={"parta_unscoped": True})
+        if target is None:
+            return  # no such login: the visit log keeps the attempt
+        address = (request.remote_addr or "")[:64] if has_request_context() else None
+        self.session.add(AccountAudit(
+            school_id=target.school_id, at=utcnow(), target_id=target.id, target_username=target.username,
+            action="login_held", address=address,
+            details=f"wrong passwords from {address}: the next attempt from there waits until {until:%Y-%m-%d %H:%M} UTC"))
 
     def _refresh_webapi_secret(self, user, password: str) -> None:
         """The NetSchool API's secret follows the password (app/security/webapi.py)."""
@@ -133,14 +198,29 @@ class PartaSecurityManager(SecurityManager):
         return (view_name, permission_name) in self.role_permissions(role_ids)
 
     def load_user(self, pk):
-        """Loads the logged-in user without scoping the query by that same user
-        (which would load the user a second time)."""
+        """The browser's login, only while its sign-in is open on the server
+        (app/security/sessions.py): a copied cookie of an ended session loads nobody.
+        The query is not scoped by that same user (which would load the user twice)."""
         resolving = g.get("parta_resolving_scope")
         g.parta_resolving_scope = True
         try:
-            return super().load_user(pk)
+            return sessions.signed_in_user(pk)
         finally:
             g.parta_resolving_scope = resolving
+
+    def create_jwt_manager(self, app):
+        """REST tokens carry the login's session version (claim "sv")."""
+        jwt_manager = super().create_jwt_manager(app)
+        jwt_manager.additional_claims_loader(sessions.jwt_claims)
+        return jwt_manager
+
+    def load_user_jwt(self, _jwt_header, jwt_data):
+        """A REST token's login, refused once its sessions were ended (a password change,
+        deactivation, a change of roles, «end sessions»): the token's "sv" is then old."""
+        user = sessions.user_of_jwt(jwt_data)
+        if user is not None:
+            g.user = user
+        return user
 
     def get_user_roles(self, user) -> list:
         """Parta grants rights through roles only (FAB's user groups are not used)."""

@@ -1,0 +1,200 @@
+"""Sign-ins that end when they should: on the server, not only in the browser.
+
+Flask's session is a signed cookie: whoever holds a copy of it stays signed in until
+it expires, whatever happens to the login meanwhile. So every sign-in on the form gets
+a row in `user_session`; the cookie carries a random token and the table its SHA-256
+(a copy of the table signs nobody in). Each request looks the row up by that hash —
+one query on a unique index, which also loads the login — and a missing, ended or idle
+row means "not signed in". `last_seen_at` is written at most once a minute.
+
+Logout ends the browser's row. `end_all()` ends every sign-in of a login at once: its
+rows, its NetSchool API tokens (app/webapi.py), and its REST API tokens, which carry
+the login's `session_version` as the claim "sv" and are refused once it is raised.
+It runs by itself from a flush hook whenever a login's password, active flag, roles,
+school or municipality change — the password form, a reissue, an administrator's
+edit, the CLI, the REST API — so no caller has to remember it. The browser that
+changes its own password (or its own roles) stays signed in: its row is replaced by
+a new one with a fresh token, so a cookie copied before the change dies with the rest.
+
+Wrong passwords do not end sessions: a guesser has not got in, and ending the
+teacher's sessions on their guesses would give them the very lever the login
+backoff takes away (app/rules/login.py).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from typing import Optional
+
+from flask import Flask, current_app, g, has_request_context, request, session as cookie
+from flask_login import user_logged_in, user_logged_out
+from sqlalchemy import event, inspect, select, update
+from sqlalchemy.orm import Session
+
+from app.clock import utcnow
+from app.extensions import db
+from app.models import PartaUser, UserSession, WebApiSession
+
+TOKEN = "parta_sid"  # the key of the browser's token in Flask's session cookie
+TOUCH_EVERY = dt.timedelta(minutes=1)
+UNSCOPED = {"parta_unscoped": True}
+# A change of any of these ends every sign-in of the login (the value: end_reason).
+ENDING_CHANGES = {"password": "password", "active": "deactivated", "roles": "roles",
+                  "school_id": "segment", "municipality_id": "segment"}
+
+_installed = False
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _address() -> Optional[str]:
+    return (request.remote_addr or "")[:64] if has_request_context() else None
+
+
+def _open_row(session: Session, user: PartaUser) -> str:
+    """A new sign-in row for the browser of this request; returns its token."""
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    session.add(UserSession(token_hash=token_hash(token), user_id=user.id, school_id=user.school_id,
+                            created_at=now, last_seen_at=now, address=_address(),
+                            user_agent=(request.user_agent.string or "")[:500] if has_request_context() else None))
+    return token
+
+
+def _signed_in(_sender, user, **_extra) -> None:
+    """Flask-Login's signal after the form's login_user(): the browser gets its row."""
+    previous = cookie.get(TOKEN)
+    if previous:  # a second sign-in in the same browser replaces the first
+        _end_rows(db.session, UserSession.token_hash == token_hash(previous), "replaced")
+    cookie[TOKEN] = _open_row(db.session, user)
+    db.session.commit()
+
+
+def _signed_out(_sender, user, **_extra) -> None:
+    """Flask-Login's signal from logout_user(): the browser's row ends."""
+    token = cookie.pop(TOKEN, None)
+    if token:
+        _end_rows(db.session, UserSession.token_hash == token_hash(token), "logout")
+        db.session.commit()
+
+
+def _end_rows(session: Session, where, reason: str) -> None:
+    session.execute(update(UserSession).where(where, UserSession.ended_at.is_(None))
+                    .values(ended_at=utcnow(), end_reason=reason)
+                    .execution_options(synchronize_session=False, **UNSCOPED))
+
+
+def signed_in_user(user_id) -> Optional[PartaUser]:
+    """The login of this request's browser, if its server-side row is open and belongs
+    to `user_id` (what Flask-Login read from the cookie); None otherwise."""
+    token = cookie.get(TOKEN)
+    if not token or not has_request_context():
+        return None
+    found = db.session.execute(
+        select(UserSession.id, UserSession.last_seen_at, PartaUser)
+        .join(PartaUser, PartaUser.id == UserSession.user_id)
+        .where(UserSession.token_hash == token_hash(token), UserSession.ended_at.is_(None)),
+        execution_options=UNSCOPED).first()
+    if found is None or str(found.PartaUser.id) != str(user_id):
+        return None
+    row_id, last_seen, user = found
+    now = utcnow()
+    idle = current_app.permanent_session_lifetime + TOUCH_EVERY  # last_seen_at lags up to a minute
+    if now - last_seen > idle:
+        _touch_or_end(row_id, now, ended="idle")
+        return None
+    if now - last_seen >= TOUCH_EVERY:
+        _touch_or_end(row_id, now)
+    g.parta_session_row = (row_id, user.id)
+    return user if user.is_active else None
+
+
+def _touch_or_end(row_id: int, now: dt.datetime, ended: Optional[str] = None) -> None:
+    """Written on a connection of its own, so that the request's transaction stays as it was."""
+    values = {"ended_at": now, "end_reason": ended} if ended else {"last_seen_at": now}
+    with db.engine.begin() as connection:
+        connection.execute(update(UserSession.__table__).where(UserSession.__table__.c.id == row_id).values(**values))
+
+
+def end_all(session: Session, user: PartaUser, reason: str) -> int:
+    """Ends every sign-in of a login: browser rows, NetSchool API tokens, REST tokens
+    (by raising the login's session version). Returns how many browser sessions ended."""
+    result = session.execute(
+        update(UserSession).where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+        .values(ended_at=utcnow(), end_reason=reason).execution_options(synchronize_session=False, **UNSCOPED))
+    session.execute(update(WebApiSession).where(WebApiSession.user_id == user.id)
+                    .values(token=None, user_id=None, expires_at=None, salt=None)
+                    .execution_options(synchronize_session=False, **UNSCOPED))
+    user.session_version = (user.session_version or 0) + 1
+    return result.rowcount or 0
+
+
+def open_sessions(session: Session, user_id: int) -> int:
+    from sqlalchemy import func
+
+    return session.scalar(select(func.count(UserSession.id)).where(UserSession.user_id == user_id,
+                                                                   UserSession.ended_at.is_(None)),
+                          execution_options=UNSCOPED) or 0
+
+
+def _ending_reason(user: PartaUser) -> Optional[str]:
+    state = inspect(user)
+    for name, reason in ENDING_CHANGES.items():
+        if state.attrs[name].history.has_changes():
+            return reason
+    return None
+
+
+def _end_on_change(session: Session, _flush_context, _instances) -> None:
+    """before_flush: a login whose password, active flag, roles or segment changed loses
+    every sign-in; the browser that made its own change gets a fresh one."""
+    for user in [obj for obj in session.dirty if isinstance(obj, PartaUser)]:
+        reason = _ending_reason(user)
+        if reason is None:
+            continue
+        end_all(session, user, reason)
+        mine = g.get("parta_session_row") if has_request_context() else None
+        if mine is not None and mine[1] == user.id and user.active:
+            cookie[TOKEN] = _open_row(session, user)
+            g.parta_session_row = None
+
+
+# --- REST API tokens (flask_jwt_extended, created by FAB's /api/v1/security/login) ---
+
+def jwt_claims(identity) -> dict:
+    """Every token carries the login's session version; end_all() raises it."""
+    try:
+        user_id = int(identity)
+    except (TypeError, ValueError):
+        return {}
+    version = db.session.scalar(select(PartaUser.session_version).where(PartaUser.id == user_id),
+                                execution_options=UNSCOPED)
+    return {"sv": version or 0}
+
+
+def user_of_jwt(claims: dict) -> Optional[PartaUser]:
+    """The token's login while it is active and the token is of its current session version."""
+    try:
+        user_id = int(claims.get("sub"))
+    except (TypeError, ValueError):
+        return None
+    user = db.session.get(PartaUser, user_id, execution_options=UNSCOPED)
+    if user is None or not user.is_active or claims.get("sv") != (user.session_version or 0):
+        return None
+    return user
+
+
+def install(app: Flask) -> None:
+    """Sign-in limits (app/security/login_limits.py) and server-side sessions."""
+    from app.security import login_limits
+
+    global _installed
+    login_limits.install(app)
+    if not _installed:
+        user_logged_in.connect(_signed_in)
+        user_logged_out.connect(_signed_out)
+        event.listen(Session, "before_flush", _end_on_change)
+        _installed = True
