@@ -46,8 +46,8 @@ def create_app(config_object: object | str | None = None) -> Flask:
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         parta_config.INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
 
-    from app import audit, checks, models  # noqa: F401  (models: register the tables)
-    from app.security import http, scoping
+    from app import models, pipeline  # noqa: F401  (models: register the tables)
+    from app.security import accounts, http, scoping
 
     db.init_app(app)
     csrf.init_app(app)
@@ -56,9 +56,14 @@ def create_app(config_object: object | str | None = None) -> Flask:
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
     migrate.init_app(app, db, directory=str(parta_config.BASE_DIR / "migrations"), render_as_batch=True)
+    from app.pipeline import values as plausible_values
+    from app.security import communication as announcement_authors
+
+    plausible_values.install()  # first: no later flush hook looks a row up by an impossible id
+    announcement_authors.install()  # another's announcement only with «Управление объявлениями»
     scoping.install()
-    checks.install()
-    audit.install()
+    pipeline.install()
+    accounts.install()  # who may create, change and reissue which login (app/security/accounts.py)
     http.install(app)
 
     with app.app_context():

@@ -7,7 +7,7 @@ and one login per role (DEMO_ACCOUNTS). `generate_schools()` builds more
 schools of the same shape, scaled to a number of students, for benchmarks.
 
 Rows are written with bulk INSERTs, which bypass the flush hooks of
-app/checks.py and app/security/scoping.py. Every row here is therefore valid by
+the write pipeline (app/pipeline). Every row here is therefore valid by
 construction (marks from the group's scale, one class per student at a time,
 dates inside the year) and carries its `school_id` explicitly.
 """

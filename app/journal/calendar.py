@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from typing import Iterable, Optional
 
 from sqlalchemy import and_, delete, exists, false, func, insert, or_, select
-from sqlalchemy import inspect
 from sqlalchemy.orm import Session, joinedload
 
 from app.models import (
@@ -26,6 +25,7 @@ from app.models import (
     SubjectGroup, SubjectGroupTeacher,
 )
 from app.rules import calendar as rules
+from app.pipeline import check_journal_write
 from app.rules.errors import N_, RuleViolation
 
 
@@ -112,18 +112,6 @@ def _periods_of_grade(periods: list, grade: int) -> list:
     of_grade = [(p, is_year) for p, is_year in periods if p.grade_from <= grade <= p.grade_to]
     parts = [p for p, is_year in of_grade if not is_year]
     return parts or [p for p, _ in of_grade]
-
-
-def _editable(session: Session, group_ids: Iterable[int]) -> set:
-    """The groups whose journal the current user may change (bulk writes skip the flush hooks)."""
-    from app.security.scoping import UNSCOPED, current_scope
-
-    scope = current_scope(session)
-    if scope.read_only:
-        return set()
-    if scope.editable_groups is UNSCOPED:
-        return set(group_ids)
-    return set(group_ids) & set(scope.editable_groups)
 
 
 def _lesson_states(session: Session, group_ids: list, school_ids: list, start: dt.date, end: dt.date) -> dict:
@@ -217,7 +205,6 @@ def generate_lessons(session: Session, group_ids: Iterable[int], date_from: Opti
     start = min(max(date_from, years[y].start_date) if date_from else years[y].start_date for y in years)
     end = max(min(date_to, years[y].end_date) if date_to else years[y].end_date for y in years)
     lessons = _lesson_states(session, ids, school_ids, start, end)
-    editable = _editable(session, ids) if apply else set(ids)
 
     new_rows, remove_ids = [], []
     for group in groups:
@@ -249,11 +236,11 @@ def generate_lessons(session: Session, group_ids: Iterable[int], date_from: Opti
         plan_of.remove = [by_id[i] for i in plan.remove]
         plan_of.conflicts = sorted((by_id[i] for i in plan.conflicts), key=lambda s: (s.date, s.number))
         plan_of.kept = plan.kept
-        if year.is_closed:
-            plan_of.refused = RuleViolation(N_("The school year %(year)s is closed: its journal is read-only."),
-                                            year=year.name)
-        elif group.id not in editable:
-            plan_of.refused = RuleViolation(N_("You may not change the journal of this subject group."))
+        try:
+            # the bulk INSERT below skips the flush: the pipeline's checks for a whole journal
+            check_journal_write(session, group, with_rights=apply)
+        except RuleViolation as refusal:
+            plan_of.refused = refusal
         if plan_of.refused is not None or not apply:
             continue
         teacher_id = teachers.get(group.id)
@@ -301,16 +288,3 @@ def group_ids_for(session: Session, class_id: Optional[int] = None, group_id: Op
     else:
         return []
     return list(session.scalars(query))
-
-
-def remember_moved_from(lesson: Lesson) -> None:
-    """A generated lesson whose date is changed by hand remembers its timetable
-    date, so that re-generating the calendar does not put a second lesson there.
-    Call before the flush, on any path that changes a lesson's date."""
-    history = inspect(lesson).attrs.date.history
-    if lesson.is_manual or not history.deleted or history.deleted[0] is None:
-        return
-    if lesson.moved_from is None:
-        lesson.moved_from = history.deleted[0]
-    if lesson.moved_from == lesson.date:
-        lesson.moved_from = None  # moved back to its own date

@@ -5,7 +5,7 @@ withdrawal and enrolment of students, tracks the exact number of students").
 A student's class membership changes only here (and in the year transition, which
 calls `create_order`): an order is applied when it is created, and cancelling it
 reverts exactly what it did. The rules are in app/rules/movement.py; the flush hooks
-of app/checks.py check every membership again.
+of the write pipeline (app/pipeline) check every membership again.
 """
 from __future__ import annotations
 

@@ -12,9 +12,10 @@ the REST API, reports and exports — reads through them:
    «students_view_all» the students of those groups and class; a parent sees
    their children, a student themselves.
 
-A new school-scoped row is stamped with the user's school in `before_flush`, and
-journal writes are checked against the edit rights there too. Code without a
-logged-in user (CLI, seeds, tests) runs unscoped unless it enters `as_school()`.
+Writes are the write pipeline's (app/pipeline/): it stamps new rows with the
+user's school and checks the edit rights against the Scope built here. Code
+without a logged-in user (CLI, seeds, tests) runs unscoped unless it enters
+`as_school()`.
 """
 from __future__ import annotations
 
@@ -28,15 +29,15 @@ from sqlalchemy import and_, event, literal, or_, select, true, union_all
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
 from app.models import (
-    PartaUser, Assignment, AuditLog, Attendance, Employee, Enrolment, FinalMark, Guardian, Lesson, Mark, MovementOrderItem,
+    PartaUser, AccountAudit, Assignment, AuditLog, Attendance, Employee, Enrolment, FinalMark, Guardian, Lesson, Mark, MovementOrderItem,
     PeriodMark, PersonalDataConsent, School, SchoolClass, Student, StudentGuardian, StudentHealth, SubjectGroup,
     SubjectGroupMember, SubjectGroupTeacher, ThematicPlan, ThematicPlanTopic, VisitLog,
 )
 from app.models.base import SchoolScoped
 from app.models.teaching import CurriculumType
-from app.rules.errors import N_, RuleViolation
 
 UNSCOPED = None  # sentinel: no restriction
+_LOGINS = PartaUser.__table__  # read as a table inside the logins' own criterion
 Ids = Optional[Tuple[int, ...]]
 _override: contextvars.ContextVar = contextvars.ContextVar("parta_school_scope", default=False)
 _UNSCOPED_QUERY = {"parta_unscoped": True}
@@ -52,12 +53,13 @@ class Scope:
     students: Ids = None
     guardians: Ids = None
     editable_groups: Ids = None  # subject groups whose journal the user may change
+    final_groups: Ids = None  # subject groups whose final marks the user may change (a right on top)
     read_only: bool = False
     user_id: Optional[int] = None  # the login itself stays visible (municipal users have no school)
     guardians_of_students: bool = False  # staff also see the guardians of the students they see
 
 
-NOTHING = Scope(schools=())
+NOTHING = Scope(schools=(), editable_groups=(), final_groups=())
 EVERYTHING = Scope(schools=UNSCOPED)
 
 
@@ -141,7 +143,8 @@ def _user_scope(session: Session, user) -> Scope:
     read_only = user.school_id is None and user.municipality_id is not None
     if "journal_view_all" in rights and "students_view_all" in rights:
         editable = UNSCOPED if "journal_edit_all" in rights else ()
-        return Scope(schools=schools, editable_groups=editable, read_only=read_only, user_id=user.id)
+        final = UNSCOPED if "final_marks_edit_all" in rights else ()
+        return Scope(schools=schools, editable_groups=editable, final_groups=final, read_only=read_only, user_id=user.id)
 
     # who the login is, in one statement: an employee, a guardian, a student (or several)
     employee, guardian, student = session.execute(select(
@@ -177,6 +180,8 @@ def _user_scope(session: Session, user) -> Scope:
         students=UNSCOPED if "students_view_all" in rights else tuple(sorted(students)),
         guardians=UNSCOPED if "students_view_all" in rights else tuple(sorted(guardians)),
         editable_groups=UNSCOPED if "journal_edit_all" in rights else tuple(sorted(editable)),
+        final_groups=UNSCOPED if "final_marks_edit_all" in rights
+        else tuple(sorted(editable)) if "final_marks_edit_own" in rights else (),
         read_only=read_only,
         user_id=user.id,
         guardians_of_students=employee is not None,
@@ -215,13 +220,18 @@ def _criteria(scope: Scope) -> list:
             with_loader_criteria(School, lambda cls: cls.id.in_(schools), include_aliases=True),
             # Visits carry a school when the login is known; unknown logins stay with the system administrator.
             with_loader_criteria(VisitLog, lambda cls: cls.school_id.in_(schools), include_aliases=True),
+            # The account audit likewise; actions on municipal logins stay with the system administrator.
+            with_loader_criteria(AccountAudit, lambda cls: cls.school_id.in_(schools), include_aliases=True),
         ]
-        if schools:
-            # Logins of other schools are invisible too; not while nobody is logged in,
-            # since logging in itself looks the login up.
+        if schools or scope.user_id is not None:
+            # Logins of other schools are invisible too (a municipal user also sees the
+            # municipality's own logins); not while nobody is logged in, since logging
+            # in itself looks the login up.
             me = scope.user_id if scope.user_id is not None else -1
-            options.append(with_loader_criteria(
-                PartaUser, lambda cls: or_(cls.school_id.in_(schools), cls.id == me), include_aliases=True))
+            options.append(with_loader_criteria(PartaUser, lambda cls: or_(
+                cls.school_id.in_(schools), cls.id == me,
+                cls.municipality_id.in_(select(_LOGINS.c.municipality_id).where(_LOGINS.c.id == me, _LOGINS.c.school_id.is_(None))),
+            ), include_aliases=True))
     if scope.groups is not UNSCOPED:
         groups, substitute = scope.groups, scope.substitute_for if scope.substitute_for is not None else -1
         lessons = select(Lesson.id).where(or_(Lesson.subject_group_id.in_(groups), Lesson.substitute_id == substitute))
@@ -302,82 +312,9 @@ def _scope_queries(state: ORMExecuteState) -> None:
         state.statement = state.statement.options(*options)
 
 
-def stamp_school(session: Session, obj: object) -> None:
-    """A new row joins the current user's school; no row may leave the segment."""
-    if not isinstance(obj, SchoolScoped):
-        return
-    scope = current_scope(session)
-    if scope.read_only:
-        raise RuleViolation(N_("Your account may only read data."))
-    if obj.school_id is None:
-        if not scope.schools:
-            raise RuleViolation(N_("Choose the school this record belongs to."))
-        obj.school_id = scope.schools[0]
-    if scope.schools is not UNSCOPED and obj.school_id not in scope.schools:
-        raise RuleViolation(N_("This record belongs to another school."))
-
-
-# The subject group a journal row belongs to, for the edit check.
-def _group_of(session: Session, obj) -> Optional[int]:
-    from app.checks import related
-
-    if isinstance(obj, (Lesson, PeriodMark, FinalMark, ThematicPlan)):
-        group = related(session, obj, "subject_group")
-        return group.id if group is not None else None
-    if isinstance(obj, Assignment):
-        return _group_of(session, related(session, obj, "lesson"))
-    if isinstance(obj, (Mark,)):
-        return _group_of(session, related(session, obj, "assignment"))
-    if isinstance(obj, Attendance):
-        return _group_of(session, related(session, obj, "lesson"))
-    if isinstance(obj, ThematicPlanTopic):
-        return _group_of(session, related(session, obj, "plan"))
-    return None
-
-
-JOURNAL_MODELS = (Lesson, Assignment, Mark, Attendance, PeriodMark, FinalMark, ThematicPlan, ThematicPlanTopic)
-
-
-def check_journal_write(session: Session, obj: object) -> None:
-    """Journal rows change only in the groups the user may edit (act 001: a teacher
-    keeps the journals of the groups they teach; the class teacher their class unless
-    it learns by an ИУП; «edit all» rights override)."""
-    if not isinstance(obj, JOURNAL_MODELS):
-        return
-    scope = current_scope(session)
-    editable = scope.editable_groups
-    if editable is UNSCOPED:
-        return
-    with session.no_autoflush:
-        group = _group_of(session, obj)
-        if group in editable or _substituted_lesson(session, obj, scope):
-            return
-    raise RuleViolation(N_("You may not change the journal of this subject group."))
-
-
-def _substituted_lesson(session: Session, obj, scope: Scope) -> bool:
-    """A substitute teacher keeps the journal of the lessons they substitute (act 001 §4.5)."""
-    from app.checks import related
-
-    if scope.substitute_for is None:
-        return False
-    if isinstance(obj, Mark):
-        obj = related(session, obj, "assignment")
-    if isinstance(obj, (Assignment, Attendance)):
-        obj = related(session, obj, "lesson")
-    if isinstance(obj, Lesson):
-        # the lesson as stored: a substitute may not hand the lesson to themselves
-        from sqlalchemy import inspect as sa_inspect
-
-        history = sa_inspect(obj).attrs.substitute_id.history
-        stored = history.deleted[0] if history.deleted else obj.substitute_id
-        return obj.id is not None and stored == scope.substitute_for
-    return False
-
-
 def journal_editable(session: Session, group_id: int, substitute: bool = True) -> bool:
     """Whether the user may change the journal of a subject group — the question pages
-    ask before they offer editing (check_journal_write refuses each row again): the
+    ask before they offer editing (the write pipeline, app/pipeline/rights.py, refuses each row again): the
     groups their rights make editable, and for a substitute teacher the group of a
     lesson they substitute (only those lessons' rows pass the row check; `substitute=False` for
     what belongs to the whole group, such as its КТП)."""
@@ -394,11 +331,8 @@ def journal_editable(session: Session, group_id: int, substitute: bool = True) -
 
 def final_marks_editable(session: Session, group_id: int) -> bool:
     """Final marks (year, exams, final) need a final-marks right on top of the journal's."""
-    from app.security.rights import user_rights
-
-    sm = current_app.appbuilder.sm
-    rights = user_rights(sm, sm.current_user)
-    return bool(rights & {"final_marks_edit_own", "final_marks_edit_all"}) and journal_editable(session, group_id)
+    scope = current_scope(session)
+    return (scope.final_groups is UNSCOPED or group_id in scope.final_groups) and journal_editable(session, group_id)
 
 
 def whole_journal_visible(scope: Scope, group_id: int) -> bool:
@@ -408,27 +342,6 @@ def whole_journal_visible(scope: Scope, group_id: int) -> bool:
     return scope.groups is UNSCOPED or group_id in scope.groups
 
 
-def check_new_school(session: Session, obj: object) -> None:
-    """Schools are created by the municipal segment's operator or the system
-    administrator, not by the administrator of one school (who would not see it)."""
-    if isinstance(obj, School) and obj.id is None:
-        scope = current_scope(session)
-        if scope.schools is not UNSCOPED and not scope.read_only and scope.user_id is not None:
-            raise RuleViolation(N_("A new school is created by the operator of the municipal segment."))
-
-
-def _check_writes(session: Session, flush_context, instances) -> None:
-    for obj in session.new:
-        check_new_school(session, obj)
-    for obj in list(session.new) + list(session.dirty):
-        stamp_school(session, obj)
-        check_journal_write(session, obj)
-    for obj in session.deleted:
-        if isinstance(obj, SchoolScoped) and current_scope(session).read_only:
-            raise RuleViolation(N_("Your account may only read data."))
-        check_journal_write(session, obj)
-
-
 _installed = False
 
 
@@ -436,5 +349,4 @@ def install() -> None:
     global _installed
     if not _installed:
         event.listen(Session, "do_orm_execute", _scope_queries)
-        event.listen(Session, "before_flush", _check_writes)
         _installed = True

@@ -6,21 +6,23 @@ import datetime as dt
 import decimal
 import logging
 
-from flask_appbuilder import ModelView
-from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
+from flask_appbuilder import ModelView, expose
+from flask_appbuilder.fields import EnumField
+from flask_appbuilder.fieldwidgets import BS3TextFieldWidget, Select2Widget
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext, lazy_gettext as _l, to_user_timezone
-from flask import Response
+from flask import Response, abort, request
 from markupsafe import Markup
-from sqlalchemy import Boolean, Date, DateTime, Numeric, Time, select
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy import Boolean, Date, DateTime, Enum, Numeric, Time, select
+from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 from wtforms import BooleanField, DateField, TimeField
-from wtforms.validators import InputRequired, Optional
+from wtforms.validators import InputRequired, Optional, ValidationError
 from wtforms.widgets import html_params
 
-from app.checks import check_objects
+from app.pipeline import validate
+from app.pipeline.values import check_values
 from app.rules.errors import N_, RuleViolation
-from app.security.scoping import check_journal_write, check_new_school, stamp_school
+from app.rules.values import MAX_INT, MIN_INT, FieldName, parse_id
 from app.views.export import ExportMixin
 from app.views.labels import LABELS
 
@@ -52,11 +54,20 @@ def commit_write(session, write):
 
 
 def parse_int(value) -> int | None:
-    """An id from a query string or a JSON body; None when absent or not a number."""
+    """An id from a query string or a JSON body; None when absent, not a whole number or
+    beyond the database's integers (int4): such an id names no row."""
+    if isinstance(value, bool) or isinstance(value, float):
+        return None
     try:
-        return int(value) if value not in (None, "") else None
+        number = int(value) if value not in (None, "") else None
     except (TypeError, ValueError):
         return None
+    return number if number is None or MIN_INT <= number <= MAX_INT else None
+
+
+def parse_pk(value) -> int | None:
+    """A row's id from a URL or a form (FAB's «<pk>»): a whole number from 1 to int4, else None."""
+    return parse_id(value)
 
 
 def parse_date(text: str | None) -> dt.date | None:
@@ -93,10 +104,20 @@ def format_number(value) -> str:
     return text.replace(".", ",")
 
 
+def field_label(name: str) -> str:
+    """The Russian label of a field named by its column, as the forms show it."""
+    label = LABELS.get(name)
+    if label is None and name.endswith("_id"):  # a reference by id: the related row's label
+        label = LABELS.get(name[:-3])
+    return str(label) if label is not None else name
+
+
 def message_of(error: Exception) -> str:
-    """The Russian message for an error a write raised; never raw database text."""
+    """The Russian message for an error a write raised; never raw database text. A
+    field named in a rule's message (FieldName) is shown by its Russian label."""
     if isinstance(error, RuleViolation):
-        return gettext(error.msgid, **error.params)
+        params = {k: field_label(v) if isinstance(v, FieldName) else v for k, v in error.params.items()}
+        return gettext(error.msgid, **params)
     if isinstance(error, IntegrityError):
         return gettext(N_("The record conflicts with existing data (a duplicate or a missing linked record)."))
     return gettext(N_("The record could not be saved because of a database error. Nothing was changed."))
@@ -115,16 +136,26 @@ def current_school():
     return db.session.scalar(select(School).order_by(School.id).limit(1))
 
 
+def content_disposition(filename: str, title: str | None = None) -> str:
+    """An attachment's Content-Disposition by RFC 6266: the name as ASCII in `filename`
+    (other characters become «_»), the full Russian name in `filename*` (RFC 5987).
+    HTTP headers are Latin-1: a raw «согласие-Иванов.pdf» makes gunicorn fail the response."""
+    from urllib.parse import quote
+
+    name = title or filename
+    fallback = "".join(c if c.isascii() and c.isprintable() and c not in '"\\;' else "_" for c in filename) \
+        or "download"
+    disposition = f'attachment; filename="{fallback}"'
+    if name != fallback:
+        disposition += f"; filename*=UTF-8''{quote(name, safe='')}"
+    return disposition
+
+
 def download_response(body: bytes, mimetype: str, filename: str, title: str | None = None) -> Response:
     """A download, never cached (documents and files hold personal data); `title` (with
     its extension) gives the browser a Russian file name besides the ASCII `filename`."""
-    from urllib.parse import quote
-
-    disposition = f"attachment; filename={filename}"
-    if title:
-        disposition += f"; filename*=UTF-8''{quote(title)}"
-    return Response(body, mimetype=mimetype, headers={"Content-Disposition": disposition, "Cache-Control": "no-store",
-                                                      "X-Content-Type-Options": "nosniff"})
+    return Response(body, mimetype=mimetype, headers={"Content-Disposition": content_disposition(filename, title),
+                                                      "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})
 
 
 def pdf_response(body: bytes, filename: str, title: str | None = None) -> Response:
@@ -137,7 +168,29 @@ class UserFacingError(Exception):
 
 
 class PartaInterface(SQLAInterface):
-    """FAB's data interface with Parta's errors: any refusal rolls the whole write back."""
+    """FAB's data interface with Parta's errors: any refusal rolls the whole write back;
+    an id or a search value the database cannot hold (beyond int4) finds nothing."""
+
+    def get(self, id, filters=None, select_columns=None, outer_default_load=False):
+        if parse_pk(id) is None:
+            return None
+        return super().get(parse_pk(id), filters, select_columns=select_columns,
+                           outer_default_load=outer_default_load)
+
+    def get_related_obj(self, col_name, value):
+        return super().get_related_obj(col_name, parse_pk(value)) if parse_pk(value) is not None else None
+
+    def query(self, filters=None, order_column="", order_direction="", page=None, page_size=None,
+              select_columns=None, outer_default_load=False):
+        try:
+            return super().query(filters, order_column, order_direction, page, page_size, select_columns,
+                                 outer_default_load)
+        except (DataError, OverflowError) as error:
+            # A search for a number no column can hold (an id beyond int4, a page beyond
+            # the database's offsets): no row matches it.
+            self.session.rollback()
+            log.info("Search for an impossible value: %r", error)
+            return 0, []
 
     def _write(self, operation, item) -> None:
         try:
@@ -189,17 +242,75 @@ class RuDateField(DateField):
             raise ValueError(gettext("Enter the date as DD.MM.YYYY.")) from error
 
 
-class ValidatedWrites:
-    """Stamps the school and runs the rules before FAB writes, so that the user
-    reads the rule's own message; the flush hooks check again on every path."""
+class EnumChoiceField(EnumField):
+    """FAB's select of an Enum column, refusing a value that is not offered with a form
+    error (FAB's own field fails the request with a KeyError: «gender=attack»)."""
 
-    def _validate(self, item) -> None:
+    def __init__(self, enum_class, enums, label=None, validators=None, default=None, **kwargs):
+        super().__init__(enum_class, enums, label, validators, default, **kwargs)
+        coerce = self.coerce
+
+        def strict(value):
+            if value in (None, ""):
+                return None
+            try:
+                return coerce(value)
+            except KeyError as error:
+                raise ValueError(value) from error
+
+        self.coerce = strict
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            self.data = None
+            raise ValueError(gettext("Choose one of the values offered.")) from error
+
+    def pre_validate(self, form):
+        if self.data is None:
+            return  # not chosen, or refused when read: the other validators and process_errors decide
+        if not any(self.data == self.coerce(value) for value, _ in self.choices):
+            raise ValidationError(gettext("Choose one of the values offered."))
+
+
+def enum_field(column, label, description=""):
+    """The form field of an Enum column: required unless the column is nullable."""
+    required = Optional() if column.nullable else InputRequired()
+    default = column.default.arg if column.default is not None and not callable(column.default.arg) else None
+    return EnumChoiceField(enum_class=column.type.enum_class, enums=column.type.enums, label=label,
+                           description=description, validators=[required], widget=Select2Widget(), default=default)
+
+
+class ValueChecks:
+    """The plausible values of app/rules/values.py, checked before any other rule looks
+    a row up by an id it holds (an id beyond int4 fails the database's statement)."""
+
+    def _check_values(self, item) -> None:
         session = self.datamodel.session
         try:
-            check_new_school(session, item)
-            stamp_school(session, item)
-            check_journal_write(session, item)
-            check_objects(session, [item])
+            check_values(session, item)
+        except RuleViolation as error:
+            session.rollback()  # FAB has already copied the form into the item
+            raise UserFacingError(message_of(error)) from error
+
+    def pre_add(self, item) -> None:
+        self._check_values(item)
+        super().pre_add(item)
+
+    def pre_update(self, item) -> None:
+        self._check_values(item)
+        super().pre_update(item)
+
+
+class ValidatedWrites:
+    """Runs the write pipeline's checks (app/pipeline) before FAB writes, so that the
+    user reads the rule's own message; the flush runs them on every other path."""
+
+    def _validate(self, item, deleting: bool = False) -> None:
+        session = self.datamodel.session
+        try:
+            validate(session, item, deleting=deleting)
         except RuleViolation as error:
             session.rollback()  # FAB has already copied the form into the item
             raise UserFacingError(message_of(error)) from error
@@ -210,8 +321,14 @@ class ValidatedWrites:
     def pre_update(self, item) -> None:
         self._validate(item)
 
+    def pre_delete(self, item) -> None:
+        self._validate(item, deleting=True)
 
-class PartaModelView(ValidatedWrites, ExportMixin, ModelView):
+
+MAX_PAGE_SIZE = 500
+
+
+class PartaModelView(ValueChecks, ValidatedWrites, ExportMixin, ModelView):
     """Generated CRUD, configured by declarations only in the subclasses; every
     list exports to XLSX (ExportMixin, under the view's can_list)."""
 
@@ -219,11 +336,32 @@ class PartaModelView(ValidatedWrites, ExportMixin, ModelView):
     list_template = "parta/list.html"  # FAB's list with the «Экспорт в XLSX» button
 
     def _get_list_widget(self, filters, actions=None, order_column="", order_direction="", **kwargs):
-        """A sort asked for in the URL counts only on a sortable column (FAB fails on others)."""
+        """A sort asked for in the URL counts only on a sortable column (FAB fails on others);
+        a page and a page size asked for in the URL lie within reason."""
         if order_column not in (self.order_columns or []) or order_direction not in ("asc", "desc"):
             order_column, order_direction = "", ""
+        if kwargs.get("page_size") is not None:
+            kwargs["page_size"] = min(max(kwargs["page_size"], 1), MAX_PAGE_SIZE)
+        if kwargs.get("page") is not None and not 0 <= kwargs["page"] <= MAX_INT // MAX_PAGE_SIZE:
+            kwargs["page"] = 0
         return super()._get_list_widget(filters, actions=actions, order_column=order_column,
                                         order_direction=order_direction, **kwargs)
+
+    # FAB's actions ignore the base filters and fail on an unknown action or row; Parta's
+    # views have none, but a view that adds one gets them checked here.
+    @expose("/action/<string:name>/<pk>", methods=["GET", "POST"])
+    def action(self, name, pk):
+        if name not in self.actions or self.datamodel.get(pk, self._base_filters) is None:
+            abort(404)
+        return super().action(name, pk)
+
+    @expose("/action_post", methods=["POST"])
+    def action_post(self):
+        name = request.form.get("action", "")
+        pks = request.form.getlist("rowid")
+        if name not in self.actions or not pks or any(self.datamodel.get(pk, self._base_filters) is None for pk in pks):
+            abort(404)
+        return super().action_post()
 
     def __init__(self, **kwargs):
         self._prepare_columns()
@@ -258,6 +396,11 @@ class PartaModelView(ValidatedWrites, ExportMixin, ModelView):
                     extra.setdefault(column.key, BooleanField(label, default=_default_of(column)))
             elif isinstance(column.type, Numeric):
                 formatters.setdefault(column.key, format_number)
+            elif isinstance(column.type, Enum) and column.type.enum_class is not None:
+                label = self.label_columns.get(column.key, column.key)
+                description = (self.description_columns or {}).get(column.key, "")
+                for extra in (extra_add, extra_edit):
+                    extra.setdefault(column.key, enum_field(column, label, description))
         for name in list(self.list_columns or []) + list(self.show_columns or []):
             formatters.setdefault(name, blank_none)
         self.formatters_columns = formatters

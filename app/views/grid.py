@@ -21,11 +21,12 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.clock import school_today
 from app.extensions import db
-from app.journal import grid
+from app.journal import grid, saving
 from app.models import (
     Assignment, AssignmentType, FinalMark, FinalMarkColumn, Lesson, PeriodMark, SchoolClass, SchoolYear,
     SubjectGroup,
 )
+from app.pipeline import validate
 from app.rules.errors import RuleViolation
 from app.security.scoping import current_scope, final_marks_editable, journal_editable, visible_groups_clause
 from app.views.base import commit_write, message_of, parse_int as _int
@@ -68,7 +69,8 @@ class JournalGridView(BaseView):
     default_view = "grid"
     base_permissions = ["can_grid", "can_save", "can_final", "can_assignment"]
     class_permission_name = "JournalGridView"
-    method_permission_name = {"grid": "grid", "plan": "grid", "save": "save", "final": "final", "assignment": "assignment"}
+    method_permission_name = {"grid": "grid", "plan": "grid", "averages": "grid", "save": "save", "final": "final",
+                              "assignment": "assignment"}
 
     @expose("/")
     @has_access
@@ -133,11 +135,8 @@ class JournalGridView(BaseView):
             return jsonify(error=gettext("The journal was not found.")), 404
         grid.read_whole_journal(ctx, current_scope(session))
         changes = payload["changes"][:2000]
-        batch = grid.GridBatch(session, ctx, school_today(), journal_editable(session, ctx.group_id),
-                               final_editable=final_marks_editable(session, ctx.group_id))
-        result = batch.apply(changes)
         try:
-            session.commit()
+            result = saving.save_batch(session, ctx, changes, _int(payload.get("period")))
         except RuleViolation as refusal:
             session.rollback()
             return jsonify(error=message_of(refusal), saved=[], errors={}, conflicts={}), 422
@@ -149,8 +148,22 @@ class JournalGridView(BaseView):
             saved=result.saved,
             errors={str(i): message_of(refusal) for i, refusal in result.errors.items()},
             conflicts={str(i): value for i, value in result.conflicts.items()},
-            averages=batch.averages(_int(payload.get("period"))),
+            averages=result.averages,
         )
+
+    @expose("/averages")
+    @has_access_api
+    def averages(self):
+        """The averages of a period (?group=&period=): the page asks after a save whose
+        answer could not carry them."""
+        session = db.session
+        group_id, period_id = _int(request.args.get("group")), _int(request.args.get("period"))
+        ctx = grid.group_context(session, group_id) if group_id else None
+        if ctx is None:
+            return jsonify({})
+        grid.read_whole_journal(ctx, current_scope(session))
+        students = sorted(saving.students_of_group(session, ctx))
+        return jsonify(saving.period_averages(session, ctx, period_id, students))
 
     @expose("/assignment", methods=["POST"])
     @has_access
@@ -162,12 +175,6 @@ class JournalGridView(BaseView):
         if lesson is None:
             flash(gettext("The lesson is not in this journal."), "danger")
             return redirect(back)
-        ctx = grid.group_context(session, lesson.subject_group_id)
-        refusal = grid.lock_message("mark", lesson.date, school_today(), ctx, grid._unlocks(session, ctx.group_id)) \
-            if ctx else None
-        if refusal is not None:
-            flash(message_of(refusal), "danger")
-            return redirect(back)
         kind = session.get(AssignmentType, _int(request.form.get("type")) or -1)
         if kind is None:
             flash(gettext("Choose the type of work."), "danger")
@@ -175,15 +182,18 @@ class JournalGridView(BaseView):
         weight = (request.form.get("weight") or "").replace(",", ".").strip()
         try:
             weight_value = float(weight) if weight else None
-            if weight_value is not None and not (0 < weight_value <= 10):
-                raise ValueError
         except ValueError:
             flash(gettext("The weight is a number from 0 to 10."), "danger")
             return redirect(back)
         item = Assignment(lesson_id=lesson.id, type_id=kind.id, title=(request.form.get("title") or "").strip()[:255] or None,
                           weight=weight_value)
         item.lesson, item.type = lesson, kind
-        ok, _ = commit_write(session, lambda: session.add(item))
+
+        def write():
+            session.add(item)
+            validate(session, item)  # the lock of the lesson, the right to the journal, the weight
+
+        ok, _ = commit_write(session, write)
         if not ok:
             return redirect(back)
         flash(gettext("The column «%(name)s» is added to the lesson of %(date)s.", name=kind.name,

@@ -1,7 +1,6 @@
 """The journal's records as plain CRUD; the journal grid is a custom view of its own."""
 from flask_babel import lazy_gettext as _l
 
-from app.journal.calendar import remember_moved_from
 from app.models import Assignment, Attendance, FinalMark, Lesson, Mark, PeriodMark
 from app.views.base import PartaInterface, PartaModelView
 
@@ -30,9 +29,6 @@ class LessonView(PartaModelView):
         item.is_manual = True  # added by hand: re-generating the calendar keeps it
         super().pre_add(item)
 
-    def pre_update(self, item) -> None:
-        remember_moved_from(item)
-        super().pre_update(item)
 
 
 class MarkView(PartaModelView):

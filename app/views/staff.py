@@ -23,7 +23,7 @@ from app.models import (
 )
 from app.rules import staff as rules
 from app.rules.errors import N_, RuleViolation
-from app.security.scoping import stamp_school
+from app.pipeline.segment import stamp_school
 from app.views.base import (
     PartaInterface, PartaModelView, UserFacingError, current_school, format_date, format_number, message_of, pdf_response,
 )

@@ -7,7 +7,7 @@
 2. `apply_transition`: students go one grade up (app/rules/year.py decides), the
    last grade leaves by a withdrawal order, the failing ones are transferred
    conditionally or repeat the year; then the old year is closed — read-only for
-   everyone through the journal's locks (app/checks.py) — and the new one becomes
+   everyone through the journal's locks (app/pipeline) — and the new one becomes
    current.
 
 Each step writes in one transaction (the caller commits): an interrupted run

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.views import MENU
 from app.views.base import PartaModelView
-from tests.conftest import flashes, unique
+from tests.conftest import flashes, school_today, unique
 from tests.forms import read_form
 
 VIEWS = [view for view, *_ in MENU if issubclass(view, PartaModelView)]
@@ -193,9 +193,11 @@ ADD_CHANGES = {
     "StudentGuardianView": lambda form, app: {"student": _fresh_student(app)},
     "StudentHealthView": lambda form, app: {"student": _fresh_student(app)},
     # journal entries go to today's lesson and the current period: older ones are locked (act §4.11–4.14)
-    "MarkView": lambda form, app: {"student": _fresh_student(app), "assignment": _recent(app, "assignment")},
-    "AttendanceView": lambda form, app: {"student": _fresh_student(app), "lesson": _recent(app, "lesson")},
-    "PeriodMarkView": lambda form, app: {"student": _fresh_student(app), "period": _recent(app, "period")},
+    # … for a student of the group (a new one, so that the entry is not a duplicate)
+    "AssignmentView": lambda form, app: {"lesson": _recent(app, "lesson")},
+    "MarkView": lambda form, app: (lambda a: {"assignment": a, "student": _pupil_of(app, assignment=a)})(_recent(app, "assignment")),
+    "AttendanceView": lambda form, app: (lambda l: {"lesson": l, "student": _pupil_of(app, lesson=l)})(_recent(app, "lesson")),
+    "PeriodMarkView": lambda form, app: {"student": _pupil_of(app, group=form["subject_group"]), "period": _recent(app, "period")},
 }
 
 
@@ -205,7 +207,7 @@ def _recent(app, what: str) -> str:
 
     from app.models import Assignment, Lesson, StudyPeriod
 
-    today = dt.date.today()
+    today = school_today()
     with app.app_context():
         if what == "period":
             pk = db.session.scalar(select(StudyPeriod.id).where(StudyPeriod.start_date <= today, StudyPeriod.end_date >= today)
@@ -219,6 +221,30 @@ def _recent(app, what: str) -> str:
                                        .order_by(Assignment.id.desc()).limit(1))
         db.session.remove()
     return str(pk)
+
+
+def _pupil_of(app, group=None, lesson=None, assignment=None) -> str:
+    """A new student enrolled in the class of a subject group (or of a lesson's, an
+    assignment's group): journal entries are made for the group's students only."""
+    from app.models import Assignment, Enrolment, Lesson, SchoolYear, Student, SubjectGroup
+
+    with app.app_context():
+        if assignment is not None:
+            lesson = db.session.scalar(select(Assignment.lesson_id).where(Assignment.id == int(assignment)))
+        if lesson is not None:
+            group = db.session.scalar(select(Lesson.subject_group_id).where(Lesson.id == int(lesson)))
+        subject_group = db.session.get(SubjectGroup, int(group))
+        year = db.session.get(SchoolYear, subject_group.year_id)
+        student = Student(school_id=subject_group.school_id, last_name="Новенький", first_name="Фёдор",
+                          personal_file_no=unique("Н"))
+        db.session.add(student)
+        db.session.flush()
+        db.session.add(Enrolment(school_id=subject_group.school_id, student_id=student.id,
+                                 class_id=subject_group.class_id, start_date=year.start_date))
+        db.session.commit()
+        pk = str(student.id)
+        db.session.remove()
+    return pk
 
 
 def _fresh_subject(app) -> str:
@@ -296,7 +322,7 @@ def test_admin_adds_a_final_mark(app, admin_client):
         five = db.session.scalar(select(GradeScaleValue.id).where(GradeScaleValue.scale_id == default_scale, GradeScaleValue.code == "5"))
         group_id = group.id
         db.session.remove()
-    student = _fresh_student(app)
+    student = _pupil_of(app, group=group_id)
     response = admin_client.post("/finalmarkview/add", data={
         "column": column, "subject_group": group_id, "student": student, "value": five}, follow_redirects=True)
     assert "Запись добавлена" in flashes(response.get_data(as_text=True))

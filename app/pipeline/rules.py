@@ -1,12 +1,18 @@
-"""Validation on every write path: a `before_flush` hook that gathers what the
-rules in app/rules/ need from the database and calls them. CRUD views, the REST
-API, imports and seeds all flush through it, so none can skip a rule."""
+"""The fourth and fifth steps of the write pipeline: the value rules of each kind of
+row (dates inside their year, marks from the group's scale, no overlapping
+periods, staff files…), duplicates refused with a friendly message before the
+database refuses them, journal rows that belong together (a student of the group,
+a period of its year, a lesson inside its year) — and a closed school year, which
+is read-only.
+
+Each rule is a pure function of app/rules/; this module gathers what it needs from
+the database (through the identity map where it can) and calls it.
+"""
 from __future__ import annotations
 
-import datetime as dt
-from typing import Any, Iterable
+from typing import Any
 
-from sqlalchemy import event, inspect, select
+from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 from sqlalchemy.schema import UniqueConstraint
 
@@ -14,15 +20,23 @@ from app.clock import school_today
 from app.models import (
     Assignment, Attendance, CurriculumItem, Enrolment, FinalMark, FinalMarkColumn, GradeScale, Holiday, HolidaySet,
     JournalUnlock, Lesson, Mark, MovementOrder, MovementOrderItem, PeriodMark, ScheduleEntry, School, SchoolClass,
-    SchoolYear, StudyPeriod, SubjectGroup, SubjectGroupMember, SubjectGroupTeacher, ThematicPlan, ThematicPlanTopic,
+    SchoolYear, StudyPeriod, SubjectGroup, SubjectGroupMember, SubjectGroupTeacher,
 )
 from app.models import Attestation, EducationRecord, Employee, EmployeePosition, StaffOrder, TrainingCourse
+from app.pipeline.position import AFTER, BEFORE, UNSCOPED, target
 from app.rules import enrolment as enrolment_rules
-from app.rules import staff as staff_rules
+from app.rules import journal as journal_rules
 from app.rules import locks as lock_rules
 from app.rules import marks as mark_rules
 from app.rules import periods as period_rules
+from app.rules import staff as staff_rules
 from app.rules.errors import N_, RuleViolation
+
+
+def related(session: Session, obj: Any, rel: str) -> Any:
+    """The row a many-to-one points at after the change (app/pipeline/position.py)."""
+    return target(session, obj, rel, AFTER)
+
 
 # Messages for unique constraints, by constraint name; others get the generic one.
 UNIQUE_MESSAGES = {
@@ -37,16 +51,6 @@ UNIQUE_MESSAGES = {
     "uq_staff_order_number": N_("A staff order with this number already exists in this year."),
 }
 GENERIC_UNIQUE = N_("Such a record already exists.")
-
-
-def related(session: Session, obj: Any, rel: str) -> Any:
-    """The object behind a many-to-one, whether it was set as an object or as an id."""
-    target = getattr(obj, rel)
-    if target is not None:
-        return target
-    prop = inspect(obj).mapper.relationships[rel]
-    fk = getattr(obj, next(iter(prop.local_columns)).key)
-    return session.get(prop.mapper.class_, fk) if fk is not None else None
 
 
 def _column_value(obj: Any, column) -> Any:
@@ -151,6 +155,53 @@ def _scale_id_of_group(session: Session, group: SubjectGroup) -> int | None:
     return defaults[group.school_id]
 
 
+# --- Journal rows that belong together ------------------------------------------
+
+def _student_id(session: Session, row: Any):
+    """The row's student after the change, without loading the student."""
+    history = inspect(row).attrs.student.history
+    if history.added:
+        return history.added[0].id if history.added[0] is not None else None
+    return row.student_id
+
+
+def members(session: Session, group: SubjectGroup) -> set:
+    """The students who learn in a subject group during its year: the class's (any
+    enrolment: a student who left keeps the marks they had) or the subgroup's
+    members. Read once per group and flush."""
+    cache = session.info.setdefault("parta_pipeline_members", {})
+    if group.id not in cache:
+        if group.is_whole_class or group.is_whole_class is None:
+            query = select(Enrolment.student_id).where(Enrolment.class_id == group.class_id)
+        else:
+            query = select(SubjectGroupMember.student_id).where(SubjectGroupMember.subject_group_id == group.id)
+        found = set(session.scalars(query, execution_options=UNSCOPED))
+        found |= {_student_id(session, m) for m in session.new if isinstance(m, SubjectGroupMember)
+                  and related(session, m, "subject_group") is group}
+        cache[group.id] = found
+    return cache[group.id]
+
+
+def _check_student(session: Session, row: Any, group: SubjectGroup | None) -> None:
+    if group is not None and group.id is not None:
+        journal_rules.check_student_in_group(_student_id(session, row), members(session, group))
+
+
+def check_lesson(session: Session, lesson: Lesson) -> None:
+    group = related(session, lesson, "subject_group")
+    if group is None:
+        raise RuleViolation(N_("Choose the subject group of the lesson."))
+    year = related(session, group, "year")
+    if year is not None:
+        journal_rules.check_lesson_date(lesson.date, year.start_date, year.end_date)
+
+
+def check_assignment(session: Session, assignment: Assignment) -> None:
+    if related(session, assignment, "lesson") is None or related(session, assignment, "type") is None:
+        raise RuleViolation(N_("Choose the lesson and the type of work."))
+    mark_rules.check_weight(assignment.weight)
+
+
 def check_mark(session: Session, mark: Mark) -> None:
     assignment = related(session, mark, "assignment")
     if assignment is None or (mark.student_id is None and related(session, mark, "student") is None):
@@ -158,105 +209,33 @@ def check_mark(session: Session, mark: Mark) -> None:
     group = related(session, related(session, assignment, "lesson"), "subject_group")
     value = related(session, mark, "value")
     mark_rules.check_mark(value.scale_id if value else None, _scale_id_of_group(session, group), bool(mark.is_duty))
+    _check_student(session, mark, group)
+
+
+def check_attendance(session: Session, entry: Attendance) -> None:
+    lesson = related(session, entry, "lesson")
+    if lesson is None or related(session, entry, "code") is None or _student_id(session, entry) is None:
+        raise RuleViolation(N_("Choose the lesson, the student and the attendance code."))
+    _check_student(session, entry, related(session, lesson, "subject_group"))
 
 
 def check_period_or_final_mark(session: Session, mark: PeriodMark | FinalMark) -> None:
     group = related(session, mark, "subject_group")
     value = related(session, mark, "value")
-    if group is None or value is None or related(session, mark, "student") is None:
+    if group is None or value is None or related(session, mark, "student") is None and mark.student_id is None:
         raise RuleViolation(N_("Choose the subject group, the student and the mark."))
+    holder = related(session, mark, "period" if isinstance(mark, PeriodMark) else "column")
+    if holder is None:
+        raise RuleViolation(N_("Choose the study period or the column of the mark."))
+    journal_rules.check_same_year(holder.year_id or getattr(related(session, holder, "year"), "id", None), group.year_id)
     mark_rules.check_mark(value.scale_id, _scale_id_of_group(session, group), False)
+    _check_student(session, mark, group)
 
 
 def check_unlock(session: Session, unlock: JournalUnlock) -> None:
     lock_rules.check_unlock(unlock.date_from, unlock.date_to, unlock.until, school_today(), unlock.reason)
     if related(session, unlock, "subject_group") is None:
         raise RuleViolation(N_("Choose the subject group whose journal is unlocked."))
-
-
-# --- Edit locks (act 001 §4.11–4.14), on every write path -------------------
-
-def _unlocks(session: Session, group_id: int) -> list:
-    """The unlocks of a journal, read once per flush."""
-    cache = session.info.setdefault("parta_unlocks", {})
-    if group_id not in cache:
-        rows = session.execute(
-            select(JournalUnlock.date_from, JournalUnlock.date_to, JournalUnlock.until)
-            .where(JournalUnlock.subject_group_id == group_id),
-            execution_options={"parta_unscoped": True},
-        ).all()
-        cache[group_id] = [lock_rules.Unlock(*row) for row in rows]
-    return cache[group_id]
-
-
-def _lock_settings(session: Session, school_id: int):
-    """The school's lock day counts, read once per flush."""
-    cache = session.info.setdefault("parta_lock_settings", {})
-    if school_id not in cache:
-        school = session.get(School, school_id)
-        cache[school_id] = school.lock_settings if school is not None else None
-    return cache[school_id]
-
-
-def lock_entry(session: Session, obj: Any):
-    """(lock kind, entry date, subject group) of a journal row; None for rows without a lock."""
-    if isinstance(obj, (Mark, Attendance)):
-        if isinstance(obj, Mark):
-            assignment = related(session, obj, "assignment")
-            if assignment is None:
-                return None
-            kind = "control" if related(session, assignment, "type").is_control else "mark"
-            lesson = related(session, assignment, "lesson")
-        else:
-            kind, lesson = "attendance", related(session, obj, "lesson")
-        return (kind, lesson.date, related(session, lesson, "subject_group")) if lesson is not None else None
-    if isinstance(obj, PeriodMark):
-        period = related(session, obj, "period")
-        return ("period_mark", period.end_date, related(session, obj, "subject_group")) if period is not None else None
-    if isinstance(obj, FinalMark):
-        column = related(session, obj, "column")
-        year = related(session, column, "year") if column is not None else None
-        return ("final_mark", year.end_date, related(session, obj, "subject_group")) if year is not None else None
-    return None
-
-
-def _group_of_journal_row(session: Session, obj: Any):
-    if isinstance(obj, (Lesson, ThematicPlan)):
-        return related(session, obj, "subject_group")
-    if isinstance(obj, Assignment):
-        lesson = related(session, obj, "lesson")
-        return related(session, lesson, "subject_group") if lesson is not None else None
-    if isinstance(obj, ThematicPlanTopic):
-        plan = related(session, obj, "plan")
-        return related(session, plan, "subject_group") if plan is not None else None
-    entry = lock_entry(session, obj)
-    return entry[2] if entry else None
-
-
-def locks_apply() -> bool:
-    """Locks bind every user; code running without one (seeds, migrations, the CLI)
-    writes history and is not bound."""
-    from flask import has_request_context
-
-    from app.security.scoping import school_override_active
-
-    return has_request_context() or school_override_active()
-
-
-def check_lock(session: Session, obj: Any) -> None:
-    """Refuses a change of a locked journal entry, or of any journal row of a closed year."""
-    group = _group_of_journal_row(session, obj)
-    if group is None:
-        return
-    year = related(session, group, "year")
-    entry = lock_entry(session, obj)
-    if entry is None:
-        if year is not None and year.is_closed:
-            lock_rules.check_editable("mark", dt.date.max, school_today(), year_closed=True)
-        return
-    kind, entry_date, _ = entry
-    lock_rules.check_editable(kind, entry_date, school_today(), _lock_settings(session, group.school_id),
-                              _unlocks(session, group.id), year_closed=bool(year is not None and year.is_closed))
 
 
 def check_school(session: Session, school: School) -> None:
@@ -308,7 +287,10 @@ CHECKS = {
     StudyPeriod: check_study_period,
     Holiday: check_holiday,
     Enrolment: check_enrolment,
+    Lesson: check_lesson,
+    Assignment: check_assignment,
     Mark: check_mark,
+    Attendance: check_attendance,
     PeriodMark: check_period_or_final_mark,
     FinalMark: check_period_or_final_mark,
     JournalUnlock: check_unlock,
@@ -319,59 +301,6 @@ CHECKS = {
     Attestation: lambda session, a: staff_rules.check_attestation(a.assigned_on, a.valid_until),
     TrainingCourse: lambda session, c: staff_rules.check_course(c.start_date, c.end_date, c.hours),
 }
-LOCKED = (Lesson, Assignment, Mark, Attendance, PeriodMark, FinalMark, ThematicPlan, ThematicPlanTopic)
-
-
-def _same(old: Any, new: Any) -> bool:
-    """Equal as the user sees them: an empty text is no text, 1.50 is 1.5."""
-    old, new = (None if v == "" else v for v in (old, new))
-    if old is None or new is None:
-        return old is new
-    try:
-        return old == new or float(old) == float(new)
-    except (TypeError, ValueError):
-        return False
-
-
-def _changed(session: Session, obj: Any) -> bool:
-    """New, or with a column really changed: a form posted back unchanged is no edit."""
-    state = inspect(obj)
-    if not state.persistent:
-        return True
-    for attr in state.mapper.column_attrs:
-        history = state.attrs[attr.key].history
-        if history.has_changes() and not _same(history.deleted[0] if history.deleted else None,
-                                                history.added[0] if history.added else None):
-            return True
-    # Forms set the related object (mark.value = …); its foreign key changes only in the flush.
-    for rel in state.mapper.relationships:
-        if rel.direction.name != "MANYTOONE":
-            continue
-        history = state.attrs[rel.key].history
-        if not history.has_changes():
-            continue
-        new = history.added[0] if history.added else None
-        new_id = inspect(new).identity[0] if new is not None and inspect(new).identity else None
-        if new is not None and new_id is None:
-            return True  # a new related row
-        if new_id != getattr(obj, next(iter(rel.local_columns)).key):
-            return True
-    return False
-
-
-def check_objects(session: Session, objects: Iterable[Any]) -> None:
-    """Runs every rule that applies to the given new or changed objects."""
-    with session.no_autoflush:
-        for obj in objects:
-            rule = CHECKS.get(type(obj))
-            if rule is not None:
-                rule(session, obj)
-            if obj not in session.info.get("parta_unique_checked", ()):
-                check_unique(session, obj)
-            if isinstance(obj, LOCKED) and locks_apply() and _changed(session, obj):
-                check_lock(session, obj)
-
-
 # --- A closed school year is read-only (issue: the year's closing), beyond the journal --
 
 # model → the path of many-to-one relationships that leads to its school year
@@ -385,41 +314,30 @@ YEAR_PATHS = {
 
 
 def check_year_open(session: Session, obj: Any) -> None:
-    """Refuses a change of a closed year's classes, groups, calendar, enrolments and orders."""
+    """Refuses a change of a closed year's classes, groups, calendar, enrolments and
+    orders — in the year the row was in and in the one it goes to."""
     path = YEAR_PATHS.get(type(obj))
     if path is None:
         return
-    target = obj
-    for rel in path:
-        target = related(session, target, rel)
-        if target is None:
-            return
-    if target.is_closed:
-        raise RuleViolation(N_("The school year %(year)s is closed: its data can only be viewed and printed."),
-                            year=target.name)
+    for when in (BEFORE, AFTER):
+        row = obj
+        for rel in path:
+            row = target(session, row, rel, when)
+            if row is None:
+                break
+        if row is not None and row.is_closed:
+            raise RuleViolation(N_("The school year %(year)s is closed: its data can only be viewed and printed."),
+                                year=row.name)
 
 
-def _before_flush(session: Session, flush_context, instances) -> None:
-    changed = [o for o in session.dirty if session.is_modified(o, include_collections=False)]
-    session.info.pop("parta_unlocks", None)
-    session.info.pop("parta_lock_settings", None)
-    session.info.pop("parta_default_scales", None)
-    check_objects(session, list(session.new) + changed)
-    with session.no_autoflush:
-        for obj in list(session.new) + changed + list(session.deleted):
-            check_year_open(session, obj)
-        if locks_apply():
-            for obj in session.deleted:
-                if isinstance(obj, LOCKED):
-                    check_lock(session, obj)
+def check(session: Session, obj: Any, action: str) -> None:
+    """The value rules of a new or changed row, and a friendly word on duplicates."""
+    if action == "delete":
+        return
+    rule = CHECKS.get(type(obj))
+    if rule is not None:
+        rule(session, obj)
+    if obj not in session.info.get("parta_unique_checked", ()):
+        check_unique(session, obj)
 
 
-_installed = False
-
-
-def install() -> None:
-    """Registers the hook once per process (after the school stamping hook)."""
-    global _installed
-    if not _installed:
-        event.listen(Session, "before_flush", _before_flush)
-        _installed = True

@@ -1,0 +1,387 @@
+"""Saving a batch of cells typed into the journal grid (app/journal/grid.py reads it).
+
+Each cell goes through the write pipeline on its own (app/pipeline `validate()`):
+a refused cell gets the rule's message while the other cells of the batch are
+saved. The page sends, with each cell, the value it showed; a cell someone else
+changed meanwhile is not overwritten but answered with their value (a conflict).
+
+Two people on one cell at the same second: the compare-with-old and the write
+must be one step. A save holds the journal's write lock from before it reads the
+cells until it commits (`lock_journal`: a PostgreSQL transaction-level advisory
+lock on the subject group; on SQLite the database's write lock, taken at once with
+BEGIN IMMEDIATE) — so the second writer reads the first one's committed value and
+gets a conflict, never a silent overwrite. A write that still meets a row inserted
+meanwhile by another path (a REST call, an import) fails on the unique key; the
+batch is then read and applied again, and that cell becomes a conflict.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import weakref
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+from sqlalchemy import select, text
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import Session, lazyload
+
+from app.journal.grid import GroupContext, _avg_json, _mark_rows, _pairs, _weights, averages, students_of
+from app.models import (
+    Assignment, Attendance, AttendanceCode, FinalMark, FinalMarkColumn, GradeScaleValue, Lesson, Mark,
+    PeriodMark, StudyPeriod,
+)
+from app.pipeline import validate
+from app.rules.errors import N_, RuleViolation
+
+log = logging.getLogger(__name__)
+
+ADVISORY_LOCK_NAMESPACE = 7301  # pg_advisory_xact_lock(namespace, subject group id): the journal's write lock
+ATTEMPTS = 3  # a batch that meets a concurrent insert is read and applied again
+
+
+def lock_journal(session: Session, group_id: int) -> None:
+    """Takes the journal's write lock for the rest of the transaction."""
+    connection = session.connection()
+    dialect = connection.dialect.name
+    if dialect == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:namespace, :group)"),
+                           {"namespace": ADVISORY_LOCK_NAMESPACE, "group": group_id})
+    elif dialect == "sqlite":
+        raw = connection.connection.dbapi_connection
+        if not raw.in_transaction:  # inside a write transaction already, the lock is held
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+@dataclass
+class SaveResult:
+    saved: list = field(default_factory=list)       # indexes of saved changes
+    errors: dict = field(default_factory=dict)      # index → RuleViolation (translated by the caller)
+    conflicts: dict = field(default_factory=dict)   # index → the value someone else stored
+    averages: Optional[dict] = None                 # student id → averages; None: the page reads them again
+
+
+class CellError(Exception):
+    """A refused cell; `refusal` is the rule's message."""
+
+    def __init__(self, refusal: RuleViolation):
+        self.refusal = refusal
+
+
+def _refuse(msgid: str, **params) -> CellError:
+    return CellError(RuleViolation(msgid, **params))
+
+
+def _norm(value: Any) -> str:
+    return ("" if value is None else str(value)).strip()
+
+
+def _state(old: Any) -> tuple:
+    """A mark cell as the page saw it: [code, duty, comment]."""
+    if isinstance(old, (list, tuple)) and len(old) == 3:
+        return (_norm(old[0]), bool(old[1]), _norm(old[2]))
+    return (_norm(old), False, "")
+
+
+UNREADABLE = N_("The changes could not be read. Reload the page.")
+
+
+class GridBatch:
+    """Applies one batch of changes to one group's journal: each cell is compared with
+    what the page saw, staged and validated by the write pipeline; the caller commits."""
+
+    def __init__(self, session: Session, ctx: GroupContext):
+        self.session, self.ctx = session, ctx
+        # ORM objects, so that the flush hooks find the values in the identity map
+        self.scale = sorted(session.scalars(select(GradeScaleValue).where(GradeScaleValue.scale_id == ctx.scale_id),
+                                            execution_options=ctx.reads),
+                            key=lambda v: (-(float(v.score) if v.score is not None else -1), v.id))  # «5» first
+        self.codes = session.scalars(select(AttendanceCode).where(AttendanceCode.school_id == ctx.school_id)
+                                     .order_by(AttendanceCode.order, AttendanceCode.id), execution_options=ctx.reads).all()
+        self.values = {v.code.lower(): v for v in self.scale}
+        self.value_codes = {v.id: v.code for v in self.scale}
+        self.att_codes = {c.code.lower(): c for c in self.codes}
+        self.att_by_id = {c.id: c.code for c in self.codes}
+        # rows the batch creates after reading every existing row of their cells under the
+        # journal's lock: the flush's duplicate check is not needed for them
+        self.checked = session.info.setdefault("parta_unique_checked", weakref.WeakSet())
+        self.result = SaveResult()
+        self.touched_students: set = set()
+
+    # -- the cells' rows, one query per kind for the whole batch --
+    def _load(self, changes: list) -> None:
+        s, reads, group = self.session, self.ctx.reads, self.ctx.group_id
+        assignment_ids = {int(c["assignment"]) for c in changes if c.get("kind") == "mark"}
+        lesson_ids = {int(c["lesson"]) for c in changes if c.get("kind") in ("att", "lesson")}
+        self.assignments = {}
+        if assignment_ids:
+            self.assignments = {a.id: a for a in s.scalars(
+                select(Assignment).join(Lesson, Assignment.lesson_id == Lesson.id)
+                .where(Assignment.id.in_(assignment_ids), Lesson.subject_group_id == group), execution_options=reads)}
+        self.lessons = {}
+        if lesson_ids:
+            self.lessons = {lesson.id: lesson for lesson in s.scalars(
+                select(Lesson).where(Lesson.id.in_(lesson_ids), Lesson.subject_group_id == group), execution_options=reads)}
+        self.marks = {}
+        if self.assignments:
+            # the assignments and the scale's values are in the session already: no joins
+            for m in s.scalars(select(Mark).where(Mark.school_id == self.ctx.school_id,
+                                                  Mark.assignment_id.in_(list(self.assignments)))
+                               .options(lazyload(Mark.assignment), lazyload(Mark.student), lazyload(Mark.value)),
+                               execution_options=reads):
+                self.marks[(m.assignment_id, m.student_id)] = m
+        self.attendance = {}
+        if self.lessons:
+            for a in s.scalars(select(Attendance).where(Attendance.school_id == self.ctx.school_id,
+                                                        Attendance.lesson_id.in_(list(self.lessons)))
+                               .options(lazyload(Attendance.lesson), lazyload(Attendance.student), lazyload(Attendance.code)),
+                               execution_options=reads):
+                self.attendance[(a.lesson_id, a.student_id)] = a
+        period_ids = {int(c["period"]) for c in changes if c.get("kind") == "period"}
+        self.periods, self.period_marks = {}, {}
+        if period_ids:
+            self.periods = {p.id: p for p in s.scalars(select(StudyPeriod).where(
+                StudyPeriod.id.in_(period_ids), StudyPeriod.year_id == self.ctx.year_id), execution_options=reads)}
+            for pm in s.scalars(select(PeriodMark).where(PeriodMark.subject_group_id == group,
+                                                        PeriodMark.period_id.in_(period_ids)), execution_options=reads):
+                self.period_marks[(pm.period_id, pm.student_id)] = pm
+        column_ids = {int(c["column"]) for c in changes if c.get("kind") == "final"}
+        self.columns, self.final_marks = {}, {}
+        if column_ids:
+            self.columns = {c.id: c for c in s.scalars(select(FinalMarkColumn).where(
+                FinalMarkColumn.id.in_(column_ids), FinalMarkColumn.year_id == self.ctx.year_id), execution_options=reads)}
+            for fm in s.scalars(select(FinalMark).where(FinalMark.subject_group_id == group,
+                                                       FinalMark.column_id.in_(column_ids)), execution_options=reads):
+                self.final_marks[(fm.column_id, fm.student_id)] = fm
+
+    def _value(self, code: str):
+        if code == "":
+            return None
+        value = self.values.get(code.lower())
+        if value is None:
+            raise _refuse(N_("«%(code)s» is not a mark of this journal's scale (%(codes)s)."), code=code,
+                          codes=", ".join(v.code for v in self.scale))
+        return value
+
+    # -- staging a row through the pipeline --
+    def _create(self, row, store: dict, key) -> None:
+        self.session.add(row)
+        try:
+            validate(self.session, row)
+        except RuleViolation:
+            self.session.expunge(row)
+            raise
+        self.checked.add(row)
+        store[key] = row
+
+    def _update(self, row, **values) -> None:
+        before = {name: getattr(row, name) for name in values}
+        for name, new in values.items():
+            setattr(row, name, new)
+        try:
+            validate(self.session, row)
+        except RuleViolation:
+            for name, old in before.items():
+                setattr(row, name, old)
+            raise
+
+    def _delete(self, row, store: dict, key) -> None:
+        validate(self.session, row, deleting=True)
+        self.session.delete(row)
+        store.pop(key, None)
+
+    # -- one change of each kind --
+    def mark(self, change: dict) -> Optional[list]:
+        aid, sid = int(change["assignment"]), int(change["student"])
+        assignment = self.assignments.get(aid)
+        if assignment is None:
+            raise _refuse(N_("The assignment is not in this journal."))
+        code, duty, comment = _norm(change.get("value")), bool(change.get("duty")), _norm(change.get("comment"))
+        mark = self.marks.get((aid, sid))
+        current = self._mark_state(mark)
+        if "old" in change and _state(change["old"]) != current:
+            return list(current)
+        if (code, duty, comment) == current:
+            return None
+        value = self._value(code)
+        if value is None and not duty:
+            if comment:
+                raise _refuse(N_("A comment belongs to a mark or a «точка»."))
+            if mark is not None:
+                self._delete(mark, self.marks, (aid, sid))
+        elif mark is None:
+            mark = Mark(school_id=self.ctx.school_id, assignment_id=aid, student_id=sid, is_duty=duty,
+                        comment=comment or None)
+            mark.assignment, mark.value = assignment, value
+            self._create(mark, self.marks, (aid, sid))
+        else:
+            self._update(mark, value=value, is_duty=duty, comment=comment or None)
+        self.touched_students.add(sid)
+        return None
+
+    def _mark_state(self, mark: Optional[Mark]) -> tuple:
+        if mark is None:
+            return ("", False, "")
+        value_id = mark.value.id if mark.value is not None else mark.value_id
+        return (self.value_codes.get(value_id, "") if value_id else "", bool(mark.is_duty), mark.comment or "")
+
+    def att(self, change: dict) -> Optional[str]:
+        lid, sid = int(change["lesson"]), int(change["student"])
+        lesson = self.lessons.get(lid)
+        if lesson is None:
+            raise _refuse(N_("The lesson is not in this journal."))
+        code = _norm(change.get("value"))
+        entry = self.attendance.get((lid, sid))
+        current = self.att_by_id.get(entry.code.id if entry.code is not None else entry.code_id, "") \
+            if entry is not None else ""
+        if "old" in change and _norm(change["old"]).lower() != current.lower():
+            return current
+        if code.lower() == current.lower():
+            return None
+        attendance_code = None
+        if code:
+            attendance_code = self.att_codes.get(code.lower())
+            if attendance_code is None:
+                raise _refuse(N_("«%(code)s» is not an attendance code (%(codes)s)."), code=code,
+                              codes=", ".join(c.code for c in self.codes))
+        if attendance_code is None:
+            self._delete(entry, self.attendance, (lid, sid))
+        elif entry is None:
+            entry = Attendance(school_id=self.ctx.school_id, lesson_id=lid, student_id=sid)
+            entry.lesson, entry.code = lesson, attendance_code
+            self._create(entry, self.attendance, (lid, sid))
+        else:
+            self._update(entry, code=attendance_code)
+        return None
+
+    def lesson(self, change: dict) -> Optional[dict]:
+        lesson = self.lessons.get(int(change["lesson"]))
+        if lesson is None:
+            raise _refuse(N_("The lesson is not in this journal."))
+        current = {"topic": lesson.topic or "", "hw": lesson.homework or ""}
+        old = change.get("old")
+        if isinstance(old, dict) and any(_norm(old.get(k)) != _norm(v) for k, v in current.items()):
+            return current
+        topic, homework = _norm(change.get("topic")), _norm(change.get("hw"))
+        self._update(lesson, topic=topic or None, homework=homework or None)
+        return None
+
+    def period(self, change: dict) -> Optional[str]:
+        pid, sid = int(change["period"]), int(change["student"])
+        if pid not in self.periods:
+            raise _refuse(N_("The study period is not of this journal's year."))
+        return self._final_like(change, self.period_marks, (pid, sid),
+                                lambda: PeriodMark(school_id=self.ctx.school_id, subject_group_id=self.ctx.group_id,
+                                                   student_id=sid, period_id=pid))
+
+    def final(self, change: dict) -> Optional[str]:
+        cid, sid = int(change["column"]), int(change["student"])
+        if cid not in self.columns:
+            raise _refuse(N_("The column is not of this journal's year."))
+        return self._final_like(change, self.final_marks, (cid, sid),
+                                lambda: FinalMark(school_id=self.ctx.school_id, subject_group_id=self.ctx.group_id,
+                                                  student_id=sid, column_id=cid))
+
+    def _final_like(self, change, store: dict, key, make) -> Optional[str]:
+        code = _norm(change.get("value"))
+        row = store.get(key)
+        current = ""
+        if row is not None:
+            value_id = row.value.id if row.value is not None else row.value_id
+            current = self.value_codes.get(value_id, "")
+        if "old" in change and _norm(change["old"]).lower() != current.lower():
+            return current
+        if code.lower() == current.lower():
+            return None
+        value = self._value(code)
+        if value is None:
+            self._delete(row, store, key)
+        elif row is None:
+            row = make()
+            row.value = value
+            self._create(row, store, key)
+        else:
+            self._update(row, value=value)
+        return None
+
+    def apply(self, changes: list) -> SaveResult:
+        """Checks each change and stages the good ones; the caller flushes and commits."""
+        handlers = {"mark": self.mark, "att": self.att, "lesson": self.lesson, "period": self.period, "final": self.final}
+        try:
+            self._load([c for c in changes if isinstance(c, dict)])
+        except (KeyError, TypeError, ValueError, OverflowError):
+            refusal = RuleViolation(UNREADABLE)
+            self.result.errors = {i: refusal for i in range(len(changes))}
+            return self.result
+        with self.session.no_autoflush:
+            for index, change in enumerate(changes):
+                try:
+                    handler = handlers.get(change.get("kind")) if isinstance(change, dict) else None
+                    if handler is None:
+                        raise _refuse(UNREADABLE)
+                    conflict = handler(change)
+                except CellError as error:
+                    self.result.errors[index] = error.refusal
+                except RuleViolation as refusal:
+                    self.result.errors[index] = refusal
+                except (KeyError, TypeError, ValueError, OverflowError):
+                    self.result.errors[index] = RuleViolation(UNREADABLE)
+                else:
+                    if conflict is not None:
+                        self.result.conflicts[index] = conflict
+                    else:
+                        self.result.saved.append(index)
+        return self.result
+
+    def averages(self, period_id: Optional[int]) -> dict:
+        """Fresh averages of the students whose marks changed, for the period shown."""
+        return period_averages(self.session, self.ctx, period_id, sorted(self.touched_students))
+
+
+def period_averages(session: Session, ctx: GroupContext, period_id: Optional[int], students: list) -> dict:
+    """Both averages, the formula and the suggested mark of some students for a period."""
+    if not students or period_id is None:
+        return {}
+    period = session.get(StudyPeriod, period_id)
+    if period is None or period.year_id != ctx.year_id:
+        return {}
+    start, end = period.start_date, period.end_date
+    marks = _mark_rows(session, ctx, start, end, students)
+    weights = _weights(session, ctx, start, end)
+    scale = session.execute(select(GradeScaleValue.id, GradeScaleValue.score)
+                            .where(GradeScaleValue.scale_id == ctx.scale_id), execution_options=ctx.reads).all()
+    scores = {vid: (float(score) if score is not None else None) for vid, score in scale}
+    stats = averages(_pairs(marks, weights, scores, students), ctx.thresholds)
+    return {str(sid): _avg_json(a) for sid, a in stats.items()}
+
+
+def save_batch(session: Session, ctx: GroupContext, changes: list, period_id: Optional[int]) -> SaveResult:
+    """Applies and commits a batch under the journal's write lock; returns what
+    became of each cell. A RuleViolation or database error at the commit is the
+    caller's (nothing is saved then)."""
+    for attempt in range(ATTEMPTS):
+        lock_journal(session, ctx.group_id)
+        batch = GridBatch(session, ctx)
+        result = batch.apply(changes)
+        try:
+            session.commit()
+        except IntegrityError:
+            # a row inserted meanwhile by another path: read the cells again
+            session.rollback()
+            if attempt == ATTEMPTS - 1:
+                raise
+            continue
+        break
+    try:
+        result.averages = batch.averages(period_id)
+    except SQLAlchemyError as error:  # saved is saved: the page reads the averages again
+        session.rollback()
+        log.warning("Averages after a journal save could not be read: %r", error)
+        result.averages = None
+    return result
+
+
+def students_of_group(session: Session, ctx: GroupContext) -> set:
+    """The group's students over the whole year (for the averages endpoint's filter)."""
+    return {row[0] for row in students_of(session, ctx, dt.date.min, dt.date.max)}
+

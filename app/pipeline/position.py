@@ -1,0 +1,195 @@
+"""Where a journal row sits, before and after a change: the one answer to "which
+school, subject group, year and lock date does this row belong to" that the
+rights, the locks and the audit of the write pipeline all ask.
+
+A row can move: a lesson's date or group changes, an assignment goes to another
+lesson, a mark to another assignment, a period mark to another period. Each
+check therefore looks at both ends of the move — the row as stored ("before")
+and as it is about to be written ("after"). The stored end follows the stored
+keys all the way down (the mark's stored assignment, that assignment's stored
+lesson, that lesson's stored date), so that a change made by ids (REST:
+`{"lesson_id": 7}`) and one made by objects (forms: `mark.assignment = …`) are
+seen alike, and a relationship still loaded with its old target cannot hide a
+move.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, Optional
+
+from sqlalchemy import inspect, select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.base import NO_VALUE
+
+from app.models import (
+    Assignment, Attendance, FinalMark, FinalMarkColumn, Lesson, Mark, PeriodMark, SchoolYear, StudyPeriod, SubjectGroup,
+    ThematicPlan, ThematicPlanTopic,
+)
+
+BEFORE, AFTER = "before", "after"
+# The pipeline must see rows as they are, whatever the user may read: a reference to
+# another school's row is refused, not mistaken for a missing one.
+UNSCOPED = {"parta_unscoped": True}
+
+# Rows of the journal, each with a position.
+JOURNAL_ROWS = (Lesson, Assignment, Mark, Attendance, PeriodMark, FinalMark, ThematicPlan, ThematicPlanTopic)
+
+
+@dataclass(frozen=True)
+class Position:
+    """A journal row's place. `kind` names the lock that guards the row's own entry
+    (app/rules/locks.py); lessons (topics, homework) and thematic plans have none —
+    what they hold is guarded through the rows they hold."""
+
+    school_id: Optional[int]
+    group_id: Optional[int]
+    year_id: Optional[int]
+    kind: Optional[str] = None
+    entry_date: Optional[dt.date] = None
+    lesson_id: Optional[int] = None
+    substitute_id: Optional[int] = None  # the lesson's substitute teacher, as stored
+    student_id: Optional[int] = None
+
+    def lock_key(self) -> tuple:
+        return (self.group_id, self.kind, self.entry_date)
+
+
+@dataclass(frozen=True)
+class Move:
+    """A row's position before a change (None: a new row) and after it (None: deleted)."""
+
+    before: Optional[Position]
+    after: Optional[Position]
+
+    @property
+    def ends(self) -> tuple:
+        """The distinct positions the change touches."""
+        ends = [p for p in (self.before, self.after) if p is not None]
+        return tuple(dict.fromkeys(ends))
+
+    @property
+    def moved(self) -> bool:
+        return self.before is not None and self.after is not None and self.before != self.after
+
+
+def stored(obj: Any, key: str) -> Any:
+    """A column's value as stored in the database (None for a row not yet stored)."""
+    state = inspect(obj)
+    if not state.has_identity:
+        return None
+    history = state.attrs[key].history
+    if history.deleted:
+        return history.deleted[0]
+    if history.unchanged:
+        return history.unchanged[0]
+    if history.added:  # set on a stored row whose old value was never loaded: ask the database
+        column = state.mapper.columns[key]
+        primary_key = state.mapper.primary_key[0]
+        return state.session.execute(select(column).where(primary_key == state.identity[0]),
+                                     execution_options={"parta_unscoped": True}).scalar()
+    return getattr(obj, key)
+
+
+def _fk_key(obj: Any, relationship: str) -> str:
+    prop = inspect(obj).mapper.relationships[relationship]
+    return next(iter(prop.local_columns)).key
+
+
+def target(session: Session, obj: Any, relationship: str, when: str = AFTER) -> Any:
+    """The row a many-to-one points at, before or after the change. After: the
+    relationship if it was set, else the key if it was set, else what is there."""
+    if obj is None:
+        return None
+    mapper = inspect(obj).mapper
+    model = mapper.relationships[relationship].mapper.class_
+    key = _fk_key(obj, relationship)
+    if when == BEFORE:
+        fk = stored(obj, key)
+        return session.get(model, fk, execution_options=UNSCOPED) if fk is not None else None
+    state = inspect(obj)
+    rel_history = state.attrs[relationship].history
+    if rel_history.added:
+        return rel_history.added[0]
+    if state.attrs[key].history.added:
+        fk = getattr(obj, key)
+        return session.get(model, fk, execution_options=UNSCOPED) if fk is not None else None
+    loaded = state.attrs[relationship].loaded_value
+    if loaded is not NO_VALUE and loaded is not None:
+        return loaded
+    fk = getattr(obj, key)
+    return session.get(model, fk, execution_options=UNSCOPED) if fk is not None else None
+
+
+def value(obj: Any, key: str, when: str = AFTER) -> Any:
+    return stored(obj, key) if when == BEFORE else getattr(obj, key)
+
+
+def _ident(obj: Any) -> Optional[int]:
+    return getattr(obj, "id", None) if obj is not None else None
+
+
+def _group_position(session: Session, group: Optional[SubjectGroup], when: str, **fields) -> Optional[Position]:
+    if group is None:
+        return None
+    year = target(session, group, "year", when)
+    return Position(school_id=value(group, "school_id", when), group_id=_ident(group), year_id=_ident(year), **fields)
+
+
+def _lesson_position(session: Session, lesson: Optional[Lesson], when: str, **fields) -> Optional[Position]:
+    if lesson is None:
+        return None
+    group = target(session, lesson, "subject_group", when)
+    return _group_position(session, group, when, entry_date=value(lesson, "date", when), lesson_id=_ident(lesson),
+                           substitute_id=stored(lesson, "substitute_id") if inspect(lesson).has_identity else None,
+                           **fields)
+
+
+def position(session: Session, obj: Any, when: str = AFTER) -> Optional[Position]:
+    """Where a journal row is (AFTER the change) or was (BEFORE it); None for a row
+    not stored yet (BEFORE), for a row whose parents are not chosen, and for rows
+    that are not journal rows."""
+    if when == BEFORE and not inspect(obj).has_identity:
+        return None
+    if isinstance(obj, Lesson):
+        return _lesson_position(session, obj, when)
+    if isinstance(obj, Assignment):
+        kind = target(session, obj, "type", when)
+        return _lesson_position(session, target(session, obj, "lesson", when), when,
+                                kind="control" if kind is not None and kind.is_control else "mark")
+    if isinstance(obj, Mark):
+        assignment = target(session, obj, "assignment", when)
+        if assignment is None:
+            return None
+        kind = target(session, assignment, "type", when)
+        return _lesson_position(session, target(session, assignment, "lesson", when), when,
+                                kind="control" if kind is not None and kind.is_control else "mark",
+                                student_id=value(obj, "student_id", when) or _ident(target(session, obj, "student", when)))
+    if isinstance(obj, Attendance):
+        return _lesson_position(session, target(session, obj, "lesson", when), when, kind="attendance",
+                                student_id=value(obj, "student_id", when) or _ident(target(session, obj, "student", when)))
+    if isinstance(obj, PeriodMark):
+        period: Optional[StudyPeriod] = target(session, obj, "period", when)
+        return _group_position(session, target(session, obj, "subject_group", when), when, kind="period_mark",
+                               entry_date=value(period, "end_date", when) if period is not None else None,
+                               student_id=value(obj, "student_id", when) or _ident(target(session, obj, "student", when)))
+    if isinstance(obj, FinalMark):
+        column: Optional[FinalMarkColumn] = target(session, obj, "column", when)
+        year: Optional[SchoolYear] = target(session, column, "year", when) if column is not None else None
+        return _group_position(session, target(session, obj, "subject_group", when), when, kind="final_mark",
+                               entry_date=value(year, "end_date", when) if year is not None else None,
+                               student_id=value(obj, "student_id", when) or _ident(target(session, obj, "student", when)))
+    if isinstance(obj, ThematicPlan):
+        return _group_position(session, target(session, obj, "subject_group", when), when)
+    if isinstance(obj, ThematicPlanTopic):
+        plan = target(session, obj, "plan", when)
+        return _group_position(session, target(session, plan, "subject_group", when), when) if plan is not None else None
+    return None
+
+
+def move(session: Session, obj: Any, deleting: bool = False) -> Move:
+    """Both ends of a change of a journal row."""
+    state = inspect(obj)
+    before = position(session, obj, BEFORE) if state.has_identity else None
+    after = None if deleting else position(session, obj, AFTER)
+    return Move(before, after)
