@@ -3,8 +3,8 @@ app/rules/values.py applied at the flush to every school-scoped row, the people
 tables and the school's own card, from the column types — a String(n) holds at most
 n characters and no control characters, a Text at most MAX_TEXT, an Integer fits int4,
 a NUMERIC(p, s) its digits, a date lies in 1900–2100 — plus the per-column limits of
-app/rules/values.py (lesson numbers, weights, grades, birth dates, …) and the lesson's
-date inside its school year.
+app/rules/values.py (lesson numbers, weights, grades, birth dates, …). (A lesson's date
+inside its school year is the journal's rule: app/rules/journal.py.)
 
 New rows are checked whole, stored rows only in the columns that change (a card typed
 in long ago is not refused for an old value when someone edits its phone). Texts are
@@ -16,7 +16,6 @@ holds (an id beyond int4 makes PostgreSQL fail the whole statement).
 """
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -24,7 +23,7 @@ from sqlalchemy import Boolean, Date, DateTime, Enum, Float, Integer, Numeric, S
 from sqlalchemy.orm import Session
 
 from app.clock import school_today
-from app.models import Lesson, Municipality, School, SchoolYear, SubjectGroup
+from app.models import Municipality, School
 from app.models.base import SchoolScoped
 from app.rules import values as rules
 from app.rules.errors import N_, RuleViolation
@@ -69,7 +68,9 @@ def _check_column(obj: Any, table: str, column, key: str, value: Any) -> Any:
         return rules.clean_text(key, value, kind.length, multiline=multiline, required=required and value is not None)
     if isinstance(kind, Boolean):
         return value if value is None or isinstance(value, bool) else rules.parse_flag(key, value)
-    if isinstance(kind, Integer):
+    if isinstance(kind, Integer) and column.foreign_keys:
+        rules.check_reference(key, int(value) if isinstance(value, str) and value.strip().isdigit() else value)
+    elif isinstance(kind, Integer):
         rules.check_number(key, _as_number(key, value), rules.number_limits(table, key))
     elif isinstance(kind, Numeric) and not isinstance(kind, Float):
         limits = rules.numeric_range(kind.precision, kind.scale)
@@ -91,7 +92,6 @@ def check_values(session: Session, obj: Any) -> None:
     state = inspect(obj)
     table = state.mapper.local_table.name
     new = not state.has_identity
-    changed = set()
     for attr in state.mapper.column_attrs:
         key = attr.key
         if not new and not state.attrs[key].history.added:
@@ -102,21 +102,6 @@ def check_values(session: Session, obj: Any) -> None:
         kept = _check_column(obj, table, attr.columns[0], key, value)
         if kept is not value and kept != value:
             setattr(obj, key, kept)
-        changed.add(key)
-    if isinstance(obj, Lesson) and changed & {"date", "subject_group_id"}:
-        _check_lesson_in_year(session, obj)
-
-
-def _check_lesson_in_year(session: Session, lesson: Lesson) -> None:
-    group = lesson.subject_group if "subject_group" in inspect(lesson).dict else None
-    if group is None and rules.is_valid_id(lesson.subject_group_id):
-        group = session.get(SubjectGroup, lesson.subject_group_id)
-    year = group.year if group is not None and group.year_id is not None else None
-    if year is None and group is not None and rules.is_valid_id(group.year_id):
-        year = session.get(SchoolYear, group.year_id)
-    if year is not None:
-        rules.check_lesson_date(lesson.date if not isinstance(lesson.date, dt.datetime) else lesson.date.date(),
-                                year.start_date, year.end_date, year.name)
 
 
 def _before_flush(session: Session, flush_context, instances) -> None:

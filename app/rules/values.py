@@ -129,6 +129,23 @@ def is_valid_id(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_ID
 
 
+def check_reference(field: str, value: object) -> None:
+    """A reference (a foreign key) holds a row's id: a whole number from 1 to MAX_ID."""
+    if value is not None and not is_valid_id(value):
+        raise RuleViolation(N_("The field «%(field)s» refers to no record (id %(id)s)."), field=FieldName(field),
+                            id=str(value)[:30])
+
+
+def parse_id(value: object) -> Optional[int]:
+    """A row's id given as a number or as the digits of a URL or a form; None when it
+    cannot be one (not a whole number from 1 to MAX_ID)."""
+    if isinstance(value, str):
+        if not (value.isascii() and value.isdigit() and len(value) <= len(str(MAX_ID))):
+            return None
+        value = int(value)
+    return value if is_valid_id(value) else None
+
+
 # --- Dates ---------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -163,15 +180,6 @@ def check_birth_date(field: str, value: Optional[dt.date], today: dt.date) -> No
     if value is None:
         return
     check_date(field, value, DateWindow(years_before(today, MAX_AGE_YEARS), today))
-
-
-def check_lesson_date(value: Optional[dt.date], year_start: dt.date, year_end: dt.date, year_name: str) -> None:
-    """A lesson takes place inside its subject group's school year."""
-    if value is None:
-        return
-    if not year_start <= value <= year_end:
-        raise RuleViolation(N_("The lesson date %(date)s lies outside the school year %(year)s (%(start)s–%(end)s)."),
-                            date=_fmt(value), year=year_name, start=_fmt(year_start), end=_fmt(year_end))
 
 
 # --- Flags -----------------------------------------------------------------------------

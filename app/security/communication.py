@@ -1,6 +1,13 @@
 """Who may write to whom, and who reads which announcement (act 001 §4.8; DESIGN.md):
 decided here once for the pages, the mail's sending and the NetSchool API.
 
+Announcements belong to their authors (issue 12, item 9): the author edits and deletes
+their own; only the right «Управление объявлениями» (announcements_manage, the
+administration) touches another's, and every edit records who made it and when.
+The «Публикация объявлений» pages list only what the user may change
+(AnnouncementAuthorFilter), and a flush hook refuses a change of another's
+announcement on any other path.
+
 The address book: the administration writes to everyone of the school; a teacher to
 the students and parents of their groups and class, and to colleagues; a parent to
 their children's teachers, class teachers and the administration; a student to
@@ -14,17 +21,22 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Iterable, Optional
 
-from flask import current_app
-from sqlalchemy import or_, select
+from flask import current_app, has_request_context
+from flask_appbuilder.models.filters import BaseFilter
+from sqlalchemy import event, inspect, or_, select
 from sqlalchemy.orm import Session
 
+from app.clock import utcnow
 from app.models import (
-    Announcement, Audience, Employee, Enrolment, Guardian, PartaUser, SchoolClass, Student, StudentGuardian,
+    Announcement, Attachment, Audience, Employee, Enrolment, Guardian, PartaUser, SchoolClass, Student, StudentGuardian,
     SubjectGroup, SubjectGroupTeacher,
 )
 from flask_appbuilder.security.sqla.models import Role, assoc_user_role
 from app.models.people import full_name
+from app.rules.errors import N_, RuleViolation
 from app.security.rights import user_rights
+
+MANAGE_ANNOUNCEMENTS = "announcements_manage"
 
 # The administration: whom families may always write to.
 ADMINISTRATION = ("Администратор", "Координатор", "Директор", "Завуч", "Секретарь")
@@ -176,6 +188,100 @@ def announcements_for(session: Session, today: dt.date, user=None, limit: Option
 
 def announcement_visible(session: Session, announcement_id: int, today: dt.date, user=None) -> bool:
     return any(a.id == announcement_id for a in announcements_for(session, today, user))
+
+
+def may_manage_announcements(user) -> bool:
+    """Whether the user changes and deletes other people's announcements (the administration)."""
+    return MANAGE_ANNOUNCEMENTS in user_rights(current_app.appbuilder.sm, user)
+
+
+def announcement_editable(announcement: Announcement, user) -> bool:
+    """The author changes their own announcement; the right «Управление объявлениями» any."""
+    return announcement.author_id == user.id or may_manage_announcements(user)
+
+
+class AnnouncementAuthorFilter(BaseFilter):
+    """FAB base filter of «Публикация объявлений»: the user's own announcements, all of
+    them with the right; applied to the list, show, edit, delete and the views' actions."""
+
+    name = "Announcements the user may change"
+    arg_name = "parta_own_announcements"
+
+    def apply(self, query, value):
+        user = _current_user()
+        if user is None or not getattr(user, "is_authenticated", True):
+            return query.filter(Announcement.id.is_(None))
+        if may_manage_announcements(user):
+            return query
+        return query.filter(Announcement.author_id == user.id)
+
+
+def _writer():
+    """The logged-in user of the request (form session or REST token); None outside requests."""
+    if not has_request_context():
+        return None
+    from flask_login import current_user
+
+    if current_user is not None and getattr(current_user, "is_authenticated", False):
+        return current_user._get_current_object()
+    try:
+        from flask_jwt_extended import get_current_user
+
+        return get_current_user()
+    except RuntimeError:  # no token verified in this request
+        return None
+
+
+def _refuse_foreign() -> None:
+    raise RuleViolation(N_("Only the author of the announcement or the administration may change or delete it."))
+
+
+def check_announcement_writes(session: Session, user) -> None:
+    """Refuses a change of another's announcement (or of its files) unless the user
+    holds the right; stamps who edited an announcement and when."""
+    deleted = {id(o) for o in session.deleted if isinstance(o, Announcement)}
+    for obj in list(session.new) + list(session.dirty) + list(session.deleted):
+        if isinstance(obj, Announcement):
+            state = inspect(obj)
+            if obj in session.new:
+                if obj.author_id is not None and obj.author_id != user.id and not may_manage_announcements(user):
+                    _refuse_foreign()
+                continue
+            author = state.attrs.author_id.history
+            original_author = author.deleted[0] if author.deleted else obj.author_id
+            if original_author != user.id and not may_manage_announcements(user):
+                _refuse_foreign()
+            if obj in session.dirty and session.is_modified(obj):
+                obj.edited_by_id, obj.edited_at = user.id, utcnow()
+        elif isinstance(obj, Attachment):
+            announcement = obj.announcement
+            if announcement is None and obj.announcement_id is not None:
+                announcement = session.get(Announcement, obj.announcement_id)
+            if announcement is None or id(announcement) in deleted or inspect(announcement).pending:
+                continue
+            if not announcement_editable(announcement, user):
+                _refuse_foreign()
+            if obj in session.new or obj in session.deleted:
+                announcement.edited_by_id, announcement.edited_at = user.id, utcnow()
+
+
+def _before_flush(session: Session, flush_context, instances) -> None:
+    user = _writer()
+    if user is None:
+        return  # the CLI, seeds, jobs: no user's announcement rights to check
+    with session.no_autoflush:
+        check_announcement_writes(session, user)
+
+
+_installed = False
+
+
+def install() -> None:
+    """Registers the authors' check in every flush once per process."""
+    global _installed
+    if not _installed:
+        event.listen(Session, "before_flush", _before_flush)
+        _installed = True
 
 
 def visible_posts(posts: list, user, moderator: bool) -> list:

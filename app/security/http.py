@@ -1,9 +1,35 @@
-"""HTTP-level protections: idle session timeout and security headers."""
+"""HTTP-level protections: idle session timeout, security headers, and bad input
+answered with a clear 400/404/413 instead of a server error (issue 12, item 10):
+ids beyond the database's integers in URLs, request bodies beyond a size, JSON nested
+beyond a depth, page numbers that are no numbers."""
 from __future__ import annotations
 
-from flask import Flask, flash, redirect, request, session, url_for
+import json
+import logging
+import re
+
+from flask import Flask, Request, flash, jsonify, redirect, render_template, request, session, url_for
+from flask.json.provider import DefaultJSONProvider
 from flask_babel import gettext
 from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DataError
+from werkzeug.exceptions import BadRequest, HTTPException
+from werkzeug.routing import IntegerConverter
+
+from app.rules.errors import N_
+from app.rules.values import MAX_ID, parse_id
+
+log = logging.getLogger(__name__)
+
+# Uploads: up to 5 files of 5 MB on an announcement or a letter, with the form around them.
+MAX_CONTENT_LENGTH = 30 * 1024 * 1024
+# A JSON body (the grid's batch of up to 2,000 cells, a REST row) is small and shallow.
+MAX_JSON_BYTES = 2 * 1024 * 1024
+MAX_JSON_DEPTH = 32
+# A Rison query of the REST API (?q=…): filters, order, paging.
+MAX_RISON_CHARS = 10_000
+MAX_RISON_DEPTH = 16
 
 # FAB's pages carry inline scripts and styles; everything else comes from this server only.
 CONTENT_SECURITY_POLICY = (
@@ -25,7 +51,149 @@ PASSWORD_CHANGE_ENDPOINTS = {"ResetMyPasswordView.this_form_get", "ResetMyPasswo
                              "PartaAuthDBView.logout", "AuthDBView.logout", "static", "appbuilder.static"}
 
 
+class IdConverter(IntegerConverter):
+    """`<int:…>` in Parta's URLs: a whole number up to int4 (ids are int4 on PostgreSQL;
+    a larger one names no row and would fail the query): anything else answers 404."""
+
+    def __init__(self, map, fixed_digits: int = 0, min: int | None = None, max: int | None = MAX_ID,
+                 signed: bool = False) -> None:
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+
+
+def nesting_depth(text: str, opening: str = "[{", closing: str = "]}", strings: re.Pattern | None = _JSON_STRING) -> int:
+    """How deep brackets nest in a JSON (or Rison) text, brackets inside strings not counted;
+    a scan without recursion, so that any depth can be measured."""
+    if strings is not None:
+        text = strings.sub('""', text)
+    depth = deepest = 0
+    for char in text:
+        if char in opening:
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in closing:
+            depth -= 1
+    return deepest
+
+
+class LimitedJSONProvider(DefaultJSONProvider):
+    """Reads a JSON body only within MAX_JSON_BYTES and MAX_JSON_DEPTH: a 50,000-deep
+    array made the parser fail with a RecursionError (a server error)."""
+
+    def loads(self, s, **kwargs):
+        if isinstance(s, (bytes, bytearray)):
+            if len(s) > MAX_JSON_BYTES:
+                raise ValueError("JSON body too large")
+            s = s.decode(json.detect_encoding(s), "surrogatepass")
+        if len(s) > MAX_JSON_BYTES:
+            raise ValueError("JSON body too large")
+        if nesting_depth(_NOT_BRACKET.sub("", _JSON_STRING.sub('""', s)), strings=None) > MAX_JSON_DEPTH:
+            raise ValueError("JSON nested too deep")
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError as error:  # pragma: no cover - the depth check comes first
+            raise ValueError("JSON nested too deep") from error
+
+
+class UnreadableJSON(BadRequest):
+    """A JSON body that cannot be read; the description is the Russian message."""
+
+
+class PartaRequest(Request):
+    """A JSON body that cannot be read is a 400 with a Russian message (the REST API shows it)."""
+
+    def on_json_loading_failed(self, e):
+        raise UnreadableJSON(gettext("The request body is not readable JSON, or it is larger than %(size)s MB or nested "
+                                 "deeper than %(depth)s levels.", size=MAX_JSON_BYTES // (1024 * 1024),
+                                 depth=MAX_JSON_DEPTH))
+
+
+def _wants_json() -> bool:
+    return request.path.startswith(("/api/", "/webapi/")) or request.is_json
+
+
+ERROR_MESSAGES = {
+    400: N_("The request holds a value that cannot be processed. Check what was entered and try again."),
+    404: N_("There is no such page or record, or you may not see it."),
+    413: N_("The request is too large: files up to 5 MB each, texts up to 20,000 characters."),
+}
+
+
+def error_response(code: int, message: str | None = None):
+    """A Russian answer to bad input: JSON for programs, a page for people."""
+    text = message or gettext(ERROR_MESSAGES[code])
+    if _wants_json():
+        return jsonify(message=text), code
+    try:
+        from flask import current_app, g
+
+        g.setdefault("user", current_user)  # FAB's templates read g.user; FAB sets it in a later hook
+        return render_template("parta/error.html", code=code, message=text, appbuilder=current_app.appbuilder,
+                               base_template=current_app.appbuilder.base_template), code
+    except Exception:  # the page itself failed: the message in plain text still answers
+        log.exception("Error page failed")
+        return text, code, {"Content-Type": "text/plain; charset=utf-8"}
+
+
+def _page_arguments_are_numbers() -> bool:
+    """FAB's lists read «page_<View>» and «psize_<View>» with int(): «page_StudentView=abc»
+    failed the request."""
+    for name, value in request.args.items(multi=True):
+        if name.startswith(("page_", "psize_")):
+            if not (value.isascii() and value.isdigit() and len(value) <= 9):
+                return False
+    return True
+
+
 def install(app: Flask) -> None:
+    app.url_map.converters["int"] = IdConverter
+    app.json = LimitedJSONProvider(app)
+    app.request_class = PartaRequest
+    app.config.setdefault("MAX_CONTENT_LENGTH", MAX_CONTENT_LENGTH)
+
+    @app.before_request
+    def _impossible_input():
+        """FAB's `<pk>` routes take any text: an id that is no whole number up to int4
+        names no row (404). A Rison query too long or deep for its parser is a 400."""
+        args = request.view_args or {}
+        pk = args.get("pk")
+        if isinstance(pk, str) and parse_id(pk) is None:
+            return error_response(404)
+        if "filename" in args and (request.endpoint or "").endswith(".download"):
+            return error_response(404)  # FAB's file-column downloads: Parta keeps no files in columns
+        if not _page_arguments_are_numbers():
+            return error_response(400)
+        rison = request.args.get("q")
+        if rison is not None and request.path.startswith("/api/") and (
+                len(rison) > MAX_RISON_CHARS or nesting_depth(rison, "(", ")", strings=None) > MAX_RISON_DEPTH):
+            return error_response(400)
+        return None
+
+    def _http_error(error: HTTPException):
+        if isinstance(error, UnreadableJSON):
+            return error_response(400, error.description)
+        if isinstance(error, CSRFError):
+            return error_response(400, gettext("The form is out of date or was sent from another site. Reload the "
+                                               "page and send it again."))
+        return error_response(error.code)
+
+    for code in ERROR_MESSAGES:
+        app.register_error_handler(code, _http_error)
+
+    @app.errorhandler(DataError)
+    @app.errorhandler(OverflowError)
+    def _value_the_database_cannot_hold(error):
+        """The last line: a value no column can hold (a number beyond int4, a text longer
+        than its column) that no check caught answers 400 and writes nothing."""
+        from app.extensions import db
+
+        db.session.rollback()
+        log.warning("Value refused by the database: %r", error)
+        return error_response(400)
+
     @app.before_request
     def _idle_timeout() -> None:
         # A permanent session expires PERMANENT_SESSION_LIFETIME after the last request

@@ -89,6 +89,9 @@ class PartaSecurityManager(SecurityManager):
     user_model = PartaUser
     userdbmodelview = PartaUserDBModelView
     authdbview = PartaAuthDBView
+    # FAB's «User's Statistics» charts fail on their own URLs (/userstatschartview/chart/username);
+    # Parta's «Статистика посещений» (app/views/visits.py) counts the visits instead.
+    userstatschartview = None
 
     def auth_user_db(self, username, password):
         """FAB's password check, refused while wrong passwords hold this login back from

@@ -59,14 +59,18 @@ def attachment_response(attachment: Attachment) -> Response:
 
 class AnnouncementView(PartaModelView):
     """Announcements posted by the staff: to the whole school, the staff, a class or the
-    parents of a class; files attached on the form (type and size limits)."""
+    parents of a class; files attached on the form (type and size limits). Each user
+    lists, changes and deletes their own; the administration («Управление объявлениями»)
+    all of them (app/security/communication.py, also on every other write path)."""
 
     datamodel = PartaInterface(Announcement)
     list_title = _l("Announcements")
-    list_columns = ["posted_at", "title", "audience", "school_class", "author", "visible_until"]
+    base_filters = [["author_id", addressing.AnnouncementAuthorFilter, lambda: None]]
+    list_columns = ["posted_at", "title", "audience", "school_class", "author", "visible_until", "edited_at"]
     search_columns = ["title", "audience", "school_class", "visible_until"]
     add_columns = edit_columns = ["title", "text", "audience", "school_class", "visible_until", "files"]
-    show_columns = ["posted_at", "author", "title", "text", "audience", "school_class", "visible_until", "attachments"]
+    show_columns = ["posted_at", "author", "title", "text", "audience", "school_class", "visible_until", "attachments",
+                    "edited_at", "edited_by"]
     base_order = ("posted_at", "desc")
     add_form_extra_fields = edit_form_extra_fields = {
         "files": MultipleFileField(_l("Attached files"), description=_l("Up to 5 files, 5 MB each: documents, "
@@ -74,7 +78,8 @@ class AnnouncementView(PartaModelView):
     }
     label_columns = {"text": _l("Text"), "audience": _l("For whom"), "school_class": _l("Class"),
                      "visible_until": _l("Shown until"), "attachments": _l("Attached files"), "author": _l("Author"),
-                     "posted_at": _l("Posted"), "files": _l("Attached files")}
+                     "posted_at": _l("Posted"), "files": _l("Attached files"), "edited_at": _l("Last edited"),
+                     "edited_by": _l("Edited by")}
 
     def _attach(self, item) -> None:
         try:

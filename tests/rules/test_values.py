@@ -148,13 +148,6 @@ def test_years_before_29_february_land_on_28_february_of_a_common_year():
     assert values.years_before(dt.date(2024, 2, 29), 100) == dt.date(1924, 2, 29)
 
 
-def test_a_lesson_date_lies_inside_its_school_year():
-    start, end = dt.date(2026, 9, 1), dt.date(2027, 5, 31)
-    values.check_lesson_date(dt.date(2026, 9, 1), start, end, "2026/2027")
-    error = refusal(values.check_lesson_date, dt.date(5341, 1, 1), start, end, "2026/2027")
-    assert error.params["date"] == "01.01.5341" and error.params["year"] == "2026/2027"
-
-
 # --- flags -----------------------------------------------------------------------------
 
 @pytest.mark.parametrize("sent,meant", [(True, True), (False, False), (None, False), ("false", False),
@@ -167,3 +160,18 @@ def test_a_flag_sent_as_text_false_is_no(sent, meant):
 @pytest.mark.parametrize("sent", ["maybe", 2, [], {}, 1.5])
 def test_a_flag_that_is_neither_yes_nor_no_is_refused(sent):
     refusal(values.parse_flag, "is_duty", sent)
+
+
+@pytest.mark.parametrize("value,ok", [(1, True), (values.MAX_ID, True), (None, True), (0, False), (-5, False),
+                                      (values.MAX_ID + 1, False), (3_000_000_000, False)])
+def test_a_reference_holds_an_id_from_1_to_int4(value, ok):
+    if ok:
+        values.check_reference("assignment_id", value)
+    else:
+        assert refusal(values.check_reference, "assignment_id", value).params["id"] == str(value)
+
+
+@pytest.mark.parametrize("text,found", [("17", 17), ("2147483647", 2147483647), ("2147483648", None), ("abc", None),
+                                        ("-1", None), ("0", None), ("١٢", None), (" 5", None), (12, 12)])
+def test_an_id_from_a_url_is_parsed_only_when_it_can_name_a_row(text, found):
+    assert values.parse_id(text) == found
