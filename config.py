@@ -71,6 +71,7 @@ class Config:
     # PARTA_RATELIMIT_STORAGE=redis://127.0.0.1:6379 (README, Production).
     RATELIMIT_STORAGE_URI = os.environ.get("PARTA_RATELIMIT_STORAGE", "memory://")
     RATELIMIT_KEY_PREFIX = os.environ.get("PARTA_RATELIMIT_PREFIX", "parta")  # several sites on one Redis
+    RATELIMIT_STRATEGY = "moving-window"  # exact: no burst of twice the limit across a window's edge
     RATELIMIT_HEADERS_ENABLED = False
     FAB_PASSWORD_COMPLEXITY_ENABLED = True
     FAB_PASSWORD_COMPLEXITY_VALIDATOR = "app.security.passwords.validate_password"

@@ -206,3 +206,32 @@ def test_a_changed_password_follows_into_the_api(app):
 def test_the_api_never_redirects(app, url):
     response = app.test_client().get(url)
     assert response.status_code == 401 and "Location" not in response.headers
+
+
+def _webapi_sessions(app) -> int:
+    from sqlalchemy import func
+
+    from app.models import WebApiSession
+
+    with app.app_context():
+        count = db.session.scalar(select(func.count(WebApiSession.id)))
+        db.session.remove()
+    return count
+
+
+def test_anonymous_logindata_calls_keep_nothing_on_the_server(app):
+    before = _webapi_sessions(app)
+    for _ in range(20):
+        response = app.test_client().get("/webapi/logindata")
+        assert response.status_code == 200 and response.get_json()["productName"]
+        assert "Set-Cookie" not in response.headers
+    assert _webapi_sessions(app) == before
+
+
+def test_the_handshake_keeps_one_session_per_cookie_from_getdata_on(app):
+    client = app.test_client()
+    before = _webapi_sessions(app)
+    client.get("/webapi/logindata")
+    first = client.post("/webapi/auth/getdata").get_json()["salt"]
+    second = client.post("/webapi/auth/getdata").get_json()["salt"]
+    assert _webapi_sessions(app) == before + 1 and first != second
