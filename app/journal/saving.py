@@ -166,12 +166,12 @@ class GridBatch:
     # -- staging a row through the pipeline --
     def _create(self, row, store: dict, key) -> None:
         self.session.add(row)
+        self.checked.add(row)  # its cell was read under the journal's lock: no duplicate query
         try:
             validate(self.session, row)
         except RuleViolation:
             self.session.expunge(row)
             raise
-        self.checked.add(row)
         store[key] = row
 
     def _update(self, row, **values) -> None:

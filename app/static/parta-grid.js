@@ -201,6 +201,17 @@
     desc.td.title = desc.student.name + " · " + desc.lesson.label + " · " + T.att;
     desc.value = code;
   }
+  function reloadAverages() {
+    if (!D.urls.averages || !D.period) { return; }
+    var request = new XMLHttpRequest();
+    request.open("GET", D.urls.averages + "&period=" + encodeURIComponent(D.period.id));
+    request.onload = function () {
+      var all = null;
+      try { all = request.status === 200 ? JSON.parse(request.responseText) : null; } catch (e) { all = null; }
+      Object.keys(all || {}).forEach(function (sid) { paintAverage(sid, all[sid]); });
+    };
+    request.send();
+  }
   function paintAverage(studentId, avg) {
     var row = table.querySelectorAll('td.parta-grid-sum[data-student="' + studentId + '"]');
     if (!row.length) { return; }
@@ -476,6 +487,7 @@
             : change.kind === "lesson" ? {topic: change.topic, hw: change.hw} : change.value;
         }
       });
+      if (answer.averages === null) { reloadAverages(); }  // saved, but the averages could not be read with it
       Object.keys(answer.averages || {}).forEach(function (sid) { paintAverage(sid, answer.averages[sid]); });
       if (pendingCount()) { setStatus(fmt(T.unsaved, {n: pendingCount()}), "warning"); saveTimer = setTimeout(save, 800); }
       else if (failed) { setStatus(T.failed, "danger"); }

@@ -90,6 +90,7 @@ class JournalGridView(BaseView):
         data["editable"] = journal_editable(session, ctx.group_id)
         data["csrf"] = None  # filled by the template
         data["urls"] = {"save": url_for("JournalGridView.save"), "assignment": url_for("JournalGridView.assignment"),
+                        "averages": url_for("JournalGridView.averages", group=ctx.group_id),
                         "plan": url_for("JournalGridView.plan", group=ctx.group_id),
                         "final": url_for("JournalGridView.final", group=ctx.group_id)}
         sm = self.appbuilder.sm
