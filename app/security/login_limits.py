@@ -22,6 +22,8 @@ has not seen the failures lets the next ones through.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 import secrets
 import time
 from typing import Optional
@@ -62,11 +64,18 @@ def _device() -> Optional[dict]:
     return found if isinstance(found, dict) and isinstance(found.get("logins"), list) else None
 
 
+def _login_tag(username: str) -> str:
+    """How the device cookie names a login: a keyed hash, so that the cookie of a shared
+    classroom computer does not tell who signed in on it."""
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, b"parta-device:" + rules.login_key(username).encode(), hashlib.sha256).hexdigest()[:20]
+
+
 def _place(username: str) -> str:
     """Where an attempt comes from, for its login's backoff: the browser, if it has
     signed in to this login before, else the address."""
     device = _device()
-    if device is not None and rules.login_key(username) in device["logins"]:
+    if device is not None and _login_tag(username) in device["logins"]:
         return f"device:{device.get('id', '')}"
     return f"address:{request.remote_addr or ''}"
 
@@ -107,12 +116,12 @@ def forget_failures(username: str) -> None:
     for kind in ("failures", "wait"):
         _storage().clear(_key(kind, username, place))
     if request.endpoint == "PartaAuthDBView.login":
-        _remember_device(rules.login_key(username))
+        _remember_device(_login_tag(username))
 
 
-def _remember_device(login: str) -> None:
+def _remember_device(tag: str) -> None:
     device = _device() or {"id": secrets.token_urlsafe(12), "logins": []}
-    device["logins"] = ([name for name in device["logins"] if name != login] + [login])[-DEVICE_LOGINS:]
+    device["logins"] = ([known for known in device["logins"] if known != tag] + [tag])[-DEVICE_LOGINS:]
     value = _serializer().dumps(device)
 
     @after_this_request

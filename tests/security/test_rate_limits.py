@@ -7,6 +7,7 @@ from one address are limited across all workers, with one counter for the form, 
 REST API and the NetSchool API, and a login's backoff holds on every worker."""
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
 import http.cookiejar
@@ -108,6 +109,9 @@ def test_a_teachers_own_browser_is_not_held_back_by_guesses_from_the_school_netw
     teacher = app.test_client()
     _form(teacher, name, PASSWORD, school_network)
     teacher.post("/logout/", environ_base={"REMOTE_ADDR": school_network})
+    remembered = teacher.get_cookie("parta_device").value
+    assert name not in base64.urlsafe_b64decode(remembered.split(".")[0] + "==").decode(), \
+        "the cookie of a shared computer does not tell who signed in on it"
     pupil = app.test_client()
     for _ in range(8):
         _form(pupil, name, "угадываю", school_network)
