@@ -11,7 +11,7 @@ from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.sqla.models import assoc_permissionview_role
 from flask_appbuilder.security.decorators import no_cache
 from flask_appbuilder.security.forms import LoginForm_db
-from flask_appbuilder.security.views import AuthDBView, UserDBModelView
+from flask_appbuilder.security.views import AuthDBView
 from flask_appbuilder.utils.base import get_safe_redirect
 from flask_login import login_user
 from flask_babel import format_datetime, gettext, lazy_gettext as _l
@@ -21,21 +21,11 @@ from app.clock import utcnow
 from app.models import PartaUser, VisitEvent, VisitLog
 from app.rules.login import login_key
 from app.security import login_limits, sessions
+from app.security.user_views import (
+    PartaGroupModelView, PartaResetPasswordView, PartaRoleModelView, PartaUserDBModelView,
+)
 
 log = logging.getLogger(__name__)
-
-
-class PartaUserDBModelView(UserDBModelView):
-    list_columns = ["first_name", "last_name", "username", "email", "school", "active", "roles"]
-    show_fieldsets = [
-        (_l("User info"), {"fields": ["username", "active", "roles", "login_count", "school", "municipality"]}),
-        (_l("Personal Info"), {"fields": ["first_name", "last_name", "email"], "expanded": True}),
-        (_l("Audit Info"), {"fields": ["last_login", "fail_login_count", "created_on", "changed_on"], "expanded": False}),
-    ]
-    add_columns = ["first_name", "last_name", "username", "active", "email", "roles", "school", "municipality", "password", "conf_password"]
-    edit_columns = ["first_name", "last_name", "username", "active", "email", "roles", "school", "municipality"]
-    search_columns = ["first_name", "last_name", "username", "email", "active", "roles"]
-    page_size = 25
 
 
 class PartaAuthDBView(AuthDBView):
@@ -87,7 +77,11 @@ class PartaAuthDBView(AuthDBView):
 
 class PartaSecurityManager(SecurityManager):
     user_model = PartaUser
+    # User administration (app/security/user_views.py; the rules: app/rules/accounts.py).
     userdbmodelview = PartaUserDBModelView
+    rolemodelview = PartaRoleModelView
+    groupmodelview = PartaGroupModelView
+    resetpasswordview = PartaResetPasswordView
     authdbview = PartaAuthDBView
     # FAB's «User's Statistics» charts fail on their own URLs (/userstatschartview/chart/username);
     # Parta's «Статистика посещений» (app/views/visits.py) counts the visits instead.

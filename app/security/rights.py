@@ -63,7 +63,8 @@ ROLE_RIGHTS: Dict[str, Set[str]] = {
     "Ученик": {"self_view"},
     "Родитель": {"own_children_view"},
     "Специалист управления образования": _READ_ALL,
-    "Оператор муниципального сегмента": {"students_view_all", "movement_book_view"},
+    # The operator keeps the logins of the municipality's segment (app/rules/accounts.py).
+    "Оператор муниципального сегмента": {"students_view_all", "movement_book_view", "users_edit"},
 }
 
 

@@ -12,6 +12,10 @@ from sqlalchemy import select
 
 ADMIN = "Администратор"
 SYSTEM_ROLES = {ADMIN}
+# Roles of a student and a parent: one child's data (app/rules/accounts.py lets those who
+# issue the families' passwords create such logins); roles that work over a municipality.
+FAMILY_ROLES = {"Ученик", "Родитель"}
+MUNICIPAL_ROLES = {"Специалист управления образования", "Оператор муниципального сегмента"}
 
 READ = frozenset({"can_list", "can_show", "can_download", "can_report"})
 WRITE = READ | {"can_add", "can_edit", "can_delete"}
@@ -56,6 +60,16 @@ LOGS = {"AuditLogView", "VisitLogView", "VisitStatisticsView"}
 EVERYTHING = REFERENCE | PLANNING | STAFF | STUDENTS | HEALTH | JOURNAL | MOVEMENT | LOGS
 ACCOUNTS = {"CredentialsView"}
 ISSUE = frozenset({"can_form", "can_issue"})
+# User administration (FAB's user pages, app/security/user_views.py): the administrator
+# (every permission), and the municipal operator for their municipality's logins. Who may
+# create, change or reissue which login is app/rules/accounts.py's; role definitions are
+# the system administrator's. The account audit is read by the administration.
+USERS = {"PartaUserDBModelView"}
+USERS_ADMINISTER = frozenset({"can_list", "can_show", "can_add", "can_edit", "resetpasswords"})
+PASSWORD_RESET = {"PartaResetPasswordView"}
+PASSWORD_RESET_USE = frozenset({"can_this_form_get", "can_this_form_post"})
+USERS_MENU = {("menu_access", "List Users"), ("menu_access", "Security")}
+ACCOUNT_AUDIT = {"AccountAuditView"}
 MATRIX = {"RoleMatrixView"}
 MATRIX_READ = frozenset({"can_matrix", "can_pdf"})
 MATRIX_EDIT = MATRIX_READ | {"can_save"}
@@ -118,7 +132,7 @@ Grants = Iterable[Tuple[Set[str], frozenset]]
 
 ROLE_CONFIGS: Dict[str, list] = {
     "Координатор": [(PLANNING | STUDENTS | JOURNAL, WRITE), (MOVEMENT, MOVEMENT_WRITE), (BOOK, BOOK_READ), (GRID, GRID_WRITE), (YEAR, YEAR_WRITE), (REFERENCE | STAFF | STAFF_FILES | LOGS | HEALTH, READ),
-                    (ACCOUNTS, ISSUE), (MATRIX, MATRIX_EDIT),
+                    (ACCOUNTS, ISSUE), (MATRIX, MATRIX_EDIT), (ACCOUNT_AUDIT, READ),
                     (PEOPLE_API, WRITE_API), (STAFF_API, READ_API),
                     (UNLOCKS, UNLOCK), (JOURNAL_CONTROL | JOURNAL_AUDIT, READ), (JOURNAL_API, WRITE_API),
                     (CALENDAR, CALENDAR_USE), (THEMATIC, THEMATIC_WRITE), (STUDENT_IMPORT, IMPORT),
@@ -134,7 +148,10 @@ ROLE_CONFIGS: Dict[str, list] = {
               (CALENDAR, CALENDAR_USE), (THEMATIC, THEMATIC_WRITE),
               (ALL_REPORTS, REPORT), ({"SummarySheetReportView"}, SHEET_FORM), (ARCHIVE, ARCHIVE_READ),
               (DIARY, DIARY_READ), *COMMUNICATION, (ANNOUNCE, WRITE)],
+    # A class teacher reissues the passwords of their class's students and parents (the
+    # page tells a teacher who leads no class that there is nobody to issue to).
     "Учитель": [(JOURNAL, WRITE), (GRID, GRID_WRITE), (PLANNING | STUDENTS, READ), (PEOPLE_API | STAFF_API, READ_API),
+                (ACCOUNTS, ISSUE),
                 (JOURNAL_AUDIT, READ), (JOURNAL_API, WRITE_API), (THEMATIC, THEMATIC_WRITE), (KTP, WRITE),
                 (STUDENT_REPORTS | CLASS_REPORTS, REPORT), (DIARY, DIARY_READ), *COMMUNICATION, (ANNOUNCE, WRITE)],
     "Секретарь": [(STUDENTS, WRITE), (MOVEMENT, MOVEMENT_WRITE), (BOOK, BOOK_READ), (PLANNING | STAFF, READ), (PEOPLE_API, WRITE_API), (STAFF_API, READ_API),
@@ -152,7 +169,8 @@ ROLE_CONFIGS: Dict[str, list] = {
     "Специалист управления образования": [(EVERYTHING - HEALTH, READ), (BOOK, BOOK_READ), (GRID, GRID_READ), (PEOPLE_API | STAFF_API, READ_API),
                                           (JOURNAL_AUDIT, READ), (JOURNAL_API, READ_API), (THEMATIC, THEMATIC_READ),
                                           (ALL_REPORTS, REPORT)],
-    "Оператор муниципального сегмента": [(REFERENCE | PLANNING | STAFF | STUDENTS, READ), (BOOK, BOOK_READ), (PEOPLE_API | STAFF_API, READ_API)],
+    "Оператор муниципального сегмента": [(REFERENCE | PLANNING | STAFF | STUDENTS, READ), (BOOK, BOOK_READ), (PEOPLE_API | STAFF_API, READ_API),
+                                         (USERS, USERS_ADMINISTER), (PASSWORD_RESET, PASSWORD_RESET_USE)],
 }
 
 
@@ -170,6 +188,8 @@ def role_grants(role: str) -> Set[Tuple[str, str]]:
         pairs |= {(perm, view) for view in views for perm in perms}
     if any(view.endswith("RestApi") for _, view in pairs):
         pairs.add(("can_get", "OpenApi"))  # who uses the REST API may read its OpenAPI description
+    if any(view in USERS for _, view in pairs):
+        pairs |= USERS_MENU  # FAB's «Безопасность → Пользователи» is not in Parta's menu table
     return pairs
 
 

@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
 from app.views import (
-    admin, audit, calendar, communication, control, credentials, diary, grid, imports, journal, logs, movement, people, planning, reports,
+    accounts, admin, audit, calendar, communication, control, credentials, diary, grid, imports, journal, logs, movement, people, planning, reports,
     rights, sessions, thematic, unlocks, staff, visits, year,
 )
 from app.views.overview import school_overview
@@ -70,6 +70,7 @@ MENU = [
     (logs.VisitLogView, "Visits", "Administration", _l("Visit log"), "fa-sign-in"),
     (visits.VisitStatisticsView, "Visit statistics", "Administration", _l("Visit statistics"), "fa-bar-chart"),
     (credentials.CredentialsView, "Logins and passwords", "Administration", _l("Logins and passwords"), "fa-key"),
+    (accounts.AccountAuditView, "Account actions", "Administration", _l("Account actions log"), "fa-user-secret"),
     (sessions.UserSessionsView, "Sessions of users", "Administration", _l("Sessions of users"), "fa-sign-out"),
     (rights.RoleMatrixView, "Rights of roles", "Administration", _l("Rights of roles"), "fa-th"),
     (year.YearClosingView, "Closing the school year", "Administration", _l("Closing the school year"), "fa-lock"),

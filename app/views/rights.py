@@ -8,6 +8,7 @@ from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext, lazy_gettext as _l
 
 from app.extensions import db
+from app.security.accounts import may_define_roles
 from app.security.rights import RIGHTS, RIGHTS_VIEW, require_right
 from app.views.base import current_school, pdf_response
 from reports.rights import role_matrix_pdf
@@ -34,13 +35,17 @@ class RoleMatrixView(BaseView):
     def matrix(self):
         roles = _roles(self.appbuilder.sm)
         return self.render_template("parta/role_matrix.html", roles=roles, rights=RIGHTS, granted=_granted(roles),
-                                    title=_l("Rights of roles"))
+                                    editable=may_define_roles(self.appbuilder.sm.current_user), title=_l("Rights of roles"))
 
     @expose("/", methods=["POST"])
     @has_access
     def save(self):
         require_right("roles_define")
         sm = self.appbuilder.sm
+        if not may_define_roles(sm.current_user):
+            # Roles are one table for every school of the installation (app/security/accounts.py).
+            flash(gettext("Roles are the same for every school: only the system administrator changes them."), "danger")
+            return redirect(url_for(".matrix"))
         wanted = set(request.form.getlist("grant"))
         for role in _roles(sm):
             for code in RIGHTS:

@@ -31,6 +31,13 @@ PUBLIC_ENDPOINTS |= {rule for rule in (
     "webapi.assignment_attachments", "webapi.announcements", "webapi.attachment", "webapi.school_card",
     "webapi.logout")}
 
+# Roles (and FAB's groups) are one table for every school: a school's administrator
+# reads them, only the system administrator (no school) changes them (app/security/user_views.py).
+SYSTEM_ADMINISTRATOR_ONLY = {(permission, view) for view in ("PartaRoleModelView", "PartaGroupModelView")
+                             for permission in ("can_add", "can_edit", "can_delete")}
+# Pages about one record, opened from it with its id in the query string (404 without one).
+NEEDS_A_RECORD = {"PartaResetPasswordView.this_form_get"}
+
 DEMO_ROLES = {
     "admin": ADMIN, "coordinator": "Координатор", "director": "Директор", "teacher": "Учитель",
     "classteacher": "Учитель", "secretary": "Секретарь", "hr": "Специалист по кадрам",
@@ -83,6 +90,10 @@ def test_each_demo_account_reaches_exactly_the_pages_its_role_allows(app, client
         instance = app.view_functions[rule.endpoint].__self__
         exists = permission in (instance.base_permissions or [])
         expected = exists and (role == ADMIN or (permission, view) in grants)
+        if role == ADMIN and (permission, view) in SYSTEM_ADMINISTRATOR_ONLY:
+            expected = False  # the demo administrator is their school's
+        if rule.endpoint in NEEDS_A_RECORD:
+            continue
         response = client.get(rule.rule)
         allowed = response.status_code == 200
         if allowed != expected:

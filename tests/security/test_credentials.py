@@ -1,5 +1,6 @@
 """Issuing logins: slips in Cyrillic with the logins, and the first login forces a
-password of the user's own that passes the policy."""
+password of the user's own that passes the policy. (Who may issue to whom, the preview
+and the confirmation: tests/security/test_reissue.py.)"""
 from __future__ import annotations
 
 import io
@@ -11,6 +12,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import Enrolment, Guardian, PartaUser, SchoolClass, Student, StudentGuardian
 from tests.conftest import flashes, login
+from tests.security.account_fixtures import confirm, preview, restored  # noqa: F401  (restored: a fixture)
 
 
 def _class_without_demo_accounts(app):
@@ -21,10 +23,10 @@ def _class_without_demo_accounts(app):
     return pk, name
 
 
-def test_secretary_prints_slips_for_a_class_and_its_parents(app, client):
+def test_secretary_prints_slips_for_a_class_and_its_parents(app, client, restored):
     class_id, class_name = _class_without_demo_accounts(app)
     login(client, "secretary")
-    response = client.post("/credentials/", data={"target": "class", "class_id": class_id, "students": "y", "parents": "y"})
+    response = confirm(client, preview(client, target="class", class_id=class_id, students="y", parents="y"))
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
     with app.app_context():
@@ -40,10 +42,10 @@ def test_secretary_prints_slips_for_a_class_and_its_parents(app, client):
     assert class_name in text
 
 
-def test_an_issued_password_logs_in_once_and_must_be_changed(app, client):
+def test_an_issued_password_logs_in_once_and_must_be_changed(app, client, restored):
     class_id, _ = _class_without_demo_accounts(app)
     login(client, "secretary")
-    response = client.post("/credentials/", data={"target": "class", "class_id": class_id, "students": "y", "reissue": "y"})
+    response = confirm(client, preview(client, target="class", class_id=class_id, students="y", reissue="y"))
     text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
     with app.app_context():
         student = db.session.scalar(select(Student).join(Enrolment).where(Enrolment.class_id == class_id).order_by(Student.last_name))
@@ -64,6 +66,7 @@ def test_an_issued_password_logs_in_once_and_must_be_changed(app, client):
     assert client.get("/", follow_redirects=True).request.path == "/"
 
 
-def test_teachers_cannot_issue_passwords(client):
+def test_teachers_cannot_issue_staff_passwords(client):
     login(client, "teacher")
-    assert client.post("/credentials/", data={"target": "staff"}).status_code != 200
+    response = client.post("/credentials/preview", data={"target": "staff"}, follow_redirects=True)
+    assert "Пароли сотрудникам выдаёт только администратор." in flashes(response.get_data(as_text=True))
