@@ -86,8 +86,9 @@ def stored(obj: Any, key: str) -> Any:
     if history.added:  # set on a stored row whose old value was never loaded: ask the database
         column = state.mapper.columns[key]
         primary_key = state.mapper.primary_key[0]
-        return state.session.execute(select(column).where(primary_key == state.identity[0]),
-                                     execution_options={"parta_unscoped": True}).scalar()
+        with state.session.no_autoflush:
+            return state.session.execute(select(column).where(primary_key == state.identity[0]),
+                                         execution_options={"parta_unscoped": True}).scalar()
     return getattr(obj, key)
 
 
@@ -188,8 +189,10 @@ def position(session: Session, obj: Any, when: str = AFTER) -> Optional[Position
 
 
 def move(session: Session, obj: Any, deleting: bool = False) -> Move:
-    """Both ends of a change of a journal row."""
+    """Both ends of a change of a journal row. Nothing is flushed while they are worked
+    out (a flush would make the change "stored" before its old end was read)."""
     state = inspect(obj)
-    before = position(session, obj, BEFORE) if state.has_identity else None
-    after = None if deleting else position(session, obj, AFTER)
+    with session.no_autoflush:
+        before = position(session, obj, BEFORE) if state.has_identity else None
+        after = None if deleting else position(session, obj, AFTER)
     return Move(before, after)

@@ -39,6 +39,22 @@ WHAT = {
     ("period_mark", "value_id"): _l("Period mark"),
     ("period_mark", "comment"): _l("Comment"),
     ("final_mark", "value_id"): _l("Final mark"),
+    # moves: what the entry was moved from and to
+    ("mark", "assignment_id"): _l("Mark moved to another assignment"),
+    ("mark", "student_id"): _l("Mark moved to another student"),
+    ("attendance", "lesson_id"): _l("Attendance moved to another lesson"),
+    ("attendance", "student_id"): _l("Attendance moved to another student"),
+    ("lesson", "subject_group_id"): _l("Lesson moved to another journal"),
+    ("assignment", "lesson_id"): _l("Assignment moved to another lesson"),
+    ("assignment", "type_id"): _l("Type of work"),
+    ("assignment", "weight"): _l("Weight of the assignment"),
+    ("assignment", "title"): _l("Title of the assignment"),
+    ("period_mark", "period_id"): _l("Period mark moved to another period"),
+    ("period_mark", "student_id"): _l("Period mark moved to another student"),
+    ("period_mark", "subject_group_id"): _l("Period mark moved to another journal"),
+    ("final_mark", "column_id"): _l("Final mark moved to another column"),
+    ("final_mark", "student_id"): _l("Final mark moved to another student"),
+    ("final_mark", "subject_group_id"): _l("Final mark moved to another journal"),
 }
 
 
