@@ -1,6 +1,11 @@
 """A journal of its own for the lock, unlock and audit tests: a fresh subject group
 of the demo student's class (5А), taught by the demo teacher, with lessons made at
-exact ages. Deleted at the end of the module, so no other test sees it."""
+exact ages. Deleted at the end of the module (`journal`) or of the test
+(`fresh_journal`), so no other test sees it.
+
+The school's date may be any day (PARTA_TODAY): the periods are chosen by the date, and
+an entry that cannot exist on it (a lesson 11 days old on 1 September, a quarter locked
+before the first one has ended) skips the test with the reason."""
 from __future__ import annotations
 
 import datetime as dt
@@ -32,22 +37,57 @@ class Journal:
     classmates: list = field(default_factory=list)  # more classmates, for rows that must not collide
     values: dict = field(default_factory=dict)  # code -> id, default scale
     codes: dict = field(default_factory=dict)   # attendance code -> id
-    past_period_id: int = 0
+    past_period_id: int = 0               # the latest quarter whose period marks are locked (0: none yet)
     past_period_end: dt.date | None = None
-    current_period_id: int = 0
+    current_period_id: int = 0            # the quarter whose period marks are being given now
     today: dt.date | None = None
+    year_start: dt.date | None = None
 
     def day(self, days_ago: int) -> dt.date:
         return self.today - dt.timedelta(days=days_ago)
+
+    def lesson_day(self, days_ago: int) -> dt.date:
+        """The date `days_ago` days before the school's date; skips the test when the school
+        year had not begun then (no lesson of the year can be that old)."""
+        day = self.day(days_ago)
+        if day < self.year_start:
+            pytest.skip(f"on {self.today:%d.%m.%Y} no lesson of the school year is {days_ago} days old "
+                        f"(the year began on {self.year_start:%d.%m.%Y})")
+        return day
+
+    def recent(self, days_ago: int) -> int:
+        """`days_ago`, or fewer when the school year is younger: for a lesson that only has to
+        be recent (still open), not of an exact age."""
+        return max(0, min(days_ago, (self.today - self.year_start).days))
+
+    def locked_period(self) -> tuple[int, dt.date]:
+        """(id, end) of the latest quarter ended more than 10 days ago; skips the test before there is one."""
+        if not self.past_period_id:
+            pytest.skip(f"on {self.today:%d.%m.%Y} no quarter of the school year has ended more than 10 days ago")
+        return self.past_period_id, self.past_period_end
 
 
 def _user_id(username: str) -> int:
     return db.session.scalar(select(PartaUser.id).where(PartaUser.username == username))
 
 
-@pytest.fixture(scope="module")
-def journal(app):
+def _periods_on(quarters: list, today: dt.date, lock_days: int = 10) -> tuple:
+    """(the current quarter, the latest locked quarter or None) on `today`: the current one
+    holds today; in the holidays it is the one just ended while its marks may still be
+    given (act §4.14: 10 days), else the next to begin."""
+    quarters = sorted(quarters, key=lambda p: p.start_date)
+    locked = [p for p in quarters if p.end_date + dt.timedelta(days=lock_days) < today]
+    current = (next((p for p in quarters if p.start_date <= today <= p.end_date), None)
+               or next((p for p in reversed(quarters) if p.end_date < today and p not in locked), None)
+               or next((p for p in quarters if p.start_date > today), None)
+               or quarters[-1])
+    return current, (locked[-1] if locked else None)
+
+
+def new_journal(app) -> Journal:
+    """Creates the journal (remove it with `delete_group(app, journal.group_id)`)."""
     from app.clock import school_today
+    from app.models import PeriodType, SchoolClass
 
     with app.test_request_context():
         today = school_today()  # the school's date, as the locks count it
@@ -70,7 +110,12 @@ def journal(app):
         db.session.add(SubjectGroupTeacher(school_id=child.school_id, subject_group_id=group.id, employee_id=teacher.id))
         scale = db.session.scalar(select(GradeScale.id).where(GradeScale.is_default.is_(True)))
         values = dict(db.session.execute(select(GradeScaleValue.code, GradeScaleValue.id).where(GradeScaleValue.scale_id == scale)).all())
-        periods = {p.name: p for p in db.session.scalars(select(StudyPeriod).where(StudyPeriod.year_id == model_group.year_id))}
+        school_class = db.session.get(SchoolClass, enrolment.class_id)
+        quarters = db.session.scalars(
+            select(StudyPeriod).join(PeriodType, StudyPeriod.period_type_id == PeriodType.id)
+            .where(StudyPeriod.year_id == model_group.year_id, PeriodType.is_year.is_(False),
+                   StudyPeriod.grade_from <= school_class.grade, StudyPeriod.grade_to >= school_class.grade)).all()
+        current, past = _periods_on(quarters, today)
         data = Journal(
             school_id=child.school_id, group_id=group.id, class_id=enrolment.class_id,
             teacher_user_id=_user_id("teacher"), coordinator_user_id=_user_id("coordinator"),
@@ -78,16 +123,27 @@ def journal(app):
             ordinary_type_id=db.session.scalar(select(AssignmentType.id).where(AssignmentType.is_control.is_(False)).order_by(AssignmentType.id)),
             control_type_id=db.session.scalar(select(AssignmentType.id).where(AssignmentType.is_control.is_(True)).order_by(AssignmentType.id)),
             values=values, codes=dict(db.session.execute(select(AttendanceCode.code, AttendanceCode.id)).all()),
-            past_period_id=periods["1 четверть"].id, past_period_end=periods["1 четверть"].end_date,
-            current_period_id=periods["2 четверть"].id, today=today,
+            past_period_id=past.id if past else 0, past_period_end=past.end_date if past else None,
+            current_period_id=current.id, today=today, year_start=school_class.year.start_date,
         )
         db.session.commit()
         db.session.remove()
+    return data
+
+
+@pytest.fixture(scope="module")
+def journal(app):
+    data = new_journal(app)
     yield data
-    with app.app_context():
-        db.session.delete(db.session.get(SubjectGroup, data.group_id))  # lessons, marks and unlocks go with it
-        db.session.commit()
-        db.session.remove()
+    delete_group(app, data.group_id)  # lessons, marks and unlocks go with it
+
+
+@pytest.fixture()
+def fresh_journal(app):
+    """The same, for one test: for the tests that count what the whole group holds."""
+    data = new_journal(app)
+    yield data
+    delete_group(app, data.group_id)
 
 
 def make_mark(app, journal: Journal, days_ago: int, control: bool = False, value: str = "4",
@@ -95,7 +151,8 @@ def make_mark(app, journal: Journal, days_ago: int, control: bool = False, value
     """A lesson `days_ago` days old with one assignment and a mark, written as history
     (outside a request, where locks do not bind)."""
     with app.app_context():
-        lesson = Lesson(school_id=journal.school_id, subject_group_id=journal.group_id, date=journal.day(days_ago), number=1)
+        lesson = Lesson(school_id=journal.school_id, subject_group_id=journal.group_id, date=journal.lesson_day(days_ago),
+                        number=1)
         assignment = Assignment(school_id=journal.school_id, lesson=lesson,
                                 type_id=journal.control_type_id if control else journal.ordinary_type_id)
         mark = Mark(school_id=journal.school_id, assignment=assignment, student_id=student or journal.child_id,

@@ -155,22 +155,22 @@ def _edit_period_mark(client, journal, pk: int, period_id: int, student: int, va
 
 def test_period_marks_lock_ten_days_after_the_period_ends(app, journal, teacher):
     student = journal.classmates[0]
-    past = make_period_mark(app, journal, journal.past_period_id, student=student)
+    past_period, end = journal.locked_period()
+    past = make_period_mark(app, journal, past_period, student=student)
     current = make_period_mark(app, journal, journal.current_period_id, student=student)
-    end = journal.past_period_end
-    assert (journal.today - end).days > 10, "the demo's first quarter ended more than 10 days ago"
+    assert (journal.today - end).days > 10, "the quarter ended more than 10 days ago"
 
-    refused = _edit_period_mark(teacher, journal, past, journal.past_period_id, student, "5")
+    refused = _edit_period_mark(teacher, journal, past, past_period, student, "5")
     assert lock_message(app, "period_mark", end) in refused, refused
     assert SAVED in _edit_period_mark(teacher, journal, current, journal.current_period_id, student, "5")
 
     # the boundary, moved to today by the school's setting: the Nth day is the last one
     days = (journal.today - end).days
     with school_setting(app, journal, lock_period_mark_days=days - 1):
-        refused = _edit_period_mark(teacher, journal, past, journal.past_period_id, student, "5")
+        refused = _edit_period_mark(teacher, journal, past, past_period, student, "5")
         assert lock_message(app, "period_mark", end, days=days - 1) in refused, refused
     with school_setting(app, journal, lock_period_mark_days=days):
-        assert SAVED in _edit_period_mark(teacher, journal, past, journal.past_period_id, student, "5")
+        assert SAVED in _edit_period_mark(teacher, journal, past, past_period, student, "5")
     with app.app_context():
         assert db.session.get(PeriodMark, past).value.code == "5"
         db.session.remove()
@@ -240,7 +240,7 @@ def test_unlock_form_opened_from_the_journal_has_the_journal_and_dates_chosen(ap
 # --- the audit ---------------------------------------------------------------
 
 def test_every_change_writes_audit_rows_with_old_and_new_codes_user_and_address(app, journal, teacher):
-    ids = make_mark(app, journal, days_ago=2, value="4")
+    ids = make_mark(app, journal, days_ago=journal.recent(2), value="4")
     comment = unique("Переписал")
     assert SAVED in edit_mark(teacher, journal, ids, "5", comment=comment)
     rows = {row.field: row for row in audit_rows(app, journal, "mark", ids["mark"])}
@@ -269,7 +269,7 @@ def _report(client, **filters) -> str:
 
 
 def test_audit_report_shows_the_changes_filtered_by_class_and_user(app, journal, teacher):
-    ids = make_mark(app, journal, days_ago=1)
+    ids = make_mark(app, journal, days_ago=journal.recent(1))
     comment = unique("Для отчёта")
     assert SAVED in edit_mark(teacher, journal, ids, "3", comment=comment)
     with app.app_context():
@@ -287,8 +287,8 @@ def test_audit_report_shows_the_changes_filtered_by_class_and_user(app, journal,
 
 
 def test_parent_and_student_see_the_audit_of_their_own_marks_only(app, journal, teacher):
-    own = make_mark(app, journal, days_ago=1, student=journal.child_id)
-    stranger = make_mark(app, journal, days_ago=1, student=journal.other_student_id)
+    own = make_mark(app, journal, days_ago=journal.recent(1), student=journal.child_id)
+    stranger = make_mark(app, journal, days_ago=journal.recent(1), student=journal.other_student_id)
     own_comment, stranger_comment = unique("Сыну"), unique("Однокласснику")
     assert SAVED in edit_mark(teacher, journal, own, "5", comment=own_comment)
     assert SAVED in edit_mark(teacher, journal, stranger, "5", comment=stranger_comment)
@@ -307,7 +307,7 @@ def _options(html: str, name: str) -> list[str]:
 
 
 def test_parent_sees_who_changed_a_mark_by_name_without_login_or_address(app, journal, teacher):
-    ids = make_mark(app, journal, days_ago=1, student=journal.child_id)
+    ids = make_mark(app, journal, days_ago=journal.recent(1), student=journal.child_id)
     comment = unique("Без логина")
     assert SAVED in edit_mark(teacher, journal, ids, "5", comment=comment)
     with app.app_context():
@@ -334,7 +334,7 @@ def test_parent_sees_who_changed_a_mark_by_name_without_login_or_address(app, jo
 
 
 def test_a_parent_cannot_find_changes_by_a_login(app, journal, teacher):
-    ids = make_mark(app, journal, days_ago=1, student=journal.child_id)
+    ids = make_mark(app, journal, days_ago=journal.recent(1), student=journal.child_id)
     comment = unique("Поиск по логину")
     assert SAVED in edit_mark(teacher, journal, ids, "3", comment=comment)
     assert comment in _report(client_of(app, "parent"), user="nobody-has-this-login")

@@ -14,6 +14,7 @@ from sqlalchemy import event, func, select
 from app.extensions import db
 from app.models import Enrolment, MovementOrder, OrderKind, PartaUser, School, Student
 from tests.conftest import DEMO_PASSWORD, flashes, login
+from tests.demo_orders import autumn_orders  # noqa: F401 (fixture)
 from tests.rules.test_movement import CREATED, cleanup, make_municipality, make_school  # noqa: F401 (fixture)
 
 D = dt.date
@@ -209,11 +210,11 @@ def test_order_number_prefixes_are_set_per_school(app, client, desk):
 
 
 @pytest.mark.parametrize("username", ["teacher", "classteacher", "parent", "hr"])
-def test_who_lacks_the_right_cannot_create_or_cancel_orders(app, client, username):
+def test_who_lacks_the_right_cannot_create_or_cancel_orders(app, client, username, autumn_orders):
     with app.app_context():
         school_id = db.session.scalar(select(PartaUser.school_id).where(PartaUser.username == "secretary"))
         before = db.session.scalar(select(func.count(MovementOrder.id)).where(MovementOrder.school_id == school_id))
-        some_order = db.session.scalar(select(MovementOrder.id).where(MovementOrder.school_id == school_id).limit(1))
+        some_order = autumn_orders[OrderKind.enrolment]
         student = db.session.scalar(select(Student.id).where(Student.school_id == school_id).limit(1))
         db.session.remove()
     login(client, username)
@@ -248,11 +249,9 @@ def test_a_role_with_the_view_but_without_the_right_is_refused_too(app, client):
             db.session.remove()
 
 
-def test_director_reads_the_orders_and_the_book_but_may_not_cancel(app, client):
+def test_director_reads_the_orders_and_the_book_but_may_not_cancel(app, client, autumn_orders):
     login(client, "director")
-    with app.app_context():
-        order_id = db.session.scalar(select(MovementOrder.id).order_by(MovementOrder.id).limit(1))
-        db.session.remove()
+    order_id = autumn_orders[OrderKind.enrolment]
     page = client.get(f"/movementorderview/show/{order_id}").get_data(as_text=True)
     assert 'id="order-print"' in page and 'id="order-cancel"' not in page
     assert client.get("/movementbook/").status_code == 200
@@ -272,7 +271,7 @@ def test_class_membership_changes_only_through_orders(app, admin_client):
         db.session.remove()
 
 
-def test_the_demo_book_lists_the_autumn_arrival_and_departure_with_their_orders(app, client):
+def test_the_demo_book_lists_the_autumn_arrival_and_departure_with_their_orders(app, client, autumn_orders):
     with app.app_context():
         rows = db.session.execute(select(MovementOrder.kind, MovementOrder.number, Student.last_name)
                                   .join(MovementOrder.items).join(Student)).all()
