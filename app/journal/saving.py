@@ -33,6 +33,7 @@ from app.models import (
 )
 from app.pipeline import validate
 from app.rules.errors import N_, RuleViolation
+from app.rules.values import parse_flag
 
 log = logging.getLogger(__name__)
 
@@ -196,7 +197,8 @@ class GridBatch:
         assignment = self.assignments.get(aid)
         if assignment is None:
             raise _refuse(N_("The assignment is not in this journal."))
-        code, duty, comment = _norm(change.get("value")), bool(change.get("duty")), _norm(change.get("comment"))
+        code, comment = _norm(change.get("value")), _norm(change.get("comment"))
+        duty = parse_flag("is_duty", change.get("duty"))  # "false" is no «точка» (bool("false") was true)
         mark = self.marks.get((aid, sid))
         current = self._mark_state(mark)
         if "old" in change and _state(change["old"]) != current:

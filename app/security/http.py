@@ -128,11 +128,8 @@ def error_response(code: int, message: str | None = None):
     if _wants_json():
         return jsonify(message=text), code
     try:
-        from flask import current_app, g
-
-        g.setdefault("user", current_user)  # FAB's templates read g.user; FAB sets it in a later hook
-        return render_template("parta/error.html", code=code, message=text, appbuilder=current_app.appbuilder,
-                               base_template=current_app.appbuilder.base_template), code
+        # A page of its own, without the menu: quick, and it cannot fail on what failed the request.
+        return render_template("parta/error.html", code=code, message=text), code
     except Exception:  # the page itself failed: the message in plain text still answers
         log.exception("Error page failed")
         return text, code, {"Content-Type": "text/plain; charset=utf-8"}
@@ -152,7 +149,8 @@ def install(app: Flask) -> None:
     app.url_map.converters["int"] = IdConverter
     app.json = LimitedJSONProvider(app)
     app.request_class = PartaRequest
-    app.config.setdefault("MAX_CONTENT_LENGTH", MAX_CONTENT_LENGTH)
+    if app.config.get("MAX_CONTENT_LENGTH") is None:  # Flask's default: no limit
+        app.config["MAX_CONTENT_LENGTH"] = MAX_CONTENT_LENGTH
 
     @app.before_request
     def _impossible_input():

@@ -8,12 +8,12 @@ from flask_appbuilder.api.convert import Model2SchemaConverter
 from marshmallow_sqlalchemy import SQLAlchemyAutoSchema
 
 from app.models import Assignment, Attendance, Employee, Guardian, Lesson, Mark, PeriodMark, Student
-from app.views.base import PartaInterface, UserFacingError, ValidatedWrites, ValueChecks
+from app.views.base import PartaInterface, RestValueChecks, UserFacingError, ValidatedWrites
 
 PERSON = ["id", "last_name", "first_name", "middle_name"]
 
 
-class PartaRestApi(ValueChecks, ValidatedWrites, ModelRestApi):
+class PartaRestApi(RestValueChecks, ValidatedWrites, ModelRestApi):
     """A refused write answers 422 with the Russian message, never a database text."""
 
     allow_browser_login = False

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import logging
+import re
 
 from flask_appbuilder import ModelView, expose
 from flask_appbuilder.fields import EnumField
@@ -301,6 +302,49 @@ class ValueChecks:
     def pre_update(self, item) -> None:
         self._check_values(item)
         super().pre_update(item)
+
+
+# marshmallow's messages (the REST API's 422 on a body that does not fit the schema), in Russian.
+SCHEMA_MESSAGES = [
+    (re.compile(r"Missing data for required field\."), N_("Fill in this field.")),
+    (re.compile(r"Field may not be null\."), N_("This field cannot be empty (null).")),
+    (re.compile(r"Not a valid integer\."), N_("A whole number is expected.")),
+    (re.compile(r"Not a valid (number|decimal)\."), N_("A number is expected.")),
+    (re.compile(r"Not a valid boolean\."), N_("true or false is expected.")),
+    (re.compile(r"Not a valid date\."), N_("A date is expected, as YYYY-MM-DD.")),
+    (re.compile(r"Not a valid datetime\."), N_("A date and time are expected, as YYYY-MM-DDTHH:MM:SS.")),
+    (re.compile(r"Not a valid string\."), N_("A text is expected.")),
+    (re.compile(r"Longer than maximum length (?P<n>\d+)\."), N_("Longer than %(n)s characters.")),
+    (re.compile(r"Must be one of: (?P<values>.*)\."), N_("Choose one of: %(values)s.")),
+    (re.compile(r"Unknown field\."), N_("There is no such field.")),
+    (re.compile(r"Invalid input type\."), N_("The request body must be a JSON object.")),
+    (re.compile(r"Invalid value\."), N_("The value is not valid.")),
+]
+
+
+def russian_schema_errors(messages, field: str | None = None):
+    """marshmallow's error messages ({"last_name": ["Longer than maximum length 100."]}) with
+    Russian texts naming the field («Фамилия: длиннее 100 символов.»); other texts unchanged."""
+    if isinstance(messages, dict):
+        return {key: russian_schema_errors(value, key if isinstance(key, str) and key != "_schema" else field)
+                for key, value in messages.items()}
+    if isinstance(messages, list):
+        return [russian_schema_errors(value, field) for value in messages]
+    if not isinstance(messages, str):
+        return messages
+    for pattern, msgid in SCHEMA_MESSAGES:
+        found = pattern.fullmatch(messages)
+        if found:
+            text = gettext(msgid, **found.groupdict())
+            return f"{field_label(field)}: {text}" if field else text
+    return messages
+
+
+class RestValueChecks(ValueChecks):
+    """ValueChecks for the REST API, whose schema refusals (422) also read in Russian."""
+
+    def response_422(self, message=None):
+        return super().response_422(message=russian_schema_errors(message))
 
 
 class ValidatedWrites:
