@@ -70,6 +70,9 @@ PASSWORD_RESET = {"PartaResetPasswordView"}
 PASSWORD_RESET_USE = frozenset({"can_this_form_get", "can_this_form_post"})
 USERS_MENU = {("menu_access", "List Users"), ("menu_access", "Security")}
 ACCOUNT_AUDIT = {"AccountAuditView"}
+# «Сеансы пользователей» (app/views/sessions.py): who is signed in, and ending a login's
+# sessions. The administrator's only (FAB grants it every permission); no other role lists it.
+SESSIONS = {"UserSessionsView"}
 MATRIX = {"RoleMatrixView"}
 MATRIX_READ = frozenset({"can_matrix", "can_pdf"})
 MATRIX_EDIT = MATRIX_READ | {"can_save"}
