@@ -25,7 +25,7 @@ from app.extensions import csrf, db
 from app.journal import data, diary
 from app.models import AssignmentType, Attachment, PartaUser, School, WebApiSession
 from app.rules.netschool import ns_date, parse_day, pw2_matches
-from app.security import communication, reporting, webapi as accounts
+from app.security import communication, login_limits, reporting, webapi as accounts
 from app.views.base import parse_int
 
 bp = Blueprint("webapi", __name__, url_prefix="/webapi")
@@ -109,6 +109,7 @@ def login():
     sm = current_app.appbuilder.sm
     until = sm.login_locked_until(username)
     if until is not None:
+        sm.record_failed_login(username, counted=False)  # for the per-address limit and the statistics
         return _error(409, gettext("Too many wrong passwords: the login is locked for a while."))
     user = db.session.scalar(select(PartaUser).where(PartaUser.username == username), execution_options=UNSCOPED)
     account = accounts.account_of(db.session, user.id) if user is not None else None
@@ -122,6 +123,7 @@ def login():
     session.user_id, session.school_id, session.salt = user.id, school_id, None
     session.expires_at = utcnow() + _lifetime()
     db.session.commit()
+    login_limits.forget_failures(username)
     sm.on_user_login(user)
     return jsonify(at=session.token, timeOut=int(_lifetime().total_seconds() * 1000),
                    accountInfo={"user": {"id": user.id, "name": f"{user.first_name} {user.last_name}"},

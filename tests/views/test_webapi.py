@@ -235,3 +235,23 @@ def test_the_handshake_keeps_one_session_per_cookie_from_getdata_on(app):
     first = client.post("/webapi/auth/getdata").get_json()["salt"]
     second = client.post("/webapi/auth/getdata").get_json()["salt"]
     assert _webapi_sessions(app) == before + 1 and first != second
+
+
+def test_the_right_password_in_an_app_starts_the_count_of_wrong_ones_again(app):
+    from app.security import webapi as accounts
+
+    user_id = new_login(app, "api_recount", "Ученик", "Верный-пароль-6")
+    with app.app_context():
+        accounts.enable(db.session, db.session.get(PartaUser, user_id), "Верный-пароль-6")
+        db.session.commit()
+        db.session.remove()
+    try:
+        for _ in range(2):
+            for _ in range(4):
+                assert api_login(app, "api_recount", "неверный")[1].status_code == 409
+            assert api_login(app, "api_recount", "Верный-пароль-6")[1].status_code == 200
+    finally:
+        with app.app_context():
+            db.session.delete(db.session.get(PartaUser, user_id))
+            db.session.commit()
+            db.session.remove()
