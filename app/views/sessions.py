@@ -2,13 +2,13 @@
 sessions» of a login (a lost phone, a shared computer left signed in, a password
 seen by someone). Ending signs the login out of every browser, the REST API and
 the NetSchool API apps (app/security/sessions.py) and is recorded in the account
-audit. Only logins of the administrator's own segment are listed and may be ended,
-and never a login holding a right the administrator does not hold."""
+audit. Only logins the user may administer are ended (app/rules/accounts.py): of their
+own segment, never a login holding a right they do not hold."""
 from __future__ import annotations
 
 from typing import Optional
 
-from flask import abort, current_app, flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext, lazy_gettext as _l
@@ -18,23 +18,21 @@ from sqlalchemy import or_, select
 from app.clock import utcnow
 from app.extensions import db
 from app.models import AccountAudit, PartaUser, UserSession
-from app.security import sessions
+from app.rules import accounts as account_rules
+from app.security import accounts, sessions
 
 PAGE = 300
 
 
 def _may_end(target: PartaUser) -> Optional[str]:
-    """None when the current user may end the target's sessions, else why not. The
-    segment is already settled: logins of other schools are not found at all (the
-    central scoping); here, a login holding a right the user does not hold is refused."""
+    """None when the current user may end the target's sessions, else why not: the same
+    rule as for changing the login (app/rules/accounts.py, «administer»): a login of the
+    user's own segment that holds no right the user does not hold. Anyone ends their own."""
     actor = current_user._get_current_object()
     if target.id == actor.id:
         return None
-    sm = current_app.appbuilder.sm
-    if not sm.role_permissions([r.id for r in target.roles]) <= sm.role_permissions([r.id for r in actor.roles]):
-        return gettext("You may not end the sessions of %(login)s: the login holds rights that you do not hold.",
-                       login=target.username)
-    return None
+    problem = account_rules.administer_problem(accounts.issuer(db.session, actor), accounts.login_now(db.session, target))
+    return accounts.refusal_text(problem) if problem is not None else None
 
 
 class UserSessionsView(BaseView):
