@@ -134,7 +134,8 @@ class PartaSecurityManager(SecurityManager):
         self.session.add(AccountAudit(
             school_id=target.school_id, at=utcnow(), target_id=target.id, target_username=target.username,
             action="login_held", address=address,
-            details=f"wrong passwords from {address}: the next attempt from there waits until {until:%Y-%m-%d %H:%M} UTC"))
+            details=gettext("Wrong passwords from %(address)s: the next attempt from there after %(time)s.",
+                            address=address or "—", time=format_datetime(until, "dd.MM.yyyy HH:mm"))))
 
     def _refresh_webapi_secret(self, user, password: str) -> None:
         """The NetSchool API's secret follows the password (app/security/webapi.py)."""

@@ -81,7 +81,8 @@ class UserSessionsView(BaseView):
         db.session.add(AccountAudit(
             school_id=target.school_id, at=utcnow(), actor_id=actor.id, actor_username=actor.username,
             target_id=target.id, target_username=target.username, action="sessions_ended",
-            details=f"browser sessions ended: {ended}; API tokens revoked",
+            details=gettext("Browser sessions ended: %(count)d; the tokens of the REST API and the apps revoked.",
+                            count=ended),
             address=(request.remote_addr or "")[:64]))
         db.session.commit()
         flash(gettext("All sessions of %(login)s have ended: browsers (%(count)d), the REST API and the mobile apps.",
