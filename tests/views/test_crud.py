@@ -10,6 +10,7 @@ from app.extensions import db
 from app.views import MENU
 from app.views.base import PartaModelView
 from tests.conftest import flashes, school_today, unique
+from tests.demo_orders import autumn_orders  # noqa: F401 (fixture)
 from tests.forms import read_form
 
 VIEWS = [view for view, *_ in MENU if issubclass(view, PartaModelView)]
@@ -37,6 +38,41 @@ def test_admin_lists_every_view_with_a_russian_title(app, admin_client, view):
         assert re.search("[А-Яа-яЁё]", str(view.list_title)), "the title is not translated"
 
 
+@pytest.fixture(scope="module")
+def later_rows(app, autumn_orders):  # noqa: F811
+    """The rows the demo has only later in the year, made for the module when the school's
+    date is earlier: the autumn orders (tests/demo_orders.py) and, before the first quarter
+    has ended, a period mark of the current quarter; removed at the end."""
+    from app.models import Enrolment, GradeScale, GradeScaleValue, PeriodMark, SchoolClass, StudyPeriod, SubjectGroup
+
+    today = school_today()
+    made = None
+    with app.app_context():
+        if db.session.scalar(select(PeriodMark.id).limit(1)) is None:
+            group = db.session.scalar(select(SubjectGroup).join(SchoolClass, SubjectGroup.class_id == SchoolClass.id)
+                                      .where(SchoolClass.grade == 5).order_by(SubjectGroup.id))
+            period = db.session.scalar(select(StudyPeriod).where(
+                StudyPeriod.year_id == group.year_id, StudyPeriod.start_date <= today, StudyPeriod.grade_from <= 5,
+                StudyPeriod.grade_to >= 5).order_by(StudyPeriod.end_date))
+            student = db.session.scalar(select(Enrolment.student_id).where(Enrolment.class_id == group.class_id)
+                                        .order_by(Enrolment.student_id))
+            scale = group.grade_scale_id or db.session.scalar(select(GradeScale.id).where(GradeScale.is_default.is_(True)))
+            five = db.session.scalar(select(GradeScaleValue.id).where(GradeScaleValue.scale_id == scale,
+                                                                      GradeScaleValue.code == "5"))
+            mark = PeriodMark(school_id=group.school_id, subject_group_id=group.id, period_id=period.id,
+                              student_id=student, value_id=five)
+            db.session.add(mark)
+            db.session.commit()
+            made = mark.id
+        db.session.remove()
+    yield
+    if made is not None:
+        with app.app_context():
+            db.session.delete(db.session.get(PeriodMark, made))
+            db.session.commit()
+            db.session.remove()
+
+
 # Final marks are given in May, and the logs fill as people use Parta: in a fresh
 # demo of November these are empty.
 EMPTY_IN_A_FRESH_DEMO = {"FinalMarkView", "AuditLogView", "VisitLogView", "JournalUnlockView", "ModerationLogView",
@@ -47,7 +83,7 @@ EMPTY_IN_A_FRESH_DEMO = {"FinalMarkView", "AuditLogView", "VisitLogView", "Journ
 
 
 @pytest.mark.parametrize("view", [v for v in VIEWS if v.__name__ not in EMPTY_IN_A_FRESH_DEMO], ids=lambda v: v.__name__)
-def test_demo_school_has_rows_for_every_view_and_admin_can_show_them(app, admin_client, view):
+def test_demo_school_has_rows_for_every_view_and_admin_can_show_them(app, admin_client, view, later_rows):
     pk = first_pk(app, view)
     assert pk is not None, f"the demo school has no rows for {view.__name__}"
     response = admin_client.get(f"{endpoint(view)}/show/{pk}")
@@ -59,7 +95,7 @@ def test_demo_school_has_rows_for_every_view_and_admin_can_show_them(app, admin_
 @pytest.mark.parametrize(
     "view", [v for v in VIEWS if not v.base_permissions and v.__name__ not in EMPTY_IN_A_FRESH_DEMO], ids=lambda v: v.__name__
 )
-def test_edit_form_posted_back_unchanged_saves_without_error(app, admin_client, view):
+def test_edit_form_posted_back_unchanged_saves_without_error(app, admin_client, view, later_rows):
     pk = first_pk(app, view)
     page = admin_client.get(f"{endpoint(view)}/edit/{pk}")
     assert page.status_code == 200
@@ -202,7 +238,8 @@ ADD_CHANGES = {
 
 
 def _recent(app, what: str) -> str:
-    """The latest lesson (or its assignment) up to today, or the period holding today."""
+    """The latest lesson (or its assignment) up to today, or the period holding today (in the
+    holidays, the one just ended whose marks may still be given)."""
     import datetime as dt
 
     from app.models import Assignment, Lesson, StudyPeriod
@@ -210,8 +247,9 @@ def _recent(app, what: str) -> str:
     today = school_today()
     with app.app_context():
         if what == "period":
-            pk = db.session.scalar(select(StudyPeriod.id).where(StudyPeriod.start_date <= today, StudyPeriod.end_date >= today)
-                                   .order_by(StudyPeriod.end_date).limit(1))
+            pk = db.session.scalar(select(StudyPeriod.id).where(StudyPeriod.start_date <= today,
+                                                                StudyPeriod.end_date >= today - dt.timedelta(days=10))
+                                   .order_by(StudyPeriod.end_date, StudyPeriod.start_date.desc()).limit(1))
         else:
             lesson = select(Lesson.id).where(Lesson.date <= today).order_by(Lesson.date.desc(), Lesson.id)
             if what == "lesson":
@@ -226,7 +264,7 @@ def _recent(app, what: str) -> str:
 def _pupil_of(app, group=None, lesson=None, assignment=None) -> str:
     """A new student enrolled in the class of a subject group (or of a lesson's, an
     assignment's group): journal entries are made for the group's students only."""
-    from app.models import Assignment, Enrolment, Lesson, SchoolYear, Student, SubjectGroup
+    from app.models import Assignment, Enrolment, Lesson, SchoolYear, Student, SubjectGroup, SubjectGroupMember
 
     with app.app_context():
         if assignment is not None:
@@ -241,6 +279,9 @@ def _pupil_of(app, group=None, lesson=None, assignment=None) -> str:
         db.session.flush()
         db.session.add(Enrolment(school_id=subject_group.school_id, student_id=student.id,
                                  class_id=subject_group.class_id, start_date=year.start_date))
+        if not subject_group.is_whole_class:  # a subgroup (the latest lesson may be of one): a member of it
+            db.session.add(SubjectGroupMember(school_id=subject_group.school_id, subject_group_id=subject_group.id,
+                                              student_id=student.id))
         db.session.commit()
         pk = str(student.id)
         db.session.remove()
