@@ -72,6 +72,9 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("PARTA_RATELIMIT_STORAGE", "memory://")
     RATELIMIT_KEY_PREFIX = os.environ.get("PARTA_RATELIMIT_PREFIX", "parta")  # several sites on one Redis
     RATELIMIT_STRATEGY = "moving-window"  # exact: no burst of twice the limit across a window's edge
+    # Redis unreachable: count in each worker's memory meanwhile instead of refusing every sign-in.
+    RATELIMIT_SWALLOW_ERRORS = True
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     RATELIMIT_HEADERS_ENABLED = False
     FAB_PASSWORD_COMPLEXITY_ENABLED = True
     FAB_PASSWORD_COMPLEXITY_VALIDATOR = "app.security.passwords.validate_password"

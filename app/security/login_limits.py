@@ -11,19 +11,21 @@ Two limits (the reasons are in app/rules/login.py):
 - per login and place: after five wrong passwords for a login from one address, each
   further one makes the next attempt from there wait twice as long (1 minute up to an
   hour). A browser that has signed in to that login before carries a signed cookie
-  naming it and counts on its own, so the teacher's own browser is not held back by
-  someone guessing from the same school network.
+  saying so (by a keyed hash of the login) and counts on its own, so the teacher's own
+  browser is not held back by someone guessing from the same school network.
 
 Both counters live in Flask-Limiter's storage, PARTA_RATELIMIT_STORAGE. In memory (the
 default) they are per process: right for `python run.py` or one gunicorn worker. With
 several workers or servers they must share Redis (`redis://host:6379`), or a worker that
-has not seen the failures lets the next ones through.
+has not seen the failures lets the next ones through. If Redis cannot be reached, each
+process counts on its own meanwhile (and logs it): signing in goes on.
 """
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import hmac
+import logging
 import secrets
 import time
 from typing import Optional
@@ -31,7 +33,7 @@ from typing import Optional
 from flask import Flask, after_this_request, current_app, g, has_request_context, jsonify, request
 from flask_babel import gettext
 from itsdangerous import BadSignature, URLSafeSerializer
-from limits.storage import storage_from_string
+from limits.storage import MemoryStorage, storage_from_string
 
 from app.clock import utcnow
 from app.rules import login as rules
@@ -42,8 +44,44 @@ SHARED_SCOPE = "parta-login"
 DEVICE_COOKIE = "parta_device"
 DEVICE_LOGINS = 10  # a shared classroom computer remembers the last ten logins signed in on it
 
+log = logging.getLogger(__name__)
 
-def _storage():
+
+class Counters:
+    """The backoff's counters in the shared storage. While that cannot be reached (Redis
+    down), this process counts in its own memory: signing in goes on, held back as with a
+    single worker, rather than failing for everyone at the first bell."""
+
+    RETRY_AFTER = 30  # seconds without trying the shared storage after it failed
+
+    def __init__(self, uri: str, options: dict):
+        self.shared = storage_from_string(uri, **options)
+        self.local = MemoryStorage()
+        self.down_until = 0.0
+
+    def _call(self, method: str, *args):
+        if time.monotonic() >= self.down_until:
+            try:
+                return getattr(self.shared, method)(*args)
+            except Exception:  # each storage raises its own driver's errors
+                self.down_until = time.monotonic() + self.RETRY_AFTER
+                log.warning("the sign-in counters' storage cannot be reached; counting in this process", exc_info=True)
+        return getattr(self.local, method)(*args)
+
+    def get(self, key: str) -> int:
+        return self._call("get", key)
+
+    def get_expiry(self, key: str) -> float:
+        return self._call("get_expiry", key)
+
+    def incr(self, key: str, expiry: int) -> int:
+        return self._call("incr", key, expiry)
+
+    def clear(self, key: str) -> None:
+        self._call("clear", key)
+
+
+def _storage() -> Counters:
     return current_app.extensions["parta_login_limits"]
 
 
@@ -154,8 +192,8 @@ def _too_many(error):
 
 def install(app: Flask) -> None:
     """The storage of the counters, and the per-address limit on the three login endpoints."""
-    app.extensions["parta_login_limits"] = storage_from_string(
-        app.config.get("RATELIMIT_STORAGE_URI") or "memory://", **app.config.get("RATELIMIT_STORAGE_OPTIONS", {}))
+    app.extensions["parta_login_limits"] = Counters(app.config.get("RATELIMIT_STORAGE_URI") or "memory://",
+                                                    app.config.get("RATELIMIT_STORAGE_OPTIONS", {}))
     app.register_error_handler(429, _too_many)
     limiter = app.appbuilder.sm.limiter
     if not limiter.enabled:

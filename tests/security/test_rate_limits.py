@@ -327,3 +327,25 @@ def test_a_logins_wait_holds_on_every_worker(server, new_login):
     assert len(_pids(access_log, before)) >= 2
     teacher = Browser(base, "192.0.2.55")
     assert teacher.form_login(name, PASSWORD) == 302 and teacher.signed_in()
+
+
+def test_while_the_counters_storage_is_down_signing_in_goes_on_and_wrong_passwords_still_count(app, new_login):
+    from app.security.login_limits import Counters
+
+    name = new_login()
+    working = app.extensions["parta_login_limits"]
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    # nothing listens there; the client gives up at once instead of retrying for seconds
+    app.extensions["parta_login_limits"] = Counters("redis://127.0.0.1:1", {"retry": Retry(NoBackoff(), 0)})
+    try:
+        client = app.test_client()
+        for _ in range(5):
+            _form(client, name, "неверный", "203.0.113.12")
+        assert _held(_form(client, name, PASSWORD, "203.0.113.12"))
+        teacher = app.test_client()
+        _form(teacher, name, PASSWORD, "198.51.100.12")
+        assert _signed_in(teacher, "198.51.100.12")
+    finally:
+        app.extensions["parta_login_limits"] = working
