@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session, lazyload
 from app.journal.grid import GroupContext, _avg_json, _mark_rows, _pairs, _weights, averages, students_of
 from app.models import (
     Assignment, Attendance, AttendanceCode, FinalMark, FinalMarkColumn, GradeScaleValue, Lesson, Mark,
-    PeriodMark, StudyPeriod,
+    PeriodMark, Student, StudyPeriod,
 )
 from app.pipeline import validate
 from app.rules.errors import N_, RuleViolation
@@ -146,6 +146,11 @@ class GridBatch:
             for pm in s.scalars(select(PeriodMark).where(PeriodMark.subject_group_id == group,
                                                         PeriodMark.period_id.in_(period_ids)), execution_options=reads):
                 self.period_marks[(pm.period_id, pm.student_id)] = pm
+        # the batch's students, held here so that the pipeline's reference check finds them
+        # in the identity map (which forgets unreferenced rows) instead of asking one by one
+        student_ids = {c.get("student") for c in changes} - {None, ""}
+        self.people = list(s.scalars(select(Student).where(Student.id.in_([int(i) for i in student_ids]))
+                                     .options(lazyload("*")), execution_options=reads)) if student_ids else []
         column_ids = {int(c["column"]) for c in changes if c.get("kind") == "final"}
         self.columns, self.final_marks = {}, {}
         if column_ids:

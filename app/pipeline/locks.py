@@ -67,8 +67,14 @@ def _settings(session: Session, school_id: int):
 
 
 def year_closed(session: Session, year_id) -> bool:
-    year = session.get(SchoolYear, year_id, execution_options=UNSCOPED) if year_id is not None else None
-    return bool(year is not None and year.is_closed)
+    """Whether a school year is closed, read once per year and flush."""
+    if year_id is None:
+        return False
+    cache = _cache(session, "closed_years")
+    if year_id not in cache:
+        cache[year_id] = bool(session.scalar(select(SchoolYear.is_closed).where(SchoolYear.id == year_id),
+                                             execution_options=UNSCOPED))
+    return cache[year_id]
 
 
 def check_position(session: Session, end: Position, kind: str | None = None) -> None:

@@ -133,8 +133,10 @@ def _ident(obj: Any) -> Optional[int]:
 def _group_position(session: Session, group: Optional[SubjectGroup], when: str, **fields) -> Optional[Position]:
     if group is None:
         return None
-    year = target(session, group, "year", when)
-    return Position(school_id=value(group, "school_id", when), group_id=_ident(group), year_id=_ident(year), **fields)
+    year_id = value(group, "year_id", when)
+    if year_id is None:  # a new group with its year set as an object
+        year_id = _ident(target(session, group, "year", when))
+    return Position(school_id=value(group, "school_id", when), group_id=_ident(group), year_id=year_id, **fields)
 
 
 def _lesson_position(session: Session, lesson: Optional[Lesson], when: str, **fields) -> Optional[Position]:
