@@ -54,6 +54,9 @@ ACTIONS = {
     "password_set": N_("Password set by an administrator"),
     "linked": N_("Login linked to a person"),
     "unlinked": N_("Login unlinked from a person"),
+    # written elsewhere: app/security/manager.py (sign-in backoff), app/views/sessions.py
+    "login_held": N_("Sign-ins held back after wrong passwords"),
+    "sessions_ended": N_("Sessions ended"),
 }
 ROLE_DEFINITIONS = (Role, PermissionView, Permission, ViewMenu, Group)
 _users = PartaUser.__table__

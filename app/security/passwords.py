@@ -23,7 +23,7 @@ from werkzeug.security import generate_password_hash
 from app.models import Employee, Guardian, PartaUser, Student
 from app.rules import accounts as rules
 from app.rules.passwords import generate_password, password_problems
-from app.security import accounts
+from app.security import accounts, webapi
 
 _TRANSLIT = dict(zip("абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
                      ["a", "b", "v", "g", "d", "e", "e", "zh", "z", "i", "y", "k", "l", "m", "n", "o", "p", "r", "s",
@@ -151,6 +151,7 @@ def apply(session, sm, entries: Iterable[PlanEntry]) -> List[IssuedLogin]:
             else:
                 user.password = hash_password(password)
                 user.must_change_password = True
+                webapi.refresh(session, user, password)  # the apps' secret follows the password
             issued.append(IssuedLogin(person, user, password, entry.candidate.group, entry.roles))
         session.commit()
     except Exception:
@@ -208,6 +209,7 @@ def issue_logins(session, sm, people: Iterable[object], role_name: str, group_of
             else:
                 user.password = hash_password(password)
                 user.must_change_password = True
+                webapi.refresh(session, user, password)
             issued.append(IssuedLogin(person, user, password, group_of(person), role_name))
         session.commit()
     finally:

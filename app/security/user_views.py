@@ -26,7 +26,10 @@ from flask_appbuilder.security.decorators import has_access
 from flask_appbuilder.security.views import ResetPasswordView, RoleModelView, UserDBModelView, UserGroupModelView
 from flask_babel import gettext, lazy_gettext as _l
 from sqlalchemy import select
-from wtforms.validators import ValidationError
+from flask_appbuilder.fieldwidgets import BS3PasswordFieldWidget
+from flask_appbuilder.validators import PasswordComplexityValidator
+from wtforms import PasswordField
+from wtforms.validators import DataRequired, EqualTo, ValidationError
 
 from app.extensions import db
 from app.models import Municipality, PartaUser, School
@@ -37,6 +40,15 @@ from app.security import accounts
 
 def _issuer() -> rules.Issuer:
     return accounts.issuer(db.session, accounts.acting_user())
+
+
+def _own_school() -> str:
+    """The name of the acting user's school, for a school's user; empty otherwise."""
+    user = accounts.acting_user()
+    if user is None or user.school_id is None:
+        return ""
+    school = db.session.get(School, user.school_id)
+    return school.short_name if school is not None else ""
 
 
 def _school_bound() -> bool:
@@ -74,9 +86,14 @@ def municipalities_in_reach() -> List[int]:
     return [reach.municipality_id] if reach.municipality_id is not None else [-1]
 
 
-def at_least_one_role(form, field) -> None:
-    if not field.data:
-        raise ValidationError(gettext("Choose at least one role."))
+class AtLeastOneRole:
+    """A login without a role can do nothing; FAB's own check looks for groups Parta does not use."""
+
+    field_flags = {"required": True}
+
+    def __call__(self, form, field) -> None:
+        if not field.data:
+            raise ValidationError(gettext("Choose at least one role."))
 
 
 PLACE_FIELDS = ["school", "municipality"]
@@ -125,14 +142,35 @@ class PartaUserDBModelView(UserDBModelView):
     edit_columns = ["first_name", "last_name", "username", "active", "email", "roles", "school", "municipality"]
     search_columns = ["first_name", "last_name", "username", "email", "active", "roles"]
     page_size = 25
-    label_columns = {**UserDBModelView.label_columns, "school": _l("School"), "municipality": _l("Municipality")}
+    label_columns = {**UserDBModelView.label_columns, "email": _l("E-mail"), "school": _l("School"),
+                     "municipality": _l("Municipality")}
     description_columns = {
-        **UserDBModelView.description_columns,
+        "username": _l("The name the user types to log in."),
+        "active": _l("A login that is not active cannot log in: deactivate a login rather than delete it."),
+        "email": _l("Unique for each login."),
         "school": _l("The school the login works in; a municipal login has a municipality instead."),
         "municipality": _l("Only for logins of the education department or the municipal operator."),
         "roles": _l("Only the roles whose rights you hold are offered."),
     }
-    validators_columns = {"roles": [at_least_one_role]}
+    validators_columns = {"roles": [AtLeastOneRole()]}
+    add_form_extra_fields = {
+        "password": PasswordField(_l("Password"), validators=[DataRequired(), PasswordComplexityValidator()],
+                                  description=_l("At least 8 characters, letters and digits; hand it to the user in person."),
+                                  widget=BS3PasswordFieldWidget()),
+        "conf_password": PasswordField(_l("Confirm the password"), widget=BS3PasswordFieldWidget(),
+                                       validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))]),
+    }
+
+    @property
+    def add_title(self):
+        """A school's administrator reads where the new login goes."""
+        school = _own_school()
+        return _l("Add a login to %(school)s", school=school) if school else _l("Add a login")
+
+    @property
+    def edit_title(self):
+        school = _own_school()
+        return _l("Edit a login of %(school)s", school=school) if school else _l("Edit a login")
 
     def __init__(self, **kwargs):
         # the security manager sets FAB's plain interface on the class before the view is made

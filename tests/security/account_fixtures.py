@@ -16,7 +16,7 @@ from pypdf import PdfReader
 from sqlalchemy import delete, func, select
 
 from app.extensions import db
-from app.models import Municipality, PartaUser, School, Student
+from app.models import Municipality, PartaUser, School, Student, WebApiAccount
 
 PASSWORD = "Проверка-2026"
 DEMO_PASSWORD = "demo"
@@ -123,14 +123,17 @@ def api_headers(client, username: str, password: str = PASSWORD) -> Optional[dic
 # --- «Логины и пароли» -------------------------------------------------------------
 
 USERS = PartaUser.__table__
+APPS = WebApiAccount.__table__
 
 
 @pytest.fixture()
 def restored(app):
-    """Every login's password as it was, and no login the test created left behind."""
+    """Every login's password (and its apps' secret) as it was, and no login the test
+    created left behind."""
     with app.app_context():
         before = {row.id: (row.password, row.must_change_password)
                   for row in db.session.execute(select(USERS.c.id, USERS.c.password, USERS.c.must_change_password))}
+        secrets = dict(db.session.execute(select(APPS.c.id, APPS.c.secret)).all())
         db.session.remove()
     yield
     with app.app_context():
@@ -139,6 +142,8 @@ def restored(app):
         for user_id, (password, must_change) in before.items():
             db.session.execute(USERS.update().where(USERS.c.id == user_id, USERS.c.password != password)
                                .values(password=password, must_change_password=must_change))
+        for account_id, secret in secrets.items():
+            db.session.execute(APPS.update().where(APPS.c.id == account_id).values(secret=secret))
         db.session.commit()
         db.session.remove()
 

@@ -462,3 +462,35 @@ def test_the_administrator_links_a_staff_card_to_a_staff_login(app, seg):
             db.session.remove()
     finally:
         remove_logins(app, teacher.id)
+
+
+@pytest.mark.parametrize("who", ["admin", "coordinator", "operator"])
+def test_role_definitions_change_on_no_path_but_the_system_administrators(app, seg, who):
+    """The flush check behind the pages: a role's permissions, a new role, FAB's groups."""
+    from flask_appbuilder.security.sqla.models import Group
+
+    for change in ("permissions", "new role", "group"):
+        with app.test_request_context("/api/v1/anything"):
+            actor = db.session.get(PartaUser, seg.operator.id) if who == "operator" else \
+                db.session.scalar(select(PartaUser).where(PartaUser.username == who))
+            login_user(actor)
+            sm = app.appbuilder.sm
+            if change == "permissions":
+                teacher = sm.find_role("Учитель")  # held: the session keeps loaded rows weakly
+                teacher.permissions.append(sm.find_permission_view_menu("can_add", "PartaUserDBModelView"))
+            elif change == "new role":
+                db.session.add(sm.role_model(name="Всемогущий"))
+            else:
+                db.session.add(Group(name="Все", roles=[sm.find_role(ADMIN)], users=[actor]))
+            with pytest.raises(RuleViolation):
+                db.session.commit()
+            db.session.rollback()
+            db.session.remove()
+    with app.test_request_context("/api/v1/anything"):
+        login_user(db.session.get(PartaUser, seg.sysadmin.id))
+        role = app.appbuilder.sm.role_model(name="Роль системного администратора")
+        db.session.add(role)
+        db.session.commit()
+        db.session.delete(role)
+        db.session.commit()
+        db.session.remove()
