@@ -4,8 +4,13 @@ VENV := .venv
 PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app run
 PORT ?= $(or $(PARTA_PORT),5000)
+# Tests: pytest-xdist workers per run, and the fixed school dates of the date-sensitive tests
+# (the first school day, a Sunday in the autumn holidays, the last day of the 2nd quarter, the last school day).
+TEST_WORKERS ?= 2
+TEST_DATES ?= 2026-09-01 2026-11-01 2026-12-28 2027-05-31
+PYTEST = $(PY) -m pytest -q -p no:cacheprovider $(if $(filter-out 0 1,$(TEST_WORKERS)),-n $(TEST_WORKERS) --dist worksteal) $(PYTEST_ARGS)
 
-.PHONY: install translations messages db demo serve test test-sqlite test-postgres clean
+.PHONY: install translations messages db demo serve test test-sqlite test-postgres test-dates clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -35,12 +40,21 @@ demo: db
 serve: translations
 	PARTA_PORT=$(PORT) $(PY) run.py
 
+# The whole suite on SQLite and (PARTA_TEST_DATABASE_URL set) PostgreSQL side by side, then the
+# date-sensitive tests on each of TEST_DATES; a summary names every run (engine, date) and its result.
 test: translations
-	PARTA_TEST_DATABASE_URL= $(PY) -m pytest -q -p no:cacheprovider
-	@if [ -n "$(PARTA_TEST_DATABASE_URL)" ]; then \
-		echo "== the same suite on PostgreSQL =="; \
-		$(PY) -m pytest -q -p no:cacheprovider; \
-	else echo "PARTA_TEST_DATABASE_URL is not set: PostgreSQL run skipped"; fi
+	PY=$(PY) TEST_WORKERS="$(TEST_WORKERS)" TEST_DATES="$(TEST_DATES)" bash tests/suite.sh
+
+# One run at a time; PARTA_TODAY=YYYY-MM-DD puts it on that school date.
+test-sqlite: translations
+	PARTA_TEST_DATABASE_URL= $(PYTEST)
+
+test-postgres: translations
+	@test -n "$(PARTA_TEST_DATABASE_URL)" || { echo "PARTA_TEST_DATABASE_URL names no PostgreSQL server"; exit 1; }
+	$(PYTEST)
+
+test-dates: translations
+	PY=$(PY) TEST_WORKERS="$(TEST_WORKERS)" TEST_DATES="$(TEST_DATES)" TEST_WHOLE=0 bash tests/suite.sh
 
 clean:
 	rm -rf $(VENV) .pytest_cache
