@@ -179,6 +179,8 @@ class PartaInterface(SQLAInterface):
                            outer_default_load=outer_default_load)
 
     def get_related_obj(self, col_name, value):
+        if isinstance(value, (list, tuple)) and len(value) == 1:  # FAB passes a filter's value as a list
+            value = value[0]
         return super().get_related_obj(col_name, parse_pk(value)) if parse_pk(value) is not None else None
 
     def query(self, filters=None, order_column="", order_direction="", page=None, page_size=None,
