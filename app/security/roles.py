@@ -191,7 +191,7 @@ def role_grants(role: str) -> Set[Tuple[str, str]]:
         pairs |= {(perm, view) for view in views for perm in perms}
     if any(view.endswith("RestApi") for _, view in pairs):
         pairs.add(("can_get", "OpenApi"))  # who uses the REST API may read its OpenAPI description
-    if any(view in USERS for _, view in pairs):
+    if any(("can_list", view) in pairs for view in USERS):
         pairs |= USERS_MENU  # FAB's «Безопасность → Пользователи» is not in Parta's menu table
     return pairs
 

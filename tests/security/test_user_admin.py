@@ -261,6 +261,7 @@ def test_the_schools_form_offers_no_place_and_no_municipal_role(app):
 
 def test_the_operator_is_offered_only_their_municipality_and_its_schools(app, seg):
     client = sign_in(app.test_client(), seg.operator.username)
+    assert "/users/list/" in client.get("/").get_data(as_text=True), "«Безопасность → Пользователи» in the menu"
     form = read_form(client.get("/users/add").get_data(as_text=True))
     assert {int(v) for v in form.selects["school"] if v.isdigit()} == {seg.a, seg.b}
     assert {int(v) for v in form.selects["municipality"] if v.isdigit()} == {seg.m}
@@ -270,6 +271,7 @@ def test_the_operator_is_offered_only_their_municipality_and_its_schools(app, se
                                       "moderator", "parent", "student"])
 def test_accounts_without_user_administration_reach_no_user_page_and_create_nothing(app, username):
     client = login(app.test_client(), username)
+    assert "/users/list/" not in client.get("/").get_data(as_text=True), "no «Пользователи» in the menu"
     assert client.get("/users/list/").status_code == 403
     assert client.get("/users/add").status_code == 403
     new = unique_name("sneaky")
