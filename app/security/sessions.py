@@ -39,9 +39,10 @@ from app.models import PartaUser, UserSession, WebApiSession
 TOKEN = "parta_sid"  # the key of the browser's token in Flask's session cookie
 TOUCH_EVERY = dt.timedelta(minutes=1)
 UNSCOPED = {"parta_unscoped": True}
-# A change of any of these ends every sign-in of the login (the value: end_reason).
-ENDING_CHANGES = {"password": "password", "active": "deactivated", "roles": "roles",
-                  "school_id": "segment", "municipality_id": "segment"}
+# A change of any of these ends every sign-in of the login (the value: end_reason); so does
+# a change of its school or municipality (`_segment_changed`).
+ENDING_CHANGES = {"password": "password", "active": "deactivated", "roles": "roles"}
+SEGMENT = (("school", "school_id"), ("municipality", "municipality_id"))
 
 _installed = False
 
@@ -90,8 +91,8 @@ def _end_rows(session: Session, where, reason: str) -> None:
 def signed_in_user(user_id) -> Optional[PartaUser]:
     """The login of this request's browser, if its server-side row is open and belongs
     to `user_id` (what Flask-Login read from the cookie); None otherwise."""
-    token = cookie.get(TOKEN)
-    if not token or not has_request_context():
+    token = cookie.get(TOKEN) if has_request_context() else None
+    if not token:
         return None
     found = db.session.execute(
         select(UserSession.id, UserSession.last_seen_at, PartaUser)
@@ -132,12 +133,18 @@ def end_all(session: Session, user: PartaUser, reason: str) -> int:
     return result.rowcount or 0
 
 
-def open_sessions(session: Session, user_id: int) -> int:
-    from sqlalchemy import func
-
-    return session.scalar(select(func.count(UserSession.id)).where(UserSession.user_id == user_id,
-                                                                   UserSession.ended_at.is_(None)),
-                          execution_options=UNSCOPED) or 0
+def _segment_changed(user: PartaUser) -> bool:
+    """Whether the login's school or municipality changes in this flush, set through the
+    column or through the relationship (a form sets the relationship; the column follows
+    only during the flush)."""
+    state = inspect(user)
+    for relationship, column in SEGMENT:
+        stored = state.committed_state.get(column, getattr(user, column))
+        added = state.attrs[relationship].history.added
+        new = (added[0].id if added[0] is not None else None) if added else getattr(user, column)
+        if new != stored or (added and added[0] is not None and added[0].id is None):
+            return True
+    return False
 
 
 def _ending_reason(user: PartaUser) -> Optional[str]:
@@ -145,7 +152,7 @@ def _ending_reason(user: PartaUser) -> Optional[str]:
     for name, reason in ENDING_CHANGES.items():
         if state.attrs[name].history.has_changes():
             return reason
-    return None
+    return "segment" if _segment_changed(user) else None
 
 
 def _end_on_change(session: Session, _flush_context, _instances) -> None:

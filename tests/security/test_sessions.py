@@ -190,7 +190,8 @@ def test_a_reissued_password_ends_the_sessions_made_with_the_old_one(app, new_lo
                                                   "app token": False}
 
 
-@pytest.mark.parametrize("event", ["deactivated", "roles changed", "moved to another school"])
+@pytest.mark.parametrize("event", ["deactivated", "roles changed", "moved to another school",
+                                   "moved by setting the school itself"])
 def test_deactivation_a_change_of_roles_or_of_school_ends_every_session_and_token(app, new_login, event):
     user = new_login(apps=True)
     _browser, credentials = sign_in_everywhere(app, user)
@@ -209,9 +210,16 @@ def test_deactivation_a_change_of_roles_or_of_school_ends_every_session_and_toke
             db.session.commit()
             school_id = school.id
             db.session.remove()
-        _change(app, user.id, school_id=school_id)
+        if event == "moved to another school":
+            _change(app, user.id, school_id=school_id)
+        else:  # what a form does: the relationship, whose column follows only at the flush
+            with app.app_context():
+                user_row = db.session.get(PartaUser, user.id)
+                user_row.school = db.session.get(School, school_id)
+                db.session.commit()
+                db.session.remove()
     assert not any(what_still_works(app, credentials).values()), event
-    if event == "moved to another school":
+    if event.startswith("moved"):
         with app.app_context():
             db.session.execute(update(PartaUser).where(PartaUser.id == user.id).values(school_id=None))
             db.session.execute(delete(School).where(School.id == school_id))
@@ -398,3 +406,31 @@ def test_sessions_of_a_login_holding_rights_the_user_lacks_are_not_ended(app, ne
             db.session.execute(delete(Role).where(Role.id == role_id))
             db.session.commit()
             db.session.remove()
+
+
+def _edit_through_the_form(app, user_id: int, **changes) -> None:
+    """The administrator's «Пользователи → Изменить» form, posted back as read, with `changes`."""
+    from tests.forms import read_form
+
+    admin = login(app.test_client(), "admin")
+    form = read_form(admin.get(f"/users/edit/{user_id}").get_data(as_text=True))
+    data = {**form.data, **changes}
+    response = admin.post(f"/users/edit/{user_id}", data=data)
+    assert response.status_code == 302, response.get_data(as_text=True)[-2000:]
+
+
+def test_an_administrators_edit_of_name_or_email_keeps_the_users_sessions(app, new_login):
+    user = new_login(role="Учитель")
+    _browser, credentials = sign_in_everywhere(app, user)
+    _edit_through_the_form(app, user.id, email=f"{user.username}@example.org", first_name="Вероника")
+    assert all(what_still_works(app, credentials).values())
+
+
+def test_an_administrators_change_of_roles_on_the_form_ends_the_users_sessions(app, new_login):
+    user = new_login(role="Учитель")
+    _browser, credentials = sign_in_everywhere(app, user)
+    with app.app_context():
+        other = str(app.appbuilder.sm.find_role("Секретарь").id)
+        db.session.remove()
+    _edit_through_the_form(app, user.id, roles=other)
+    assert not any(what_still_works(app, credentials).values())
