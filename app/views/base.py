@@ -55,15 +55,18 @@ def commit_write(session, write):
 
 
 def parse_int(value) -> int | None:
-    """An id from a query string or a JSON body; None when absent, not a whole number or
-    beyond the database's integers (int4): such an id names no row."""
+    """An id from a query string or a JSON body; None when absent or not a whole number.
+    A whole number beyond the database's integers (int4) names no row: the request
+    answers 404, as for any id that does not exist (the query would fail on PostgreSQL)."""
     if isinstance(value, bool) or isinstance(value, float):
         return None
     try:
         number = int(value) if value not in (None, "") else None
     except (TypeError, ValueError):
         return None
-    return number if number is None or MIN_INT <= number <= MAX_INT else None
+    if number is not None and not MIN_INT <= number <= MAX_INT:
+        abort(404)
+    return number
 
 
 def parse_pk(value) -> int | None:

@@ -107,6 +107,26 @@ def test_the_routes_found_by_the_issue_answer_404(app):
     assert "Такой страницы или записи нет" in page
 
 
+@pytest.mark.parametrize("username", ["admin", "teacher"])
+@pytest.mark.parametrize("url", ["/journal/?group=3000000000", "/diary/?student=3000000000",
+                                 "/journal/final?group=99999999999999999999999", "/mail/compose?reply=3000000000",
+                                 "/reports/student/?student=3000000000"])
+def test_an_impossible_id_in_a_query_string_answers_404_like_any_missing_row(app, username, url):
+    assert _client(app, username).get(url).status_code == 404
+
+
+def test_a_grid_save_for_an_impossible_journal_answers_404_in_json(app):
+    response = _client(app, "teacher").post("/journal/save", json={"group": int(BEYOND_INT4), "changes": []})
+    assert response.status_code == 404 and RUSSIAN.search(json.dumps(response.get_json(), ensure_ascii=False))
+
+
+def test_a_query_string_id_that_is_no_number_is_read_as_not_given():
+    from app.views.base import parse_int
+
+    assert [parse_int(v) for v in ("12", "", None, "abc", "1.5", True, 2.0, "-3")] == [12, None, None, None, None,
+                                                                                      None, None, -3]
+
+
 def test_every_other_route_answers_without_a_server_error_for_odd_parts_of_its_url(app):
     client, token = _client(app, "admin"), _token(app, "admin")
     wrong = []

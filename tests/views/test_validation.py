@@ -1,8 +1,6 @@
 """Bad input is refused with a clear Russian message, and nothing is written."""
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from sqlalchemy import func, select
 
@@ -13,6 +11,7 @@ from app.models import (
 )
 from app.rules.errors import RuleViolation
 from tests.conftest import flashes, unique
+from tests.views.journal_fixtures import fresh_journal, make_mark  # noqa: F401  (fixture)
 
 
 def count(model) -> int:
@@ -153,20 +152,21 @@ def test_enrolment_outside_the_school_year_is_refused(app, admin_client, demo):
         db.session.remove()
 
 
-def test_mark_from_another_scale_is_refused(app, admin_client):
+def test_mark_from_another_scale_is_refused(app, admin_client, fresh_journal):
+    """On a lesson of today (open for changes on any school date: the lock does not answer first)."""
+    made = make_mark(app, fresh_journal, days_ago=0)
     with app.app_context():
         five_point = db.session.scalar(select(GradeScale).where(GradeScale.is_default.is_(True)))
         foreign_value = db.session.scalar(
             select(GradeScaleValue).where(GradeScaleValue.scale_id != five_point.id).order_by(GradeScaleValue.id)
         )
-        mark = db.session.scalar(select(Mark).where(Mark.value_id.is_not(None)).order_by(Mark.id))
-        mark_id, old_value = mark.id, mark.value_id
-        data = {"assignment": mark.assignment_id, "student": mark.student_id, "value": foreign_value.id}
+        old_value = db.session.get(Mark, made["mark"]).value_id
+        data = {"assignment": made["assignment"], "student": made["student"], "value": foreign_value.id}
         db.session.remove()
-    messages = post(admin_client, f"/markview/edit/{mark_id}", data)
+    messages = post(admin_client, f"/markview/edit/{made['mark']}", data)
     assert refused(messages, "Такого значения нет в шкале отметок этой предмет-группы."), messages
     with app.app_context():
-        assert db.session.get(Mark, mark_id).value_id == old_value
+        assert db.session.get(Mark, made["mark"]).value_id == old_value
         db.session.remove()
 
 
