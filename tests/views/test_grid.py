@@ -55,6 +55,22 @@ def _lesson_with_assignment(app, group_id: int, days_ago: int):
     return row
 
 
+def _periods_of(app, group_id: int) -> list:
+    """The group's study periods other than the whole year (quarters or half-years), detached."""
+    from app.models import PeriodType, SchoolClass
+
+    with app.app_context():
+        group = db.session.get(SubjectGroup, group_id)
+        grade = db.session.get(SchoolClass, group.class_id).grade
+        periods = db.session.scalars(
+            select(StudyPeriod).join(PeriodType, StudyPeriod.period_type_id == PeriodType.id)
+            .where(StudyPeriod.year_id == group.year_id, PeriodType.is_year.is_(False), StudyPeriod.grade_from <= grade,
+                   StudyPeriod.grade_to >= grade).order_by(StudyPeriod.start_date)).all()
+        db.session.expunge_all()
+        db.session.remove()
+    return periods
+
+
 def _open(client, group_id: int) -> dict:
     response = client.get(f"/journal/?group={group_id}")
     assert response.status_code == 200
@@ -99,7 +115,13 @@ def test_teacher_sees_the_students_lessons_and_marks_of_their_group(app, teacher
         lessons = db.session.scalar(select(func.count(Lesson.id)).where(
             Lesson.subject_group_id == group, Lesson.date >= period.start_date, Lesson.date <= period.end_date))
         db.session.remove()
-    assert period.start_date <= school_today() <= period.end_date, "the current period opens by default"
+    today = school_today()
+    quarters = _periods_of(app, group)
+    if any(p.start_date <= today <= p.end_date for p in quarters):
+        assert period.start_date <= today <= period.end_date, "the current period opens by default"
+    else:  # the holidays between two periods
+        just_ended = max((p for p in quarters if p.start_date <= today), key=lambda p: p.start_date)
+        assert period.id == just_ended.id, "in the holidays the period just ended opens by default"
     assert len(data["marks"]) == stored > 0
     assert len(data["lessons"]) == lessons
     assert len(data["students"]) >= 20
