@@ -58,9 +58,8 @@ class UserSessionsView(BaseView):
                 allowed[user.id] = _may_end(user) is None
         found = None
         if search:
-            found = db.session.scalars(select(PartaUser).where(
-                or_(PartaUser.username.ilike(search), PartaUser.username.ilike(f"%{search}%")))
-                .order_by(PartaUser.username).limit(20)).all()
+            found = db.session.scalars(select(PartaUser).where(PartaUser.username.ilike(f"%{search}%"))
+                                       .order_by(PartaUser.username).limit(20)).all()
             for user in found:
                 allowed.setdefault(user.id, _may_end(user) is None)
         return self.render_template("parta/sessions.html", title=_l("Sessions of users"), rows=rows, search=search,
