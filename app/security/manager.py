@@ -138,11 +138,16 @@ class PartaSecurityManager(SecurityManager):
                             address=address or "—", time=format_datetime(until, "dd.MM.yyyy HH:mm"))))
 
     def _refresh_webapi_secret(self, user, password: str) -> None:
-        """The NetSchool API's secret follows the password (app/security/webapi.py)."""
+        """The NetSchool API's secret follows the password (app/security/webapi.py). At
+        sign-in nobody is logged in yet: the secret is written as the login's own school."""
         from app.security import webapi
+        from app.security.scoping import as_school
 
-        webapi.refresh(self.session, user, password)
-        self.session.commit()
+        if user.school_id is None:
+            return  # the apps serve the logins of a school only
+        with as_school(user.school_id):
+            webapi.refresh(self.session, user, password)
+            self.session.commit()
 
     def reset_password(self, userid, password):
         """A password the user chose (or an administrator set by hand) ends the

@@ -202,6 +202,23 @@ def test_a_changed_password_follows_into_the_api(app):
     assert api_login(app, "api_change", "Новый-пароль-4")[1].status_code == 200
 
 
+def test_a_password_changed_outside_parta_is_taken_into_the_api_at_the_next_sign_in(app):
+    """The hash written directly (a restore, a script): the next sign-in on the form sees the
+    new password and updates the app secret as the login's school — no error page."""
+    from app.security.passwords import hash_password
+
+    user_id = new_login(app, "api_outside", "Ученик", "Старый-пароль-5")
+    page = login(app.test_client(), "api_outside", "Старый-пароль-5")
+    page.post("/apps-access/", data={"action": "enable", "password": "Старый-пароль-5"})
+    with app.app_context():
+        db.session.get(PartaUser, user_id).password = hash_password("Новый-пароль-6")
+        db.session.commit()
+        db.session.remove()
+    response = app.test_client().post("/login/", data={"username": "api_outside", "password": "Новый-пароль-6"})
+    assert response.status_code == 302
+    assert api_login(app, "api_outside", "Новый-пароль-6")[1].status_code == 200
+
+
 @pytest.mark.parametrize("url", ["/webapi/announcements?take=-1", "/webapi/student/diary/init"])
 def test_the_api_never_redirects(app, url):
     response = app.test_client().get(url)
