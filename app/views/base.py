@@ -10,11 +10,14 @@ import re
 from flask_appbuilder import ModelView, expose
 from flask_appbuilder.fields import EnumField
 from flask_appbuilder.fieldwidgets import BS3TextFieldWidget, Select2Widget
+from flask_appbuilder.models.sqla.filters import (
+    FilterEqual, FilterNotEqual, SQLAFilterConverter, get_field_setup_query,
+)
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext, lazy_gettext as _l, to_user_timezone
 from flask import Response, abort, request
 from markupsafe import Markup
-from sqlalchemy import Boolean, Date, DateTime, Enum, Numeric, Time, select
+from sqlalchemy import Boolean, Date, DateTime, Enum, Numeric, Time, false, select
 from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 from wtforms import BooleanField, DateField, TimeField
 from wtforms.validators import InputRequired, Optional, ValidationError
@@ -23,7 +26,7 @@ from wtforms.widgets import html_params
 from app.pipeline import validate
 from app.pipeline.values import check_values
 from app.rules.errors import N_, RuleViolation
-from app.rules.values import MAX_INT, MIN_INT, FieldName, parse_id
+from app.rules.values import MAX_INT, MIN_INT, FieldName, parse_flag, parse_id
 from app.views.export import ExportMixin
 from app.views.labels import LABELS
 
@@ -171,9 +174,52 @@ class UserFacingError(Exception):
     """An error whose text is already a Russian message for the user."""
 
 
+def _flag(column: str, value):
+    """A yes/no searched for: "false", "0", "n" are no (FAB compared the text itself); None
+    for anything else, which no row has."""
+    try:
+        return parse_flag(column, value)
+    except RuleViolation:
+        return None
+
+
+class PartaEqual(FilterEqual):
+    """«Equal to», reading a yes/no column's value as yes/no."""
+
+    def apply(self, query, value):
+        if not self.datamodel.is_boolean(self.column_name):
+            return super().apply(query, value)
+        query, field = get_field_setup_query(query, self.model, self.column_name)
+        flag = _flag(self.column_name, value)
+        return query.filter(field == flag) if flag is not None else query.filter(false())
+
+
+class PartaNotEqual(FilterNotEqual):
+    """«Not equal to», reading a yes/no column's value as yes/no."""
+
+    def apply(self, query, value):
+        if not self.datamodel.is_boolean(self.column_name):
+            return super().apply(query, value)
+        query, field = get_field_setup_query(query, self.model, self.column_name)
+        flag = _flag(self.column_name, value)
+        return query.filter(field != flag) if flag is not None else query.filter(false())
+
+
+class PartaFilterConverter(SQLAFilterConverter):
+    """FAB's search filters, with yes/no columns read as yes/no: the REST API's
+    `(col:is_duty,opr:eq,value:false)` found nothing, comparing the column with the text.
+    Every column's «eq»/«neq» is Parta's: FAB's REST API finds a filter by its name alone."""
+
+    conversion_table = tuple(
+        (kind, [{FilterEqual: PartaEqual, FilterNotEqual: PartaNotEqual}.get(f, f) for f in filters])
+        for kind, filters in SQLAFilterConverter.conversion_table)
+
+
 class PartaInterface(SQLAInterface):
     """FAB's data interface with Parta's errors: any refusal rolls the whole write back;
     an id or a search value the database cannot hold (beyond int4) finds nothing."""
+
+    filter_converter_class = PartaFilterConverter
 
     def get(self, id, filters=None, select_columns=None, outer_default_load=False):
         if parse_pk(id) is None:

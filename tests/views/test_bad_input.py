@@ -441,6 +441,20 @@ def test_a_duty_flag_sent_as_the_text_false_is_no_duty(app):
         delete_group(app, data["group"])
 
 
+@pytest.mark.parametrize("text,flag", [("false", "!f"), ("'0'", "!f"), ("true", "!t"), ("'1'", "!t")])
+def test_a_rest_search_for_the_text_false_finds_the_marks_without_duty(app, text, flag):
+    """FAB compared the column with the text «false» and found nothing."""
+    token, client = _token(app, "admin"), app.test_client()
+
+    def count(value: str) -> int:
+        url = f"/api/v1/mark/?q=(filters:!((col:is_duty,opr:eq,value:{value})),page_size:1)"
+        response = client.get(url, headers=token)
+        assert response.status_code == 200
+        return response.get_json()["count"]
+
+    assert count(text) == count(flag) > 0
+
+
 def test_a_plausible_lesson_still_saves(app):
     token = _token(app, "admin")
     lesson = {**_lesson_of_teacher(app), "topic": "  Дроби  ", "homework": "§ 12,\r\nупр. 3"}
