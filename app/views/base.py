@@ -111,19 +111,31 @@ def format_number(value) -> str:
     return text.replace(".", ",")
 
 
-def field_label(name: str) -> str:
-    """The Russian label of a field named by its column, as the forms show it."""
-    label = LABELS.get(name)
-    if label is None and name.endswith("_id"):  # a reference by id: the related row's label
-        label = LABELS.get(name[:-3])
+# Labels of columns that the views label each for itself, for messages that name them.
+FIELD_LABELS = {
+    "text": _l("Text"), "body": _l("Text"), "visible_until": _l("Shown until"), "audience": _l("For whom"),
+    "class_id": _l("Class"), "date_from": _l("Entries from"), "date_to": _l("Entries to"), "until": _l("Open until"),
+    "prefix": _l("Number prefix"), "word": _l("Word or its beginning"), "new_text": _l("Text after"),
+    "old_text": _l("Text before"), "filename": _l("File name"), "content_type": _l("File type"),
+}
+
+
+def field_label(name: str, labels: dict | None = None) -> str:
+    """The Russian label of a field named by its column, as the forms show it; a view's own
+    `labels` (FAB fills the missing ones with English) only for a column no dictionary knows."""
+    for key in (name, name[:-3] if name.endswith("_id") else None):  # a reference: the related row's label
+        label = LABELS.get(key) or FIELD_LABELS.get(key) if key is not None else None
+        if label is not None:
+            return str(label)
+    label = (labels or {}).get(name)
     return str(label) if label is not None else name
 
 
-def message_of(error: Exception) -> str:
+def message_of(error: Exception, labels: dict | None = None) -> str:
     """The Russian message for an error a write raised; never raw database text. A
     field named in a rule's message (FieldName) is shown by its Russian label."""
     if isinstance(error, RuleViolation):
-        params = {k: field_label(v) if isinstance(v, FieldName) else v for k, v in error.params.items()}
+        params = {k: field_label(v, labels) if isinstance(v, FieldName) else v for k, v in error.params.items()}
         return gettext(error.msgid, **params)
     if isinstance(error, IntegrityError):
         return gettext(N_("The record conflicts with existing data (a duplicate or a missing linked record)."))
@@ -344,7 +356,7 @@ class ValueChecks:
             check_values(session, item)
         except RuleViolation as error:
             session.rollback()  # FAB has already copied the form into the item
-            raise UserFacingError(message_of(error)) from error
+            raise UserFacingError(message_of(error, self.label_columns)) from error
 
     def pre_add(self, item) -> None:
         self._check_values(item)
