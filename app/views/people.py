@@ -114,8 +114,10 @@ class StudentView(PartaModelView):
         student = self.datamodel.get(pk, self._base_filters)
         if student is None:
             abort(404)
+        # The Russian name travels in filename* (RFC 6266): raw in the header, it failed every download under gunicorn.
         return pdf_response(consent_form_pdf(school_card(), student_card(student), guardian_card(student)),
-                            f"consent-{student.personal_file_no}.pdf")
+                            f"consent-{student.id}.pdf",
+                            gettext("Consent to personal data processing, %(name)s", name=student.full_name))
 
     @expose("/consent/blank")
     @has_access

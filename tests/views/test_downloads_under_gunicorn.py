@@ -100,7 +100,7 @@ def _ids(app) -> dict:
         student = db.session.scalar(select(Student).join(PartaUser, Student.user_id == PartaUser.id)
                                     .where(PartaUser.username == "student"))
         found = {
-            "student": student.id, "file_no": student.personal_file_no,
+            "student": student.id, "file_no": student.personal_file_no, "name": student.full_name,
             "class": db.session.scalar(select(Enrolment.class_id).where(Enrolment.student_id == student.id,
                                                                          Enrolment.end_date.is_(None))),
             "employee": db.session.scalar(select(Employee.id).order_by(Employee.id)),
@@ -154,6 +154,6 @@ def test_the_consent_form_is_named_after_the_student_in_russian(app, server):
     status, headers, body = Browser(base).login("admin").get(f"/studentview/consent/{ids['student']}")
     assert status == 200 and body.startswith(PDF)
     disposition = headers["Content-Disposition"]
-    assert disposition.startswith('attachment; filename="consent-') and disposition.isascii()
-    quoted = urllib.parse.quote(f"consent-{ids['file_no']}.pdf", safe="")
-    assert f"filename*=UTF-8''{quoted}" in disposition
+    assert disposition.startswith(f'attachment; filename="consent-{ids["student"]}.pdf"') and disposition.isascii()
+    name = urllib.parse.unquote(disposition.split("filename*=UTF-8''", 1)[1])
+    assert name == f"Согласие на обработку персональных данных, {ids['name']}.pdf"
