@@ -68,6 +68,9 @@ def test_teacher_fills_a_lesson_by_keyboard_and_finds_it_after_reload(page, live
     # the topic, from the lesson's header
     page.click(f"th[data-lesson='{lesson['id']}'] a")
     page.wait_for_selector("#lesson-topic", state="visible")
+    # the dialog puts the cursor into the topic 0.3 s after it opens: typing the homework before
+    # that would end up in the topic (seen on a busy machine)
+    page.wait_for_function("() => document.activeElement && document.activeElement.id === 'lesson-topic'")
     page.fill("#lesson-topic", "Умножение десятичных дробей")
     page.fill("#lesson-hw", "№ 312, 315")
     page.click("#lesson-apply")
