@@ -521,7 +521,10 @@
   build();
   if (grid.length && grid[0].length) {
     // start at the first cell of the latest lesson that has begun
-    var today = new Date().toISOString().slice(0, 10), start = 0;
+    // the browser's own date (the school's, where the school is), not UTC's: toISOString() gave
+    // yesterday between midnight and 3 a.m. in Moscow
+    var now = new Date(), start = 0;
+    var today = now.getFullYear() + "-" + ("0" + (now.getMonth() + 1)).slice(-2) + "-" + ("0" + now.getDate()).slice(-2);
     grid[0].forEach(function (desc, c) { if (desc.lesson.date <= today && (start === 0 || grid[0][start].lesson.id !== desc.lesson.id)) { if (desc.lesson.date <= today) { start = c; } } });
     var first = grid[0][start];
     for (var c = 0; c < grid[0].length; c++) { if (grid[0][c].lesson.id === first.lesson.id) { start = c; break; } }
