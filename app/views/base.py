@@ -404,10 +404,22 @@ def russian_schema_errors(messages, field: str | None = None):
 
 
 class RestValueChecks(ValueChecks):
-    """ValueChecks for the REST API, whose schema refusals (422) also read in Russian."""
+    """ValueChecks for the REST API, whose schema refusals (422) also read in Russian, and
+    whose searches read a yes/no column's value as yes/no («false» is no)."""
 
     def response_422(self, message=None):
         return super().response_422(message=russian_schema_errors(message))
+
+    def _handle_filters_args(self, rison_args):
+        # FAB finds a filter class by its name in one global map that any FAB view may
+        # overwrite; the value itself is made a real yes/no here, so any «eq» reads it.
+        for item in rison_args.get("filters") or []:
+            column = item.get("col") if isinstance(item, dict) else None
+            if isinstance(column, str) and column in self.datamodel.list_columns and self.datamodel.is_boolean(column):
+                flag = _flag(column, item.get("value"))
+                if flag is not None:
+                    item["value"] = flag
+        return super()._handle_filters_args(rison_args)
 
 
 class ValidatedWrites:
