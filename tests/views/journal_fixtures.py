@@ -42,17 +42,21 @@ class Journal:
     current_period_id: int = 0            # the quarter whose period marks are being given now
     today: dt.date | None = None
     year_start: dt.date | None = None
+    year_end: dt.date | None = None
 
     def day(self, days_ago: int) -> dt.date:
         return self.today - dt.timedelta(days=days_ago)
 
     def lesson_day(self, days_ago: int) -> dt.date:
-        """The date `days_ago` days before the school's date; skips the test when the school
-        year had not begun then (no lesson of the year can be that old)."""
+        """The date `days_ago` days before the school's date; skips the test when that day is
+        outside the school year (no lesson of the year can be that old, or the year is over)."""
         day = self.day(days_ago)
         if day < self.year_start:
             pytest.skip(f"on {self.today:%d.%m.%Y} no lesson of the school year is {days_ago} days old "
                         f"(the year began on {self.year_start:%d.%m.%Y})")
+        if day > self.year_end:
+            pytest.skip(f"on {self.today:%d.%m.%Y} the school year is over (it ended on {self.year_end:%d.%m.%Y}): "
+                        f"no lesson of it is {days_ago} days old")
         return day
 
     def recent(self, days_ago: int) -> int:
@@ -125,6 +129,7 @@ def new_journal(app) -> Journal:
             values=values, codes=dict(db.session.execute(select(AttendanceCode.code, AttendanceCode.id)).all()),
             past_period_id=past.id if past else 0, past_period_end=past.end_date if past else None,
             current_period_id=current.id, today=today, year_start=school_class.year.start_date,
+            year_end=school_class.year.end_date,
         )
         db.session.commit()
         db.session.remove()
