@@ -39,7 +39,17 @@ def other_school(app):
                "class": school_class.id, "year": year.id, "school_name": school.short_name,
                "student": pupil.id, "guardian": parent.id, "login": stranger.username, "login_id": stranger.id}
         db.session.remove()
-    return ids
+    yield ids
+    # the school goes again: other modules count the students and schools of the database
+    from sqlalchemy import delete
+
+    with app.app_context():
+        for model in (SchoolClass, SchoolYear, Subject, Employee, Guardian, Student):
+            db.session.execute(delete(model).where(model.school_id == ids["school"]))
+        db.session.execute(delete(PartaUser).where(PartaUser.id == ids["login_id"]))
+        db.session.execute(delete(School).where(School.id == ids["school"]))
+        db.session.commit()
+        db.session.remove()
 
 
 def test_lists_show_only_the_users_school(admin_client, other_school):
