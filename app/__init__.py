@@ -56,10 +56,8 @@ def create_app(config_object: object | str | None = None) -> Flask:
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
     migrate.init_app(app, db, directory=str(parta_config.BASE_DIR / "migrations"), render_as_batch=True)
-    from app.pipeline import values as plausible_values
     from app.security import communication as announcement_authors
 
-    plausible_values.install()  # first: no later flush hook looks a row up by an impossible id
     announcement_authors.install()  # another's announcement only with «Управление объявлениями»
     scoping.install()
     pipeline.install()

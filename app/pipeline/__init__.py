@@ -30,7 +30,7 @@ from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
 from app.models import Lesson
-from app.pipeline import audit, locks, rights, rules, segment
+from app.pipeline import audit, locks, rights, rules, segment, values
 from app.pipeline.position import JOURNAL_ROWS, Move, Position, move
 from app.rules.errors import N_, RuleViolation
 from app.security.scoping import current_scope
@@ -109,6 +109,7 @@ def _run(session: Session, changes: list) -> None:
             segment.check_delete(session, change.obj)
         else:
             segment.stamp_school(session, change.obj)
+            values.check_reference_ids(session, change.obj)  # before any row is looked up by them
     segment.check_references(session, [c.obj for c in changes if c.action != "delete"])
     for change in changes:
         _run_one(session, change)
@@ -119,20 +120,10 @@ def _run_one(session: Session, change: Change) -> None:
     if isinstance(obj, JOURNAL_ROWS):
         rights.check(session, obj, change.move)
         locks.check(session, obj, change.move, action)
+    if action != "delete":
+        values.check_values(session, obj)  # plausible lengths, ranges and dates of every field
     rules.check(session, obj, action)
-    _values_check(session, obj, action)
     rules.check_year_open(session, obj)
-
-
-def _values_check(session: Session, obj: Any, action: str) -> None:
-    """Plausible ranges and lengths of every field (app/pipeline/values.py), when present."""
-    if action == "delete":
-        return
-    try:
-        from app.pipeline.values import check_values
-    except ImportError:  # pragma: no cover - the module arrives with the value rules
-        return
-    check_values(session, obj)
 
 
 class _Memo:

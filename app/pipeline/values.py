@@ -10,16 +10,17 @@ New rows are checked whole, stored rows only in the columns that change (a card 
 in long ago is not refused for an old value when someone edits its phone). Texts are
 kept stripped. A refusal is a RuleViolation naming the field; nothing is written.
 
-`check_values(session, obj)` is what the write pipeline calls per row; `install()`
-also runs it first in every flush, before anything looks a row up by an id the row
-holds (an id beyond int4 makes PostgreSQL fail the whole statement).
+The write pipeline calls `check_reference_ids(session, obj)` in its first step,
+before anything looks a row up by an id the row holds (an id beyond int4 makes
+PostgreSQL fail the whole statement), and `check_values(session, obj)` with the
+value rules of each kind of row.
 """
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import Boolean, Date, DateTime, Enum, Float, Integer, Numeric, String, event, inspect
+from sqlalchemy import Boolean, Date, DateTime, Enum, Float, Integer, Numeric, String, inspect
 from sqlalchemy.orm import Session
 
 from app.clock import school_today
@@ -85,38 +86,41 @@ def _check_column(obj: Any, table: str, column, key: str, value: Any) -> Any:
     return value
 
 
-def check_values(session: Session, obj: Any) -> None:
-    """Refuses (RuleViolation) a row whose new values are implausible; strips its texts."""
-    if not applies_to(obj):
-        return
+def _changed_values(obj: Any, references: bool):
+    """(table, column, key, value) of the new values of a row: every column of a new row,
+    the changed ones of a stored row; only the references (ids of other rows) or only
+    the rest."""
     state = inspect(obj)
     table = state.mapper.local_table.name
     new = not state.has_identity
     for attr in state.mapper.column_attrs:
         key = attr.key
+        column = attr.columns[0]
+        if bool(column.foreign_keys) != references:
+            continue
         if not new and not state.attrs[key].history.added:
             continue
         if key not in state.dict:  # not loaded, hence not changed
             continue
-        value = state.dict[key]
-        kept = _check_column(obj, table, attr.columns[0], key, value)
+        yield table, column, key, state.dict[key]
+
+
+def check_reference_ids(session: Session, obj: Any) -> None:
+    """Refuses a row that points at an impossible id (beyond int4): the write pipeline
+    asks this before it looks any referenced row up (PostgreSQL would fail the whole
+    statement on such an id)."""
+    if not applies_to(obj):
+        return
+    for table, column, key, value in _changed_values(obj, references=True):
+        _check_column(obj, table, column, key, value)
+
+
+def check_values(session: Session, obj: Any) -> None:
+    """Refuses (RuleViolation) a row whose new values are implausible; strips its texts.
+    The write pipeline calls it for every new or changed row (app/pipeline/__init__.py)."""
+    if not applies_to(obj):
+        return
+    for table, column, key, value in _changed_values(obj, references=False):
+        kept = _check_column(obj, table, column, key, value)
         if kept is not value and kept != value:
             setattr(obj, key, kept)
-
-
-def _before_flush(session: Session, flush_context, instances) -> None:
-    with session.no_autoflush:
-        for obj in list(session.new) + [o for o in session.dirty if session.is_modified(o, include_collections=False)]:
-            check_values(session, obj)
-
-
-_installed = False
-
-
-def install() -> None:
-    """Registers the check once per process; create_app calls it before the other flush
-    hooks, so that no hook looks a row up by an impossible id."""
-    global _installed
-    if not _installed:
-        event.listen(Session, "before_flush", _before_flush)
-        _installed = True

@@ -19,6 +19,15 @@ class PartaRestApi(RestValueChecks, ValidatedWrites, ModelRestApi):
     allow_browser_login = False
     page_size = 50
 
+    def _get_field_info(self, field, filter_rel_field, page=None, page_size=None):
+        """A field's label and description for `_info`; none is none (FAB translates an empty
+        text, which gives the whole header of the translation catalog)."""
+        info = super()._get_field_info(field, filter_rel_field, page=page, page_size=page_size)
+        for key, texts in (("label", self.label_columns), ("description", self.description_columns)):
+            if not texts.get(field.name):
+                info[key] = ""
+        return info
+
     def post_headless(self):
         try:
             return super().post_headless()

@@ -15,7 +15,7 @@ from flask_appbuilder.models.sqla.filters import (
 )
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext, lazy_gettext as _l, to_user_timezone
-from flask import Response, abort, request
+from flask import Response, abort, g, has_request_context, request
 from markupsafe import Markup
 from sqlalchemy import Boolean, Date, DateTime, Enum, Numeric, Time, false, select
 from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
@@ -24,7 +24,6 @@ from wtforms.validators import InputRequired, Optional, ValidationError
 from wtforms.widgets import html_params
 
 from app.pipeline import validate
-from app.pipeline.values import check_values
 from app.rules.errors import N_, RuleViolation
 from app.rules.values import MAX_INT, MIN_INT, FieldName, parse_flag, parse_id
 from app.views.export import ExportMixin
@@ -265,7 +264,10 @@ class PartaInterface(SQLAInterface):
             cause = error if isinstance(error, (RuleViolation, SQLAlchemyError)) else (error.__cause__ or error)
             if not isinstance(cause, RuleViolation):
                 log.warning("Write refused: %r", cause)
-            raise UserFacingError(message_of(cause)) from error
+            message = message_of(cause)
+            if has_request_context():
+                g.parta_write_refusal = message  # FAB's edit form flashes database_error_message
+            raise UserFacingError(message) from error
 
     def add(self, item, commit: bool = True) -> None:
         self._write(lambda i: SQLAInterface.add(self, i, commit), item)
@@ -346,27 +348,6 @@ def enum_field(column, label, description=""):
                            description=description, validators=[required], widget=Select2Widget(), default=default)
 
 
-class ValueChecks:
-    """The plausible values of app/rules/values.py, checked before any other rule looks
-    a row up by an id it holds (an id beyond int4 fails the database's statement)."""
-
-    def _check_values(self, item) -> None:
-        session = self.datamodel.session
-        try:
-            check_values(session, item)
-        except RuleViolation as error:
-            session.rollback()  # FAB has already copied the form into the item
-            raise UserFacingError(message_of(error, self.label_columns)) from error
-
-    def pre_add(self, item) -> None:
-        self._check_values(item)
-        super().pre_add(item)
-
-    def pre_update(self, item) -> None:
-        self._check_values(item)
-        super().pre_update(item)
-
-
 # marshmallow's messages (the REST API's 422 on a body that does not fit the schema), in Russian.
 SCHEMA_MESSAGES = [
     (re.compile(r"Missing data for required field\."), N_("Fill in this field.")),
@@ -403,9 +384,9 @@ def russian_schema_errors(messages, field: str | None = None):
     return messages
 
 
-class RestValueChecks(ValueChecks):
-    """ValueChecks for the REST API, whose schema refusals (422) also read in Russian, and
-    whose searches read a yes/no column's value as yes/no («false» is no)."""
+class RestValueChecks:
+    """The REST API's own refusals: its schema refusals (422) read in Russian, and its
+    searches read a yes/no column's value as yes/no («false» is no)."""
 
     def response_422(self, message=None):
         return super().response_422(message=russian_schema_errors(message))
@@ -432,7 +413,7 @@ class ValidatedWrites:
             validate(session, item, deleting=deleting)
         except RuleViolation as error:
             session.rollback()  # FAB has already copied the form into the item
-            raise UserFacingError(message_of(error)) from error
+            raise UserFacingError(message_of(error, self.label_columns)) from error
 
     def pre_add(self, item) -> None:
         self._validate(item)
@@ -447,7 +428,7 @@ class ValidatedWrites:
 MAX_PAGE_SIZE = 500
 
 
-class PartaModelView(ValueChecks, ValidatedWrites, ExportMixin, ModelView):
+class PartaModelView(ValidatedWrites, ExportMixin, ModelView):
     """Generated CRUD, configured by declarations only in the subclasses; every
     list exports to XLSX (ExportMixin, under the view's can_list)."""
 
@@ -530,4 +511,9 @@ class PartaModelView(ValueChecks, ValidatedWrites, ExportMixin, ModelView):
         self.edit_title = self.edit_title or _l("Edit a record: %(what)s", what=title)
         self.show_title = self.show_title or _l("View a record: %(what)s", what=title)
 
-    database_error_message = _l("The record could not be saved because of a database error. Nothing was changed.")
+    @property
+    def database_error_message(self):
+        """What FAB's edit form shows when the write fails: the refusal's own message (a
+        rule of the flush, say), else the general one."""
+        return g.pop("parta_write_refusal", None) or \
+            _l("The record could not be saved because of a database error. Nothing was changed.")

@@ -169,3 +169,14 @@ def test_only_the_administration_holds_the_right_to_manage_announcements():
     assert "announcements_manage" in RIGHTS
     holders = {role for role, rights in ROLE_RIGHTS.items() if "announcements_manage" in rights}
     assert holders == {"Администратор", "Координатор", "Директор"}
+
+
+def test_the_director_manages_a_teachers_announcement_on_the_page(app, announcement_of):
+    """The director holds «Управление объявлениями»: edits a teacher's announcement from the
+    page and is recorded as its editor."""
+    pk = announcement_of("teacher")
+    director = login(app.test_client(), "director")
+    assert director.get(f"/announcementview/edit/{pk}").status_code == 200
+    assert _edit(director, pk, "Родительское собрание переносится.").status_code == 302
+    text, editor, _at = _stored(app, pk)
+    assert (text, editor) == ("Родительское собрание переносится.", "director")

@@ -478,3 +478,13 @@ def test_an_implausible_date_typed_on_a_form_is_refused_naming_the_field(app):
     with app.app_context():
         assert db.session.scalar(select(Student).where(Student.personal_file_no == number)) is None
         db.session.remove()
+
+
+def test_the_apis_field_descriptions_carry_no_text_of_the_translation_catalog(app):
+    """An empty label or description stays empty in `_info` (translated, "" is the .po header)."""
+    client, headers = app.test_client(), _token(app, "admin")
+    for resource in ("mark", "lesson", "student"):
+        response = client.get(f"/api/v1/{resource}/_info", headers=headers)
+        assert response.status_code == 200
+        text = response.get_data(as_text=True)
+        assert "Project-Id-Version" not in text and "Content-Type: text/plain" not in text, resource
