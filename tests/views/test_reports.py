@@ -23,6 +23,24 @@ def rs(report_app):
     return report_app[1]
 
 
+@pytest.fixture()
+def archive(report_app):
+    """The archive tests print into the report school's archive, which the other modules share:
+    each test's archive documents and jobs go when it ends (the ZIP holds what the test printed)."""
+    yield
+    from sqlalchemy import delete
+
+    from app.models import JobKind
+
+    application, school = report_app
+    with application.app_context():
+        db.session.execute(delete(StoredDocument).where(StoredDocument.school_id == school.school, StoredDocument.kind.in_(
+            [DocumentKind.archive_sheets, DocumentKind.archive_journals])))
+        db.session.execute(delete(ReportJob).where(ReportJob.school_id == school.school, ReportJob.kind == JobKind.year_archive))
+        db.session.commit()
+        db.session.remove()
+
+
 def client_of(report_app, who: str):
     application, school = report_app
     client = application.test_client()
@@ -214,7 +232,7 @@ def test_only_the_administration_stores_a_sheet_on_demand(report_app, rs):
 
 # --- the year-end archive --------------------------------------------------------------------------
 
-def test_the_archive_prints_sheets_and_journals_of_each_class_with_checksums(report_app, rs):
+def test_the_archive_prints_sheets_and_journals_of_each_class_with_checksums(report_app, rs, archive):
     application, _ = report_app
     coordinator = client_of(report_app, "coordinator")
     response = coordinator.post("/reports/archive/start", data={"year": rs.year, "class": [rs.class_a]})
@@ -242,7 +260,7 @@ def test_the_archive_prints_sheets_and_journals_of_each_class_with_checksums(rep
         assert hashlib.sha256(archive.read(name)).hexdigest() == digest
 
 
-def test_printing_the_archive_again_replaces_the_class_documents(report_app, rs):
+def test_printing_the_archive_again_replaces_the_class_documents(report_app, rs, archive):
     application, _ = report_app
     coordinator = client_of(report_app, "coordinator")
     for _ in range(2):
@@ -254,7 +272,7 @@ def test_printing_the_archive_again_replaces_the_class_documents(report_app, rs)
         assert len(kept) == 2 and len({d.job_id for d in kept}) == 1
 
 
-def test_a_failed_archive_says_so_and_stores_nothing(report_app, rs, monkeypatch):
+def test_a_failed_archive_says_so_and_stores_nothing(report_app, rs, monkeypatch, archive):
     import reports.archive
 
     def broken(*args, **kwargs):
