@@ -47,7 +47,7 @@ def create_app(config_object: object | str | None = None) -> Flask:
         parta_config.INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
 
     from app import models, pipeline  # noqa: F401  (models: register the tables)
-    from app.security import accounts, http, scoping
+    from app.security import http, scoping
 
     db.init_app(app)
     csrf.init_app(app)
@@ -56,12 +56,8 @@ def create_app(config_object: object | str | None = None) -> Flask:
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
     migrate.init_app(app, db, directory=str(parta_config.BASE_DIR / "migrations"), render_as_batch=True)
-    from app.security import communication as announcement_authors
-
-    announcement_authors.install()  # another's announcement only with «Управление объявлениями»
     scoping.install()
     pipeline.install()
-    accounts.install()  # who may create, change and reissue which login (app/security/accounts.py)
     http.install(app)
 
     with app.app_context():

@@ -33,6 +33,7 @@ from app.models import Lesson
 from app.pipeline import audit, locks, rights, rules, segment, values
 from app.pipeline.position import JOURNAL_ROWS, Move, Position, move
 from app.rules.errors import N_, RuleViolation
+from app.security import accounts, communication
 from app.security.scoping import current_scope
 
 __all__ = ["validate", "check_journal_write", "install", "Change"]
@@ -99,9 +100,10 @@ def _signature(obj: Any, action: str) -> tuple:
     return (action, values, related)
 
 
-def _run(session: Session, changes: list) -> None:
+def _run(session: Session, changes: list, whole_flush: bool = False) -> None:
     """The ordered checks: the segment of every row first (the references in one
-    query per table), then for each row its right, locks, values and year."""
+    query per table), then for each row its right, locks, values and year; in a
+    flush, the rights over logins and announcements, which look at the flush whole."""
     for change in changes:
         if change.action == "create":
             segment.check_new_school(session, change.obj)
@@ -111,6 +113,9 @@ def _run(session: Session, changes: list) -> None:
             segment.stamp_school(session, change.obj)
             values.check_reference_ids(session, change.obj)  # before any row is looked up by them
     segment.check_references(session, [c.obj for c in changes if c.action != "delete"])
+    if whole_flush:
+        accounts.check_flush(session)  # who may create, change and reissue which login
+        communication.check_flush(session)  # another's announcement only with «Управление объявлениями»
     for change in changes:
         _run_one(session, change)
 
@@ -197,7 +202,7 @@ def _before_flush(session: Session, flush_context, instances) -> None:
             if isinstance(obj, Lesson) and not memo.unchanged(obj, _signature(obj, "update")):
                 remember_moved_from(obj)
         changes = _changes(session)
-        _run(session, [c for c in changes if not memo.unchanged(c.obj, _signature(c.obj, c.action))])
+        _run(session, [c for c in changes if not memo.unchanged(c.obj, _signature(c.obj, c.action))], whole_flush=True)
         audit.capture(session, changes)
 
 

@@ -26,7 +26,7 @@ from typing import Dict, Iterable, List, Optional, Tuple
 from flask import current_app, g, has_request_context, request
 from flask_appbuilder.security.sqla.models import Group, Permission, PermissionView, Role, ViewMenu, assoc_user_role
 from flask_babel import gettext
-from sqlalchemy import event, inspect, or_, select
+from sqlalchemy import inspect, or_, select
 from sqlalchemy.orm import Session
 
 from app.clock import school_today, utcnow
@@ -360,7 +360,9 @@ def may_define_roles(user) -> bool:
     return is_system_administrator(user)
 
 
-def _before_flush(session: Session, flush_context, instances) -> None:
+def check_flush(session: Session) -> None:
+    """The write pipeline's check of logins, their roles, the people cards' logins and the
+    role definitions in a flush (app/pipeline, the rights step), with their audit."""
     if session.info.get("parta_accounts_busy"):
         return
     logins = [o for o in list(session.new) + list(session.dirty) if isinstance(o, PartaUser)]
@@ -446,13 +448,3 @@ def _person_title(person) -> str:
 
 def action_title(action: str) -> str:
     return gettext(ACTIONS[action]) if action in ACTIONS else action
-
-
-_installed = False
-
-
-def install() -> None:
-    global _installed
-    if not _installed:
-        event.listen(Session, "before_flush", _before_flush)
-        _installed = True

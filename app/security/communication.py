@@ -23,7 +23,7 @@ from typing import Iterable, Optional
 
 from flask import current_app, has_request_context
 from flask_appbuilder.models.filters import BaseFilter
-from sqlalchemy import event, inspect, or_, select
+from sqlalchemy import inspect, or_, select
 from sqlalchemy.orm import Session
 
 from app.clock import utcnow
@@ -265,23 +265,12 @@ def check_announcement_writes(session: Session, user) -> None:
                 announcement.edited_by_id, announcement.edited_at = user.id, utcnow()
 
 
-def _before_flush(session: Session, flush_context, instances) -> None:
+def check_flush(session: Session) -> None:
+    """The write pipeline's check of announcements in a flush (app/pipeline, the rights step)."""
     user = _writer()
     if user is None:
         return  # the CLI, seeds, jobs: no user's announcement rights to check
-    with session.no_autoflush:
-        check_announcement_writes(session, user)
-
-
-_installed = False
-
-
-def install() -> None:
-    """Registers the authors' check in every flush once per process."""
-    global _installed
-    if not _installed:
-        event.listen(Session, "before_flush", _before_flush)
-        _installed = True
+    check_announcement_writes(session, user)
 
 
 def visible_posts(posts: list, user, moderator: bool) -> list:
