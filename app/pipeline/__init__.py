@@ -6,7 +6,9 @@ flush, and every flush runs one ordered list of checks over the rows it writes:
 
 1. the school segment: new rows join the user's school, nothing leaves it, and no
    school-scoped row points at another school's row (app/pipeline/segment.py);
-2. the user's right to write the row, at both ends of its move (rights.py);
+2. the user's right to write the row: a journal row at both ends of its move
+   (rights.py); logins, their roles and the people cards' logins
+   (app/security/accounts.py); another's announcement (app/security/communication.py);
 3. the journal's edit locks, at both ends (locks.py); parents deleted with their
    entries delete them through the pipeline;
 4. the value rules of each kind of row (rules.py, values.py), app/rules/ deciding;
