@@ -266,8 +266,18 @@ def pytest_unconfigure(config):
             print(f"parta: could not drop the template database {_template_name(kind)}: {error}")
 
 
+# Password hashes: FAB's default (scrypt) costs ~0.1 s of CPU per check, and the suite signs in and
+# issues passwords thousands of times; the tests keep the same code path with a cheap method.
+# Production keeps FAB's default (config.py).
+TEST_PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+
+
 class _TestConfig(config.TestConfig):
     PARTA_DEMO_PASSWORD = DEMO_PASSWORD
+    FAB_PASSWORD_HASH_METHOD = TEST_PASSWORD_HASH_METHOD
+    # the hash FAB checks for an unknown login, to take as long as a known one
+    AUTH_DB_FAKE_PASSWORD_HASH_CHECK = (
+        "pbkdf2:sha256:1000$parta-tests$9c1a1c2b0e0b8f7f0d3ab3e9c3d4f4e0f2b6f1c0a7a2a0c5b6e1d2c3b4a59687")
 
 
 def _app_on(url: str, **settings):
