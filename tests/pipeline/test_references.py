@@ -87,7 +87,17 @@ def school_b(app):
 # Rows the demo school has none of until someone uses the feature: made here, in the test's transaction.
 MADE_FOR_THE_TEST = {
     "ReportJob": lambda school_id: ReportJob(school_id=school_id, kind=JobKind.year_archive, status=JobStatus.done),
+    # the demo's first order is of 12.10.2026: on earlier school dates (PARTA_TODAY) it has none
+    "MovementOrder": lambda school_id: _order(school_id),
 }
+
+
+def _order(school_id: int):
+    from app.models import MovementOrder, OrderKind, SchoolYear
+
+    year = db.session.scalar(select(SchoolYear).where(SchoolYear.school_id == school_id, SchoolYear.is_current.is_(True)))
+    return MovementOrder(school_id=school_id, year_id=year.id, number="Проверка-1", date=year.start_date + dt.timedelta(days=1),
+                         kind=OrderKind.enrolment)
 
 
 def _row_of(session, model, school_id: int):

@@ -28,6 +28,7 @@ from app.models import (
     Announcement, Attachment, Employee, Enrolment, MovementOrder, PartaUser, Student,
 )
 from tests.conftest import DEMO_PASSWORD
+from tests.demo_orders import autumn_orders  # noqa: F401 (fixture: the demo has no order before 12.10.2026)
 
 ROOT = Path(__file__).resolve().parents[2]
 PDF, XLSX, ZIP = b"%PDF", b"PK", b"PK"
@@ -134,7 +135,7 @@ def _downloads(ids: dict) -> list:
     ]
 
 
-def test_every_kind_of_download_works_under_gunicorn_with_a_russian_file_name(app, server):
+def test_every_kind_of_download_works_under_gunicorn_with_a_russian_file_name(app, server, autumn_orders):
     base, log = server
     ids = _ids(app)
     assert not ids["file_no"].isascii(), "the demo's file numbers start with a Cyrillic letter"
