@@ -90,6 +90,8 @@ def _action(obj: Any, deleting: bool) -> str:
 
 
 def _change(session: Session, obj: Any, action: str) -> Change:
+    if action != "delete":
+        values.check_reference_ids(session, obj)  # before the move looks any row up by them
     journal = isinstance(obj, JOURNAL_ROWS)
     return Change(obj, action, move(session, obj, deleting=action == "delete") if journal else Move(None, None))
 
@@ -113,7 +115,6 @@ def _run(session: Session, changes: list, whole_flush: bool = False) -> None:
             segment.check_delete(session, change.obj)
         else:
             segment.stamp_school(session, change.obj)
-            values.check_reference_ids(session, change.obj)  # before any row is looked up by them
     segment.check_references(session, [c.obj for c in changes if c.action != "delete"])
     if whole_flush:
         accounts.check_flush(session)  # who may create, change and reissue which login
