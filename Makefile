@@ -40,8 +40,8 @@ demo: db
 serve: translations
 	PARTA_PORT=$(PORT) $(PY) run.py
 
-# The whole suite on SQLite and (PARTA_TEST_DATABASE_URL set) PostgreSQL side by side, then the
-# date-sensitive tests on each of TEST_DATES; a summary names every run (engine, date) and its result.
+# The whole suite on PostgreSQL (PARTA_TEST_DATABASE_URL) and the rest on SQLite side by side, then the
+# date-sensitive tests on each of TEST_DATES (tests/suite.sh); a summary names every run and its result.
 test: translations
 	PY=$(PY) TEST_WORKERS="$(TEST_WORKERS)" TEST_DATES="$(TEST_DATES)" bash tests/suite.sh
 

@@ -89,20 +89,15 @@ def pytest_report_header(config):
 
 
 # The tests whose outcome depends on the school's date (the journal, locks, calendar, reports,
-# movement, year closing, diary, …): `make test` runs them again with the demo seeded on each
-# fixed date (TEST_DATES). Listed here by path; a test elsewhere says so with @pytest.mark.dates
-# (tests/views/test_crud.py marks its journal views). Not listed: the report school of
-# tests/reports/ and tests/views/test_reports.py (a past year, 2025/2026, complete on any date)
-# and tests/pipeline/ but its references test (it fixes its own date, 20.11.2026).
+# movement, year closing, diary, …): `make test` runs them on each fixed date (TEST_DATES) instead
+# of the real one on SQLite (PostgreSQL runs them on the real date). Listed here by path; a test
+# elsewhere says so with @pytest.mark.dates (tests/views/test_crud.py marks its journal views).
+# Not listed: the report school of tests/reports/ and tests/views/test_reports.py (a past year,
+# 2025/2026, complete on any date), tests/pipeline/ but its references test (it fixes its own
+# date, 20.11.2026), and the tests of ONCE.
 DATE_SENSITIVE = (
     "tests/test_demo.py",
     "tests/test_translations.py::test_home_page_shows_the_school_today",
-    "tests/browser/test_family.py",
-    "tests/browser/test_journal_grid.py",
-    "tests/browser/test_reports.py",
-    "tests/browser/test_secretary_orders.py",
-    "tests/browser/test_year_closing.py",
-    "tests/compat/",
     "tests/pipeline/test_references.py",  # the rest of tests/pipeline lives on a date of its own
     "tests/reports/test_movement_reports.py",
     "tests/views/test_calendar.py",
@@ -118,6 +113,18 @@ DATE_SENSITIVE = (
     "tests/views/test_webapi.py",
     "tests/views/test_year_closing.py",
 )
+# The tests whose subject lies outside the database engine — Chromium driving the pages, the
+# sign-in counters in Redis across gunicorn workers, gunicorn's download headers, generated REST
+# requests (PostgreSQL's stricter types find more), the NetSchool client library (its server side is
+# tests/views/test_webapi.py, on every date) — marker `once`: `make test` runs them on PostgreSQL
+# only (and on SQLite when no PostgreSQL server is given).
+ONCE = (
+    "tests/browser/",
+    "tests/security/test_rate_limits.py",
+    "tests/views/test_downloads_under_gunicorn.py",
+    "tests/api/test_schemathesis.py",
+    "tests/compat/",
+)
 
 
 @pytest.hookimpl(tryfirst=True)  # before `-m dates` deselects
@@ -125,6 +132,8 @@ def pytest_collection_modifyitems(session, config, items):
     for item in items:
         if item.nodeid.startswith(DATE_SENSITIVE):
             item.add_marker(pytest.mark.dates)
+        if item.nodeid.startswith(ONCE):
+            item.add_marker(pytest.mark.once)
     order = os.environ.get(RESOLVED_ORDER, "")
     if not order:
         return

@@ -1,24 +1,34 @@
 #!/usr/bin/env bash
-# `make test`: the whole suite on SQLite and, when PARTA_TEST_DATABASE_URL names a PostgreSQL
-# server, on PostgreSQL; then the date-sensitive tests (marker `dates`, tests/conftest.py) on
-# SQLite with the demo seeded on each of TEST_DATES (PARTA_TODAY for the whole pytest process).
+# `make test`: every test once per engine and the date-sensitive ones on fixed dates.
 #
-# The PostgreSQL run goes side by side with the SQLite runs (TEST_SIDE_BY_SIDE=0: one after the
-# other); each run's output is printed in one piece under a header naming its engine and date
-# when it ends. Every run goes on when another fails; the summary lists each run with its
+#   PostgreSQL (PARTA_TEST_DATABASE_URL), the real date: the whole suite.
+#   SQLite, the real date: the rest — not the date-sensitive tests (marker `dates`), which run
+#     on TEST_DATES instead, nor the tests of Chromium, Redis, gunicorn and the like (marker
+#     `once`, tests/conftest.py), which PostgreSQL runs.
+#   SQLite, each of TEST_DATES: the date-sensitive tests with the demo seeded on that date
+#     (PARTA_TODAY for the whole pytest process).
+# Without a PostgreSQL server the SQLite run takes the `once` tests too; with TEST_DATES empty,
+# the date-sensitive tests on the real date.
+#
+# The PostgreSQL and SQLite runs go side by side (TEST_SIDE_BY_SIDE=0: one after the other), then
+# the date runs, all at once with TEST_DATE_WORKERS each (the cores stay busy while each seeds its
+# demo). Each run's output is printed in one piece under a header naming its engine and
+# date when it ends. Every run goes on when another fails; the summary lists each run with its
 # result and time, and the exit status is non-zero when any run failed.
 #
-#   TEST_WORKERS   pytest-xdist workers per run (default 2; 0 or 1: none)
-#   TEST_DATES     the fixed dates (default: the first school day, a Sunday in the autumn
-#                  holidays, the last day of the 2nd quarter, the last school day)
-#   PARTA_TODAY    the date of the whole-suite runs (default: the real date)
-#   TEST_WHOLE     0: only the date runs (make test-dates)
-#   PYTEST_ARGS    more pytest arguments for every run (e.g. -x, or --test-order=random)
+#   TEST_WORKERS       pytest-xdist workers of the whole-suite runs (default 2; 0 or 1: none)
+#   TEST_DATE_WORKERS  workers of each date run (default 1)
+#   TEST_DATES         the fixed dates (default: the first school day, a Sunday in the autumn
+#                      holidays, the last day of the 2nd quarter, the last school day)
+#   PARTA_TODAY        the date of the whole-suite runs (default: the real date)
+#   TEST_WHOLE         0: only the date runs (make test-dates)
+#   PYTEST_ARGS        more pytest arguments for every run (e.g. -x, or --test-order=random)
 set -u
 cd "$(dirname "$0")/.."
 
 PY=${PY:-.venv/bin/python}
 WORKERS=${TEST_WORKERS:-2}
+DATE_WORKERS=${TEST_DATE_WORKERS:-1}
 DATES=${TEST_DATES-2026-09-01 2026-11-01 2026-12-28 2027-05-31}
 SIDE_BY_SIDE=${TEST_SIDE_BY_SIDE:-1}
 WHOLE=${TEST_WHOLE:-1}
@@ -26,19 +36,23 @@ SERVER=${PARTA_TEST_DATABASE_URL:-}
 TODAY=${PARTA_TODAY:-}
 LOGS=$(mktemp -d "${TMPDIR:-/tmp}/parta-test.XXXXXX")
 
-xdist=()
-if [ "$WORKERS" -gt 1 ] 2>/dev/null; then xdist=(-n "$WORKERS" --dist worksteal); fi
+# xdist N: pytest-xdist arguments for N workers (none for 0 or 1)
+xdist() {
+  if [ "$1" -gt 1 ] 2>/dev/null; then echo "-n $1 --dist worksteal"; fi
+}
 
 results=()
 failed=0
 
-# run LABEL LOG [VAR=value ...] -- [pytest arguments]: one pytest process, its output into LOG
+# run LABEL LOG WORKERS [VAR=value ...] -- [pytest arguments]: one pytest process, its output into LOG
 run() {
-  local label=$1 log=$2; shift 2
+  local label=$1 log=$2 workers=$3; shift 3
   local vars=()
   while [ "$1" != "--" ]; do vars+=("$1"); shift; done; shift
   local start=$SECONDS status
-  env "${vars[@]}" "$PY" -m pytest -q -p no:cacheprovider ${xdist[@]+"${xdist[@]}"} ${PYTEST_ARGS:-} "$@" >"$log" 2>&1
+  # shellcheck disable=SC2046
+  env "${vars[@]}" "$PY" -m pytest -q -p no:cacheprovider --basetemp="$log.tmp" $(xdist "$workers") \
+    ${PYTEST_ARGS:-} "$@" >"$log" 2>&1
   status=$?
   echo "$status $((SECONDS - start))" >"$log.status"
 }
@@ -67,40 +81,59 @@ postgres_pid=""
 if [ "$WHOLE" != "1" ]; then
   SERVER=""
 fi
+
+# What the SQLite run of the real date leaves to the other runs
+sqlite_skip=()
+[ -n "$DATES" ] && sqlite_skip+=("dates")
+[ -n "$SERVER" ] && sqlite_skip+=("once")
+sqlite_args=()
+sqlite_what="the whole suite"
+if [ ${#sqlite_skip[@]} -gt 0 ]; then
+  expression="not ${sqlite_skip[0]}"
+  [ ${#sqlite_skip[@]} -gt 1 ] && expression="$expression and not ${sqlite_skip[1]}"
+  sqlite_args=(-m "$expression")
+  sqlite_what="the suite but -m \"$expression\""
+fi
+
 if [ -n "$SERVER" ]; then
   pg_label="PostgreSQL, $today_label: the whole suite"
   if [ "$SIDE_BY_SIDE" = "1" ]; then
     echo "Started: [$pg_label] (printed when it ends)"
-    run "$pg_label" "$LOGS/postgres" PARTA_TODAY="$TODAY" PARTA_TEST_DATABASE_URL="$SERVER" -- &
+    run "$pg_label" "$LOGS/postgres" "$WORKERS" PARTA_TODAY="$TODAY" PARTA_TEST_DATABASE_URL="$SERVER" -- &
     postgres_pid=$!
   fi
 fi
 
 if [ "$WHOLE" = "1" ]; then
-  sqlite_label="SQLite, $today_label: the whole suite"
+  sqlite_label="SQLite, $today_label: $sqlite_what"
   echo "Running: [$sqlite_label]"
-  run "$sqlite_label" "$LOGS/sqlite" PARTA_TODAY="$TODAY" PARTA_TEST_DATABASE_URL= --
+  run "$sqlite_label" "$LOGS/sqlite" "$WORKERS" PARTA_TODAY="$TODAY" PARTA_TEST_DATABASE_URL= -- ${sqlite_args[@]+"${sqlite_args[@]}"}
   report "$sqlite_label" "$LOGS/sqlite"
 fi
-
-for day in $DATES; do
-  label="SQLite, $day: the date-sensitive tests (-m dates)"
-  echo "Running: [$label]"
-  run "$label" "$LOGS/sqlite-$day" PARTA_TODAY="$day" PARTA_TEST_DATABASE_URL= -- -m dates
-  report "$label" "$LOGS/sqlite-$day"
-done
 
 if [ -n "$SERVER" ]; then
   if [ -n "$postgres_pid" ]; then
     wait "$postgres_pid"
   else
     echo "Running: [$pg_label]"
-    run "$pg_label" "$LOGS/postgres" PARTA_TODAY="$TODAY" PARTA_TEST_DATABASE_URL="$SERVER" --
+    run "$pg_label" "$LOGS/postgres" "$WORKERS" PARTA_TODAY="$TODAY" PARTA_TEST_DATABASE_URL="$SERVER" --
   fi
   report "$pg_label" "$LOGS/postgres"
 elif [ "$WHOLE" = "1" ]; then
   results+=("SKIPPED PostgreSQL: PARTA_TEST_DATABASE_URL is not set")
 fi
+
+date_pids=()
+for day in $DATES; do
+  label="SQLite, $day: the date-sensitive tests (-m dates)"
+  echo "Started: [$label]"
+  run "$label" "$LOGS/sqlite-$day" "$DATE_WORKERS" PARTA_TODAY="$day" PARTA_TEST_DATABASE_URL= -- -m dates &
+  date_pids+=($!)
+done
+for pid in ${date_pids[@]+"${date_pids[@]}"}; do wait "$pid"; done
+for day in $DATES; do
+  report "SQLite, $day: the date-sensitive tests (-m dates)" "$LOGS/sqlite-$day"
+done
 
 echo
 echo "======== make test: $((SECONDS - suite_start))s in all ========"

@@ -95,9 +95,16 @@ def is_system_administrator(user) -> bool:
             and any(role.name in SYSTEM_ROLES for role in user.roles))
 
 
+def _permissions_changed(role: Role) -> bool:
+    """The role's permissions change in this session: the stored ones, read once per
+    request, are then not what the flush writes."""
+    state = inspect(role)
+    return "permissions" in state.dict and state.attrs.permissions.history.has_changes()
+
+
 def role_info(role: Role) -> rules.Role:
-    if role.id is not None:
-        power = frozenset(current_app.appbuilder.sm.role_permissions([role.id]))
+    if role.id is not None and not _permissions_changed(role):
+        power = frozenset(current_app.appbuilder.sm.permissions_by_role().get(role.id, ()))
     else:
         power = frozenset((pv.view_menu.name, pv.permission.name) for pv in role.permissions)
     return rules.Role(name=role.name, power=power, admin=role.name in SYSTEM_ROLES,
@@ -237,9 +244,20 @@ def _changed_fields(stored: dict, user: PartaUser, now: rules.Login) -> set:
     return fields
 
 
+ACCOUNT_ATTRIBUTES = ("school_id", "school", "municipality_id", "municipality", "roles", "active", "password") + IDENTITY
+
+
+def _account_touched(user: PartaUser) -> bool:
+    """A stored login with a change to what the rules and the audit look at."""
+    state = inspect(user)
+    return any(key in state.attrs.keys() and state.attrs[key].history.has_changes() for key in ACCOUNT_ATTRIBUTES)
+
+
 def check_login(session: Session, actor, user: PartaUser) -> List[Tuple[str, str]]:
     """Refuses (RuleViolation) a new or changed login the actor may not create or
     change; returns the audit entries [(action, details)] the change makes."""
+    if not (inspect(user).pending or user.id is None) and not _account_touched(user):
+        return []  # a sign-in's counters, a session version: nothing the rules look at
     me = issuer(session, actor) if actor is not None else None
     now = login_now(session, user)
     if inspect(user).pending or user.id is None:

@@ -21,7 +21,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Iterable, Optional
 
-from flask import current_app, has_request_context
+from flask import current_app
 from flask_appbuilder.models.filters import BaseFilter
 from sqlalchemy import inspect, or_, select
 from sqlalchemy.orm import Session
@@ -34,6 +34,7 @@ from app.models import (
 from flask_appbuilder.security.sqla.models import Role, assoc_user_role
 from app.models.people import full_name
 from app.rules.errors import N_, RuleViolation
+from app.security.accounts import acting_user
 from app.security.rights import user_rights
 
 MANAGE_ANNOUNCEMENTS = "announcements_manage"
@@ -216,22 +217,6 @@ class AnnouncementAuthorFilter(BaseFilter):
         return query.filter(Announcement.author_id == user.id)
 
 
-def _writer():
-    """The logged-in user of the request (form session or REST token); None outside requests."""
-    if not has_request_context():
-        return None
-    from flask_login import current_user
-
-    if current_user is not None and getattr(current_user, "is_authenticated", False):
-        return current_user._get_current_object()
-    try:
-        from flask_jwt_extended import get_current_user
-
-        return get_current_user()
-    except RuntimeError:  # no token verified in this request
-        return None
-
-
 def _refuse_foreign() -> None:
     raise RuleViolation(N_("Only the author of the announcement or the administration may change or delete it."))
 
@@ -267,7 +252,7 @@ def check_announcement_writes(session: Session, user) -> None:
 
 def check_flush(session: Session) -> None:
     """The write pipeline's check of announcements in a flush (app/pipeline, the rights step)."""
-    user = _writer()
+    user = acting_user()
     if user is None:
         return  # the CLI, seeds, jobs: no user's announcement rights to check
     check_announcement_writes(session, user)

@@ -176,6 +176,25 @@ class PartaSecurityManager(SecurityManager):
         ))
         self.session.commit()
 
+    def permissions_by_role(self) -> dict:
+        """{role id: {(view, permission), …}} of every role in one query, once per request:
+        the rights over logins (app/security/accounts.py) weigh every role a page offers."""
+        cached = g.get("parta_permissions_by_role") if has_request_context() else None
+        if cached is None:
+            query = (
+                select(assoc_permissionview_role.c.role_id, self.viewmenu_model.name, self.permission_model.name)
+                .select_from(self.permissionview_model)
+                .join(assoc_permissionview_role, assoc_permissionview_role.c.permission_view_id == self.permissionview_model.id)
+                .join(self.viewmenu_model, self.viewmenu_model.id == self.permissionview_model.view_menu_id)
+                .join(self.permission_model, self.permission_model.id == self.permissionview_model.permission_id)
+            )
+            cached = {}
+            for role_id, view, permission in self.session.execute(query, execution_options={"parta_unscoped": True}):
+                cached.setdefault(role_id, set()).add((view, permission))
+            if has_request_context():
+                g.parta_permissions_by_role = cached
+        return cached
+
     def role_permissions(self, role_ids: List[int]) -> set:
         """(view, permission) pairs of the roles, read once per request: FAB's page
         checks and Parta's named rights (app/security/rights.py) both answer from it."""
