@@ -176,18 +176,22 @@ class PartaSecurityManager(SecurityManager):
         ))
         self.session.commit()
 
+    def _granted_permissions(self, *columns):
+        """SELECT [columns…,] view name, permission name of the permissions granted to roles."""
+        return (
+            select(*columns, self.viewmenu_model.name, self.permission_model.name)
+            .select_from(self.permissionview_model)
+            .join(assoc_permissionview_role, assoc_permissionview_role.c.permission_view_id == self.permissionview_model.id)
+            .join(self.viewmenu_model, self.viewmenu_model.id == self.permissionview_model.view_menu_id)
+            .join(self.permission_model, self.permission_model.id == self.permissionview_model.permission_id)
+        )
+
     def permissions_by_role(self) -> dict:
         """{role id: {(view, permission), …}} of every role in one query, once per request:
         the rights over logins (app/security/accounts.py) weigh every role a page offers."""
         cached = g.get("parta_permissions_by_role") if has_request_context() else None
         if cached is None:
-            query = (
-                select(assoc_permissionview_role.c.role_id, self.viewmenu_model.name, self.permission_model.name)
-                .select_from(self.permissionview_model)
-                .join(assoc_permissionview_role, assoc_permissionview_role.c.permission_view_id == self.permissionview_model.id)
-                .join(self.viewmenu_model, self.viewmenu_model.id == self.permissionview_model.view_menu_id)
-                .join(self.permission_model, self.permission_model.id == self.permissionview_model.permission_id)
-            )
+            query = self._granted_permissions(assoc_permissionview_role.c.role_id)
             cached = {}
             for role_id, view, permission in self.session.execute(query, execution_options={"parta_unscoped": True}):
                 cached.setdefault(role_id, set()).add((view, permission))
@@ -201,14 +205,7 @@ class PartaSecurityManager(SecurityManager):
         cache = g.setdefault("parta_role_permissions", {}) if has_request_context() else {}
         key = tuple(sorted(role_ids))
         if key not in cache:
-            query = (
-                select(self.viewmenu_model.name, self.permission_model.name)
-                .select_from(self.permissionview_model)
-                .join(assoc_permissionview_role, assoc_permissionview_role.c.permission_view_id == self.permissionview_model.id)
-                .join(self.viewmenu_model, self.viewmenu_model.id == self.permissionview_model.view_menu_id)
-                .join(self.permission_model, self.permission_model.id == self.permissionview_model.permission_id)
-                .where(assoc_permissionview_role.c.role_id.in_(key))
-            )
+            query = self._granted_permissions().where(assoc_permissionview_role.c.role_id.in_(key))
             cache[key] = set(self.session.execute(query, execution_options={"parta_unscoped": True}).all())
         return cache[key]
 
