@@ -136,7 +136,7 @@ def dictionaries(session: Session, ctx: GroupContext, with_types: bool = True) -
         .where(StudyPeriod.year_id == ctx.year_id, StudyPeriod.grade_from <= ctx.grade, StudyPeriod.grade_to >= ctx.grade),
         select(literal("u"), JournalUnlock.id, t(), t(), n(), literal(False), literal(0),
                JournalUnlock.date_from, JournalUnlock.date_to, JournalUnlock.until)
-        .where(JournalUnlock.subject_group_id == ctx.group_id),
+        .where(JournalUnlock.subject_group_id == ctx.group_id, JournalUnlock.in_force()),
     ]
     if with_types:
         parts.append(select(literal("t"), AssignmentType.id, AssignmentType.abbr, AssignmentType.name, AssignmentType.weight,
@@ -226,7 +226,7 @@ def students_of(session: Session, ctx: GroupContext, start: dt.date, end: dt.dat
 def _unlocks(session: Session, group_id: int, reads: Optional[dict] = None) -> list:
     return [locks.Unlock(*row) for row in session.execute(
         select(JournalUnlock.date_from, JournalUnlock.date_to, JournalUnlock.until)
-        .where(JournalUnlock.subject_group_id == group_id), execution_options=reads or {})]
+        .where(JournalUnlock.subject_group_id == group_id, JournalUnlock.in_force()), execution_options=reads or {})]
 
 
 def lock_message(kind: str, entry_date: dt.date, today: dt.date, ctx: GroupContext, unlocks: list) -> Optional[RuleViolation]:

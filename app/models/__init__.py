@@ -20,7 +20,8 @@ from .journal import (  # noqa: F401
 from .movement import MovementOrder, MovementOrderItem, OrderKind, OrderNumbering  # noqa: F401
 from .compliance import AuditLog, PersonalDataConsent, VisitEvent, VisitLog  # noqa: F401
 from .staff import (  # noqa: F401
-    Attestation, EducationLevel, EducationRecord, QualificationCategory, StaffOrder, StaffOrderKind, TrainingCourse,
+    Attestation, EducationLevel, EducationRecord, EmployeePersonalData, MaritalStatus, QualificationCategory, StaffOrder,
+    StaffOrderKind, TrainingCourse,
 )
 from .reports import DocumentKind, JobKind, JobStatus, ReportJob, StoredDocument  # noqa: F401
 from .communication import (  # noqa: F401

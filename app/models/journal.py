@@ -328,9 +328,18 @@ class JournalUnlock(SchoolScoped, Model):
     reason: Mapped[str] = mapped_column(String(500))
     created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id", ondelete="SET NULL"))
     created_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    # Closed early by whoever may grant unlocks: from then on the lock applies again.
+    closed_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id", ondelete="SET NULL"))
+    closed_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
 
     subject_group: Mapped[SubjectGroup] = relationship()
-    created_by = relationship("PartaUser")
+    created_by = relationship("PartaUser", foreign_keys=[created_by_id])
+    closed_by = relationship("PartaUser", foreign_keys=[closed_by_id])
+
+    @classmethod
+    def in_force(cls):
+        """The unlocks that still open their journal (their `until` aside): not closed early."""
+        return cls.closed_at.is_(None)
 
     def __str__(self) -> str:
         return f"{self.subject_group}: {self.date_from:%d.%m.%Y}–{self.date_to:%d.%m.%Y}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Optional
 
-from sqlalchemy import Date, Enum, ForeignKey, Index, Integer, Numeric, String, UniqueConstraint
+from sqlalchemy import Date, Enum, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.clock import school_today
@@ -147,3 +147,55 @@ class TrainingCourse(SchoolScoped, Model):
 
     def __str__(self) -> str:
         return self.program
+
+
+class MaritalStatus(LabeledEnum):
+    """Состояние в браке, as the personal card (форма Т-2, section 9) records it."""
+
+    never_married = Label("Never married")
+    married = Label("Married")
+    divorced = Label("Divorced")
+    widowed = Label("Widowed")
+
+
+class EmployeePersonalData(SchoolScoped, Model):
+    """The personal data a personnel department keeps on the personal card (форма
+    Т-2): СНИЛС, ИНН, passport, addresses, marital status and family. Kept apart
+    from the employee's card, as students' health data are: only who holds the page
+    «Личные данные сотрудников» (the personnel officer, the director) sees them, on
+    the page, in the personal file and in its printed card. Education is kept in
+    EducationRecord, one row per diploma."""
+
+    __tablename__ = "employee_personal_data"
+    __table_args__ = (UniqueConstraint("school_id", "employee_id", name="uq_employee_personal_data_employee"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employee.id", ondelete="CASCADE"))
+    snils: Mapped[Optional[str]] = mapped_column(String(14))
+    inn: Mapped[Optional[str]] = mapped_column(String(12))
+    citizenship: Mapped[Optional[str]] = mapped_column(String(100))
+    birth_place: Mapped[Optional[str]] = mapped_column(String(300))
+    passport_series: Mapped[Optional[str]] = mapped_column(String(5))
+    passport_number: Mapped[Optional[str]] = mapped_column(String(6))
+    passport_issued_by: Mapped[Optional[str]] = mapped_column(String(300))
+    passport_issued_on: Mapped[Optional[dt.date]] = mapped_column(Date)
+    passport_division_code: Mapped[Optional[str]] = mapped_column(String(7))
+    registration_address: Mapped[Optional[str]] = mapped_column(String(500))
+    actual_address: Mapped[Optional[str]] = mapped_column(String(500))
+    marital_status: Mapped[Optional[MaritalStatus]] = mapped_column(
+        Enum(MaritalStatus, name="marital_status", native_enum=False, length=20))
+    family: Mapped[Optional[str]] = mapped_column(Text)
+
+    employee: Mapped[Employee] = relationship()
+
+    @property
+    def passport(self) -> str:
+        """«45 08 123456, выдан …, 01.02.2010, код подразделения 770-001»."""
+        parts = [" ".join(p for p in (self.passport_series, self.passport_number) if p)]
+        parts += [p for p in (self.passport_issued_by, _date(self.passport_issued_on)) if p]
+        if self.passport_division_code:
+            parts.append(self.passport_division_code)
+        return ", ".join(p for p in parts if p)
+
+    def __str__(self) -> str:
+        return str(self.employee) if self.employee else ""

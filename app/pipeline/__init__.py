@@ -31,7 +31,7 @@ from typing import Any
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
-from app.models import Lesson
+from app.models import JournalUnlock, Lesson
 from app.pipeline import audit, locks, rights, rules, segment, values
 from app.pipeline.position import JOURNAL_ROWS, Move, Position, move
 from app.rules.errors import N_, RuleViolation
@@ -128,6 +128,8 @@ def _run_one(session: Session, change: Change) -> None:
     if isinstance(obj, JOURNAL_ROWS):
         rights.check(session, obj, change.move)
         locks.check(session, obj, change.move, action)
+    elif isinstance(obj, JournalUnlock) and action != "delete":
+        rights.check_unlock(session, obj)
     if action != "delete":
         values.check_values(session, obj)  # plausible lengths, ranges and dates of every field
     rules.check(session, obj, action)

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from app.clock import utcnow
 from app.models import (
     Assignment, AssignmentType, Attendance, AttendanceCode, AuditLog, FinalMark, FinalMarkColumn, GradeScaleValue,
-    Lesson, Mark, PeriodMark, Student, StudyPeriod, SubjectGroup,
+    JournalUnlock, Lesson, Mark, PeriodMark, Student, StudyPeriod, SubjectGroup,
 )
 from app.models.people import short_name
 from app.pipeline.position import UNSCOPED, Move
@@ -36,6 +36,8 @@ AUDITED = {
     Assignment: ("assignment", ("type_id", "weight", "title"), ("lesson_id",)),
     PeriodMark: ("period_mark", ("value_id", "comment"), ("period_id", "student_id", "subject_group_id")),
     FinalMark: ("final_mark", ("value_id",), ("column_id", "student_id", "subject_group_id")),
+    # an unlock is granted and may be closed early: both show in the journal's audit
+    JournalUnlock: ("unlock", ("date_from", "date_to", "until", "reason", "closed_at"), ()),
 }
 
 
@@ -87,6 +89,10 @@ def _text(session: Session, field: str, value: Any) -> Optional[str]:
         return _row_text(session, ROWS[field], value)
     if isinstance(value, bool):
         return "да" if value else "нет"
+    if isinstance(value, dt.datetime):
+        from flask_babel import to_user_timezone
+
+        return to_user_timezone(value).strftime("%d.%m.%Y %H:%M")
     if isinstance(value, dt.date):
         return value.strftime("%d.%m.%Y")
     if isinstance(value, (float, Decimal)):
@@ -107,7 +113,11 @@ def capture(session: Session, changes: list) -> None:
     gone after it); the rows are written after the flush, when new rows have ids."""
     pending = session.info.setdefault("parta_audit_pending", [])
     for change in changes:
-        if type(change.obj) in AUDITED:
+        if isinstance(change.obj, JournalUnlock):
+            group = change.obj.subject_group_id or getattr(change.obj.subject_group, "id", None)
+            where = {"subject_group_id": group, "student_id": None, "entry_date": change.obj.date_from}
+            pending.append((change.obj, change.action, where, None))
+        elif type(change.obj) in AUDITED:
             pending.append((change.obj, change.action, _context(change.move, change.action),
                             _context(Move(change.move.before, None), "delete") if change.move.moved else None))
 

@@ -52,7 +52,7 @@ def _unlocks(session: Session, group_id: int) -> list:
     if group_id not in cache:
         rows = session.execute(
             select(JournalUnlock.date_from, JournalUnlock.date_to, JournalUnlock.until)
-            .where(JournalUnlock.subject_group_id == group_id), execution_options=UNSCOPED,
+            .where(JournalUnlock.subject_group_id == group_id, JournalUnlock.in_force()), execution_options=UNSCOPED,
         ).all()
         cache[group_id] = [lock_rules.Unlock(*row) for row in rows]
     return cache[group_id]

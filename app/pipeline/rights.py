@@ -13,11 +13,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.models import FinalMark
+from app.models import FinalMark, JournalUnlock
 from app.pipeline.position import Move, Position
 from app.rules.errors import N_, RuleViolation
 from app.security.scoping import UNSCOPED, Scope, current_scope
 
+UNLOCK_REFUSAL = N_("Only those who may grant unlocks open and close them.")
 JOURNAL_REFUSAL = N_("You may not change the journal of this subject group.")
 FINAL_REFUSAL = N_("You may not change the final marks of this subject group.")
 
@@ -40,3 +41,24 @@ def check(session: Session, obj: Any, move: Move) -> None:
             raise RuleViolation(JOURNAL_REFUSAL)
         if final and not (scope.final_groups is UNSCOPED or end.group_id in scope.final_groups):
             raise RuleViolation(FINAL_REFUSAL)
+
+
+def check_unlock(session: Session, unlock: JournalUnlock) -> None:
+    """Granting an unlock and closing it early: the right «journal_unlock», for a
+    journal the user sees (the school segment is the first step's). Code running
+    without a user (seeds, the CLI) is not bound."""
+    from flask import current_app
+
+    from app.security.accounts import acting_user
+    from app.security.rights import user_rights
+
+    user = acting_user()
+    if user is None:
+        return
+    if "journal_unlock" not in user_rights(current_app.appbuilder.sm, user):
+        raise RuleViolation(UNLOCK_REFUSAL)
+    scope = current_scope(session)
+    group_id = unlock.subject_group_id if unlock.subject_group_id is not None else \
+        getattr(unlock.subject_group, "id", None)
+    if scope.groups is not UNSCOPED and group_id not in scope.groups:
+        raise RuleViolation(UNLOCK_REFUSAL)

@@ -233,6 +233,15 @@ def check_period_or_final_mark(session: Session, mark: PeriodMark | FinalMark) -
 
 
 def check_unlock(session: Session, unlock: JournalUnlock) -> None:
+    """A new unlock's dates and reason; a stored one may only be closed early."""
+    state = inspect(unlock)
+    if state.has_identity:
+        changed = [attr.key for attr in state.mapper.column_attrs if state.attrs[attr.key].history.has_changes()]
+        history = state.attrs["closed_at"].history
+        was_closed = bool(history.deleted and history.deleted[0] is not None) or \
+            (not history.has_changes() and unlock.closed_at is not None)
+        lock_rules.check_unlock_closing(changed, was_closed, unlock.until, school_today())
+        return
     lock_rules.check_unlock(unlock.date_from, unlock.date_to, unlock.until, school_today(), unlock.reason)
     if related(session, unlock, "subject_group") is None:
         raise RuleViolation(N_("Choose the subject group whose journal is unlocked."))

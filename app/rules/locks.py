@@ -91,6 +91,22 @@ def check_unlock(date_from: Optional[dt.date], date_to: Optional[dt.date], until
         raise RuleViolation(N_("State the reason for the unlock."))
 
 
+# What closing an unlock early may change: who closed it and when; nothing else.
+CLOSING_FIELDS = frozenset({"closed_at", "closed_by_id"})
+
+
+def check_unlock_closing(changed: Iterable[str], was_closed: bool, until: Optional[dt.date], today: dt.date) -> None:
+    """A granted unlock is its own log: it is never edited, only closed early, once,
+    while it is still open (after its last day there is nothing to close)."""
+    changed = set(changed)
+    if changed - CLOSING_FIELDS:
+        raise RuleViolation(N_("An unlock cannot be changed: close it and grant a new one."))
+    if was_closed:
+        raise RuleViolation(N_("The unlock is already closed."))
+    if until is not None and until < today:
+        raise RuleViolation(N_("The unlock ended on %(date)s: there is nothing to close."), date=f"{until:%d.%m.%Y}")
+
+
 LOCK_MESSAGES = {
     "mark": N_("Marks of the lesson of %(date)s could be changed until %(until)s. Ask the coordinator to unlock the journal."),
     "control": N_("Marks for the control work of %(date)s could be changed until %(until)s. Ask the coordinator to unlock the journal."),

@@ -83,7 +83,7 @@ JOURNAL_API = {"LessonRestApi", "AssignmentRestApi", "MarkRestApi", "AttendanceR
 # Journal control: unlocks (the right «journal_unlock» on top), missing period marks,
 # the «Отчёт о доступе к классному журналу» (rows scoped to the user's journals or own marks).
 UNLOCKS = {"JournalUnlockView"}
-UNLOCK = READ | {"can_add"}  # an unlock is its own log: never edited or deleted
+UNLOCK = READ | {"can_add", "can_close"}  # an unlock is its own log: never edited or deleted, only closed early
 JOURNAL_CONTROL = {"MissingPeriodMarksView"}
 JOURNAL_AUDIT = {"JournalAuditView"}
 # The lesson calendar wizard (lessons from the timetable, for every journal), and the

@@ -55,6 +55,12 @@ WHAT = {
     ("final_mark", "column_id"): _l("Final mark moved to another column"),
     ("final_mark", "student_id"): _l("Final mark moved to another student"),
     ("final_mark", "subject_group_id"): _l("Final mark moved to another journal"),
+    # unlocks: granted, and closed early
+    ("unlock", "date_from"): _l("Unlock: entries from"),
+    ("unlock", "date_to"): _l("Unlock: entries to"),
+    ("unlock", "until"): _l("Unlock: open until"),
+    ("unlock", "reason"): _l("Unlock: reason"),
+    ("unlock", "closed_at"): _l("Unlock closed early"),
 }
 
 
