@@ -21,6 +21,9 @@ class StaffCard:
     address: str = ""
     hire_date: str = ""
     leave_date: str = ""
+    # (label, text) rows of the personal data (Т-2: СНИЛС, ИНН, passport, addresses,
+    # marital status, family); empty for a reader who may not see them
+    personal: list = field(default_factory=list)
     # position, rate, start, end
     positions: list = field(default_factory=list)
     # level, institution, year, specialty, qualification, diploma

@@ -110,6 +110,7 @@ DATE_SENSITIVE = (
     "tests/views/test_staff.py",
     "tests/views/test_teacher_day.py",
     "tests/views/test_thematic.py",
+    "tests/views/test_unlock_closing.py",
     "tests/views/test_webapi.py",
     "tests/views/test_year_closing.py",
 )

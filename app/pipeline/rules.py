@@ -22,7 +22,9 @@ from app.models import (
     JournalUnlock, Lesson, Mark, MovementOrder, MovementOrderItem, PeriodMark, ScheduleEntry, School, SchoolClass,
     SchoolYear, StudyPeriod, SubjectGroup, SubjectGroupMember, SubjectGroupTeacher,
 )
-from app.models import Attestation, EducationRecord, Employee, EmployeePosition, StaffOrder, TrainingCourse
+from app.models import (
+    Attestation, EducationRecord, Employee, EmployeePersonalData, EmployeePosition, StaffOrder, TrainingCourse,
+)
 from app.pipeline.position import AFTER, BEFORE, UNSCOPED, target
 from app.rules import enrolment as enrolment_rules
 from app.rules import journal as journal_rules
@@ -49,6 +51,7 @@ UNIQUE_MESSAGES = {
     "uq_period_mark": N_("This student already has a mark for this period."),
     "uq_movement_order_number": N_("An order with this number already exists in this school year."),
     "uq_staff_order_number": N_("A staff order with this number already exists in this year."),
+    "uq_employee_personal_data_employee": N_("The personal data of this employee are already recorded: edit them."),
 }
 GENERIC_UNIQUE = N_("Such a record already exists.")
 
@@ -290,6 +293,20 @@ def check_staff_order(session: Session, order: StaffOrder) -> None:
         raise RuleViolation(N_("Choose the employee of the order."))
 
 
+def check_employee_personal_data(session: Session, data: EmployeePersonalData) -> None:
+    """СНИЛС and ИНН with their check digits, the passport's numbers and dates; the
+    numbers are kept in their printed form («112-233-445 95», «45 08»)."""
+    employee = related(session, data, "employee")
+    if employee is None:
+        raise RuleViolation(N_("Choose the employee."))
+    checked = staff_rules.check_personal_data(
+        data.snils, data.inn, data.passport_series, data.passport_number, data.passport_division_code,
+        data.passport_issued_on, employee.birth_date, school_today())
+    for name in ("snils", "inn", "passport_series", "passport_number", "passport_division_code"):
+        if getattr(data, name) != getattr(checked, name):
+            setattr(data, name, getattr(checked, name))
+
+
 CHECKS = {
     School: check_school,
     SchoolYear: check_school_year,
@@ -306,6 +323,7 @@ CHECKS = {
     Employee: check_employee,
     EmployeePosition: check_employee_position,
     StaffOrder: check_staff_order,
+    EmployeePersonalData: check_employee_personal_data,
     EducationRecord: lambda session, r: staff_rules.check_graduation_year(r.graduation_year, school_today().year),
     Attestation: lambda session, a: staff_rules.check_attestation(a.assigned_on, a.valid_until),
     TrainingCourse: lambda session, c: staff_rules.check_course(c.start_date, c.end_date, c.hours),

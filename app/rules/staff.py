@@ -11,6 +11,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Hashable, Iterable, Optional, Sequence
 
 from .errors import N_, RuleViolation
+from .importing import format_snils, snils_is_valid  # one СНИЛС rule for imports and cards
 
 # Staff orders are numbered per school and calendar year: «К-1», «К-2», …
 STAFF_ORDER_PREFIX = "К-"
@@ -278,3 +279,78 @@ def check_graduation_year(year: Optional[int], this_year: int) -> None:
     if year is not None and not (EARLIEST_GRADUATION <= year <= this_year):
         raise RuleViolation(N_("The graduation year lies between %(first)s and %(last)s."),
                             first=str(EARLIEST_GRADUATION), last=str(this_year))
+
+
+# --- The personal card's personal data (форма Т-2) --------------------------------------
+
+# ИНН of a person: 12 digits, the last two check digits over the ones before them
+# (приказ ФНС № ММВ-7-14/481@ of 29.06.2012; the same weights as every program uses).
+INN_WEIGHTS_11 = (7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
+INN_WEIGHTS_12 = (3, 7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
+
+
+def _digits(value: Optional[str]) -> str:
+    """The digits of a number typed with spaces, hyphens or dots; '' for nothing."""
+    return re.sub(r"[\s\-.]", "", value or "")
+
+
+def inn_is_valid(digits: str) -> bool:
+    """ИНН of a person: 12 digits with two check digits (Σ digit × weight mod 11 mod 10)."""
+    if not re.fullmatch(r"\d{12}", digits):
+        return False
+    numbers = [int(d) for d in digits]
+    first = sum(w * n for w, n in zip(INN_WEIGHTS_11, numbers)) % 11 % 10
+    second = sum(w * n for w, n in zip(INN_WEIGHTS_12, numbers)) % 11 % 10
+    return numbers[10] == first and numbers[11] == second
+
+
+@dataclass(frozen=True)
+class PersonalData:
+    """The checked and normalised numbers of a personal card (None: not given)."""
+
+    snils: Optional[str]
+    inn: Optional[str]
+    passport_series: Optional[str]
+    passport_number: Optional[str]
+    passport_division_code: Optional[str]
+
+
+def check_personal_data(snils: Optional[str], inn: Optional[str], passport_series: Optional[str],
+                        passport_number: Optional[str], division_code: Optional[str],
+                        issued_on: Optional[dt.date], birth_date: Optional[dt.date], today: dt.date) -> PersonalData:
+    """Refuses a СНИЛС or an ИНН whose check digits do not match (a typing error), a
+    passport series that is not 4 digits, a number that is not 6, a division code
+    that is not «ддд-ддд», and an issue date in the future or before the birth date;
+    returns the numbers in their usual printed form."""
+    snils_digits, inn_digits = _digits(snils), _digits(inn)
+    if snils_digits:
+        if not re.fullmatch(r"\d{11}", snils_digits):
+            raise RuleViolation(N_("The SNILS «%(value)s» is not 11 digits."), value=snils)
+        if not snils_is_valid(snils_digits):
+            raise RuleViolation(N_("The SNILS «%(value)s» has a wrong check number."), value=snils)
+    if inn_digits:
+        if not re.fullmatch(r"\d{12}", inn_digits):
+            raise RuleViolation(N_("The INN of a person «%(value)s» is not 12 digits."), value=inn)
+        if not inn_is_valid(inn_digits):
+            raise RuleViolation(N_("The INN «%(value)s» has wrong check digits."), value=inn)
+    series, number = _digits(passport_series), _digits(passport_number)
+    if series and not re.fullmatch(r"\d{4}", series):
+        raise RuleViolation(N_("The passport series is 4 digits, e.g. «45 08»."))
+    if number and not re.fullmatch(r"\d{6}", number):
+        raise RuleViolation(N_("The passport number is 6 digits."))
+    code = _digits(division_code)
+    if code and not re.fullmatch(r"\d{6}", code):
+        raise RuleViolation(N_("The division code is 6 digits, e.g. «770-001»."))
+    if issued_on is not None:
+        if issued_on > today:
+            raise RuleViolation(N_("The passport issue date %(date)s is in the future."), date=_fmt(issued_on))
+        if birth_date is not None and issued_on < birth_date:
+            raise RuleViolation(N_("The passport issue date %(date)s is before the birth date %(birth)s."),
+                                date=_fmt(issued_on), birth=_fmt(birth_date))
+    return PersonalData(
+        snils=format_snils(snils_digits) if snils_digits else None,
+        inn=inn_digits or None,
+        passport_series=f"{series[:2]} {series[2:]}" if series else None,
+        passport_number=number or None,
+        passport_division_code=f"{code[:3]}-{code[3:]}" if code else None,
+    )

@@ -39,6 +39,9 @@ STAFF = {"EmployeeView", "EmployeePositionView"}
 # kept out of EVERYTHING: only the personnel officer, the director and the coordinator see them.
 STAFF_FILES = {"StaffFileView", "StaffOrderView", "EducationRecordView", "AttestationView", "ExpiringAttestationView",
                "TrainingCourseView"}
+# The personal card's personal data (Т-2: СНИЛС, ИНН, passport, addresses, family), kept
+# apart as students' health data: the personnel officer keeps them, the director reads them.
+PERSONNEL_DATA = {"EmployeePersonalDataView"}
 STUDENTS = {"StudentView", "StudentWithoutConsentView", "GuardianView", "StudentGuardianView", "EnrolmentView", "PersonalDataConsentView"}
 HEALTH = {"StudentHealthView"}
 JOURNAL = {"LessonView", "AssignmentView", "MarkView", "AttendanceView", "PeriodMarkView", "FinalMarkView"}
@@ -141,7 +144,7 @@ ROLE_CONFIGS: Dict[str, list] = {
                     (CALENDAR, CALENDAR_USE), (THEMATIC, THEMATIC_WRITE), (STUDENT_IMPORT, IMPORT),
                     (ALL_REPORTS, REPORT), ({"SummarySheetReportView"}, SHEET_FORM), (ARCHIVE, ARCHIVE_RUN),
                     (DIARY, DIARY_READ), *COMMUNICATION, (ANNOUNCE, WRITE), (MODERATION_LOG, READ)],
-    "Директор": [(EVERYTHING | STAFF_FILES, READ), (BOOK, BOOK_READ), (GRID, GRID_READ), (PEOPLE_API | STAFF_API, READ_API), (MATRIX, MATRIX_READ),
+    "Директор": [(EVERYTHING | STAFF_FILES | PERSONNEL_DATA, READ), (BOOK, BOOK_READ), (GRID, GRID_READ), (PEOPLE_API | STAFF_API, READ_API), (MATRIX, MATRIX_READ),
                  (UNLOCKS | JOURNAL_CONTROL | JOURNAL_AUDIT, READ), (JOURNAL_API, READ_API), (THEMATIC, THEMATIC_READ),
                  (ALL_REPORTS, REPORT), (ARCHIVE, ARCHIVE_READ), (DIARY, DIARY_READ), *COMMUNICATION, (ANNOUNCE, WRITE), (MODERATION_LOG, READ)],
     "Завуч": [(PLANNING | JOURNAL, WRITE), (GRID, GRID_WRITE), (REFERENCE | STAFF | STUDENTS | MOVEMENT | LOGS, READ),
@@ -159,7 +162,7 @@ ROLE_CONFIGS: Dict[str, list] = {
                 (STUDENT_REPORTS | CLASS_REPORTS, REPORT), (DIARY, DIARY_READ), *COMMUNICATION, (ANNOUNCE, WRITE)],
     "Секретарь": [(STUDENTS, WRITE), (MOVEMENT, MOVEMENT_WRITE), (BOOK, BOOK_READ), (PLANNING | STAFF, READ), (PEOPLE_API, WRITE_API), (STAFF_API, READ_API),
                   (ACCOUNTS, ISSUE), (STUDENT_IMPORT, IMPORT), *COMMUNICATION, (ANNOUNCE, WRITE)],
-    "Специалист по кадрам": [(STAFF | STAFF_FILES | {"PositionView"}, WRITE), (STAFF_API, WRITE_API), (STAFF_IMPORT, IMPORT), *COMMUNICATION],
+    "Специалист по кадрам": [(STAFF | STAFF_FILES | PERSONNEL_DATA | {"PositionView"}, WRITE), (STAFF_API, WRITE_API), (STAFF_IMPORT, IMPORT), *COMMUNICATION],
     "Воспитатель": [(JOURNAL, WRITE), (GRID, GRID_WRITE), (STUDENTS | PLANNING, READ), (PEOPLE_API, READ_API),
                     (JOURNAL_AUDIT, READ), (JOURNAL_API, WRITE_API), (THEMATIC, THEMATIC_WRITE), (KTP, WRITE),
                     (STUDENT_REPORTS | CLASS_REPORTS, REPORT), (DIARY, DIARY_READ), *COMMUNICATION, (ANNOUNCE, WRITE)],

@@ -111,6 +111,7 @@ MENU = [
     (movement.OrderNumberingView, "Order numbering", "Movement", _l("Order numbering"), "fa-sort-numeric-asc"),
     (staff.StaffFileView, "Personal files", "Staff", _l("Personal files of employees"), "fa-folder-open"),
     (staff.StaffOrderView, "Staff orders", "Staff", _l("Staff orders"), "fa-file-text-o"),
+    (staff.EmployeePersonalDataView, "Personal data of employees", "Staff", _l("Personal data of employees"), "fa-id-badge"),
     (staff.EducationRecordView, "Education of employees", "Staff", _l("Education of employees"), "fa-graduation-cap"),
     (staff.AttestationView, "Qualification categories", "Staff", _l("Qualification categories"), "fa-certificate"),
     (staff.ExpiringAttestationView, "Expiring categories", "Staff", _l("Attestation: expiring categories"), "fa-hourglass-end"),

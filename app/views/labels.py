@@ -182,4 +182,18 @@ LABELS = {
     "program": _l("Course programme"),
     "organisation": _l("Organisation"),
     "certificate_number": _l("Certificate number"),
+    # the personal card's personal data (Т-2)
+    "inn": _l("INN"),
+    "citizenship": _l("Citizenship"),
+    "birth_place": _l("Place of birth"),
+    "passport": _l("Passport"),
+    "passport_series": _l("Passport series"),
+    "passport_number": _l("Passport number"),
+    "passport_issued_by": _l("Passport issued by"),
+    "passport_issued_on": _l("Passport issued on"),
+    "passport_division_code": _l("Division code"),
+    "registration_address": _l("Registered address"),
+    "actual_address": _l("Actual address"),
+    "marital_status": _l("Marital status"),
+    "family": _l("Family"),
 }

@@ -19,7 +19,7 @@ from wtforms.validators import Length, Optional as OptionalValue
 
 from app.clock import school_today
 from app.models import (
-    Attestation, EducationRecord, Employee, EmployeePosition, Position, StaffOrder, TrainingCourse,
+    Attestation, EducationRecord, Employee, EmployeePersonalData, EmployeePosition, Position, StaffOrder, TrainingCourse,
 )
 from app.rules import staff as rules
 from app.rules.errors import N_, RuleViolation
@@ -264,6 +264,42 @@ class TrainingCourseView(PartaModelView):
     formatters_columns = {"employee": file_link}
 
 
+class EmployeePersonalDataView(PartaModelView):
+    """«Личные данные сотрудников» (the personal card, форма Т-2): СНИЛС, ИНН, passport,
+    addresses, marital status and family. Its own page, as students' health data:
+    only the roles that hold it (the personnel officer, the director) see these
+    data — here, in the personal file and in the printed card."""
+
+    datamodel = PartaInterface(EmployeePersonalData)
+    list_title = _l("Personal data of employees")
+    show_title = add_title = edit_title = _l("Personal data of an employee")
+    list_columns = ["employee", "snils", "inn", "passport", "marital_status"]
+    search_columns = ["employee", "snils", "inn", "marital_status"]
+    add_columns = edit_columns = show_columns = [
+        "employee", "snils", "inn", "citizenship", "birth_place", "passport_series", "passport_number",
+        "passport_issued_by", "passport_issued_on", "passport_division_code", "registration_address",
+        "actual_address", "marital_status", "family",
+    ]
+    order_columns = ["employee", "snils", "inn", "marital_status"]
+    formatters_columns = {"employee": file_link}
+    description_columns = {
+        "snils": _l("11 digits, e.g. 112-233-445 95; the check number is verified."),
+        "inn": _l("12 digits of a person's INN; the check digits are verified."),
+        "passport_series": _l("4 digits, e.g. 45 08."),
+        "passport_division_code": _l("E.g. 770-001."),
+        "family": _l("Degree of kinship, full name and year of birth of each family member, one per line."),
+    }
+
+    def _get_add_widget(self, form, exclude_cols=None, widgets=None):
+        """«Заполнить» in the personal file opens the form with its employee chosen."""
+        from flask import request
+
+        employee_id = request.args.get("employee", type=int) if request.method == "GET" else None
+        if employee_id and form.employee.data is None:
+            form.employee.data = self.datamodel.session.get(Employee, employee_id)
+        return super()._get_add_widget(form, exclude_cols=exclude_cols, widgets=widgets)
+
+
 # --- The personal file ---------------------------------------------------------------------
 
 
@@ -271,8 +307,17 @@ def _latest(rows, key):
     return max(rows, key=key, default=None)
 
 
-def staff_file(session, employee: Employee, today: dt.date) -> dict:
-    """Everything the personal file shows and prints, in the order of a personal card."""
+def may_see_personal_data() -> bool:
+    """Whether the user holds the page «Личные данные сотрудников» (and so sees СНИЛС,
+    ИНН, passport, addresses and family in the personal file and its card)."""
+    from flask import current_app
+
+    return bool(current_app.appbuilder.sm.has_access("can_show", "EmployeePersonalDataView"))
+
+
+def staff_file(session, employee: Employee, today: dt.date, personal_data: bool = False) -> dict:
+    """Everything the personal file shows and prints, in the order of a personal card;
+    the personal data (Т-2) only when `personal_data` (the caller asks may_see_personal_data)."""
     def rows(model, *order):
         return list(session.scalars(select(model).where(model.employee_id == employee.id).order_by(*order)))
 
@@ -291,7 +336,29 @@ def staff_file(session, employee: Employee, today: dt.date) -> dict:
         "category_status": rules.category_status(current.valid_until, today) if current else None,
         "courses": courses,
         "last_course": courses[-1] if courses else None,
+        "personal_data": session.scalar(select(EmployeePersonalData).where(
+            EmployeePersonalData.employee_id == employee.id)) if personal_data else None,
+        "shows_personal_data": personal_data,
     }
+
+
+def personal_rows(data: EmployeePersonalData | None) -> list:
+    """The personal data (Т-2) as (label, text) rows of the card; a row for each field,
+    empty ones too, so that the printed card has the place to write them in."""
+    from flask_babel import gettext
+
+    def text(name):
+        value = getattr(data, name, None) if data is not None else None
+        if isinstance(value, dt.date):
+            return format_date(value)
+        return str(value) if value is not None else ""
+
+    return [(gettext("SNILS"), text("snils")), (gettext("INN"), text("inn")),
+            (gettext("Citizenship"), text("citizenship")), (gettext("Place of birth"), text("birth_place")),
+            (gettext("Passport"), data.passport if data is not None else ""),
+            (gettext("Registered address"), text("registration_address")),
+            (gettext("Actual address"), text("actual_address")),
+            (gettext("Marital status"), text("marital_status")), (gettext("Family"), text("family"))]
 
 
 def staff_card(data: dict) -> StaffCard:
@@ -304,6 +371,7 @@ def staff_card(data: dict) -> StaffCard:
         gender=str(e.gender) if e.gender else "",
         phone=e.phone or "", email=e.email or "", address=e.address or "",
         hire_date=format_date(e.hire_date), leave_date=format_date(e.leave_date),
+        personal=personal_rows(data["personal_data"]) if data.get("shows_personal_data") else [],
         positions=[{"position": str(p.position), "rate": format_number(p.rate), "start": format_date(p.start_date),
                     "end": format_date(p.end_date)} for p in data["positions"]],
         education=[{"level": str(r.level), "institution": r.institution, "year": r.graduation_year or "",
@@ -344,9 +412,10 @@ class StaffFileView(PartaModelView):
         pk = self._deserialize_pk_if_composite(pk)
         widgets = self._show(pk)
         employee = self.datamodel.get(pk, self._base_filters)
-        data = staff_file(self.datamodel.session, employee, school_today())
+        data = staff_file(self.datamodel.session, employee, school_today(), personal_data=may_see_personal_data())
         return self.render_template(self.show_template, pk=pk, title=self.show_title, widgets=widgets,
                                     related_views=self._related_views, file=data, status_label=status_label, format_number=format_number,
+                                    personal_rows=personal_rows,
                                     format_date=format_date)
 
     @expose("/card/<int:pk>")
@@ -358,8 +427,7 @@ class StaffFileView(PartaModelView):
         if employee is None:
             abort(404)
         school = current_school()
-        body = staff_card_pdf(school.full_name if school else "", staff_card(staff_file(self.datamodel.session, employee,
-                                                                                    school_today())),
-                              format_date(school_today()))
+        data = staff_file(self.datamodel.session, employee, school_today(), personal_data=may_see_personal_data())
+        body = staff_card_pdf(school.full_name if school else "", staff_card(data), format_date(school_today()))
         return pdf_response(body, f"staff-card-{employee.id}.pdf")
 
