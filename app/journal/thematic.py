@@ -280,3 +280,26 @@ def group_overview(session: Session, group_ids: list) -> dict:
         count, hours = topics.get(plans.get(group_id), (0, 0))
         overview[group_id] = (plans.get(group_id) is not None, count, Decimal(str(hours or 0)), lessons.get(group_id, 0))
     return overview
+
+
+def group_states(session: Session, groups: list, overview: dict) -> dict:
+    """Group id → the rule's GroupState (app.rules.thematic.plan_gaps says why a group
+    shows no plan or no lessons): teachers, timetable, lessons, plan, and whether the
+    user may import its plan. `overview` is group_overview's answer for the same groups."""
+    from app.models import ScheduleEntry, SubjectGroupTeacher
+
+    ids = [group.id for group in groups]
+    if not ids:
+        return {}
+    taught = set(session.scalars(select(SubjectGroupTeacher.subject_group_id)
+                                 .where(SubjectGroupTeacher.subject_group_id.in_(ids)).distinct()))
+    timetabled = set(session.scalars(select(ScheduleEntry.subject_group_id)
+                                     .where(ScheduleEntry.subject_group_id.in_(ids)).distinct()))
+    states = {}
+    for group in groups:
+        has_plan, _, _, lessons = overview.get(group.id, (False, 0, 0, 0))
+        closed = bool(group.year is not None and group.year.is_closed)
+        states[group.id] = rules.GroupState(
+            has_teacher=group.id in taught, has_timetable=group.id in timetabled, lessons=lessons, has_plan=has_plan,
+            year_closed=closed, may_edit=not closed and may_edit(session, group))
+    return states

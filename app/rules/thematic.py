@@ -232,3 +232,43 @@ def assign_topics(topics_with_hours: Sequence[Any], lessons_in_order: Sequence[P
     """
     counts = [t.lessons if isinstance(t, PlanTopic) else max(1, math.ceil(Decimal(str(t)))) for t in topics_with_hours]
     return {lesson.id: index for lesson, index in pair_lessons(counts, lessons_in_order) if not lesson.has_topic}
+
+
+# --- Why a group has no plan or no lessons to lay it over ---------------------------
+
+# Each gap the КТП page names, with what to do about it.
+NO_TEACHER = N_("No teacher is assigned to the group: nobody keeps its plan. Assign one in «Teachers of subject groups».")
+NO_TIMETABLE = N_("The group is not in the timetable: the lesson calendar makes no lessons for it.")
+NO_LESSONS = N_("The group has no lessons yet: make the lesson calendar. The plan may be imported already; its topics go into the lessons once they exist.")
+NO_PLAN = N_("No plan has been imported yet.")
+YEAR_CLOSED = N_("The school year is closed: the plan can only be viewed.")
+NOT_YOURS = N_("Only the group's teacher (or who may edit all journals) imports its plan.")
+
+
+@dataclass(frozen=True)
+class GroupState:
+    """What the КТП page knows of a group."""
+
+    has_teacher: bool
+    has_timetable: bool
+    lessons: int
+    has_plan: bool
+    year_closed: bool = False
+    may_edit: bool = True
+
+
+def plan_gaps(state: GroupState) -> list[str]:
+    """Why the group shows no plan, no lessons, or no import — in the order to fix them;
+    empty when the plan is there and laid over lessons."""
+    gaps = []
+    if state.year_closed:
+        gaps.append(YEAR_CLOSED)
+    if not state.has_teacher:
+        gaps.append(NO_TEACHER)
+    if not state.lessons:
+        gaps.append(NO_LESSONS if state.has_timetable else NO_TIMETABLE)
+    if not state.has_plan:
+        gaps.append(NO_PLAN)
+    if not state.may_edit and not state.year_closed and state.has_teacher:
+        gaps.append(NOT_YOURS)
+    return gaps

@@ -57,6 +57,9 @@ BOOK_READ = frozenset({"can_book"})
 YEAR = {"YearClosingView"}
 YEAR_WRITE = frozenset({"can_wizard", "can_prepare", "can_apply"})
 GRID = {"JournalGridView"}
+# «Выбор журнала»: the journals the grid opens for the user, by teacher or by class.
+CHOOSER = {"JournalChooserView"}
+CHOOSE = frozenset({"can_choose"})
 GRID_READ = frozenset({"can_grid", "can_final"})
 GRID_WRITE = GRID_READ | {"can_save", "can_assignment"}
 LOGS = {"AuditLogView", "VisitLogView", "VisitStatisticsView"}
@@ -137,17 +140,17 @@ APPS = frozenset({"can_access"})
 Grants = Iterable[Tuple[Set[str], frozenset]]
 
 ROLE_CONFIGS: Dict[str, list] = {
-    "Координатор": [(PLANNING | STUDENTS | JOURNAL, WRITE), (MOVEMENT, MOVEMENT_WRITE), (BOOK, BOOK_READ), (GRID, GRID_WRITE), (YEAR, YEAR_WRITE), (REFERENCE | STAFF | STAFF_FILES | LOGS | HEALTH, READ),
+    "Координатор": [(PLANNING | STUDENTS | JOURNAL, WRITE), (MOVEMENT, MOVEMENT_WRITE), (BOOK, BOOK_READ), (GRID, GRID_WRITE), (CHOOSER, CHOOSE), (YEAR, YEAR_WRITE), (REFERENCE | STAFF | STAFF_FILES | LOGS | HEALTH, READ),
                     (ACCOUNTS, ISSUE), (MATRIX, MATRIX_EDIT), (ACCOUNT_AUDIT, READ),
                     (PEOPLE_API, WRITE_API), (STAFF_API, READ_API),
                     (UNLOCKS, UNLOCK), (JOURNAL_CONTROL | JOURNAL_AUDIT, READ), (JOURNAL_API, WRITE_API),
                     (CALENDAR, CALENDAR_USE), (THEMATIC, THEMATIC_WRITE), (STUDENT_IMPORT, IMPORT),
                     (ALL_REPORTS, REPORT), ({"SummarySheetReportView"}, SHEET_FORM), (ARCHIVE, ARCHIVE_RUN),
                     (DIARY, DIARY_READ), *COMMUNICATION, (ANNOUNCE, WRITE), (MODERATION_LOG, READ)],
-    "Директор": [(EVERYTHING | STAFF_FILES | PERSONNEL_DATA, READ), (BOOK, BOOK_READ), (GRID, GRID_READ), (PEOPLE_API | STAFF_API, READ_API), (MATRIX, MATRIX_READ),
+    "Директор": [(EVERYTHING | STAFF_FILES | PERSONNEL_DATA, READ), (BOOK, BOOK_READ), (GRID, GRID_READ), (CHOOSER, CHOOSE), (PEOPLE_API | STAFF_API, READ_API), (MATRIX, MATRIX_READ),
                  (UNLOCKS | JOURNAL_CONTROL | JOURNAL_AUDIT, READ), (JOURNAL_API, READ_API), (THEMATIC, THEMATIC_READ),
                  (ALL_REPORTS, REPORT), (ARCHIVE, ARCHIVE_READ), (DIARY, DIARY_READ), *COMMUNICATION, (ANNOUNCE, WRITE), (MODERATION_LOG, READ)],
-    "Завуч": [(PLANNING | JOURNAL, WRITE), (GRID, GRID_WRITE), (REFERENCE | STAFF | STUDENTS | MOVEMENT | LOGS, READ),
+    "Завуч": [(PLANNING | JOURNAL, WRITE), (GRID, GRID_WRITE), (CHOOSER, CHOOSE), (REFERENCE | STAFF | STUDENTS | MOVEMENT | LOGS, READ),
               (BOOK, BOOK_READ),
               (PEOPLE_API | STAFF_API, READ_API),
               (UNLOCKS, UNLOCK), (JOURNAL_CONTROL | JOURNAL_AUDIT, READ), (JOURNAL_API, WRITE_API),
@@ -156,14 +159,14 @@ ROLE_CONFIGS: Dict[str, list] = {
               (DIARY, DIARY_READ), *COMMUNICATION, (ANNOUNCE, WRITE)],
     # A class teacher reissues the passwords of their class's students and parents (the
     # page tells a teacher who leads no class that there is nobody to issue to).
-    "Учитель": [(JOURNAL, WRITE), (GRID, GRID_WRITE), (PLANNING | STUDENTS, READ), (PEOPLE_API | STAFF_API, READ_API),
+    "Учитель": [(JOURNAL, WRITE), (GRID, GRID_WRITE), (CHOOSER, CHOOSE), (PLANNING | STUDENTS, READ), (PEOPLE_API | STAFF_API, READ_API),
                 (ACCOUNTS, ISSUE),
                 (JOURNAL_AUDIT, READ), (JOURNAL_API, WRITE_API), (THEMATIC, THEMATIC_WRITE), (KTP, WRITE),
                 (STUDENT_REPORTS | CLASS_REPORTS, REPORT), (DIARY, DIARY_READ), *COMMUNICATION, (ANNOUNCE, WRITE)],
     "Секретарь": [(STUDENTS, WRITE), (MOVEMENT, MOVEMENT_WRITE), (BOOK, BOOK_READ), (PLANNING | STAFF, READ), (PEOPLE_API, WRITE_API), (STAFF_API, READ_API),
                   (ACCOUNTS, ISSUE), (STUDENT_IMPORT, IMPORT), *COMMUNICATION, (ANNOUNCE, WRITE)],
     "Специалист по кадрам": [(STAFF | STAFF_FILES | PERSONNEL_DATA | {"PositionView"}, WRITE), (STAFF_API, WRITE_API), (STAFF_IMPORT, IMPORT), *COMMUNICATION],
-    "Воспитатель": [(JOURNAL, WRITE), (GRID, GRID_WRITE), (STUDENTS | PLANNING, READ), (PEOPLE_API, READ_API),
+    "Воспитатель": [(JOURNAL, WRITE), (GRID, GRID_WRITE), (CHOOSER, CHOOSE), (STUDENTS | PLANNING, READ), (PEOPLE_API, READ_API),
                     (JOURNAL_AUDIT, READ), (JOURNAL_API, WRITE_API), (THEMATIC, THEMATIC_WRITE), (KTP, WRITE),
                     (STUDENT_REPORTS | CLASS_REPORTS, REPORT), (DIARY, DIARY_READ), *COMMUNICATION, (ANNOUNCE, WRITE)],
     "Модератор форума": [(BOARD, BOARD_READ), (MAIL, MAIL_USE), (FORUM, FORUM_MODERATE), (STOP_WORDS, WRITE),
@@ -172,7 +175,7 @@ ROLE_CONFIGS: Dict[str, list] = {
                (APPS_ACCESS, APPS)],
     "Родитель": [(PEOPLE_API, READ_API), (JOURNAL_AUDIT, READ), (STUDENT_REPORTS, REPORT), (DIARY, DIARY_READ), *COMMUNICATION,
                  (APPS_ACCESS, APPS)],
-    "Специалист управления образования": [(EVERYTHING - HEALTH, READ), (BOOK, BOOK_READ), (GRID, GRID_READ), (PEOPLE_API | STAFF_API, READ_API),
+    "Специалист управления образования": [(EVERYTHING - HEALTH, READ), (BOOK, BOOK_READ), (GRID, GRID_READ), (CHOOSER, CHOOSE), (PEOPLE_API | STAFF_API, READ_API),
                                           (JOURNAL_AUDIT, READ), (JOURNAL_API, READ_API), (THEMATIC, THEMATIC_READ),
                                           (ALL_REPORTS, REPORT)],
     "Оператор муниципального сегмента": [(REFERENCE | PLANNING | STAFF | STUDENTS, READ), (BOOK, BOOK_READ), (PEOPLE_API | STAFF_API, READ_API),

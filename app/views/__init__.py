@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
 from app.views import (
-    accounts, admin, audit, calendar, communication, control, credentials, diary, grid, imports, journal, logs, movement, people, planning, reports,
+    accounts, admin, audit, calendar, chooser, communication, control, credentials, diary, grid, imports, journal, logs, movement, people, planning, reports,
     rights, sessions, thematic, unlocks, staff, visits, year,
 )
 from app.views.overview import school_overview
@@ -95,6 +95,7 @@ MENU = [
     (people.EmployeePositionView, "Positions of employees", "People", _l("Positions of employees"), "fa-briefcase"),
     (imports.StudentImportView, "Import of students", "People", _l("Import of students and guardians"), "fa-upload"),
     (grid.JournalGridView, "Class journal", "Journal", _l("Class journal"), "fa-table"),
+    (chooser.JournalChooserView, "Choose a journal", "Journal", _l("Choose a journal"), "fa-search"),
     (thematic.ThematicView, "Thematic plan and lessons", "Journal", _l("Thematic plan and lessons"), "fa-list-alt"),
     (journal.LessonView, "Lessons", "Journal", _l("Lessons"), "fa-calendar-check-o"),
     (journal.AssignmentView, "Assignments", "Journal", _l("Assignments"), "fa-pencil"),

@@ -19,6 +19,7 @@ from app.extensions import db
 from app.journal import thematic
 from app.models import SchoolClass, SubjectGroup, ThematicPlan
 from app.rules.errors import RuleViolation
+from app.rules.thematic import NO_PLAN, plan_gaps
 from app.views.uploads import PendingUploads
 from app.views.base import commit_write, format_date, format_number, message_of, parse_int as _int
 from app.views.calendar import current_year
@@ -76,9 +77,11 @@ class ThematicView(BaseView):
             query = query.where(SubjectGroup.class_id == class_id)
         rows = session.execute(query).all()
         overview = thematic.group_overview(session, [group.id for group, _ in rows])
+        states = thematic.group_states(session, [group for group, _ in rows], overview)
         return self.render_template(
             "parta/thematic_list.html", title=_l("Thematic plans and lessons"), rows=rows, overview=overview,
             classes=classes, class_id=class_id, format_number=format_number,
+            gaps={gid: [gap for gap in plan_gaps(state) if gap != NO_PLAN] for gid, state in states.items()},  # «нет плана» has its column
         )
 
     @expose("/group/<int:group_id>")
@@ -89,9 +92,12 @@ class ThematicView(BaseView):
         self._group_or_404(group_id)
         progress = thematic.plan_progress(session, group_id)
         editable = thematic.may_edit(session, progress.group)
+        overview = thematic.group_overview(session, [group_id])
+        state = thematic.group_states(session, [progress.group], overview)[group_id]
         return self.render_template(
             "parta/thematic_group.html", title=_l("Thematic plan and lessons"), progress=progress,
             may_import=editable and self._may("can_import"), may_apply=editable and self._may("can_apply"),
+            gaps=plan_gaps(state),
             format_date=format_date, format_number=format_number,
         )
 

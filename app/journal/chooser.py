@@ -1,0 +1,79 @@
+"""Choosing a journal by teacher as well as by class: the current year's subject
+groups the user may open, with their teachers, for the coordinator's chooser (a
+school has hundreds of groups; a deputy head looks for «Иванова's 7Б algebra»)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.models import Employee, SchoolClass, SchoolYear, Subject, SubjectGroup, SubjectGroupTeacher
+from app.models.people import short_name
+from app.security.scoping import Scope, visible_groups_clause
+
+UNSCOPED_READ = {"parta_unscoped": True}  # the clause is the scope's own rule
+
+
+@dataclass
+class Journal:
+    id: int
+    class_name: str
+    name: str
+    subject: str
+    teachers: list = field(default_factory=list)  # short names, the main teacher first
+
+
+@dataclass
+class TeacherJournals:
+    teacher_id: Optional[int]  # None: the groups nobody teaches yet
+    name: str
+    journals: list = field(default_factory=list)
+
+
+def visible_journals(session: Session, scope: Scope) -> list[Journal]:
+    """The current year's groups the user may open, by grade, letter and name, with their teachers."""
+    rows = session.execute(
+        select(SubjectGroup.id, SubjectGroup.name, SchoolClass.grade, SchoolClass.letter, Subject.name)
+        .join(SchoolClass, SubjectGroup.class_id == SchoolClass.id)
+        .join(SchoolYear, SubjectGroup.year_id == SchoolYear.id)
+        .join(Subject, SubjectGroup.subject_id == Subject.id)
+        .where(SchoolYear.is_current.is_(True), visible_groups_clause(scope))
+        .order_by(SchoolClass.grade, SchoolClass.letter, SubjectGroup.name), execution_options=UNSCOPED_READ,
+    ).all()
+    journals = {gid: Journal(gid, f"{grade}{letter}", name, subject) for gid, name, grade, letter, subject in rows}
+    if journals:
+        for gid, _, last, first, middle in session.execute(
+            select(SubjectGroupTeacher.subject_group_id, Employee.id, Employee.last_name, Employee.first_name,
+                   Employee.middle_name)
+            .join(Employee, SubjectGroupTeacher.employee_id == Employee.id)
+            .where(SubjectGroupTeacher.subject_group_id.in_(list(journals)))
+            .order_by(SubjectGroupTeacher.is_main.desc(), Employee.last_name), execution_options=UNSCOPED_READ,
+        ):
+            journals[gid].teachers.append(short_name(last, first, middle))
+    return list(journals.values())
+
+
+def journals_by_teacher(session: Session, scope: Scope) -> list[TeacherJournals]:
+    """Each teacher of a visible group with their journals (a group with two teachers
+    is under both), by the teacher's name; the groups without a teacher last."""
+    journals = {j.id: j for j in visible_journals(session, scope)}
+    by_teacher: dict = {}
+    if journals:
+        for gid, eid, last, first, middle in session.execute(
+            select(SubjectGroupTeacher.subject_group_id, Employee.id, Employee.last_name, Employee.first_name,
+                   Employee.middle_name)
+            .join(Employee, SubjectGroupTeacher.employee_id == Employee.id)
+            .where(SubjectGroupTeacher.subject_group_id.in_(list(journals))), execution_options=UNSCOPED_READ,
+        ):
+            entry = by_teacher.setdefault(eid, TeacherJournals(eid, short_name(last, first, middle)))
+            entry.journals.append(journals[gid])
+    ordered = sorted(by_teacher.values(), key=lambda t: t.name)
+    place = {gid: index for index, gid in enumerate(journals)}
+    for entry in ordered:
+        entry.journals.sort(key=lambda j: place[j.id])
+    orphans = [j for j in journals.values() if not j.teachers]
+    if orphans:
+        ordered.append(TeacherJournals(None, "", orphans))
+    return ordered
