@@ -11,7 +11,11 @@ announcement on any other path.
 The address book: the administration writes to everyone of the school; a teacher to
 the students and parents of their groups and class, and to colleagues; a parent to
 their children's teachers, class teachers and the administration; a student to
-their teachers and the administration. Announcements go to the whole school, to the
+their teachers and the administration. Each staff member is listed with their role
+and the subjects they teach. A family writes to all the teachers of a child's class
+at once: one recipient choice («Учителя класса 5А»), expanded here, on the server,
+to the teachers' logins — only for the classes of the family's own children.
+Announcements go to the whole school, to the
 staff, to a class (its students and parents) or to the parents of a class; the staff
 read them all.
 """
@@ -51,6 +55,18 @@ class Contact:
     name: str
     kind: str          # staff, student, parent, administration
     detail: str = ""   # «5А», «мама: Иванов Иван», «учитель»
+
+
+@dataclass(frozen=True)
+class RecipientGroup:
+    """Several recipients chosen at once; `key` is what the compose form sends."""
+
+    key: str
+    name: str
+    user_ids: tuple
+
+
+CLASS_TEACHERS = "class-teachers:"
 
 
 def _current_user():
@@ -146,8 +162,92 @@ def address_book(session: Session, user=None) -> list:
     for contact in contacts:
         if contact.user_id != user.id and contact.user_id not in found:
             found[contact.user_id] = contact
+    details = _staff_details(session, [c.user_id for c in found.values() if c.kind in (ADMINISTRATOR, STAFF)])
+    for uid, detail in details.items():
+        found[uid] = Contact(uid, found[uid].name, found[uid].kind, detail)
     order = {ADMINISTRATOR: 0, STAFF: 1, PARENT: 2, STUDENT: 3}
     return sorted(found.values(), key=lambda c: (order[c.kind], c.name))
+
+
+def _staff_details(session: Session, user_ids: list) -> dict:
+    """User id → «Учитель · математика, алгебра · классный руководитель 5А»: the roles, the
+    subjects taught in the current year and the class led, as the address book shows them.
+    The subjects come through the reader's scoping: a parent sees those taught in the
+    children's classes, the administration all of them."""
+    from flask_babel import gettext
+
+    from app.models import SchoolYear, Subject
+
+    if not user_ids:
+        return {}
+    roles: dict = {}
+    for uid, role in session.execute(
+            select(assoc_user_role.c.user_id, Role.name).join(Role, Role.id == assoc_user_role.c.role_id)
+            .where(assoc_user_role.c.user_id.in_(user_ids)).order_by(Role.name)):
+        roles.setdefault(uid, []).append(role)
+    subjects: dict = {}
+    current = select(SchoolYear.id).where(SchoolYear.is_current.is_(True))
+    for uid, subject in session.execute(
+            select(Employee.user_id, Subject.name).distinct()
+            .join(SubjectGroupTeacher, SubjectGroupTeacher.employee_id == Employee.id)
+            .join(SubjectGroup, SubjectGroup.id == SubjectGroupTeacher.subject_group_id)
+            .join(Subject, Subject.id == SubjectGroup.subject_id)
+            .where(Employee.user_id.in_(user_ids), SubjectGroup.year_id.in_(current)).order_by(Subject.name)):
+        subjects.setdefault(uid, []).append(subject)
+    led: dict = {}
+    for uid, grade, letter in session.execute(
+            select(Employee.user_id, SchoolClass.grade, SchoolClass.letter)
+            .join(SchoolClass, SchoolClass.class_teacher_id == Employee.id)
+            .where(Employee.user_id.in_(user_ids), SchoolClass.year_id.in_(current))
+            .order_by(SchoolClass.grade, SchoolClass.letter)):
+        led.setdefault(uid, []).append(f"{grade}{letter}")
+    details = {}
+    for uid in user_ids:
+        parts = [", ".join(roles.get(uid, [])), ", ".join(subjects.get(uid, []))]
+        if uid in led:
+            parts.append(gettext("class teacher of %(classes)s", classes=", ".join(led[uid])))
+        text = " · ".join(p for p in parts if p)
+        if text:
+            details[uid] = text
+    return details
+
+
+def recipient_groups(session: Session, user=None) -> list:
+    """The groups a family may write to at once: the teachers of each class its
+    children (or the student) are in — subject teachers and the class teacher."""
+    from flask_babel import gettext
+
+    user = user or _current_user()
+    if _employee(session, user) is not None:
+        return []
+    children = _children(session, user)
+    if not children:
+        return []
+    classes = session.execute(
+        select(SchoolClass.id, SchoolClass.grade, SchoolClass.letter).join(Enrolment, Enrolment.class_id == SchoolClass.id)
+        .where(Enrolment.student_id.in_(children), Enrolment.end_date.is_(None)).distinct()
+        .order_by(SchoolClass.grade, SchoolClass.letter)).all()
+    groups = []
+    for class_id, grade, letter in classes:
+        teachers = tuple(sorted({c.user_id for c in _teachers_of_classes(session, [class_id]) if c.user_id != user.id}))
+        if not teachers:
+            continue  # no teacher of the class has a login: nobody to write to
+        groups.append(RecipientGroup(f"{CLASS_TEACHERS}{class_id}",
+                                     gettext("All teachers of class %(name)s", name=f"{grade}{letter}"), teachers))
+    return groups
+
+
+def expand_groups(session: Session, keys: Iterable[str], user=None) -> set:
+    """The logins behind the groups chosen; a group not offered to the user (another
+    class's teachers, a made-up key) is refused."""
+    offered = {group.key: group for group in recipient_groups(session, user)}
+    found: set = set()
+    for key in keys:
+        group = offered.get(key)
+        if group is None:
+            raise RuleViolation(N_("You may not write to some of the recipients chosen."))
+        found |= set(group.user_ids)
+    return found
 
 
 def allowed_recipients(session: Session, recipient_ids: Iterable[int], user=None) -> set:

@@ -137,10 +137,17 @@ def unread_count(session, user) -> int:
         MailRecipient.user_id == user.id, MailRecipient.read_at.is_(None), MailRecipient.deleted.is_(False))) or 0
 
 
-def send_letter(session, sender, recipient_ids: list, subject: str, body: str, attachments: list) -> MailMessage:
-    """A letter to recipients of the sender's address book (anyone else is refused)."""
+# A recipient choice that stands for several people («Все учителя класса 5А»).
+GROUP_PREFIX = "group:"
+
+
+def send_letter(session, sender, recipient_ids: list, subject: str, body: str, attachments: list,
+                groups: tuple = ()) -> MailMessage:
+    """A letter to recipients of the sender's address book and to the groups offered
+    to them (expanded here to their members); anyone else is refused."""
     subject, body = (subject or "").strip(), (body or "").strip()
-    rules.check_letter(len(recipient_ids), subject, body)
+    rules.check_letter(len(recipient_ids) + len(groups), subject, body)
+    recipient_ids = sorted(set(recipient_ids) | addressing.expand_groups(session, groups, sender))
     allowed = addressing.allowed_recipients(session, recipient_ids, sender)
     if allowed != set(recipient_ids):
         raise RuleViolation(N_("You may not write to some of the recipients chosen."))
@@ -186,12 +193,15 @@ class MailView(BaseView):
     def compose(self):
         session = db.session
         book = addressing.address_book(session)
-        form = {"to": [parse_int(v) for v in request.values.getlist("to") if parse_int(v)],
+        groups = addressing.recipient_groups(session)
+        chosen = request.values.getlist("to")
+        form = {"to": [parse_int(v) for v in chosen if not v.startswith(GROUP_PREFIX) and parse_int(v)],
+                "groups": tuple(v[len(GROUP_PREFIX):] for v in chosen if v.startswith(GROUP_PREFIX)),
                 "subject": request.values.get("subject", ""), "body": request.values.get("body", "")}
         if request.method == "POST":
             me = _me()
             ok, _ = commit_write(session, lambda: send_letter(session, me, form["to"], form["subject"], form["body"],
-                                                              uploaded_files()))
+                                                              uploaded_files(), groups=form["groups"]))
             if ok:
                 flash(gettext("The letter is sent."), "success")
                 return redirect(url_for("MailView.sent"))
@@ -201,7 +211,7 @@ class MailView(BaseView):
             if original is not None:
                 form["to"] = [original.sender_id]
                 form["subject"] = original.subject if original.subject.startswith("Re:") else f"Re: {original.subject}"
-        return self._render("parta/mail_compose.html", book=book, form=form)
+        return self._render("parta/mail_compose.html", book=book, groups=groups, group_prefix=GROUP_PREFIX, form=form)
 
     def _readable(self, message_id: int) -> Optional[MailMessage]:
         """A letter the user sent or received; None otherwise."""
