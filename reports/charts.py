@@ -102,3 +102,54 @@ def pdf_font() -> str:
 def data_uri(svg: str) -> str:
     """The SVG as a data: URI for an <img> in a PDF template (no file, no network)."""
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+
+
+def _round_step(peak: int) -> int:
+    """The grid step of a count axis with four lines: 1, 2, 5, 10, 20, 50, … that reaches `peak`."""
+    scale = 1
+    while True:
+        for base in (1, 2, 5):
+            if base * scale * 4 >= peak:
+                return base * scale
+        scale *= 10
+
+
+def bar_chart(labels: Sequence[str], values: Sequence[int], title: str = "", width: int = 720, height: int = 220,
+              font: str = "", label_every: int = 0) -> str:
+    """An SVG bar chart of counts (visits per day): a bar per label, the y axis from 0
+    to a round maximum with four grid lines, labels under the axis (every
+    `label_every`-th, or as many as fit), the count over each bar when there is room.
+    Each bar carries its label and count as a <title> (a tooltip, and read by screen readers)."""
+    family = font or "Roboto, Arial, sans-serif"
+    left, right, top, bottom = 40.0, 12.0, 22.0 if title else 10.0, 30.0
+    plot_w, plot_h = width - left - right, height - top - bottom
+    count = max(len(values), 1)
+    high = 4 * _round_step(max(values, default=0))
+    slot = plot_w / count
+    bar = max(1.0, slot * 0.7)
+    every = label_every or max(1, int(40 // max(slot, 1)) + (1 if 40 % max(slot, 1) else 0))
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+             f'style="max-width:100%;height:auto" font-family="{escape(family)}" font-size="11" role="img" '
+             f'aria-label="{escape(title)}">',
+             f'<rect x="0" y="0" width="{width}" height="{height}" fill="#ffffff"/>']
+    if title:
+        parts.append(f'<text x="{left}" y="14" fill="#222222" font-weight="bold">{escape(title)}</text>')
+    for index in range(5):
+        value = high * index / 4
+        yy = top + plot_h - plot_h * index / 4
+        parts.append(f'<line x1="{left}" y1="{yy:.1f}" x2="{left + plot_w}" y2="{yy:.1f}" stroke="#dddddd"/>')
+        parts.append(f'<text x="{left - 6}" y="{yy + 4:.1f}" text-anchor="end" fill="#444444">{int(value)}</text>')
+    for index, (label, value) in enumerate(zip(labels, values)):
+        x = left + slot * index + (slot - bar) / 2
+        h = plot_h * value / high
+        parts.append(f'<rect x="{x:.1f}" y="{top + plot_h - h:.1f}" width="{bar:.1f}" height="{h:.1f}" fill="{COLOURS[0]}">'
+                     f'<title>{escape(label)}: {value}</title></rect>')
+        if value and bar >= 14:
+            parts.append(f'<text x="{x + bar / 2:.1f}" y="{top + plot_h - h - 3:.1f}" text-anchor="middle" '
+                         f'fill="#222222" font-size="10">{value}</text>')
+        if index % every == 0:
+            parts.append(f'<text x="{x + bar / 2:.1f}" y="{top + plot_h + 15:.1f}" text-anchor="middle" '
+                         f'fill="#444444">{escape(label)}</text>')
+    parts.append(f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" stroke="#444444"/>')
+    parts.append("</svg>")
+    return "".join(parts)
