@@ -25,7 +25,7 @@ from sqlalchemy import insert, select, update
 from app.clock import utcnow
 from app.extensions import db
 from app.models import (
-    Attestation, EducationLevel, EducationRecord, QualificationCategory, StaffOrder, StaffOrderKind, TrainingCourse,
+    Attestation, EducationLevel, EducationRecord, EmployeePersonalData, MaritalStatus, QualificationCategory, StaffOrder, StaffOrderKind, TrainingCourse,
 )
 from app.rules.staff import add_months, default_valid_until
 from app.models import (
@@ -1841,6 +1841,43 @@ def _write_staff_files(sid: int, staff: list[StaffPlan], refs: References, today
     _insert_rows(EducationRecord, diplomas)
     _insert_rows(Attestation, categories)
     _insert_rows(TrainingCourse, courses)
+    _insert_rows(EmployeePersonalData, _personal_data(sid, staff))
+
+
+DEMO_PASSPORT_ISSUERS = ("ГУ МВД России по Энской области", "ОУФМС России по Энской области в Центральном районе г. Энска",
+                         "ТП УФМС России по Энской области в Заречном районе")
+
+
+def _person_inn(rng: random.Random) -> str:
+    """A random twelve-digit INN of a person with valid check digits."""
+    digits = [3, 8] + [rng.randint(0, 9) for _ in range(8)]
+    digits.append(sum(d * w for d, w in zip(digits, (7, 2, 4, 10, 3, 5, 9, 4, 6, 8))) % 11 % 10)
+    digits.append(sum(d * w for d, w in zip(digits, (3, 7, 2, 4, 10, 3, 5, 9, 4, 6, 8))) % 11 % 10)
+    return "".join(map(str, digits))
+
+
+def _personal_data(sid: int, staff: list[StaffPlan]) -> list[dict]:
+    """The personal card's data (form T-2) of every employee, from a random source of its
+    own (the rest of the staff files stay as they were)."""
+    rng = random.Random(sid * 104729 + 3)
+    rows = []
+    for member in sorted(staff, key=lambda s: s.id):
+        row = member.row
+        issued = _random_date(rng, row["birth_date"] + dt.timedelta(days=365 * 20 + 5), row["birth_date"] + dt.timedelta(days=365 * 21))
+        status = rng.choice([MaritalStatus.married, MaritalStatus.married, MaritalStatus.never_married,
+                             MaritalStatus.divorced])
+        family = None
+        if status is MaritalStatus.married:
+            spouse = "муж" if row["gender"] is Gender.female else "жена"
+            family = f"{spouse}, {row['birth_date'].year + rng.randint(-3, 3)} г. р."
+        rows.append({"school_id": sid, "employee_id": member.id, "snils": _snils(rng), "inn": _person_inn(rng),
+                     "citizenship": "Российская Федерация", "birth_place": "г. Энск",
+                     "passport_series": f"{rng.randint(10, 99)} {rng.randint(0, 99):02d}",
+                     "passport_number": f"{rng.randint(0, 999999):06d}", "passport_issued_by": rng.choice(DEMO_PASSPORT_ISSUERS),
+                     "passport_issued_on": issued, "passport_division_code": f"{rng.randint(100, 999)}-{rng.randint(1, 99):03d}",
+                     "registration_address": row["address"], "actual_address": None, "marital_status": status,
+                     "family": family})
+    return rows
 
 
 # ---------------------------------------------------------------------------
