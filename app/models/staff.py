@@ -191,10 +191,14 @@ class EmployeePersonalData(SchoolScoped, Model):
     @property
     def passport(self) -> str:
         """«45 08 123456, выдан …, 01.02.2010, код подразделения 770-001»."""
+        from flask_babel import gettext
+
         parts = [" ".join(p for p in (self.passport_series, self.passport_number) if p)]
-        parts += [p for p in (self.passport_issued_by, _date(self.passport_issued_on)) if p]
+        if self.passport_issued_by:
+            parts.append(gettext("issued by %(who)s", who=self.passport_issued_by))
+        parts.append(_date(self.passport_issued_on))
         if self.passport_division_code:
-            parts.append(self.passport_division_code)
+            parts.append(gettext("division code %(code)s", code=self.passport_division_code))
         return ", ".join(p for p in parts if p)
 
     def __str__(self) -> str:

@@ -264,6 +264,24 @@ class TrainingCourseView(PartaModelView):
     formatters_columns = {"employee": file_link}
 
 
+def _number_rule(name: str):
+    """A form validator asking the personal-data rule about one number, so that a wrong
+    СНИЛС or ИНН is shown under its field with what was typed kept (the write pipeline
+    checks again on every path)."""
+    from wtforms.validators import ValidationError
+
+    def validate(form, field):
+        values = {key: None for key in ("snils", "inn", "passport_series", "passport_number", "passport_division_code")}
+        values[name] = field.data
+        try:
+            rules.check_personal_data(values["snils"], values["inn"], values["passport_series"], values["passport_number"],
+                                      values["passport_division_code"], None, None, school_today())
+        except RuleViolation as error:
+            raise ValidationError(message_of(error)) from error
+
+    return validate
+
+
 class EmployeePersonalDataView(PartaModelView):
     """«Личные данные сотрудников» (the personal card, форма Т-2): СНИЛС, ИНН, passport,
     addresses, marital status and family. Its own page, as students' health data:
@@ -289,6 +307,9 @@ class EmployeePersonalDataView(PartaModelView):
         "passport_division_code": _l("E.g. 770-001."),
         "family": _l("Degree of kinship, full name and year of birth of each family member, one per line."),
     }
+
+    validators_columns = {name: [_number_rule(name)] for name in
+                          ("snils", "inn", "passport_series", "passport_number", "passport_division_code")}
 
     def _get_add_widget(self, form, exclude_cols=None, widgets=None):
         """«Заполнить» in the personal file opens the form with its employee chosen."""

@@ -166,3 +166,14 @@ def test_personnel_officer_and_director_see_them_in_the_file_and_the_printed_car
         assert "СНИЛС" in text and SNILS in text and INN in text and "45 08 123456" in text, username
     director = login(app.test_client(), "director")
     assert director.get(f"/employeepersonaldataview/edit/{person['id']}").status_code in (302, 403, 404)
+
+
+def test_the_write_pipeline_refuses_a_bad_snils_on_any_path(app, bare_person):
+    with app.app_context():
+        sid = db.session.get(Employee, bare_person).school_id
+        db.session.add(EmployeePersonalData(school_id=sid, employee_id=bare_person, snils="112-233-445 96"))
+        with pytest.raises(RuleViolation):
+            db.session.flush()
+        db.session.rollback()
+        db.session.remove()
+    assert _stored(app, bare_person) is None
