@@ -219,6 +219,19 @@ def _fresh_student(app) -> str:
     return pk
 
 
+def _fresh_employee(app) -> str:
+    from app.models import Employee
+
+    with app.app_context():
+        school_id = db.session.scalar(select(Employee.school_id).limit(1))
+        employee = Employee(school_id=school_id, last_name="Новенькая", first_name="Фаина")
+        db.session.add(employee)
+        db.session.commit()
+        pk = str(employee.id)
+        db.session.remove()
+    return pk
+
+
 def _suffix(field):
     return lambda form, app: {field: f"{form[field]} {_token()}"}
 
@@ -254,6 +267,8 @@ ADD_CHANGES = {
     "EmployeePositionView": lambda form, app: {"start_date": "01.09.1990", "end_date": "31.08.1991"},
     "StudentGuardianView": lambda form, app: {"student": _fresh_student(app)},
     "StudentHealthView": lambda form, app: {"student": _fresh_student(app)},
+    # one personal card's data per employee: a new employee's
+    "EmployeePersonalDataView": lambda form, app: {"employee": _fresh_employee(app)},
     # journal entries go to today's lesson and the current period: older ones are locked (act §4.11–4.14)
     # … for a student of the group (a new one, so that the entry is not a duplicate)
     "AssignmentView": lambda form, app: {"lesson": _recent(app, "lesson")},
