@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Optional, Sequence
 
 from .errors import N_, RuleViolation
+from .importing import Column, header_map, text
 
 
 @dataclass(frozen=True)
@@ -132,3 +133,100 @@ def close_before(valid_from: dt.date, new_from: dt.date, valid_to: Optional[dt.d
     if valid_from >= new_from:
         return None
     return (valid_from, new_from - dt.timedelta(days=1))
+
+
+# --- A timetable from a table (the export of timetable programs) ------------------
+
+TIMETABLE_COLUMNS = (
+    ("class", "Класс", ("class", "классы")),
+    ("weekday", "День", ("день недели", "day", "weekday")),
+    ("number", "Урок", ("№ урока", "номер урока", "lesson", "n урока")),
+    ("subject", "Предмет", ("subject", "дисциплина")),
+    ("teacher", "Учитель", ("teacher", "преподаватель", "педагог")),
+    ("room", "Кабинет", ("room", "аудитория", "каб")),
+)
+REQUIRED = ("class", "weekday", "number", "subject")
+DAY_NAMES = {
+    1: ("понедельник", "пн", "пнд", "mon", "monday"),
+    2: ("вторник", "вт", "tue", "tuesday"),
+    3: ("среда", "ср", "wed", "wednesday"),
+    4: ("четверг", "чт", "thu", "thursday"),
+    5: ("пятница", "пт", "fri", "friday"),
+    6: ("суббота", "сб", "sat", "saturday"),
+}
+TIMETABLE_ROWS_MAX = 5000
+
+
+@dataclass
+class TableRow:
+    row: int
+    values: dict
+    problems: list = field(default_factory=list)
+
+
+@dataclass
+class TimetableTable:
+    rows: list = field(default_factory=list)
+    problems: list = field(default_factory=list)
+
+
+def parse_weekday(value: Any) -> Optional[int]:
+    """«Понедельник», «Пн», «пн.», «1» → 1; None when it names no school day."""
+    text = str(value if value is not None else "").strip().lower().rstrip(".")
+    if text.isdigit():
+        return int(text) if 1 <= int(text) <= 6 else None
+    for number, names in DAY_NAMES.items():
+        if text in names:
+            return number
+    return None
+
+
+def parse_number(value: Any) -> Optional[int]:
+    """A lesson number 1–12 («2», 2, 2.0)."""
+    try:
+        number = float(str(value).strip().replace(",", "."))
+    except (TypeError, ValueError):
+        return None
+    return int(number) if number.is_integer() and 1 <= number <= 12 else None
+
+
+def parse_timetable_rows(rows: Sequence[Sequence[Any]]) -> TimetableTable:
+    """The header row (columns in any order, Russian or English names), then one
+    lesson a row; each row's problems in Russian msgids."""
+    table = TimetableTable()
+    rows = list(rows)
+    if not rows:
+        table.problems.append(RuleViolation(N_("The file is empty.")))
+        return table
+    columns = [Column(key, header, aliases) for key, header, aliases in TIMETABLE_COLUMNS]
+    found = header_map(rows[0], columns)
+    missing = [header for key, header, _ in TIMETABLE_COLUMNS if key in REQUIRED and key not in found]
+    if missing:
+        table.problems.append(RuleViolation(N_("The file lacks the columns: %(columns)s."), columns=", ".join(missing)))
+        return table
+    if len(rows) - 1 > TIMETABLE_ROWS_MAX:
+        table.problems.append(RuleViolation(N_("The file has more than %(max)s rows."), max=TIMETABLE_ROWS_MAX))
+        return table
+    for index, cells in enumerate(rows[1:], start=2):
+        raw = {key: text(cells[i]) if i < len(cells) else "" for key, i in found.items()}
+        if not any(raw.values()):
+            continue
+        row = TableRow(index, dict(raw))
+        for key in REQUIRED:
+            if not raw.get(key):
+                label = next(header for k, header, _ in TIMETABLE_COLUMNS if k == key)
+                row.problems.append(RuleViolation(N_("The column «%(column)s» is empty."), column=label))
+        if raw.get("weekday"):
+            row.values["weekday"] = parse_weekday(raw["weekday"])
+            if row.values["weekday"] is None:
+                row.problems.append(RuleViolation(N_("«%(value)s» is not a school day (Monday to Saturday)."),
+                                                  value=raw["weekday"]))
+        if raw.get("number"):
+            row.values["number"] = parse_number(raw["number"])
+            if row.values["number"] is None:
+                row.problems.append(RuleViolation(N_("«%(value)s» is not a lesson number from 1 to 12."), value=raw["number"]))
+        row.values["day_text"] = raw.get("weekday", "")
+        table.rows.append(row)
+    if not table.rows:
+        table.problems.append(RuleViolation(N_("The file has no lessons.")))
+    return table
