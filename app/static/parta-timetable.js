@@ -86,8 +86,9 @@
       });
       node.appendChild(remove);
       node.addEventListener("click", function (event) {
+        if (armed || (picked && picked.id !== line.id)) { return; }  // the cell places or moves here
         event.stopPropagation();
-        pick(line);
+        if (picked) { disarm(); } else { pick(line); }
       });
     }
     return node;
@@ -279,7 +280,12 @@
       try { answer = JSON.parse(request.responseText); } catch (e) { answer = null; }
       if (!answer || request.status >= 400) {
         showMessage((answer && answer.error) || T.network);
+        armed = null;
+        picked = null;
+        if (roomButton) { roomButton.disabled = true; }
+        build();
         setStatus("", "default");
+        focusCell(cur.r, cur.c);
         return;
       }
       if (answer.lines) {
