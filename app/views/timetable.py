@@ -211,7 +211,7 @@ class SubstitutionView(BaseView):
     route_base = "/substitutions"
     default_view = "form"
     base_permissions = ["can_form", "can_apply"]
-    method_permission_name = {"form": "form", "apply": "apply"}
+    method_permission_name = {"form": "form", "apply": "apply", "generate": "apply"}
 
     @expose("/", methods=["GET"])
     @has_access
@@ -258,6 +258,32 @@ class SubstitutionView(BaseView):
         if ok:
             flash(gettext("Substitutions cancelled: %(n)s.", n=changed) if cancel
                   else gettext("Lessons given to the substitute: %(n)s.", n=changed), "success")
+        return back
+
+
+    @expose("/generate", methods=["POST"])
+    @has_access
+    def generate(self):
+        """The lessons of the absent teacher's groups on these dates, from the timetable
+        (the lesson calendar for the dates only), so that they can be given to a substitute."""
+        from app.journal.calendar import generate_lessons
+        from app.models import SubjectGroupTeacher
+
+        session = db.session
+        form = request.form
+        teacher = parse_int(form.get("teacher"))
+        date_from, date_to = parse_date(form.get("date_from")), parse_date(form.get("date_to"))
+        back = redirect(url_for(".form", teacher=teacher or "", substitute=form.get("substitute", ""),
+                                date_from=form.get("date_from", ""), date_to=form.get("date_to", "")))
+        if teacher is None or date_from is None or date_to is None or date_to < date_from \
+                or (date_to - date_from).days > 92:
+            flash(gettext("Enter the dates as DD.MM.YYYY."), "danger")
+            return back
+        groups = session.scalars(select(SubjectGroupTeacher.subject_group_id)
+                                 .where(SubjectGroupTeacher.employee_id == teacher)).all()
+        ok, result = commit_write(session, lambda: generate_lessons(session, groups, date_from, date_to, apply=True))
+        if ok:
+            flash(gettext("Lessons created from the timetable: %(n)s.", n=result.created), "success")
         return back
 
 
