@@ -133,9 +133,10 @@ class TimetableView(BaseView):
     @has_access
     def data(self):
         day = _day(request.args.get("date"), school_today())
-        kind = request.args.get("kind")
-        target = parse_int(request.args.get("id"))
-        if day is None or kind not in ops.KINDS or target is None:
+        if day is None:
+            return jsonify(error=gettext("Enter the dates as DD.MM.YYYY.")), 400
+        kind, target = self._target(request.args, day)  # without a choice: as the editor opens
+        if target is None:
             return jsonify(error=gettext("The timetable was not found.")), 404
         return jsonify(self._payload(kind, target, day))
 
