@@ -282,15 +282,20 @@ def lessons_of_teacher(session: Session, teacher_id: int, date_from: dt.date, da
     busy = {}
     if substitute_id is not None and rows:
         theirs = select(SubjectGroupTeacher.subject_group_id).where(SubjectGroupTeacher.employee_id == substitute_id)
-        for day, number, name in session.execute(
-            select(Lesson.date, Lesson.number, SubjectGroup.name).join(SubjectGroup, Lesson.subject_group_id == SubjectGroup.id)
+        for lesson_id, day, number, name in session.execute(
+            select(Lesson.id, Lesson.date, Lesson.number, SubjectGroup.name)
+            .join(SubjectGroup, Lesson.subject_group_id == SubjectGroup.id)
             .where(Lesson.date >= date_from, Lesson.date <= date_to, Lesson.is_cancelled.is_not(True),
                    or_(Lesson.substitute_id == substitute_id,
                        Lesson.substitute_id.is_(None) & (Lesson.subject_group_id.in_(theirs) | (Lesson.teacher_id == substitute_id))))
         ):
-            busy[(day, number)] = name
+            busy.setdefault((day, number), []).append((lesson_id, name))
+
+    def busy_with(lesson) -> str:  # another lesson than this one (which they may already substitute)
+        return ", ".join(name for lesson_id, name in busy.get((lesson.date, lesson.number), []) if lesson_id != lesson.id)
+
     return [SubstitutionLesson(lesson.id, lesson.date, lesson.number, group.name, school_class.name,
-                               employees.get(lesson.substitute_id, ""), busy.get((lesson.date, lesson.number), ""))
+                               employees.get(lesson.substitute_id, ""), busy_with(lesson))
             for lesson, group, school_class in rows]
 
 
