@@ -347,7 +347,17 @@ class TimetableImport:
 
 
 def _fold(text: str) -> str:
-    return " ".join(str(text or "").replace("ё", "е").replace("Ё", "Е").lower().split())
+    """As names compare: no case, «ё» as «е», single spaces, «А.С.» as «А. С.»."""
+    text = str(text or "").replace("ё", "е").replace("Ё", "Е").lower().replace(".", ". ")
+    return " ".join(text.split())
+
+
+LATIN_LOOKALIKES = str.maketrans("ABCEHKMOPTXabcehkmoptx", "АВСЕНКМОРТХавсенкмортх")
+
+
+def _class_key(text: str) -> str:
+    """«5 А», «5а», «5A» (a Latin letter) → «5а»."""
+    return str(text or "").replace(" ", "").translate(LATIN_LOOKALIKES).lower()
 
 
 def plan_import(session: Session, rows, valid_from: dt.date, apply: bool = False) -> TimetableImport:
@@ -365,7 +375,7 @@ def plan_import(session: Session, rows, valid_from: dt.date, apply: bool = False
         result.problems.append(RuleViolation(N_("The date %(date)s lies outside the school years."),
                                              date=f"{valid_from:%d.%m.%Y}"))
         return result
-    classes = {c.name.lower(): c for c in session.scalars(select(SchoolClass).where(SchoolClass.year_id == year.id))}
+    classes = {_class_key(c.name): c for c in session.scalars(select(SchoolClass).where(SchoolClass.year_id == year.id))}
     rooms = {_fold(r.name): r for r in session.scalars(select(Room))}
     subjects = {}
     for subject in session.scalars(select(Subject)):
@@ -386,7 +396,7 @@ def plan_import(session: Session, rows, valid_from: dt.date, apply: bool = False
         result.lines.append(line)
         values = parsed_row.values
         line.weekday, line.number = values.get("weekday"), values.get("number")
-        school_class = classes.get(str(values.get("class") or "").replace(" ", "").lower())
+        school_class = classes.get(_class_key(values.get("class")))
         if values.get("class") and school_class is None:
             line.problems.append(RuleViolation(N_("There is no class %(name)s in the school year %(year)s."),
                                                name=values["class"], year=year.name))
@@ -394,8 +404,7 @@ def plan_import(session: Session, rows, valid_from: dt.date, apply: bool = False
         if values.get("subject") and subject is None:
             line.problems.append(RuleViolation(N_("There is no subject «%(name)s»."), name=values["subject"]))
         if values.get("teacher"):
-            found = {e.id: e for e in employees.get(_fold(values["teacher"]).replace(". ", "."), [])
-                     + employees.get(_fold(values["teacher"]), [])}
+            found = {e.id: e for e in employees.get(_fold(values["teacher"]), [])}
             if len(found) != 1:
                 line.problems.append(RuleViolation(N_("The teacher «%(name)s» was not found among the employees.")
                                                    if not found else N_("The teacher «%(name)s» is ambiguous: write the full name."),

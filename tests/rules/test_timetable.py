@@ -98,3 +98,20 @@ def test_a_new_timetable_from_a_date_closes_the_old_line_the_day_before_and_keep
     assert close_before(SEPT, new_from, None) == (SEPT, dt.date(2027, 1, 10))
     assert close_before(SEPT, new_from, dt.date(2026, 12, 1)) == (SEPT, dt.date(2026, 12, 1))
     assert close_before(new_from, new_from, None) is None
+
+
+def test_a_timetable_table_is_read_with_russian_day_names_and_its_bad_rows_named():
+    from app.rules.timetable import parse_timetable_rows
+
+    table = parse_timetable_rows([
+        ["Класс", "День недели", "№ урока", "Предмет", "Учитель", "Кабинет"],
+        ["5А", "Пн", "2", "Шахматы", "Соколов И. И.", "101"],
+        ["5А", "суббота", 3.0, "Математика", "", ""],
+        ["5А", "восьмидневка", "13", "Математика", "", ""],
+        ["", "", "", "", "", ""],
+    ])
+    assert not table.problems and len(table.rows) == 3
+    assert (table.rows[0].values["weekday"], table.rows[0].values["number"]) == (1, 2)
+    assert (table.rows[1].values["weekday"], table.rows[1].values["number"]) == (6, 3)
+    assert len(table.rows[2].problems) == 2 and not table.rows[0].problems
+    assert parse_timetable_rows([["Класс", "Предмет"]]).problems, "the day and lesson columns are required"
