@@ -111,7 +111,7 @@ class TimetableView(BaseView):
         })
         classes = _classes(session, day)
         return self.render_template(
-            "parta/timetable.html", title=_l("Timetable editor"), data=data, classes=classes,
+            "parta/timetable.html", title=_l("Timetable editor") if may_change else _l("Timetable"), data=data, classes=classes,
             teachers=_teachers(session), rooms=data["rooms"], kind=kind, target=target, day=day,
             format_date=format_date, may_change=may_change, text=self._texts(),
         )

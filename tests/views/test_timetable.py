@@ -11,7 +11,7 @@ import io
 import json
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 
 from app.extensions import db
 from app.models import (
@@ -296,7 +296,7 @@ def test_the_timetable_import_previews_each_row_with_its_clash_and_writes_all_or
         _clear(app, own["chess5"])
 
 
-def test_the_lesson_calendar_warns_about_a_group_without_a_teacher(app, own):
+def test_the_lesson_calendar_warns_about_a_group_without_a_teacher_and_a_timetable_clash(app, own):
     with app.app_context():
         group = SubjectGroup(school_id=own["school"], year_id=db.session.get(SchoolClass, own["class5"]).year_id,
                              class_id=own["class5"], subject_id=db.session.scalar(select(Subject.id).order_by(Subject.id)),
@@ -304,6 +304,10 @@ def test_the_lesson_calendar_warns_about_a_group_without_a_teacher(app, own):
         db.session.add(group)
         db.session.commit()
         group_id = group.id
+        # a line written around the pipeline (as before the clash rule): 5А already learns on Monday, lesson 2
+        db.session.execute(insert(ScheduleEntry.__table__).values(
+            school_id=own["school"], subject_group_id=group_id, weekday=1, lesson_number=2, valid_from=own["year_start"]))
+        db.session.commit()
         db.session.remove()
     try:
         admin = login(app.test_client(), "admin")
@@ -311,6 +315,7 @@ def test_the_lesson_calendar_warns_about_a_group_without_a_teacher(app, own):
                                                      "date_from": "23.11.2026", "date_to": "28.11.2026",
                                                      "preview": 1}).get_data(as_text=True)
         assert "У предмет-группы нет учителя" in page
+        assert "У класса 5А уже стоит" in page, "the clash is named, not generated silently"
         assert 'id="calendar-warned"' in page
     finally:
         with app.app_context():
