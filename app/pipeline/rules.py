@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import inspect, select
+from sqlalchemy import inspect, select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.schema import UniqueConstraint
 
@@ -209,6 +209,7 @@ def _check_substitute(session: Session, lesson: Lesson, group: SubjectGroup) -> 
     if state.persistent and not any(state.attrs[key].history.has_changes()
                                      for key in ("substitute_id", "substitute", "date", "number", "is_cancelled")):
         return
+    lock_slot(session, SUBSTITUTE_LOCK, lesson.date.toordinal() * 20 + int(lesson.number) % 20)
     teacher = substitute or session.get(Employee, substitute_id)
     taught = select(SubjectGroupTeacher.subject_group_id).where(SubjectGroupTeacher.employee_id == substitute_id)
     own = (Lesson.substitute_id.is_(None)) & (Lesson.subject_group_id.in_(taught) | (Lesson.teacher_id == substitute_id))
@@ -261,6 +262,23 @@ def timetable_teachers(session: Session, group_ids: set) -> dict:
     return found
 
 
+TIMETABLE_LOCK = 7302   # pg_advisory_xact_lock(namespace, slot): one writer of a timetable slot at a time
+SUBSTITUTE_LOCK = 7303  # … and of a lesson hour's substitutes
+
+
+def lock_slot(session: Session, namespace: int, key: int) -> None:
+    """Two people writing the same slot at the same second: the second waits until the
+    first commits and then reads its line, so that the clash check sees it. PostgreSQL:
+    a transaction-level advisory lock; SQLite: the database's write lock (BEGIN IMMEDIATE)."""
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:namespace, :key)"), {"namespace": namespace, "key": key})
+    elif connection.dialect.name == "sqlite":
+        raw = connection.connection.dbapi_connection
+        if not raw.in_transaction:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def check_schedule_entry(session: Session, entry: ScheduleEntry) -> None:
     """No class, teacher or room in two places at once (a subgroup pair may share the slot)."""
     group = related(session, entry, "subject_group")
@@ -269,6 +287,7 @@ def check_schedule_entry(session: Session, entry: ScheduleEntry) -> None:
     if entry.weekday is None or entry.lesson_number is None or entry.valid_from is None:
         raise RuleViolation(N_("Set the weekday, the lesson number and the date the line is valid from."))
     school_id = entry.school_id or group.school_id
+    lock_slot(session, TIMETABLE_LOCK, (school_id % 100000) * 1000 + int(entry.weekday) % 10 * 100 + int(entry.lesson_number) % 100)
     stored = session.scalars(
         select(ScheduleEntry).where(ScheduleEntry.school_id == school_id, ScheduleEntry.weekday == entry.weekday,
                                     ScheduleEntry.lesson_number == entry.lesson_number),

@@ -199,3 +199,43 @@ def test_a_substitute_who_gives_a_lesson_then_is_refused(app_ctx, built):
     db.session.add(free)
     db.session.flush()
     db.session.rollback()
+
+
+def test_two_admins_placing_clashing_lessons_at_the_same_second_save_one(app, built):
+    """Two threads place «Шахматы 5А» and «Шахматы 1А» (one teacher) into the same free slot,
+    released together: one is saved, the other is refused with the clash message."""
+    import threading
+
+    answers = []
+    barrier = threading.Barrier(2)
+
+    def place(group: str, room) -> None:
+        client = login(app.test_client(), "admin")
+        barrier.wait()
+        response = client.post("/timetable/change", json={
+            "action": "place", "group_id": built[group], "weekday": 6, "number": FREE, "room_id": room,
+            "date": built["year_start"].strftime("%d.%m.%Y")})
+        answers.append((response.status_code, (response.get_json() or {}).get("error", "")))
+
+    try:
+        for trial in range(3):
+            threads = [threading.Thread(target=place, args=("chess5", built["rooms"][0])),
+                       threading.Thread(target=place, args=("chess1", built["rooms"][1]))]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            with app.app_context():
+                assert _lines_of(built["chess5"], built["chess1"]) == 1, answers
+                db.session.execute(delete(ScheduleEntry).where(
+                    ScheduleEntry.subject_group_id.in_([built["chess5"], built["chess1"]])))
+                db.session.commit()
+                db.session.remove()
+        assert sorted(code for code, _ in answers) == [200] * 3 + [422] * 3, answers
+        assert all("Шахматы" in error for code, error in answers if code == 422)
+    finally:
+        with app.app_context():
+            db.session.execute(delete(ScheduleEntry).where(
+                ScheduleEntry.subject_group_id.in_([built["chess5"], built["chess1"]])))
+            db.session.commit()
+            db.session.remove()
