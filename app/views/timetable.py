@@ -125,8 +125,8 @@ class TimetableView(BaseView):
             "picked": gettext("«%(name)s» picked up: click a cell or press Enter on it to move it there; Delete removes it; Esc cancels."),
             "saving": gettext("Saving…"), "saved": gettext("Saved."), "network": gettext("The server did not answer: the change was not saved."),
             "noPalette": gettext("Lessons are placed from the timetable of a class or a teacher."),
-            "homeRoom": gettext("the class's room"), "from": gettext("from %(date)s"), "until": gettext("until %(date)s"),
-            "changeRoom": gettext("Put into the chosen room"), "room": gettext("room %(name)s"),
+            "from": gettext("from %(date)s"), "until": gettext("until %(date)s"),
+            "room": gettext("room %(name)s"),
         }
 
     @expose("/data", methods=["GET"])
