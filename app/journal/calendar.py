@@ -21,10 +21,11 @@ from sqlalchemy import and_, delete, exists, false, func, insert, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from app.models import (
-    Assignment, Attendance, Holiday, Lesson, Mark, PeriodType, ScheduleEntry, StudyPeriod,
-    SubjectGroup, SubjectGroupTeacher,
+    WEEKDAYS, Assignment, Attendance, Employee, Holiday, Lesson, Mark, PeriodType, Room, ScheduleEntry, SchoolClass,
+    StudyPeriod, SubjectGroup, SubjectGroupTeacher,
 )
 from app.rules import calendar as rules
+from app.rules import timetable as timetable_rules
 from app.pipeline import check_journal_write
 from app.rules.errors import N_, RuleViolation
 
@@ -201,6 +202,7 @@ def generate_lessons(session: Session, group_ids: Iterable[int], date_from: Opti
     ):
         teachers.setdefault(group_id, employee_id)  # the main teacher, else the first
 
+    clashes = _timetable_clashes(session, groups)
     years = {g.year_id: g.year for g in groups}
     start = min(max(date_from, years[y].start_date) if date_from else years[y].start_date for y in years)
     end = max(min(date_to, years[y].end_date) if date_to else years[y].end_date for y in years)
@@ -222,6 +224,9 @@ def generate_lessons(session: Session, group_ids: Iterable[int], date_from: Opti
                                                grade=school_class.grade))
         if not timetable[group.id]:
             plan_of.notes.append(RuleViolation(N_("The subject group has no lessons in the timetable.")))
+        if group.id not in teachers:
+            plan_of.notes.append(RuleViolation(N_("The subject group has no teacher: its lessons are generated without one.")))
+        plan_of.notes += clashes.get(group.id, [])
         if school_class.holiday_set_id is None:
             plan_of.notes.append(RuleViolation(N_("The class has no holiday set: lessons fall on every day of the periods.")))
         slots = rules.lesson_slots(timetable[group.id], _ranges(grade_periods, g_from, g_to),
@@ -257,6 +262,39 @@ def generate_lessons(session: Session, group_ids: Iterable[int], date_from: Opti
         if remove_ids:
             _remove_empty(session, remove_ids)
     return result
+
+
+def _timetable_clashes(session: Session, groups: list) -> dict:
+    """Group id → the clashes of its timetable lines with the school's others (a class,
+    a teacher or a room in two places at once), as the timetable's rule words them:
+    lines stored before the rule existed, or written around it, are named, not generated silently."""
+    school_ids = {g.school_id for g in groups}
+    rows = session.execute(
+        select(ScheduleEntry, SubjectGroup, SchoolClass, Room)
+        .join(SubjectGroup, ScheduleEntry.subject_group_id == SubjectGroup.id)
+        .join(SchoolClass, SubjectGroup.class_id == SchoolClass.id)
+        .outerjoin(Room, ScheduleEntry.room_id == Room.id)
+        .where(ScheduleEntry.school_id.in_(school_ids))
+    ).all()
+    teachers = defaultdict(tuple)
+    for group_id, employee in session.execute(
+        select(SubjectGroupTeacher.subject_group_id, Employee).join(Employee, SubjectGroupTeacher.employee_id == Employee.id)
+        .where(SubjectGroupTeacher.school_id.in_(school_ids))
+    ):
+        teachers[group_id] += ((employee.id, employee.short_name),)
+    by_slot = defaultdict(list)
+    for entry, group, school_class, room in rows:
+        by_slot[(entry.weekday, entry.lesson_number)].append(timetable_rules.Placement(
+            group.id, group.name, school_class.id, school_class.name, group.is_whole_class is not False, entry.weekday,
+            entry.lesson_number, entry.valid_from, entry.valid_to, entry.room_id, room.name if room else "",
+            teachers[group.id], WEEKDAYS.get(entry.weekday, entry.weekday), ref=entry.id))
+    wanted = {g.id for g in groups}
+    found = defaultdict(list)
+    for lines in by_slot.values():
+        for line in lines:
+            if line.group_id in wanted:
+                found[line.group_id] += timetable_rules.find_clashes(line, lines)
+    return found
 
 
 def _remove_empty(session: Session, lesson_ids: list) -> None:

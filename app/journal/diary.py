@@ -57,6 +57,7 @@ class DiaryLesson:
     homework: str
     assignments: list = field(default_factory=list)
     absence: str = ""                # the attendance code, if any
+    substitute: str = ""             # the substitute teacher who gives the lesson (then also `teacher`)
 
 
 @dataclass
@@ -144,7 +145,8 @@ def diary_week(session: Session, student_id: int, start: dt.date, end: Optional[
                 item.mark, item.score, item.duty, item.comment = own[item.id]
         days.setdefault(lesson.day, []).append(DiaryLesson(
             lesson.id, lesson.day, lesson.number, start_time, end_time, group.subject, group.id, room,
-            substitute or (names[0] if names else ""), lesson.topic, lesson.homework, items, absences.get(lesson.id, "")))
+            substitute or (names[0] if names else ""), lesson.topic, lesson.homework, items, absences.get(lesson.id, ""),
+            substitute))
     shown = [(day, sorted(items, key=lambda lesson: lesson.number)) for day, items in sorted(days.items())
              if day.weekday() < DAYS_SHOWN or items]
     return DiaryWeek(start, end, shown)

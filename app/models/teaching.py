@@ -188,6 +188,8 @@ class ScheduleEntry(SchoolScoped, Model):
     __tablename__ = "schedule_entry"
     __table_args__ = (
         Index("ix_schedule_entry_school", "school_id", "subject_group_id", "weekday"),
+        # the clash check looks up a slot of the whole school: a class, a teacher or a room in one place at a time
+        Index("ix_schedule_entry_slot", "school_id", "weekday", "lesson_number"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

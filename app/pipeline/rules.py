@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import inspect, select
+from sqlalchemy import inspect, select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.schema import UniqueConstraint
 
@@ -20,7 +20,7 @@ from app.clock import school_today
 from app.models import (
     Assignment, Attendance, CurriculumItem, Enrolment, FinalMark, FinalMarkColumn, GradeScale, Holiday, HolidaySet,
     JournalUnlock, Lesson, Mark, MovementOrder, MovementOrderItem, PeriodMark, ScheduleEntry, School, SchoolClass,
-    SchoolYear, StudyPeriod, SubjectGroup, SubjectGroupMember, SubjectGroupTeacher,
+    SchoolYear, StudyPeriod, SubjectGroup, SubjectGroupMember, SubjectGroupTeacher, WEEKDAYS,
 )
 from app.models import (
     Attestation, EducationRecord, Employee, EmployeePersonalData, EmployeePosition, StaffOrder, TrainingCourse,
@@ -32,6 +32,7 @@ from app.rules import locks as lock_rules
 from app.rules import marks as mark_rules
 from app.rules import periods as period_rules
 from app.rules import staff as staff_rules
+from app.rules import timetable as timetable_rules
 from app.rules.errors import N_, RuleViolation
 
 
@@ -197,6 +198,113 @@ def check_lesson(session: Session, lesson: Lesson) -> None:
     year = related(session, group, "year")
     if year is not None:
         journal_rules.check_lesson_date(lesson.date, year.start_date, year.end_date)
+    _check_substitute(session, lesson, group)
+
+
+def _check_substitute(session: Session, lesson: Lesson, group: SubjectGroup) -> None:
+    """A substitute given to a lesson (or a lesson moved while it has one) is free at
+    its date and number: no own lesson then, and no other substitution."""
+    substitute = related(session, lesson, "substitute")
+    substitute_id = substitute.id if substitute is not None else lesson.substitute_id
+    if substitute_id is None or lesson.date is None or lesson.number is None or lesson.is_cancelled:
+        return
+    state = inspect(lesson)
+    if state.persistent and not any(state.attrs[key].history.has_changes()
+                                     for key in ("substitute_id", "substitute", "date", "number", "is_cancelled")):
+        return
+    lock_slot(session, SUBSTITUTE_LOCK, lesson.date.toordinal() * 20 + int(lesson.number) % 20)
+    teacher = substitute or session.get(Employee, substitute_id)
+    taught = select(SubjectGroupTeacher.subject_group_id).where(SubjectGroupTeacher.employee_id == substitute_id)
+    own = (Lesson.substitute_id.is_(None)) & (Lesson.subject_group_id.in_(taught) | (Lesson.teacher_id == substitute_id))
+    rows = session.execute(
+        select(Lesson.id, Lesson.date, Lesson.number, SubjectGroup.name)
+        .join(SubjectGroup, Lesson.subject_group_id == SubjectGroup.id)
+        .where(Lesson.school_id == group.school_id, Lesson.date == lesson.date, Lesson.number == lesson.number,
+               Lesson.is_cancelled.is_not(True), own | (Lesson.substitute_id == substitute_id)),
+        execution_options=UNSCOPED,
+    ).all()
+    busy = [timetable_rules.BusyLesson(day, number, name, lid) for lid, day, number, name in rows]
+    busy += [timetable_rules.BusyLesson(o.date, o.number, str(related(session, o, "subject_group")), None)
+             for o in session.new if isinstance(o, Lesson) and o is not lesson and o.substitute_id == substitute_id]
+    timetable_rules.check_substitute_free(teacher.short_name if teacher else "", lesson.date, lesson.number,
+                                          group.name, busy, lesson.id)
+
+
+# --- The timetable: a class, a teacher or a room in one place at a time -----------
+
+def _placement(session: Session, entry: ScheduleEntry, teachers: dict) -> timetable_rules.Placement | None:
+    group = related(session, entry, "subject_group")
+    if group is None or entry.weekday is None or entry.lesson_number is None or entry.valid_from is None:
+        return None
+    school_class = related(session, group, "school_class")
+    room = related(session, entry, "room")
+    return timetable_rules.Placement(
+        group.id, group.name, getattr(school_class, "id", None), school_class.name if school_class else "",
+        group.is_whole_class is not False, int(entry.weekday), int(entry.lesson_number), entry.valid_from,
+        entry.valid_to, room.id if room is not None else entry.room_id, room.name if room is not None else "",
+        teachers.get(group.id, ()), WEEKDAYS.get(int(entry.weekday), entry.weekday), ref=entry.id or id(entry),
+    )
+
+
+def timetable_teachers(session: Session, group_ids: set) -> dict:
+    """Subject group id → ((employee id, short name), …) of its teachers."""
+    found: dict = {}
+    ids = [i for i in group_ids if i is not None]
+    if ids:
+        for group_id, employee in session.execute(
+            select(SubjectGroupTeacher.subject_group_id, Employee)
+            .join(Employee, SubjectGroupTeacher.employee_id == Employee.id)
+            .where(SubjectGroupTeacher.subject_group_id.in_(ids)), execution_options=UNSCOPED,
+        ):
+            found[group_id] = found.get(group_id, ()) + ((employee.id, employee.short_name),)
+    for link in session.new:
+        if isinstance(link, SubjectGroupTeacher):
+            group, employee = related(session, link, "subject_group"), related(session, link, "employee")
+            if group is not None and employee is not None and group.id in group_ids:
+                found[group.id] = found.get(group.id, ()) + ((employee.id, employee.short_name),)
+    return found
+
+
+TIMETABLE_LOCK = 7302   # pg_advisory_xact_lock(namespace, slot): one writer of a timetable slot at a time
+SUBSTITUTE_LOCK = 7303  # … and of a lesson hour's substitutes
+
+
+def lock_slot(session: Session, namespace: int, key: int) -> None:
+    """Two people writing the same slot at the same second: the second waits until the
+    first commits and then reads its line, so that the clash check sees it. PostgreSQL:
+    a transaction-level advisory lock; SQLite: the database's write lock (BEGIN IMMEDIATE)."""
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:namespace, :key)"), {"namespace": namespace, "key": key})
+    elif connection.dialect.name == "sqlite":
+        raw = connection.connection.dbapi_connection
+        if not raw.in_transaction:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def check_schedule_entry(session: Session, entry: ScheduleEntry) -> None:
+    """No class, teacher or room in two places at once (a subgroup pair may share the slot)."""
+    group = related(session, entry, "subject_group")
+    if group is None:
+        raise RuleViolation(N_("Choose the subject group of the timetable line."))
+    if entry.weekday is None or entry.lesson_number is None or entry.valid_from is None:
+        raise RuleViolation(N_("Set the weekday, the lesson number and the date the line is valid from."))
+    school_id = entry.school_id or group.school_id
+    lock_slot(session, TIMETABLE_LOCK, (school_id % 100000) * 1000 + int(entry.weekday) % 10 * 100 + int(entry.lesson_number) % 100)
+    stored = session.scalars(
+        select(ScheduleEntry).where(ScheduleEntry.school_id == school_id, ScheduleEntry.weekday == entry.weekday,
+                                    ScheduleEntry.lesson_number == entry.lesson_number),
+        execution_options=UNSCOPED,
+    ).all()
+    pending = [o for o in list(session.new) + list(session.dirty) if isinstance(o, ScheduleEntry)]
+    candidates = {id(o): o for o in [*stored, *pending]
+                  if o is not entry and o not in session.deleted
+                  and o.weekday == entry.weekday and o.lesson_number == entry.lesson_number}
+    groups = {group.id} | {getattr(related(session, o, "subject_group"), "id", None) for o in candidates.values()}
+    teachers = timetable_teachers(session, groups)
+    new = _placement(session, entry, teachers)
+    others = [p for p in (_placement(session, o, teachers) for o in candidates.values()) if p is not None]
+    timetable_rules.check_no_clash(new, others)
 
 
 def check_assignment(session: Session, assignment: Assignment) -> None:
@@ -320,6 +428,7 @@ CHECKS = {
     PeriodMark: check_period_or_final_mark,
     FinalMark: check_period_or_final_mark,
     JournalUnlock: check_unlock,
+    ScheduleEntry: check_schedule_entry,
     Employee: check_employee,
     EmployeePosition: check_employee_position,
     StaffOrder: check_staff_order,

@@ -97,6 +97,15 @@ JOURNAL_AUDIT = {"JournalAuditView"}
 # journals the user may edit. Teachers also keep their plans in the CRUD views (KTP).
 CALENDAR = {"CalendarView"}
 CALENDAR_USE = frozenset({"can_form", "can_generate"})
+# The timetable editor (a class's, a teacher's or a room's week; those who build the
+# timetable change it, the staff read it — a teacher opens on their own week),
+# substitutions of teachers, and the import of a timetable from a table.
+TIMETABLE = {"TimetableView"}
+TIMETABLE_READ = frozenset({"can_editor"})
+TIMETABLE_WRITE = TIMETABLE_READ | {"can_change"}
+SUBSTITUTIONS = {"SubstitutionView"}
+SUBSTITUTE = frozenset({"can_form", "can_apply"})
+TIMETABLE_IMPORT = {"TimetableImportView"}
 THEMATIC = {"ThematicView"}
 THEMATIC_READ = frozenset({"can_list", "can_show", "can_download"})
 THEMATIC_WRITE = THEMATIC_READ | {"can_import", "can_apply"}
@@ -145,16 +154,19 @@ ROLE_CONFIGS: Dict[str, list] = {
                     (PEOPLE_API, WRITE_API), (STAFF_API, READ_API),
                     (UNLOCKS, UNLOCK), (JOURNAL_CONTROL | JOURNAL_AUDIT, READ), (JOURNAL_API, WRITE_API),
                     (CALENDAR, CALENDAR_USE), (THEMATIC, THEMATIC_WRITE), (STUDENT_IMPORT, IMPORT),
+                    (TIMETABLE, TIMETABLE_WRITE), (SUBSTITUTIONS, SUBSTITUTE), (TIMETABLE_IMPORT, IMPORT),
                     (ALL_REPORTS, REPORT), ({"SummarySheetReportView"}, SHEET_FORM), (ARCHIVE, ARCHIVE_RUN),
                     (DIARY, DIARY_READ), *COMMUNICATION, (ANNOUNCE, WRITE), (MODERATION_LOG, READ)],
     "Директор": [(EVERYTHING | STAFF_FILES | PERSONNEL_DATA, READ), (BOOK, BOOK_READ), (GRID, GRID_READ), (CHOOSER, CHOOSE), (PEOPLE_API | STAFF_API, READ_API), (MATRIX, MATRIX_READ),
                  (UNLOCKS | JOURNAL_CONTROL | JOURNAL_AUDIT, READ), (JOURNAL_API, READ_API), (THEMATIC, THEMATIC_READ),
-                 (ALL_REPORTS, REPORT), (ARCHIVE, ARCHIVE_READ), (DIARY, DIARY_READ), *COMMUNICATION, (ANNOUNCE, WRITE), (MODERATION_LOG, READ)],
+                 (ALL_REPORTS, REPORT), (ARCHIVE, ARCHIVE_READ), (DIARY, DIARY_READ), *COMMUNICATION, (ANNOUNCE, WRITE), (MODERATION_LOG, READ),
+                 (TIMETABLE, TIMETABLE_READ)],
     "Завуч": [(PLANNING | JOURNAL, WRITE), (GRID, GRID_WRITE), (CHOOSER, CHOOSE), (REFERENCE | STAFF | STUDENTS | MOVEMENT | LOGS, READ),
               (BOOK, BOOK_READ),
               (PEOPLE_API | STAFF_API, READ_API),
               (UNLOCKS, UNLOCK), (JOURNAL_CONTROL | JOURNAL_AUDIT, READ), (JOURNAL_API, WRITE_API),
               (CALENDAR, CALENDAR_USE), (THEMATIC, THEMATIC_WRITE),
+              (TIMETABLE, TIMETABLE_WRITE), (SUBSTITUTIONS, SUBSTITUTE), (TIMETABLE_IMPORT, IMPORT),
               (ALL_REPORTS, REPORT), ({"SummarySheetReportView"}, SHEET_FORM), (ARCHIVE, ARCHIVE_READ),
               (DIARY, DIARY_READ), *COMMUNICATION, (ANNOUNCE, WRITE)],
     # A class teacher reissues the passwords of their class's students and parents (the
@@ -162,7 +174,8 @@ ROLE_CONFIGS: Dict[str, list] = {
     "Учитель": [(JOURNAL, WRITE), (GRID, GRID_WRITE), (CHOOSER, CHOOSE), (PLANNING | STUDENTS, READ), (PEOPLE_API | STAFF_API, READ_API),
                 (ACCOUNTS, ISSUE),
                 (JOURNAL_AUDIT, READ), (JOURNAL_API, WRITE_API), (THEMATIC, THEMATIC_WRITE), (KTP, WRITE),
-                (STUDENT_REPORTS | CLASS_REPORTS, REPORT), (DIARY, DIARY_READ), *COMMUNICATION, (ANNOUNCE, WRITE)],
+                (STUDENT_REPORTS | CLASS_REPORTS, REPORT), (DIARY, DIARY_READ), *COMMUNICATION, (ANNOUNCE, WRITE),
+                (TIMETABLE, TIMETABLE_READ)],
     "Секретарь": [(STUDENTS, WRITE), (MOVEMENT, MOVEMENT_WRITE), (BOOK, BOOK_READ), (PLANNING | STAFF, READ), (PEOPLE_API, WRITE_API), (STAFF_API, READ_API),
                   (ACCOUNTS, ISSUE), (STUDENT_IMPORT, IMPORT), *COMMUNICATION, (ANNOUNCE, WRITE)],
     "Специалист по кадрам": [(STAFF | STAFF_FILES | PERSONNEL_DATA | {"PositionView"}, WRITE), (STAFF_API, WRITE_API), (STAFF_IMPORT, IMPORT), *COMMUNICATION],

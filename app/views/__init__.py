@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from app.extensions import db
 from app.views import (
     accounts, admin, audit, calendar, chooser, communication, control, credentials, diary, grid, imports, journal, logs, movement, people, planning, reports,
-    rights, sessions, thematic, unlocks, staff, visits, year,
+    rights, sessions, thematic, timetable, unlocks, staff, visits, year,
 )
 from app.views.overview import school_overview
 
@@ -81,6 +81,9 @@ MENU = [
     (planning.SubjectGroupMemberView, "Subgroup members", "Planning", _l("Subgroup members"), "fa-user-plus"),
     (planning.CurriculumItemView, "Curriculum", "Planning", _l("Curriculum"), "fa-table"),
     (planning.ScheduleEntryView, "Timetable", "Planning", _l("Timetable"), "fa-clock-o"),
+    (timetable.TimetableView, "Timetable editor", "Planning", _l("Timetable editor"), "fa-th"),
+    (timetable.SubstitutionView, "Substitutions", "Planning", _l("Substitutions"), "fa-exchange"),
+    (timetable.TimetableImportView, "Import of the timetable", "Planning", _l("Import of the timetable"), "fa-upload"),
     (planning.ThematicPlanView, "Thematic plans", "Planning", _l("Thematic plans"), "fa-list-alt"),
     (planning.ThematicPlanTopicView, "Thematic plan topics", "Planning", _l("Thematic plan topics"), "fa-list"),
     (calendar.CalendarView, "Lesson calendar", "Planning", _l("Lesson calendar"), "fa-calendar-plus-o"),

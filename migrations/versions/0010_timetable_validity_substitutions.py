@@ -17,8 +17,12 @@ depends_on = None
 
 
 def upgrade():
-    pass
+    # The timetable's clash check (a class, a teacher or a room in one place at a time) looks up
+    # every line of a weekday and lesson number of the school.
+    with op.batch_alter_table("schedule_entry") as batch:
+        batch.create_index("ix_schedule_entry_slot", ["school_id", "weekday", "lesson_number"])
 
 
 def downgrade():
-    pass
+    with op.batch_alter_table("schedule_entry") as batch:
+        batch.drop_index("ix_schedule_entry_slot")

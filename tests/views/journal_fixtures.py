@@ -186,9 +186,11 @@ def make_period_mark(app, journal: Journal, period_id: int, value: str = "4", st
 LESSON_NUMBER = 8  # after the demo's last lesson of the day: a fresh group's slots are its own
 
 
-def timetabled_group(app, name: str, weekdays=(1, 2, 3, 4, 5), days=28, class_id: int | None = None) -> dict:
+def timetabled_group(app, name: str, weekdays=(1, 2, 3, 4, 5), days=28, class_id: int | None = None,
+                     number: int = LESSON_NUMBER) -> dict:
     """A fresh subject group taught by the demo teacher in the demo student's class (or
-    `class_id`), timetabled on `weekdays` (lesson 8), with the lessons of the last `days`
+    `class_id`), timetabled on `weekdays` (lesson `number`, 8 unless another group of the demo
+    teacher's holds it then: the timetable refuses a teacher in two places at once), with the lessons of the last `days`
     days up to the school's date made by the calendar (holidays and days outside the
     periods left out), each with an ordinary assignment. Remove it with `delete_group`."""
     from app.clock import school_today
@@ -210,7 +212,7 @@ def timetabled_group(app, name: str, weekdays=(1, 2, 3, 4, 5), days=28, class_id
         db.session.flush()
         db.session.add(SubjectGroupTeacher(school_id=child.school_id, subject_group_id=group.id, employee_id=teacher.id))
         db.session.add_all(ScheduleEntry(school_id=child.school_id, subject_group_id=group.id, weekday=day,
-                                         lesson_number=LESSON_NUMBER, valid_from=school_class.year.start_date)
+                                         lesson_number=number, valid_from=school_class.year.start_date)
                            for day in weekdays)
         db.session.commit()
         generate_lessons(db.session, [group.id], today - dt.timedelta(days=days), today, apply=True)

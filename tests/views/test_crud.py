@@ -258,6 +258,8 @@ ADD_CHANGES = {
     "SubjectGroupTeacherView": lambda form, app: {"subject_group": _fresh_group(app)},
     "SubjectGroupMemberView": lambda form, app: {"student": _fresh_student(app)},
     "CurriculumItemView": lambda form, app: {"subject": _fresh_subject(app)},
+    # a copy of a timetable line would put its class, teacher and room in two places at once
+    "ScheduleEntryView": lambda form, app: {"lesson_number": "12", "room": ""},
     "ThematicPlanView": lambda form, app: {"subject_group": _fresh_group(app)},
     "ThematicPlanTopicView": lambda form, app: {"position": "999"},
     "StudentView": lambda form, app: {"personal_file_no": unique("Н"), "user": ""},

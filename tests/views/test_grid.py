@@ -436,7 +436,7 @@ def test_a_substitute_teacher_keeps_the_journal_of_the_substituted_lesson_only(a
         db.session.remove()
     # a group of the demo teacher's in a class the substitute neither leads nor teaches, with
     # a second lesson on the day of the latest one (lesson 9), which the substitute does not take
-    own = timetabled_group(app, "Журнал для замены", class_id=class_id)
+    own = timetabled_group(app, "Журнал для замены", class_id=class_id, number=10)
     group = own["group"]
     try:
         lesson_id, assignment_id, day = _lesson_with_assignment(app, group, 0)
