@@ -355,23 +355,34 @@ def copy_student(session: Session, foreign_id: int, school: School, numbers: Cal
     return student
 
 
+def _spans(session: Session, class_id: Optional[int] = None) -> list:
+    """The school's class memberships (or one class's) as rule spans, one query."""
+    query = select(Enrolment.student_id, Enrolment.class_id, Enrolment.start_date, Enrolment.end_date)
+    if class_id is not None:
+        query = query.where(Enrolment.class_id == class_id)
+    return [rules.Span(*row) for row in session.execute(query)]
+
+
+def _by_name(session: Session, ids) -> list:
+    ids = list(ids)
+    if not ids:
+        return []
+    return session.scalars(select(Student).where(Student.id.in_(ids))
+                           .order_by(Student.last_name, Student.first_name, Student.id)).all()
+
+
 def students_without_class(session: Session, day: dt.date) -> list:
     """The school's students in no class on `day` nor later: those an enrolment
-    order may take (new cards, those who left, those copied from another school)."""
-    busy = select(Enrolment.student_id).where((Enrolment.end_date.is_(None)) | (Enrolment.end_date >= day))
-    return session.scalars(select(Student).where(Student.id.not_in(busy))
-                           .order_by(Student.last_name, Student.first_name)).all()
+    order may take (new cards, those who left, those copied from another school);
+    counted by the head-count rule of the movement book (rules.may_enrol)."""
+    return _by_name(session, rules.may_enrol(_spans(session), session.scalars(select(Student.id)), day))
 
 
 def class_students(session: Session, class_id: int, day: dt.date) -> list:
-    """The students of a class whom an order dated `day` may take out: in the class
-    on the day before (the old membership ends then)."""
-    before = day - _DAY
-    return session.scalars(
-        select(Student).join(Enrolment, Enrolment.student_id == Student.id)
-        .where(Enrolment.class_id == class_id, Enrolment.start_date <= before,
-               (Enrolment.end_date.is_(None)) | (Enrolment.end_date >= before))
-        .order_by(Student.last_name, Student.first_name)).all()
+    """The students of a class whom a withdrawal or transfer dated `day` may take
+    out: on the class's roll on the day before and still on it on `day`, by the
+    head-count rule of the movement book (rules.may_leave)."""
+    return _by_name(session, {span.student for span in rules.may_leave(_spans(session, class_id), day)})
 
 
 def year_of(session: Session, day: dt.date) -> Optional[SchoolYear]:

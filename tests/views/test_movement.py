@@ -112,6 +112,36 @@ def test_secretary_withdraws_a_student_who_no_longer_counts_from_the_order_date(
     assert re.search(r'id="headcount-total">\s*1\s*<', count)
 
 
+def _candidates(client, kind, day, class_id) -> list:
+    html = client.get(f"/movementorderview/new?kind={kind}&date={day}&class={class_id}").get_data(as_text=True)
+    table = re.search(r'id="order-candidates".*?</table>', html, re.S)
+    return re.findall(r'<label for="student-\d+"[^>]*>([^<]+)</label>', table.group(0)) if table else []
+
+
+def test_a_student_transferred_on_the_order_date_is_offered_by_no_order_of_that_date(app, client, desk):
+    """The lists of the order page count by the movement book's head-count rule: Боря,
+    transferred 5А → 5Б on 06.12, is on neither class's list for a withdrawal or a
+    transfer dated 06.12 (nor on the enrolment list), and the book leaves him out of 5А."""
+    login(client, desk["login"])
+    _enrol(client, desk, ["Аня", "Боря"])
+    a, b = desk["classes"]["5А"], desk["classes"]["5Б"]
+    response = _post_order(client, kind="transfer", date="06.12.2026", **{"class": a}, to_class=b,
+                           student=[desk["students"]["Боря"]], number="", reason="Заявление")
+    assert response.status_code == 302, flashes(response.get_data(as_text=True))
+    for kind in ("withdrawal", "transfer"):
+        assert _candidates(client, kind, "06.12.2026", a) == ["Аняева Аня"]
+        assert _candidates(client, kind, "06.12.2026", b) == []  # he only arrives that day
+        assert _candidates(client, kind, "05.12.2026", a) == ["Аняева Аня", "Боряева Боря"]
+        assert _candidates(client, kind, "07.12.2026", b) == ["Боряева Боря"]
+    assert "Боряева Боря" not in _candidates(client, "enrolment", "06.12.2026", a)
+    book = client.get(f"/movementbook/headcount?date=06.12.2026").get_data(as_text=True)
+    assert re.search(r'id="headcount-total">\s*2\s*<', book)
+    # a withdrawal from 5Б dated the next day is accepted: the list offered only who may go
+    response = _post_order(client, kind="withdrawal", date="07.12.2026", **{"class": b},
+                           student=[desk["students"]["Боря"]], number="", reason="Переезд")
+    assert response.status_code == 302, flashes(response.get_data(as_text=True))
+
+
 def test_secretary_transfers_students_from_class_to_class(app, client, desk):
     login(client, desk["login"])
     _enrol(client, desk, ["Аня", "Боря", "Вера"])
