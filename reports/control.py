@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 
 from app.clock import school_today
 from app.journal import data
-from app.journal.control import FIRST_MARKED_GRADE, missing_period_marks
-from app.models import Assignment, AuditLog, Lesson, Mark, StudyPeriod
+from app.journal.control import FIRST_MARKED_GRADE, mark_entries, missing_period_marks
+from app.models import Assignment, Lesson, Mark, StudyPeriod
 from app.rules.errors import N_
 from app.rules.locks import period_marks_due
 from app.rules.performance import Completeness, MarkStats
@@ -51,17 +51,11 @@ class JournalControl:
 
 
 def entry_days(session: Session, group_ids: list, start: dt.date, end: dt.date, zone: str) -> list:
-    """(group id, lesson day, day entered) of the marks entered for lessons of [start, end]:
-    the audit's «created» rows, their time turned into the school's date."""
-    if not group_ids:
-        return []
+    """(group id, lesson day, day first entered or None) of the marks of the lessons of
+    [start, end]: every mark's entry stamp, its time turned into the school's date."""
     tz = ZoneInfo(zone)
-    rows = session.execute(
-        select(AuditLog.subject_group_id, AuditLog.entry_date, AuditLog.at)
-        .where(AuditLog.entity == "mark", AuditLog.action == "create", AuditLog.field == "value_id",
-               AuditLog.subject_group_id.in_(group_ids), AuditLog.entry_date >= start, AuditLog.entry_date <= end)
-    ).all()
-    return [(gid, day, at.replace(tzinfo=dt.timezone.utc).astimezone(tz).date()) for gid, day, at in rows]
+    return [(gid, day, at.replace(tzinfo=dt.timezone.utc).astimezone(tz).date() if at else None)
+            for gid, day, at in mark_entries(session, group_ids, start, end)]
 
 
 def journal_control(session: Session, year_id: int, start: dt.date, end: dt.date, today: dt.date,
@@ -107,7 +101,7 @@ def journal_control(session: Session, year_id: int, start: dt.date, end: dt.date
     total = ControlLine(None, "")
     for g in groups:
         line = per_group[g.id]
-        main = teachers.get(g.id, [(None, "—")])[0]
+        main = teachers.get(g.id, [(None, gettext("No teacher assigned"))])[0]
         for bucket, key, name in ((by_teacher, main[0], main[1]), (by_class, g.class_id, g.class_name)):
             summary = bucket.setdefault(key, ControlLine(key, name))
             summary.completeness.merge(line.completeness)
