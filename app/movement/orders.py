@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session
 
 from app.clock import utcnow
 from app.models import (
-    Enrolment, Gender, Guardian, MovementOrder, MovementOrderItem, OrderKind, OrderNumbering, School, SchoolClass,
-    SchoolYear, Student, StudentGuardian,
+    Enrolment, Gender, Guardian, MovementOrder, MovementOrderItem, OrderKind, OrderNumbering, Relation, School,
+    SchoolClass, SchoolYear, Student, StudentGuardian,
 )
 from app.rules import movement as rules
 from app.rules import periods as period_rules
@@ -257,17 +257,45 @@ def personal_file_numbers(session: Session, school_id: int) -> Callable[[str], s
     return next_number
 
 
+@dataclass(frozen=True)
+class NewGuardian:
+    """A parent (legal representative) typed with a new student card."""
+
+    full_name: str  # «Фамилия Имя Отчество»
+    relation: Relation = Relation.mother
+    phone: Optional[str] = None
+
+
 def new_student(session: Session, school_id: int, numbers: Callable[[str], str], *, last_name: str,
                 first_name: str, middle_name: Optional[str] = None, birth_date: Optional[dt.date] = None,
-                gender: Optional[Gender] = None, personal_file_no: Optional[str] = None) -> Student:
-    """A new student card typed on the order page (not yet flushed)."""
+                gender: Optional[Gender] = None, personal_file_no: Optional[str] = None,
+                address: Optional[str] = None, guardians: Sequence[NewGuardian] = ()) -> Student:
+    """A new student card typed on the order page (not yet flushed), with their address
+    and guardians: a guardian already in the school with the same name and phone (a
+    sibling's parent) is linked, not copied."""
     last_name, first_name = (last_name or "").strip(), (first_name or "").strip()
     if not last_name or not first_name:
         raise RuleViolation(N_("Enter the last name and the first name of each new student."))
+    address = (address or "").strip() or None
     student = Student(school_id=school_id, last_name=last_name, first_name=first_name,
                       middle_name=(middle_name or "").strip() or None, birth_date=birth_date, gender=gender,
-                      personal_file_no=(personal_file_no or "").strip() or numbers(last_name))
+                      personal_file_no=(personal_file_no or "").strip() or numbers(last_name), address=address)
     session.add(student)
+    for typed in guardians:
+        parts = (typed.full_name or "").split()
+        if len(parts) < 2:
+            raise RuleViolation(N_("Enter the last name and the first name of the guardian of %(student)s."),
+                                student=student.full_name)
+        g_last, g_first, g_middle = parts[0], parts[1], " ".join(parts[2:]) or None
+        phone = (typed.phone or "").strip() or None
+        same = None
+        if phone:
+            same = next((k for k in session.scalars(select(Guardian).where(
+                Guardian.school_id == school_id, Guardian.last_name == g_last, Guardian.phone == phone))
+                if _same_name(k.full_name, " ".join(parts))), None)
+        guardian = same or Guardian(school_id=school_id, last_name=g_last, first_name=g_first, middle_name=g_middle,
+                                    phone=phone, address=address)
+        session.add(StudentGuardian(school_id=school_id, student=student, guardian=guardian, relation=typed.relation))
     return student
 
 
@@ -406,7 +434,7 @@ def parse_kind(value: Optional[str]) -> Optional[OrderKind]:
 
 
 __all__ = [
-    "DEFAULT_PREFIXES", "ForeignStudent", "cancel_order", "class_students", "classes_of", "copy_student",
+    "DEFAULT_PREFIXES", "ForeignStudent", "NewGuardian", "cancel_order", "class_students", "classes_of", "copy_student",
     "create_order", "find_in_other_schools", "new_student", "order_prefix", "parse_kind", "personal_file_numbers",
     "students_without_class", "suggest_number", "year_of",
 ]
