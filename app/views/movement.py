@@ -8,6 +8,8 @@ which applies them at once: the generated views of orders, their students and of
 class memberships read only."""
 from __future__ import annotations
 
+from typing import Optional
+
 from flask import Response, abort, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access, permission_name
@@ -151,7 +153,7 @@ class MovementOrderView(PartaModelView):
             return self._new_page(form, posted=form, switch=orders.parse_kind(form.get("switch_kind")))
         if action != "create":
             return self._new_page(form, posted=form)
-        if form.getlist("student") and form.get("listed") not in (None, _listed_key(form)):
+        if form.getlist("student") and parse_date(form.get("date")) and form.get("listed") not in (None, _listed_key(form)):
             flash(gettext("The list of students is now for the date and class typed: check the ticked students "
                           "and press «Create and apply the order» again."), "warning")
             return self._new_page(form, posted=form), 200
@@ -218,7 +220,7 @@ class MovementOrderView(PartaModelView):
                        number=number or (orders.suggest_number(session, year, kind) if year else ""),
                        search={k: args.get(k, "") for k in ("search_last", "search_first", "search_birth")},
                        candidates=[], found=None, format_date=format_date,
-                       listed=f"{format_date(day)}|{chosen.id if chosen else ''}")
+                       listed=_list_key(kind, day, chosen.id if chosen else None))
         if day is not None and year is None and not creating:
             flash(gettext("No school year contains the date %(date)s.", date=format_date(day)), "warning")
         if day is not None and kind is OrderKind.enrolment:
@@ -232,11 +234,16 @@ class MovementOrderView(PartaModelView):
         return self.render_template("parta/movement_order_new.html", **context)
 
 
+def _list_key(kind: Optional[OrderKind], day, class_id) -> str:
+    """What a list of students was made for: the date, and for a withdrawal or a
+    transfer the class (an enrolment lists the students without a class, of any)."""
+    by_class = kind is not OrderKind.enrolment and class_id is not None
+    return f"{format_date(day) if day else ''}|{class_id if by_class else ''}"
+
+
 def _listed_key(form) -> str:
-    """The date and class a list of students was made for, as the page keeps it."""
-    day = parse_date(form.get("date"))
-    class_id = parse_int(form.get("class"))
-    return f"{format_date(day) if day else ''}|{class_id if class_id is not None else ''}"
+    """The key of the list the posted date and class call for."""
+    return _list_key(orders.parse_kind(form.get("kind")), parse_date(form.get("date")), parse_int(form.get("class")))
 
 
 def _class_of(value):
