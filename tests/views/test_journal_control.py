@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import Assignment, Lesson, Mark, SchoolClass, SchoolYear, SubjectGroup
 from tests.views.journal_fixtures import delete_group, journal, make_mark  # noqa: F401 (fixture)
+from tests.conftest import login
 from tests.views.test_journal_api import token
 
 SECOND = dt.timedelta(seconds=1)
@@ -72,6 +73,26 @@ def test_a_mark_and_an_attendance_entry_made_through_rest_carry_their_author_and
         "assignment_id": lesson["assignment"], "student_id": journal.classmates[6], "value_id": journal.values["4"],
         "entered_at": "2020-01-01T00:00:00", "entered_by_id": journal.coordinator_user_id})
     assert forged.status_code in (400, 422)  # refused: the stamps are not the client's to give
+
+
+def test_a_mark_and_an_absence_saved_in_the_grid_carry_their_author(app, client, journal):
+    from app.models import Attendance
+
+    login(client, "teacher")
+    lesson = make_mark(app, journal, days_ago=0)
+    student = journal.classmates[8]
+    changes = [{"kind": "mark", "assignment": lesson["assignment"], "student": student, "value": "5", "duty": False,
+                "comment": "", "old": ["", False, ""]},
+               {"kind": "att", "lesson": lesson["lesson"], "student": student, "value": "н", "old": ""}]
+    response = client.post("/journal/save", json={"group": journal.group_id, "period": journal.current_period_id,
+                                                  "changes": changes})
+    assert response.status_code == 200 and response.json["saved"] == [0, 1], response.json
+    with app.app_context():
+        rows = [db.session.scalar(select(model).where(key == ident, model.student_id == student))
+                for model, key, ident in ((Mark, Mark.assignment_id, lesson["assignment"]),
+                                          (Attendance, Attendance.lesson_id, lesson["lesson"]))]
+        assert [(row.entered_by_id, row.entered_at is not None) for row in rows] == [(journal.teacher_user_id, True)] * 2
+        db.session.remove()
 
 
 def test_a_mark_entered_after_the_lesson_day_counts_as_late_and_one_of_the_day_does_not(app, client, journal):
