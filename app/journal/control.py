@@ -82,14 +82,17 @@ def default_period(periods: list, today: dt.date, settings: Any = None) -> Optio
 
 
 def mark_entries(session, group_ids: list, start: dt.date, end: dt.date) -> list:
-    """(group id, lesson day, first entry time in UTC or None) of every mark of the
-    groups' lessons in [start, end] — a duty mark («точка») too, cancelled lessons
-    not — from the entry stamps the write pipeline sets on every path."""
+    """(group id, lesson id, lesson day, whether it has a value, first entry time in UTC
+    or None) of every mark of the groups' lessons in [start, end] — a duty mark
+    («точка») too, cancelled lessons not — from the entry stamps the write pipeline
+    sets on every path; one statement."""
     if not group_ids:
         return []
     return session.execute(
-        select(Lesson.subject_group_id, Lesson.date, Mark.entered_at)
-        .join(Assignment, Mark.assignment_id == Assignment.id).join(Lesson, Assignment.lesson_id == Lesson.id)
+        select(Lesson.subject_group_id, Lesson.id, Lesson.date, Mark.value_id.is_not(None), Mark.entered_at)
+        .select_from(Lesson).join(Assignment, Assignment.lesson_id == Lesson.id)
+        # the school too, so that the unique index (school, assignment, student) serves the join
+        .join(Mark, (Mark.school_id == Assignment.school_id) & (Mark.assignment_id == Assignment.id))
         .where(Lesson.subject_group_id.in_(group_ids), Lesson.date >= start, Lesson.date <= end,
                Lesson.is_cancelled.is_(False))
     ).tuples().all()

@@ -129,7 +129,8 @@ def test_the_report_counts_every_mark_of_the_demo_and_names_a_journal_without_a_
     try:
         with app.app_context():
             report = control.journal_control(db.session, year_id, year_start, journal.today, journal.today)
-            in_year = (select(func.count(Mark.id)).join(Assignment, Mark.assignment_id == Assignment.id)
+            in_year = (select(func.count(Mark.id))
+                       .join(Assignment, (Mark.school_id == Assignment.school_id) & (Mark.assignment_id == Assignment.id))
                        .join(Lesson, Assignment.lesson_id == Lesson.id)
                        .join(SubjectGroup, Lesson.subject_group_id == SubjectGroup.id)
                        .where(Mark.school_id == journal.school_id, SubjectGroup.year_id == year_id,
