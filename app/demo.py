@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from flask import current_app
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, or_, select, update
 
 from app.clock import utcnow
 from app.extensions import db
@@ -1685,15 +1685,51 @@ def _mark_code(rng: random.Random, student: StudentPlan, pass_fail: bool) -> str
     return rng.choices(("5", "4", "3", "2"), weights=MARK_LEVELS[student.level][1])[0]
 
 
+# When teachers enter a lesson's marks and attendance (school time): a quarter during
+# the lessons, most in the evening of the lesson's day, one in LATE_SHARE days later.
+LATE_SHARE = 0.08
+LATE_DAYS = (1, 1, 1, 2, 2, 3, 4, 7)
+
+
+class _EntryTimes:
+    """Plausible first-entry times of a lesson's entries, as naive UTC like the
+    pipeline's stamps: one time per lesson (a teacher fills a lesson at once), from a
+    random stream of its own, so that the rest of the demo stays as it was."""
+
+    def __init__(self, number: int, today: dt.date) -> None:
+        from app.clock import school_zone
+
+        self.rng = random.Random(f"entries-{number}")
+        self.zone = school_zone()
+        self.today = today
+        self.now = utcnow()
+
+    def __call__(self, day: dt.date) -> dt.datetime:
+        rng = self.rng
+        roll = rng.random()
+        if roll < LATE_SHARE:
+            day = min(day + dt.timedelta(days=rng.choice(LATE_DAYS)), self.today)
+            minutes = rng.randint(16 * 60, 22 * 60 + 30)
+        elif roll < 0.3:
+            minutes = rng.randint(8 * 60 + 30, 14 * 60 + 30)
+        else:
+            minutes = rng.randint(15 * 60, 22 * 60 + 30)
+        local = dt.datetime.combine(day, dt.time(minutes // 60, minutes % 60, rng.randint(0, 59)), tzinfo=self.zone)
+        return min(local.astimezone(dt.timezone.utc).replace(tzinfo=None), self.now)
+
+
 def _write_journal(rng: random.Random, sid: int, classes: list[ClassPlan], groups: list[GroupPlan],
-                   staff: list[StaffPlan], refs: References, today: dt.date) -> None:
-    """Lessons with attendance, one assignment a lesson with its marks, and the period marks."""
+                   staff: list[StaffPlan], refs: References, today: dt.date, number: int = 0) -> None:
+    """Lessons with attendance, one assignment a lesson with its marks, and the period marks;
+    the marks and the attendance carry when they were entered."""
     rows, lessons = _plan_lessons(rng, sid, classes, groups, staff, refs, today)
     lesson_ids = _insert_keyed(Lesson, rows, "subject_group_id", "date", "number")
+    entry_times = _EntryTimes(number, today)
+    entered = {id(lesson): entry_times(lesson.date) for lesson in lessons}
 
     _insert_rows(Attendance, [
         {"school_id": sid, "lesson_id": lesson_id, "student_id": student.id, "code_id": refs.code_ids[code],
-         "comment": None}
+         "comment": None, "entered_at": entered[id(lesson)], "entered_by_id": None}
         for lesson, lesson_id in zip(lessons, lesson_ids) for student, code in lesson.absent.items()
     ])
 
@@ -1724,11 +1760,13 @@ def _write_journal(rng: random.Random, sid: int, classes: list[ClassPlan], group
         for student in chosen:
             value_id = refs.scale_values[scale][_mark_code(rng, student, group.is_pass_fail)]
             marks.append({"school_id": sid, "assignment_id": assignment_id, "student_id": student.id,
-                          "value_id": value_id, "is_duty": False, "comment": None})
+                          "value_id": value_id, "is_duty": False, "comment": None,
+                          "entered_at": entered[id(lesson)], "entered_by_id": None})
             scores[(group, student)].append((lesson.date, value_id, weight))
         comment = "Отсутствовал(а) на контрольной работе" if is_control else "Работа не сдана"
         marks += [{"school_id": sid, "assignment_id": assignment_id, "student_id": s.id, "value_id": None,
-                   "is_duty": True, "comment": comment} for s in duty]
+                   "is_duty": True, "comment": comment, "entered_at": entered[id(lesson)], "entered_by_id": None}
+                  for s in duty]
     _insert_rows(Mark, marks)
     _write_period_marks(sid, groups, scores, refs, today)
 
@@ -1786,7 +1824,7 @@ def _build_school(rng: random.Random, number: int, n_students: int, today: dt.da
     _write_classes(sid, classes, refs)
     _write_students(rng, sid, classes, refs, movements)
     _write_groups(sid, classes, groups, refs)
-    _write_journal(rng, sid, classes, groups, staff, refs, today)
+    _write_journal(rng, sid, classes, groups, staff, refs, today, number)
     _write_thematic_plans(sid, groups, (_teachers(staff, "math") or [None])[0], today)
     _write_staff_files(sid, staff, refs, today)
     return BuiltSchool(sid, staff, classes, showcase_student)
@@ -1928,6 +1966,22 @@ def _create_demo_users(built: BuiltSchool) -> None:
             raise RuntimeError(f"could not create the demo login {username!r}")
         user.school_id = built.school_id
         db.session.execute(update(model).where(model.id == row_id).values(user_id=user.id))
+        if model is Employee:
+            _sign_entries(built.school_id, row_id, user.id)
+
+
+def _sign_entries(sid: int, employee_id: int, user_id: int) -> None:
+    """The entries of the lessons a teacher gave (their own, not substituted, and those
+    they substituted in) were made by their login; teachers without a login leave
+    theirs unsigned."""
+    lessons = select(Lesson.id).where(Lesson.school_id == sid, or_(
+        Lesson.substitute_id == employee_id, (Lesson.teacher_id == employee_id) & Lesson.substitute_id.is_(None)))
+    unscoped = {"parta_unscoped": True}
+    db.session.execute(update(Attendance).where(Attendance.lesson_id.in_(lessons)).values(entered_by_id=user_id),
+                       execution_options=unscoped)
+    db.session.execute(update(Mark).where(Mark.assignment_id.in_(
+        select(Assignment.id).where(Assignment.lesson_id.in_(lessons)))).values(entered_by_id=user_id),
+        execution_options=unscoped)
 
 
 # ---------------------------------------------------------------------------

@@ -9,13 +9,12 @@ from typing import Optional
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.clock import school_today
 from app.journal import data
-from app.journal.control import FIRST_MARKED_GRADE, missing_period_marks
-from app.models import Assignment, AuditLog, Lesson, Mark, StudyPeriod
+from app.journal.control import FIRST_MARKED_GRADE, mark_entries, missing_period_marks
+from app.models import StudyPeriod
 from app.rules.errors import N_
 from app.rules.locks import period_marks_due
 from app.rules.performance import Completeness, MarkStats
@@ -51,17 +50,12 @@ class JournalControl:
 
 
 def entry_days(session: Session, group_ids: list, start: dt.date, end: dt.date, zone: str) -> list:
-    """(group id, lesson day, day entered) of the marks entered for lessons of [start, end]:
-    the audit's «created» rows, their time turned into the school's date."""
-    if not group_ids:
-        return []
+    """(group id, lesson id, lesson day, has a value, day first entered or None) of the
+    marks of the lessons of [start, end]: every mark's entry stamp, its time turned into
+    the school's date."""
     tz = ZoneInfo(zone)
-    rows = session.execute(
-        select(AuditLog.subject_group_id, AuditLog.entry_date, AuditLog.at)
-        .where(AuditLog.entity == "mark", AuditLog.action == "create", AuditLog.field == "value_id",
-               AuditLog.subject_group_id.in_(group_ids), AuditLog.entry_date >= start, AuditLog.entry_date <= end)
-    ).all()
-    return [(gid, day, at.replace(tzinfo=dt.timezone.utc).astimezone(tz).date()) for gid, day, at in rows]
+    return [(gid, lid, day, valued, at.replace(tzinfo=dt.timezone.utc).astimezone(tz).date() if at else None)
+            for gid, lid, day, valued, at in mark_entries(session, group_ids, start, end)]
 
 
 def journal_control(session: Session, year_id: int, start: dt.date, end: dt.date, today: dt.date,
@@ -76,12 +70,8 @@ def journal_control(session: Session, year_id: int, start: dt.date, end: dt.date
     ids = [g.id for g in groups]
     last = min(end, today)
     lessons = [lesson for lesson in data.lessons_of(session, ids, start, last) if not lesson.cancelled]
-    marked = set(session.scalars(
-        select(Assignment.lesson_id).join(Mark, Mark.assignment_id == Assignment.id)
-        .join(Lesson, Assignment.lesson_id == Lesson.id)
-        .where(Lesson.subject_group_id.in_(ids), Lesson.date >= start, Lesson.date <= last,
-               Mark.value_id.is_not(None)).distinct()
-    )) if ids else set()
+    entries = entry_days(session, ids, start, last, zone)
+    marked = {lesson_id for _gid, lesson_id, _day, valued, _entered in entries if valued}
     per_group = {g.id: ControlLine(g.id, f"{g.class_name}, {g.name}") for g in groups}
     # first-graders learn without marks: their lessons owe a topic, not a mark
     marked_grades = {g.id for g in groups if g.grade >= FIRST_MARKED_GRADE}
@@ -90,7 +80,7 @@ def journal_control(session: Session, year_id: int, start: dt.date, end: dt.date
         c.lessons += 1
         c.without_topic += not lesson.topic.strip()
         c.without_marks += lesson.id not in marked and lesson.group_id in marked_grades
-    for gid, lesson_day, entered in entry_days(session, ids, start, last, zone):
+    for gid, _lesson_id, lesson_day, _valued, entered in entries:
         if gid in per_group and lesson_day is not None:
             per_group[gid].completeness.entered(lesson_day, entered)
     due = None
@@ -107,7 +97,7 @@ def journal_control(session: Session, year_id: int, start: dt.date, end: dt.date
     total = ControlLine(None, "")
     for g in groups:
         line = per_group[g.id]
-        main = teachers.get(g.id, [(None, "—")])[0]
+        main = teachers.get(g.id, [(None, gettext("No teacher assigned"))])[0]
         for bucket, key, name in ((by_teacher, main[0], main[1]), (by_class, g.class_id, g.class_name)):
             summary = bucket.setdefault(key, ControlLine(key, name))
             summary.completeness.merge(line.completeness)

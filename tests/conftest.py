@@ -104,6 +104,7 @@ DATE_SENSITIVE = (
     "tests/views/test_diary.py",
     "tests/views/test_grid.py",
     "tests/views/test_journal_api.py",
+    "tests/views/test_journal_control.py",
     "tests/views/test_journal_locks.py",
     "tests/views/test_missing_period_marks.py",
     "tests/views/test_movement.py",

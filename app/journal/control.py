@@ -1,6 +1,7 @@
 """Period marks owed (act 001 §4.13): which period is being chased now, and which
-students of which subject groups still lack a period mark. Read by the «Не
-выставленные отметки за период» page and the journal-control report."""
+students of which subject groups still lack a period mark; and when each mark of a
+journal was entered. Read by the «Не выставленные отметки за период» page and the
+journal-control report."""
 from __future__ import annotations
 
 import datetime as dt
@@ -11,7 +12,7 @@ from typing import Any, Optional
 from sqlalchemy import or_, select
 
 from app.models import (
-    Employee, Enrolment, PeriodMark, SchoolClass, Student, StudyPeriod, Subject, SubjectGroup, SubjectGroupMember,
+    Assignment, Employee, Enrolment, Lesson, Mark, PeriodMark, SchoolClass, Student, StudyPeriod, Subject, SubjectGroup, SubjectGroupMember,
     SubjectGroupTeacher,
 )
 from app.rules.locks import is_editable, period_marks_due
@@ -78,6 +79,23 @@ def default_period(periods: list, today: dt.date, settings: Any = None) -> Optio
     soon = [p for p in open_ if due(p) <= today + dt.timedelta(days=DUE_SOON_DAYS)]
     return min(soon or open_, key=lambda p: (abs((due(p) - today).days), p.period_type.is_year,
                                              p.end_date - p.start_date, p.grade_from))
+
+
+def mark_entries(session, group_ids: list, start: dt.date, end: dt.date) -> list:
+    """(group id, lesson id, lesson day, whether it has a value, first entry time in UTC
+    or None) of every mark of the groups' lessons in [start, end] — a duty mark
+    («точка») too, cancelled lessons not — from the entry stamps the write pipeline
+    sets on every path; one statement."""
+    if not group_ids:
+        return []
+    return session.execute(
+        select(Lesson.subject_group_id, Lesson.id, Lesson.date, Mark.value_id.is_not(None), Mark.entered_at)
+        .select_from(Lesson).join(Assignment, Assignment.lesson_id == Lesson.id)
+        # the school too, so that the unique index (school, assignment, student) serves the join
+        .join(Mark, (Mark.school_id == Assignment.school_id) & (Mark.assignment_id == Assignment.id))
+        .where(Lesson.subject_group_id.in_(group_ids), Lesson.date >= start, Lesson.date <= end,
+               Lesson.is_cancelled.is_(False))
+    ).tuples().all()
 
 
 def classes_of(session, period: StudyPeriod) -> list:

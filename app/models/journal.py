@@ -139,7 +139,13 @@ class Assignment(SchoolScoped, Model):
 
 
 class Mark(SchoolScoped, Model):
-    """A student's mark for an assignment; a «точка» (duty mark) records work owed."""
+    """A student's mark for an assignment; a «точка» (duty mark) records work owed.
+
+    `entered_at` (UTC) and `entered_by_id` record the first entry of the row, set by
+    the write pipeline on every path (grid, CRUD, REST, imports); later changes keep
+    them — each change has its own who and when in the journal's audit. The journal
+    control counts a mark as late by its first entry: correcting a mark the next week
+    is no late entry. Rows written before the stamps existed have none."""
 
     __tablename__ = "mark"
     __table_args__ = (
@@ -153,6 +159,9 @@ class Mark(SchoolScoped, Model):
     value_id: Mapped[Optional[int]] = mapped_column(ForeignKey("grade_scale_value.id", ondelete="RESTRICT"))
     is_duty: Mapped[bool] = mapped_column(Boolean, default=False)
     comment: Mapped[Optional[str]] = mapped_column(String(500))
+    # When and by whom the entry was first made (see EntryStamp).
+    entered_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    entered_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id", ondelete="SET NULL"))
 
     assignment: Mapped[Assignment] = relationship(lazy="joined")
     student: Mapped[Student] = relationship(lazy="joined")
@@ -194,6 +203,9 @@ class Attendance(SchoolScoped, Model):
     student_id: Mapped[int] = mapped_column(ForeignKey("student.id", ondelete="CASCADE"))
     code_id: Mapped[int] = mapped_column(ForeignKey("attendance_code.id", ondelete="RESTRICT"))
     comment: Mapped[Optional[str]] = mapped_column(String(255))
+    # When and by whom the entry was first made (see Mark).
+    entered_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    entered_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id", ondelete="SET NULL"))
 
     lesson: Mapped[Lesson] = relationship(lazy="joined")
     student: Mapped[Student] = relationship(lazy="joined")

@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session
 
 from app.clock import utcnow
 from app.models import (
-    Enrolment, Gender, Guardian, MovementOrder, MovementOrderItem, OrderKind, OrderNumbering, School, SchoolClass,
-    SchoolYear, Student, StudentGuardian,
+    Enrolment, Gender, Guardian, MovementOrder, MovementOrderItem, OrderKind, OrderNumbering, Relation, School,
+    SchoolClass, SchoolYear, Student, StudentGuardian,
 )
 from app.rules import movement as rules
 from app.rules import periods as period_rules
@@ -257,17 +257,45 @@ def personal_file_numbers(session: Session, school_id: int) -> Callable[[str], s
     return next_number
 
 
+@dataclass(frozen=True)
+class NewGuardian:
+    """A parent (legal representative) typed with a new student card."""
+
+    full_name: str  # «Фамилия Имя Отчество»
+    relation: Relation = Relation.mother
+    phone: Optional[str] = None
+
+
 def new_student(session: Session, school_id: int, numbers: Callable[[str], str], *, last_name: str,
                 first_name: str, middle_name: Optional[str] = None, birth_date: Optional[dt.date] = None,
-                gender: Optional[Gender] = None, personal_file_no: Optional[str] = None) -> Student:
-    """A new student card typed on the order page (not yet flushed)."""
+                gender: Optional[Gender] = None, personal_file_no: Optional[str] = None,
+                address: Optional[str] = None, guardians: Sequence[NewGuardian] = ()) -> Student:
+    """A new student card typed on the order page (not yet flushed), with their address
+    and guardians: a guardian already in the school with the same name and phone (a
+    sibling's parent) is linked, not copied."""
     last_name, first_name = (last_name or "").strip(), (first_name or "").strip()
     if not last_name or not first_name:
         raise RuleViolation(N_("Enter the last name and the first name of each new student."))
+    address = (address or "").strip() or None
     student = Student(school_id=school_id, last_name=last_name, first_name=first_name,
                       middle_name=(middle_name or "").strip() or None, birth_date=birth_date, gender=gender,
-                      personal_file_no=(personal_file_no or "").strip() or numbers(last_name))
+                      personal_file_no=(personal_file_no or "").strip() or numbers(last_name), address=address)
     session.add(student)
+    for typed in guardians:
+        parts = (typed.full_name or "").split()
+        if len(parts) < 2:
+            raise RuleViolation(N_("Enter the last name and the first name of the guardian of %(student)s."),
+                                student=student.full_name)
+        g_last, g_first, g_middle = parts[0], parts[1], " ".join(parts[2:]) or None
+        phone = (typed.phone or "").strip() or None
+        same = None
+        if phone:
+            same = next((k for k in session.scalars(select(Guardian).where(
+                Guardian.school_id == school_id, Guardian.last_name == g_last, Guardian.phone == phone))
+                if _same_name(k.full_name, " ".join(parts))), None)
+        guardian = same or Guardian(school_id=school_id, last_name=g_last, first_name=g_first, middle_name=g_middle,
+                                    phone=phone, address=address)
+        session.add(StudentGuardian(school_id=school_id, student=student, guardian=guardian, relation=typed.relation))
     return student
 
 
@@ -355,23 +383,34 @@ def copy_student(session: Session, foreign_id: int, school: School, numbers: Cal
     return student
 
 
+def _spans(session: Session, class_id: Optional[int] = None) -> list:
+    """The school's class memberships (or one class's) as rule spans, one query."""
+    query = select(Enrolment.student_id, Enrolment.class_id, Enrolment.start_date, Enrolment.end_date)
+    if class_id is not None:
+        query = query.where(Enrolment.class_id == class_id)
+    return [rules.Span(*row) for row in session.execute(query)]
+
+
+def _by_name(session: Session, ids) -> list:
+    ids = list(ids)
+    if not ids:
+        return []
+    return session.scalars(select(Student).where(Student.id.in_(ids))
+                           .order_by(Student.last_name, Student.first_name, Student.id)).all()
+
+
 def students_without_class(session: Session, day: dt.date) -> list:
     """The school's students in no class on `day` nor later: those an enrolment
-    order may take (new cards, those who left, those copied from another school)."""
-    busy = select(Enrolment.student_id).where((Enrolment.end_date.is_(None)) | (Enrolment.end_date >= day))
-    return session.scalars(select(Student).where(Student.id.not_in(busy))
-                           .order_by(Student.last_name, Student.first_name)).all()
+    order may take (new cards, those who left, those copied from another school);
+    counted by the head-count rule of the movement book (rules.may_enrol)."""
+    return _by_name(session, rules.may_enrol(_spans(session), session.scalars(select(Student.id)), day))
 
 
 def class_students(session: Session, class_id: int, day: dt.date) -> list:
-    """The students of a class whom an order dated `day` may take out: in the class
-    on the day before (the old membership ends then)."""
-    before = day - _DAY
-    return session.scalars(
-        select(Student).join(Enrolment, Enrolment.student_id == Student.id)
-        .where(Enrolment.class_id == class_id, Enrolment.start_date <= before,
-               (Enrolment.end_date.is_(None)) | (Enrolment.end_date >= before))
-        .order_by(Student.last_name, Student.first_name)).all()
+    """The students of a class whom a withdrawal or transfer dated `day` may take
+    out: on the class's roll on the day before and still on it on `day`, by the
+    head-count rule of the movement book (rules.may_leave)."""
+    return _by_name(session, {span.student for span in rules.may_leave(_spans(session, class_id), day)})
 
 
 def year_of(session: Session, day: dt.date) -> Optional[SchoolYear]:
@@ -395,7 +434,7 @@ def parse_kind(value: Optional[str]) -> Optional[OrderKind]:
 
 
 __all__ = [
-    "DEFAULT_PREFIXES", "ForeignStudent", "cancel_order", "class_students", "classes_of", "copy_student",
+    "DEFAULT_PREFIXES", "ForeignStudent", "NewGuardian", "cancel_order", "class_students", "classes_of", "copy_student",
     "create_order", "find_in_other_schools", "new_student", "order_prefix", "parse_kind", "personal_file_numbers",
     "students_without_class", "suggest_number", "year_of",
 ]

@@ -14,7 +14,10 @@ flush, and every flush runs one ordered list of checks over the rows it writes:
 4. the value rules of each kind of row (rules.py, values.py), app/rules/ deciding;
 5. a closed school year is read-only (rules.py);
 
-then, after the flush, the audit of every journal change (audit.py). "Which
+then the entry stamps: a new mark or attendance entry gets the time and the author
+of its first entry (entered_at, entered_by_id; kept by later changes, whose who and
+when the audit keeps); then, after the flush, the audit of every journal change
+(audit.py). "Which
 school, journal and lock date does this row belong to, before and after the
 change" is answered once, by app/pipeline/position.py.
 
@@ -31,7 +34,8 @@ from typing import Any
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
-from app.models import JournalUnlock, Lesson
+from app.clock import utcnow
+from app.models import Attendance, JournalUnlock, Lesson, Mark
 from app.pipeline import audit, locks, rights, rules, segment, values
 from app.pipeline.position import JOURNAL_ROWS, Move, Position, move
 from app.rules.errors import N_, RuleViolation
@@ -208,7 +212,28 @@ def _before_flush(session: Session, flush_context, instances) -> None:
                 remember_moved_from(obj)
         changes = _changes(session)
         _run(session, [c for c in changes if not memo.unchanged(c.obj, _signature(c.obj, c.action))], whole_flush=True)
+        stamp_entries(changes)
         audit.capture(session, changes)
+
+
+STAMPED = (Mark, Attendance)
+
+
+def stamp_entries(changes: list) -> None:
+    """The first entry's time and author on every new mark and attendance entry,
+    whatever the path; a time given already (an import of older entries, the demo)
+    is kept, and so is an author given with it."""
+    user = None
+    for change in changes:
+        obj = change.obj
+        if change.action != "create" or not isinstance(obj, STAMPED):
+            continue
+        if user is None:
+            user = accounts.acting_user() or False
+        if obj.entered_at is None:
+            obj.entered_at = utcnow()
+            if obj.entered_by_id is None and user:
+                obj.entered_by_id = user.id
 
 
 def _after_rollback(session: Session) -> None:

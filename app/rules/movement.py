@@ -65,10 +65,31 @@ class Movement(NamedTuple):
 
 # --- Counting ---------------------------------------------------------------------
 
+def on_roll(spans: Iterable[Span], day: dt.date) -> list:
+    """The memberships counted at the end of `day`: those who arrived on that day
+    count, those whose departure is dated that day do not. The head-count, the book
+    and the lists of the order page all count by this rule."""
+    return [span for span in spans if span.covers(day)]
+
+
 def headcount(spans: Iterable[Span], day: dt.date) -> int:
-    """How many students are in the group(s) at the end of `day`: those who arrived
-    on that day count, those whose departure is dated that day do not."""
-    return sum(1 for span in spans if span.covers(day))
+    """How many students are in the group(s) at the end of `day` (see on_roll)."""
+    return len(on_roll(spans, day))
+
+
+def may_leave(spans: Iterable[Span], day: dt.date) -> list:
+    """The memberships a withdrawal or transfer dated `day` may end: counted on the
+    day before (the membership ends then) and still counted on `day` — a student whom
+    an order of the same day already took out (their membership ends on `day` − 1)
+    or who only arrives on `day` is not offered."""
+    return on_roll(on_roll(spans, day - DAY), day)
+
+
+def may_enrol(spans: Iterable[Span], students: Iterable[Hashable], day: dt.date) -> list:
+    """Of `students`, those an enrolment dated `day` may take: counted in no group on
+    `day` nor on any later day (`spans`: every membership of the school)."""
+    busy = {span.student for span in spans if span.end is None or span.end >= day}
+    return [student for student in students if student not in busy]
 
 
 def movement(spans: Iterable[Span], start: dt.date, end: dt.date) -> Movement:

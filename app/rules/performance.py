@@ -256,8 +256,8 @@ class Completeness:
     lessons: int = 0                 # lessons held up to the day of the report
     without_topic: int = 0
     without_marks: int = 0           # held lessons with no mark at all
-    marks: int = 0                   # marks whose entry time is known
-    late_marks: int = 0              # of them entered after the lesson's day
+    marks: int = 0                   # marks entered for the lessons
+    late_marks: int = 0              # of them first entered after the lesson's day
     max_delay: int = 0               # the longest delay, in days
 
     @property
@@ -268,9 +268,12 @@ class Completeness:
     def late_rate(self) -> Optional[float]:
         return percent(self.late_marks, self.marks)
 
-    def entered(self, lesson_day: dt.date, entered_on: dt.date) -> None:
-        """Counts one mark with its entry date."""
+    def entered(self, lesson_day: dt.date, entered_on: Optional[dt.date]) -> None:
+        """Counts one mark with the date of its first entry (None: not known, for
+        marks entered before the entries were stamped; counted, never late)."""
         self.marks += 1
+        if entered_on is None:
+            return
         delay = entry_delay(lesson_day, entered_on)
         if delay:
             self.late_marks += 1

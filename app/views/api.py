@@ -132,7 +132,8 @@ class AssignmentRestApi(JournalRestApi):
 class MarkRestApi(JournalRestApi):
     resource_name = "mark"
     datamodel = PartaInterface(Mark)
-    show_columns = ["id", "assignment_id", "student_id", "value_id", "value.code", "is_duty", "comment"]
+    show_columns = ["id", "assignment_id", "student_id", "value_id", "value.code", "is_duty", "comment",
+                    "entered_at", "entered_by_id"]  # the first entry, set by the write pipeline
     list_columns = show_columns
     add_columns = edit_columns = ["assignment_id", "student_id", "value_id", "is_duty", "comment"]
     search_columns = ["assignment_id", "student_id", "value_id", "is_duty"]
@@ -142,7 +143,7 @@ class MarkRestApi(JournalRestApi):
 class AttendanceRestApi(JournalRestApi):
     resource_name = "attendance"
     datamodel = PartaInterface(Attendance)
-    show_columns = ["id", "lesson_id", "student_id", "code_id", "code.code", "comment"]
+    show_columns = ["id", "lesson_id", "student_id", "code_id", "code.code", "comment", "entered_at", "entered_by_id"]
     list_columns = show_columns
     add_columns = edit_columns = ["lesson_id", "student_id", "code_id", "comment"]
     search_columns = ["lesson_id", "student_id", "code_id"]

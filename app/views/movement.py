@@ -8,6 +8,8 @@ which applies them at once: the generated views of orders, their students and of
 class memberships read only."""
 from __future__ import annotations
 
+from typing import Optional
+
 from flask import Response, abort, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access, permission_name
@@ -18,7 +20,8 @@ from sqlalchemy.orm import selectinload
 from app.clock import school_today
 from app.extensions import db
 from app.models import (
-    Gender, MovementOrder, MovementOrderItem, OrderKind, OrderNumbering, School, SchoolClass, SchoolYear, Student,
+    Gender, MovementOrder, MovementOrderItem, OrderKind, OrderNumbering, Relation, School, SchoolClass, SchoolYear,
+    Student,
 )
 from app.movement import book as books
 from app.movement import orders
@@ -127,6 +130,11 @@ class MovementOrderView(PartaModelView):
         return redirect(url_for(".show", pk=pk))
 
     # --- the new order -----------------------------------------------------------------
+    # One form holds everything typed: the date, the class, the list of students, the new
+    # cards. «Show students» (and Enter in a field) posts it back to list the students for
+    # the typed date and class; «Create» posts it to create the order, which takes its date
+    # and class from the same fields; ticks made on a list of another date or class are not
+    # applied but shown again on the new list.
     @expose("/new", methods=["GET"])
     @has_access
     @permission_name("new")
@@ -140,6 +148,15 @@ class MovementOrderView(PartaModelView):
     def create(self):
         require_right("movement_book_edit")
         form = request.form
+        action = form.get("action") or "create"
+        if form.get("switch_kind"):
+            return self._new_page(form, posted=form, switch=orders.parse_kind(form.get("switch_kind")))
+        if action != "create":
+            return self._new_page(form, posted=form)
+        if form.getlist("student") and parse_date(form.get("date")) and form.get("listed") not in (None, _listed_key(form)):
+            flash(gettext("The list of students is now for the date and class typed: check the ticked students "
+                          "and press «Create and apply the order» again."), "warning")
+            return self._new_page(form, posted=form), 200
         ok, order = commit_write(db.session, lambda: self._create(form))
         if not ok:
             return self._new_page(form, posted=form), 200
@@ -177,35 +194,56 @@ class MovementOrderView(PartaModelView):
                                    destination=form.get("destination") if kind is OrderKind.withdrawal else None,
                                    number=form.get("number"))
 
-    def _new_page(self, args, posted=None):
+    def _new_page(self, args, posted=None, switch=None):
         session = db.session
-        kind = orders.parse_kind(args.get("kind")) or OrderKind.enrolment
-        day = parse_date(args.get("date")) or school_today()
-        year = orders.year_of(session, day)
+        kind = switch or orders.parse_kind(args.get("kind")) or OrderKind.enrolment
+        typed_date = (args.get("date") or "").strip()
+        day = parse_date(typed_date) if typed_date else school_today()
+        # a create refused has said what was wrong already
+        creating = posted is not None and switch is None and (posted.get("action") or "create") == "create"
+        if day is None and not creating:
+            flash(gettext("Enter the date of the order as DD.MM.YYYY."), "warning")
+        year = orders.year_of(session, day) if day else None
         classes = orders.classes_of(session, year)
         class_id = parse_int(args.get("class"))
         chosen = next((c for c in classes if c.id == class_id), None)
         school = current_school()
         rows = min(max(parse_int(args.get("rows")) or NEW_ROWS, 1), MAX_NEW_ROWS)
-        context = dict(kind=kind, kinds=list(OrderKind), day=day, year=year, classes=classes, chosen=chosen,
-                       rows=rows, posted=posted, genders=list(Gender), title=_l("New movement order"),
-                       checked=set(posted.getlist("student")) if posted else set(),
-                       checked_foreign=set(posted.getlist("foreign")) if posted else set(),
-                       number=(posted.get("number") if posted else None)
-                       or (orders.suggest_number(session, year, kind) if year else ""),
+        if posted is not None and posted.get("action") == "more":
+            rows = min(rows + 5, MAX_NEW_ROWS)
+        number = posted.get("number") if posted is not None and switch is None else None
+        context = dict(kind=kind, kinds=list(OrderKind), day=day, date_text=typed_date or format_date(day),
+                       year=year, classes=classes, chosen=chosen, rows=rows, posted=posted, genders=list(Gender),
+                       relations=list(Relation), title=_l("New movement order"),
+                       checked=set(posted.getlist("student")) if posted is not None and switch is None else set(),
+                       checked_foreign=set(posted.getlist("foreign")) if posted is not None else set(),
+                       number=number or (orders.suggest_number(session, year, kind) if year else ""),
                        search={k: args.get(k, "") for k in ("search_last", "search_first", "search_birth")},
-                       candidates=[], found=None, format_date=format_date)
-        if year is None and posted is None:
+                       candidates=[], found=None, format_date=format_date,
+                       listed=_list_key(kind, day, chosen.id if chosen else None))
+        if day is not None and year is None and not creating:
             flash(gettext("No school year contains the date %(date)s.", date=format_date(day)), "warning")
-        if kind is OrderKind.enrolment:
+        if day is not None and kind is OrderKind.enrolment:
             context["candidates"] = orders.students_without_class(session, day)
             search = context["search"]
             if any(search.values()):
                 context["found"] = orders.find_in_other_schools(
                     session, school, search["search_last"], search["search_first"], parse_date(search["search_birth"]))
-        elif chosen is not None:
+        elif day is not None and chosen is not None:
             context["candidates"] = orders.class_students(session, chosen.id, day)
         return self.render_template("parta/movement_order_new.html", **context)
+
+
+def _list_key(kind: Optional[OrderKind], day, class_id) -> str:
+    """What a list of students was made for: the date, and for a withdrawal or a
+    transfer the class (an enrolment lists the students without a class, of any)."""
+    by_class = kind is not OrderKind.enrolment and class_id is not None
+    return f"{format_date(day) if day else ''}|{class_id if by_class else ''}"
+
+
+def _listed_key(form) -> str:
+    """The key of the list the posted date and class call for."""
+    return _list_key(orders.parse_kind(form.get("kind")), parse_date(form.get("date")), parse_int(form.get("class")))
 
 
 def _class_of(value):
@@ -225,21 +263,34 @@ def _student_of(value):
     return student
 
 
+GUARDIAN_SLOTS = (("g1", Relation.mother), ("g2", Relation.father))  # two guardians a new card, by default
+
+
 def _new_rows(form) -> list:
-    """The new student cards typed on the enrolment page (blank rows skipped)."""
+    """The new student cards typed on the enrolment page (blank rows skipped), with
+    their address and up to two guardians."""
     rows = []
     for i in range(MAX_NEW_ROWS):
         fields = {name: (form.get(f"new_{name}_{i}") or "").strip()
-                  for name in ("last_name", "first_name", "middle_name", "birth_date", "gender", "personal_file_no")}
+                  for name in ("last_name", "first_name", "middle_name", "birth_date", "gender", "personal_file_no",
+                               "address", *(f"{slot}_{part}" for slot, _ in GUARDIAN_SLOTS
+                                            for part in ("name", "phone")))}
         if not any(fields.values()):
             continue
         birth = parse_date(fields["birth_date"])
         if fields["birth_date"] and birth is None:
             raise RuleViolation(N_("Enter the date of birth as DD.MM.YYYY."))
         gender = Gender[fields["gender"]] if fields["gender"] in Gender.__members__ else None
+        guardians = []
+        for slot, default in GUARDIAN_SLOTS:
+            if fields[f"{slot}_name"] or fields[f"{slot}_phone"]:
+                relation = form.get(f"new_{slot}_relation_{i}") or ""
+                guardians.append(orders.NewGuardian(
+                    fields[f"{slot}_name"], Relation[relation] if relation in Relation.__members__ else default,
+                    fields[f"{slot}_phone"]))
         rows.append(dict(last_name=fields["last_name"], first_name=fields["first_name"],
                          middle_name=fields["middle_name"], birth_date=birth, gender=gender,
-                         personal_file_no=fields["personal_file_no"]))
+                         personal_file_no=fields["personal_file_no"], address=fields["address"], guardians=guardians))
     return rows
 
 

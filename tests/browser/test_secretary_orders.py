@@ -1,6 +1,7 @@
 """In a real browser the demo secretary enrols a new student by order, withdraws
 another, transfers a third, prints an order and the movement book, and the
-head-counts agree (on a copy of the demo school: orders change it for good)."""
+head-counts agree; she backdates an enrolment, and the order and the membership
+carry the date she typed (on a copy of the demo school: orders change it for good)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -11,7 +12,7 @@ from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from app.extensions import db
-from app.models import SchoolClass, SchoolYear
+from app.models import Enrolment, MovementOrder, SchoolClass, SchoolYear, Student
 from tests.browser.conftest import screenshot
 from tests.browser.test_admin_pages import log_in
 from tests.conftest import school_today
@@ -40,7 +41,7 @@ def _total(page, server, day: str) -> int:
 
 
 def _submit(page) -> str:
-    page.click("#order-form [type=submit]")
+    page.click("#order-create")
     page.wait_for_load_state("networkidle")
     return page.inner_text("body")
 
@@ -90,3 +91,44 @@ def test_secretary_enrols_withdraws_and_transfers_and_the_counts_agree(page, cop
     screenshot(page, "movement_book")
     pdf = page.request.get(f"{copy_server}/movementbook/download/book.pdf?start={yesterday}&end={today}")
     assert pdf.status == 200 and pdf.headers["content-type"].startswith("application/pdf")
+
+
+def test_secretary_backdates_an_enrolment_and_the_order_and_the_membership_carry_the_typed_date(
+        page, copy_server, copy_app):
+    classes = _classes(copy_app)
+    with copy_app.app_context():
+        year_start = db.session.scalar(select(SchoolYear.start_date).where(SchoolYear.is_current.is_(True)))
+        db.session.remove()
+    backdated = max(year_start, school_today() - dt.timedelta(days=10))
+    typed = backdated.strftime("%d.%m.%Y")
+    log_in(page, copy_server, "secretary")
+    page.goto(f"{copy_server}/movementorderview/new?kind=enrolment")
+    page.select_option("#step-class", str(classes["5Б"]))
+    page.fill("[name=new_last_name_0]", "Захарова")
+    page.fill("[name=new_first_name_0]", "Полина")
+    page.fill("[name=new_address_0]", "г. Энск, ул. Лесная, д. 3")
+    page.fill("[name=new_g1_name_0]", "Захарова Ирина Олеговна")
+    page.fill("[name=new_g1_phone_0]", "+7 900 555-44-33")
+    page.fill("[name=reason]", "Заявление матери")
+    # another date, then Enter in the field: the list is shown for it, nothing typed is lost
+    page.fill("#step-date", typed)
+    page.press("#step-date", "Enter")
+    page.wait_for_load_state("networkidle")
+    assert "создан" not in page.inner_text("body")
+    assert page.input_value("#step-date") == typed and page.input_value("#step-class") == str(classes["5Б"])
+    assert page.input_value("[name=new_last_name_0]") == "Захарова"
+    assert page.input_value("[name=new_g1_name_0]") == "Захарова Ирина Олеговна"
+    assert page.input_value("[name=reason]") == "Заявление матери"
+    screenshot(page, "order_backdated_enrolment")
+    body = _submit(page)
+    assert "создан и проведён" in body and "Захарова Полина" in body
+    assert typed in page.inner_text("#order-card")
+    with copy_app.app_context():
+        card = db.session.scalar(select(Student).where(Student.last_name == "Захарова", Student.first_name == "Полина"))
+        enrolment = db.session.scalar(select(Enrolment).where(Enrolment.student_id == card.id))
+        order = db.session.get(MovementOrder, enrolment.order_id)
+        assert (order.date, enrolment.start_date, enrolment.class_id, card.arrival_date) == (
+            backdated, backdated, classes["5Б"], backdated)
+        assert card.address == "г. Энск, ул. Лесная, д. 3"
+        assert [link.guardian.full_name for link in card.guardian_links] == ["Захарова Ирина Олеговна"]
+        db.session.remove()

@@ -17,8 +17,9 @@ Lessons and entries (weights: «О» 1, «К» 2):
 
 First-quarter marks — Математика: A 5, B 5, V 4, G 2; Русский: A 5, B 4, V 3, G 3;
 Музыка: A зач, B зач, V зач (G none). Year marks in mathematics: A 5, B 4.
-The audit holds when the marks of L1 and L4 were entered (on the lesson's day) and of
-L2 (two days late, 05.09). A neighbouring school shares the database, with a
+The marks carry when they were first entered: those of L1, L4 and L5 on the lesson's
+day, of L6 at 20:30 of its day (Moscow; 17:30 UTC), of L2 two days late (05.09); the
+audit holds the entries of L1, L2 and L4 too. A neighbouring school shares the database, with a
 coordinator of its own.
 """
 from __future__ import annotations
@@ -137,11 +138,16 @@ def build(sm) -> ReportSchool:
     marks = {"L1": {"A": "5", "B": "4", "V": "3"}, "L2": {"A": "5", "B": "5", "V": "4", "G": "2"},
              "L4": {"A": "4", "B": "5"}, "L5": {"A": "5", "V": "3"}, "L6": {"A": "зач", "B": "зач", "V": "незач"}}
     mark_ids = {}
+    # when the marks were entered (UTC): 10:00 Moscow time of the day given, L6 at 20:30
+    entered = {"L1": D(2025, 9, 1), "L2": D(2025, 9, 5), "L4": D(2025, 9, 1)}
+    entered_at = {lesson: dt.datetime.combine(day, dt.time(7, 0)) for lesson, day in entered.items()}
+    entered_at.update(L5=dt.datetime(2025, 9, 2, 7, 0), L6=dt.datetime(2025, 9, 3, 17, 30))
     for lesson, by_student in marks.items():
         for who, code in by_student.items():
             mark_ids[(lesson, who)] = _add(Mark, school_id=s, assignment_id=assignments[lesson], student_id=st[who],
-                                           value_id=values[code], is_duty=False)
-    _add(Mark, school_id=s, assignment_id=assignments["L5"], student_id=st["G"], value_id=None, is_duty=True)
+                                           value_id=values[code], is_duty=False, entered_at=entered_at[lesson])
+    _add(Mark, school_id=s, assignment_id=assignments["L5"], student_id=st["G"], value_id=None, is_duty=True,
+         entered_at=entered_at["L5"])
     for lesson, who, code in [("L1", "G", "Н"), ("L4", "G", "Н"), ("L3", "G", "Б"), ("L3", "V", "Б"), ("L2", "V", "ОП")]:
         _add(Attendance, school_id=s, lesson_id=rs.lessons[lesson], student_id=st[who], code_id=codes[code])
     period = {"math": {"A": "5", "B": "5", "V": "4", "G": "2"}, "russian": {"A": "5", "B": "4", "V": "3", "G": "3"},
@@ -154,8 +160,6 @@ def build(sm) -> ReportSchool:
         _add(FinalMark, school_id=s, subject_group_id=rs.groups["math"], student_id=st[who],
              column_id=rs.columns["year"], value_id=values[code])
 
-    # when the marks were entered: 10:00 Moscow time (07:00 UTC) of the day given
-    entered = {"L1": D(2025, 9, 1), "L2": D(2025, 9, 5), "L4": D(2025, 9, 1)}
     lesson_day = {key: day for key, _g, day, _n, _t in lessons}
     group_of = {key: group for key, group, *_ in lessons}
     for (lesson, who), mark_id in mark_ids.items():

@@ -257,11 +257,14 @@ def test_journal_control_counts_lessons_without_topic_or_marks_and_late_marks(rs
     teachers = {line.name: line for line in report.by_teacher}
     math = teachers["Морозов Б. И."]
     c = math.completeness
-    assert (c.lessons, c.without_topic, c.without_marks, c.marks, c.late_marks, c.max_delay) == (4, 1, 1, 7, 4, 2)
-    assert c.late_rate == pytest.approx(400 / 7)
+    # every mark counts (L1 3, L2 4, L6 3); late: L2's four, entered two days after; L6's,
+    # entered at 20:30 Moscow time (17:30 UTC) of its day, are not
+    assert (c.lessons, c.without_topic, c.without_marks, c.marks, c.late_marks, c.max_delay) == (4, 1, 1, 10, 4, 2)
+    assert c.late_rate == pytest.approx(40)
     assert math.missing_period_marks == 1  # Григорьева in music
     lead = teachers["Тихонова А. П."].completeness
-    assert (lead.lessons, lead.without_topic, lead.without_marks, lead.marks, lead.late_marks) == (2, 0, 0, 2, 0)
+    # L4 2 and L5 3 (the «точка» among them)
+    assert (lead.lessons, lead.without_topic, lead.without_marks, lead.marks, lead.late_marks) == (2, 0, 0, 5, 0)
     by_class = {line.name: line for line in report.by_class}
     assert by_class["5А"].completeness.lessons == 6 and by_class["5Б"].missing_period_marks == 1
     assert report.total.completeness.late_marks == 4
@@ -273,9 +276,9 @@ def test_journal_control_documents_agree(rs):
     period = db.session.get(StudyPeriod, rs.quarter)
     report = control.journal_control(db.session, rs.year, Q_START, Q_END, D(2025, 9, 10), period)
     pdf = flat(text(control.control_pdf(report, "МБОУ «Школа отчётов»")))
-    assert "Контроль ведения журнала" in pdf and "Морозов Б. И. 4 1 75,0 1 7 4 57,1 2 1" in pdf
+    assert "Контроль ведения журнала" in pdf and "Морозов Б. И. 4 1 75,0 1 10 4 40,0 2 1" in pdf
     rows = _sheet_rows(control.control_xlsx(report, "МБОУ «Школа отчётов»"))
-    assert _row(rows, "Морозов Б. И.")[1:] == [4, 1, 75.0, 1, 7, 4, 57.1, 2, 1]
+    assert _row(rows, "Морозов Б. И.")[1:] == [4, 1, 75.0, 1, 10, 4, 40.0, 2, 1]
 
 
 # --- 8. the average over time ---------------------------------------------------------------------

@@ -112,6 +112,100 @@ def test_secretary_withdraws_a_student_who_no_longer_counts_from_the_order_date(
     assert re.search(r'id="headcount-total">\s*1\s*<', count)
 
 
+def _candidates(client, kind, day, class_id) -> list:
+    html = client.get(f"/movementorderview/new?kind={kind}&date={day}&class={class_id}").get_data(as_text=True)
+    table = re.search(r'id="order-candidates".*?</table>', html, re.S)
+    return re.findall(r'<label for="student-\d+"[^>]*>([^<]+)</label>', table.group(0)) if table else []
+
+
+def test_a_student_transferred_on_the_order_date_is_offered_by_no_order_of_that_date(app, client, desk):
+    """The lists of the order page count by the movement book's head-count rule: Боря,
+    transferred 5А → 5Б on 06.12, is on neither class's list for a withdrawal or a
+    transfer dated 06.12 (nor on the enrolment list), and the book leaves him out of 5А."""
+    login(client, desk["login"])
+    _enrol(client, desk, ["Аня", "Боря"])
+    a, b = desk["classes"]["5А"], desk["classes"]["5Б"]
+    response = _post_order(client, kind="transfer", date="06.12.2026", **{"class": a}, to_class=b,
+                           student=[desk["students"]["Боря"]], number="", reason="Заявление")
+    assert response.status_code == 302, flashes(response.get_data(as_text=True))
+    for kind in ("withdrawal", "transfer"):
+        assert _candidates(client, kind, "06.12.2026", a) == ["Аняева Аня"]
+        assert _candidates(client, kind, "06.12.2026", b) == []  # he only arrives that day
+        assert _candidates(client, kind, "05.12.2026", a) == ["Аняева Аня", "Боряева Боря"]
+        assert _candidates(client, kind, "07.12.2026", b) == ["Боряева Боря"]
+    assert "Боряева Боря" not in _candidates(client, "enrolment", "06.12.2026", a)
+    book = client.get(f"/movementbook/headcount?date=06.12.2026").get_data(as_text=True)
+    assert re.search(r'id="headcount-total">\s*2\s*<', book)
+    # a withdrawal from 5Б dated the next day is accepted: the list offered only who may go
+    response = _post_order(client, kind="withdrawal", date="07.12.2026", **{"class": b},
+                           student=[desk["students"]["Боря"]], number="", reason="Переезд")
+    assert response.status_code == 302, flashes(response.get_data(as_text=True))
+
+
+def test_the_order_form_keeps_what_was_typed_and_the_typed_date_drives_the_list_and_the_order(app, client, desk):
+    """«Show students», «More rows» and another kind post the one form back with what was
+    typed; «Create» without «Show students» takes the typed date and class; ticks made on a
+    list of another date are not applied."""
+    login(client, desk["login"])
+    a = desk["classes"]["5А"]
+    typed = dict(kind="enrolment", date="05.10.2026", **{"class": a}, reason="Заявление матери", number="",
+                 new_last_name_0="Новикова", new_first_name_0="Алиса", new_address_0="г. Энск, ул. Мира, д. 1",
+                 new_g1_name_0="Новикова Ольга Петровна", new_g1_phone_0="+7 900 000-00-01")
+    for action in ("show", "more"):
+        html = _post_order(client, action=action, **typed).get_data(as_text=True)
+        for value in ("05.10.2026", "Заявление матери", "Новикова", "г. Энск, ул. Мира, д. 1", "Новикова Ольга Петровна"):
+            assert f'value="{value}"' in html, (action, value)
+        assert re.search(rf'<option value="{a}"\s+selected', html)
+    assert html.count('class="new-card"') == 8  # three rows and five more
+    switched = _post_order(client, switch_kind="withdrawal", **typed).get_data(as_text=True)
+    assert 'value="05.10.2026"' in switched and 'value="В-1"' in switched and 'value="Заявление матери"' in switched
+    # a tick on the list of 05.10, the date changed to 12.10 without «Show students»: not applied
+    before = _orders(app, desk["school"])
+    guarded = _post_order(client, action="create", listed="05.10.2026|", student=[desk["students"]["Аня"]],
+                          **{**typed, "date": "12.10.2026"})
+    assert guarded.status_code == 200 and _orders(app, desk["school"]) == before
+    assert any("проверьте отмеченных" in m for m in flashes(guarded.get_data(as_text=True)))
+    # «Create» straight after typing another date: the order and the membership carry it
+    response = _post_order(client, action="create", listed="01.09.2026|", **{**typed, "date": "12.10.2026"})
+    assert response.status_code == 302, flashes(response.get_data(as_text=True))
+    with app.app_context():
+        order = db.session.get(MovementOrder, int(response.headers["Location"].rstrip("/").split("/")[-1]))
+        assert order.date == D(2026, 10, 12)
+        card = db.session.scalar(select(Student).where(Student.school_id == desk["school"], Student.last_name == "Новикова"))
+        assert card.arrival_date == D(2026, 10, 12) and card.address == "г. Энск, ул. Мира, д. 1"
+        [link] = card.guardian_links
+        assert (link.guardian.full_name, link.guardian.phone, link.relation.name) == (
+            "Новикова Ольга Петровна", "+7 900 000-00-01", "mother")
+        db.session.remove()
+    assert {(s[2], s[4]) for s in _spans(app, desk["school"])} == {(D(2026, 10, 12), order.id)}
+
+
+def test_new_cards_of_an_order_get_guardians_and_a_sibling_shares_the_parent(app, client, desk):
+    login(client, desk["login"])
+    family = dict(new_g1_name_0="Петрова Анна Ивановна", new_g1_phone_0="+7 900 111-22-33", new_g2_name_0="Петров Иван",
+                  new_g2_relation_0="father", new_address_0="г. Энск, ул. Садовая, д. 5, кв. 2")
+    response = _post_order(client, kind="enrolment", date="01.10.2026", **{"class": desk["classes"]["5А"]}, number="",
+                           new_last_name_0="Петров", new_first_name_0="Пётр", **family,
+                           new_last_name_1="Петрова", new_first_name_1="Мария", new_g1_name_1="Петрова Анна Ивановна",
+                           new_g1_phone_1="+7 900 111-22-33", new_g1_relation_1="mother")
+    assert response.status_code == 302, flashes(response.get_data(as_text=True))
+    with app.app_context():
+        cards = {s.first_name: s for s in db.session.scalars(select(Student).where(
+            Student.school_id == desk["school"], Student.last_name.in_(["Петров", "Петрова"])))}
+        petr = {(link.guardian.full_name, link.relation.name) for link in cards["Пётр"].guardian_links}
+        assert petr == {("Петрова Анна Ивановна", "mother"), ("Петров Иван", "father")}
+        assert cards["Пётр"].address == "г. Энск, ул. Садовая, д. 5, кв. 2"
+        mother = {link.guardian_id for link in cards["Пётр"].guardian_links if link.relation.name == "mother"}
+        assert {link.guardian_id for link in cards["Мария"].guardian_links} == mother  # one parent, two children
+        db.session.remove()
+    # a guardian without a first name: refused, nothing written, what was typed stays
+    before = _orders(app, desk["school"])
+    response = _post_order(client, kind="enrolment", date="01.10.2026", **{"class": desk["classes"]["5Б"]}, number="",
+                           new_last_name_0="Сидоров", new_first_name_0="Олег", new_g1_name_0="Сидорова")
+    assert response.status_code == 200 and _orders(app, desk["school"]) == before
+    assert 'value="Сидорова"' in response.get_data(as_text=True)
+
+
 def test_secretary_transfers_students_from_class_to_class(app, client, desk):
     login(client, desk["login"])
     _enrol(client, desk, ["Аня", "Боря", "Вера"])
