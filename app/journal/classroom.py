@@ -64,7 +64,7 @@ def class_pupils(session: Session, class_id: int, day: dt.date, with_health: boo
             .join(Guardian, Guardian.id == StudentGuardian.guardian_id)
             .where(StudentGuardian.student_id.in_(ids)).order_by(Guardian.last_name, Guardian.first_name)):
         pupils[sid].parents.append(Parent(full_name(guardian.last_name, guardian.first_name, guardian.middle_name),
-                                          str(relation.label) if relation else "", guardian.phone or "",
+                                          str(relation) if relation else "", guardian.phone or "",
                                           guardian.email or "", guardian.user_id))
     for consent in session.scalars(select(PersonalDataConsent).where(PersonalDataConsent.student_id.in_(ids))
                                    .order_by(PersonalDataConsent.signed_on)):

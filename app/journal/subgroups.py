@@ -64,16 +64,22 @@ def load_split(session: Session, school_class: SchoolClass, subject: Subject, da
     groups = [SplitGroup(g.id, g.name) for g in session.scalars(
         select(SubjectGroup).where(SubjectGroup.class_id == school_class.id, SubjectGroup.subject_id == subject.id,
                                    SubjectGroup.is_whole_class.is_(False)).order_by(SubjectGroup.name))]
-    current = {}
-    if groups:
+    year = session.get(SchoolYear, school_class.year_id)
+    current = _memberships_on(session, [g.id for g in groups], day)
+    return Split(school_class, subject, day, year, groups, class_pupils(session, school_class.id, day), current)
+
+
+def _memberships_on(session: Session, group_ids: list, day: dt.date) -> dict:
+    """pupil id → (membership id, group id, valid_from) of the groups on the day."""
+    current: dict = {}
+    if group_ids:
         for member in session.scalars(select(SubjectGroupMember).where(
-                SubjectGroupMember.subject_group_id.in_([g.id for g in groups]),
+                SubjectGroupMember.subject_group_id.in_(group_ids),
                 or_(SubjectGroupMember.valid_from.is_(None), SubjectGroupMember.valid_from <= day),
                 or_(SubjectGroupMember.valid_to.is_(None), SubjectGroupMember.valid_to >= day))
-                .order_by(SubjectGroupMember.id)):
+                .order_by(SubjectGroupMember.id).execution_options(populate_existing=True)):
             current.setdefault(member.student_id, (member.id, member.subject_group_id, member.valid_from))
-    year = session.get(SchoolYear, school_class.year_id)
-    return Split(school_class, subject, day, year, groups, class_pupils(session, school_class.id, day), current)
+    return current
 
 
 def apply_split(session: Session, split: Split, wanted: dict) -> int:
@@ -86,6 +92,10 @@ def apply_split(session: Session, split: Split, wanted: dict) -> int:
     for gid in wanted.values():
         if gid is not None and gid not in group_ids:
             raise RuleViolation(N_("Choose one of the class's groups for the subject."))
+    # two people saving the same subject's groups at once: the second waits for the first
+    # (the groups' rows locked) and then works from what the first saved
+    session.execute(select(SubjectGroup.id).where(SubjectGroup.id.in_(group_ids)).with_for_update())
+    split.current = _memberships_on(session, sorted(group_ids), split.day)
     # pupils not in the class on the day are left alone (their membership counts only while enrolled)
     current = {sid: (mid, gid, start or split.year.start_date) for sid, (mid, gid, start) in split.current.items()
                if sid in pupils}
