@@ -15,9 +15,9 @@ from sqlalchemy import Date, Numeric, String, and_, cast, literal, null, or_, se
 from sqlalchemy.orm import Session
 
 from app.models import (
-    Assignment, AssignmentType, Attendance, AttendanceCode, Enrolment, GradeScale,
+    Assignment, AssignmentType, Attendance, AttendanceCode, GradeScale,
     GradeScaleValue, JournalUnlock, Lesson, Mark, PeriodMark, PeriodType, School, SchoolClass, SchoolYear,
-    Student, StudyPeriod, Subject, SubjectGroup, group_member_spans,
+    Student, StudyPeriod, Subject, SubjectGroup, group_member_rows, member_spans_of,
 )
 from app.models.people import short_name
 from app.rules import grading, locks
@@ -196,17 +196,17 @@ def students_of(session: Session, ctx: GroupContext, start: dt.date, end: dt.dat
     were members and in the class (app/models group_member_spans): a pupil moved to
     another group on a day shows here with the day he left, and there from that day.
     """
+    rows = group_member_rows([ctx.group_id], start, end)
+    found = session.execute(select(rows, Student.last_name, Student.first_name, Student.middle_name)
+                            .join(Student, Student.id == rows.c.student_id), execution_options=ctx.reads).all()
+    names = {row.student_id: short_name(row.last_name, row.first_name, row.middle_name) for row in found}
     spans: dict = {}
-    for span in group_member_spans(session, [ctx.group_id], start, end, ctx.reads):
+    for span in member_spans_of(found, start, end):
         # a student in the group twice (left and came back) shows once, with the widest dates
         joined, left = spans.get(span.student_id, (span.start, span.end))
         spans[span.student_id] = (min(joined, span.start),
                                   None if left is None or span.end is None else max(left, span.end))
-    if not spans:
-        return []
-    names = session.execute(select(Student.id, Student.last_name, Student.first_name, Student.middle_name)
-                            .where(Student.id.in_(list(spans))), execution_options=ctx.reads)
-    rows = [(sid, short_name(last, first, middle), *spans[sid]) for sid, last, first, middle in names]
+    rows = [(sid, names[sid], joined, left) for sid, (joined, left) in spans.items()]
     return sorted(rows, key=lambda r: (r[1], r[0]))
 
 

@@ -4,6 +4,7 @@ here passes the write pipeline's check that the pupil is of the group's class)."
 from __future__ import annotations
 
 import datetime as dt
+import os
 from dataclasses import dataclass
 from typing import Optional
 
@@ -20,6 +21,16 @@ from app.rules.errors import N_, RuleViolation
 class SplitGroup:
     id: int
     name: str
+    short: str = ""   # what tells it from the subject's other groups: «1 гр.»
+
+
+def _short_names(names: list) -> list:
+    """The groups' names without what they share («Английский язык 5А (1 гр.)» → «1 гр.»)."""
+    if len(names) < 2:
+        return names
+    common = os.path.commonprefix(names)
+    shorts = [n[len(common):].strip(" ()") for n in names]
+    return shorts if all(shorts) and len(set(shorts)) == len(shorts) else names
 
 
 @dataclass
@@ -61,9 +72,10 @@ def class_pupils(session: Session, class_id: int, day: dt.date) -> list:
 
 
 def load_split(session: Session, school_class: SchoolClass, subject: Subject, day: dt.date) -> Split:
-    groups = [SplitGroup(g.id, g.name) for g in session.scalars(
+    rows = list(session.scalars(
         select(SubjectGroup).where(SubjectGroup.class_id == school_class.id, SubjectGroup.subject_id == subject.id,
-                                   SubjectGroup.is_whole_class.is_(False)).order_by(SubjectGroup.name))]
+                                   SubjectGroup.is_whole_class.is_(False)).order_by(SubjectGroup.name)))
+    groups = [SplitGroup(g.id, g.name, short) for g, short in zip(rows, _short_names([g.name for g in rows]))]
     year = session.get(SchoolYear, school_class.year_id)
     current = _memberships_on(session, [g.id for g in groups], day)
     return Split(school_class, subject, day, year, groups, class_pupils(session, school_class.id, day), current)

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from typing import Optional
 
 from sqlalchemy import (
-    Boolean, Date, Enum, ForeignKey, Index, Integer, Numeric, String, UniqueConstraint, and_, false, or_, select,
+    Boolean, Date, Enum, ForeignKey, Index, Integer, Numeric, String, UniqueConstraint, and_, cast, false, null, or_,
+    select, union_all,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -169,6 +170,43 @@ class MemberSpan:
         return self.start <= day and (self.end is None or day <= self.end)
 
 
+def group_member_rows(group_ids, start: dt.date, end: dt.date, student_ids=None):
+    """The statement behind group_member_spans, for a caller that joins more to it (the
+    grid: the names): group_id, student_id, valid_from, valid_to, joined, left — a
+    whole-class group's enrolments (no membership dates) and a subgroup's memberships
+    with the student's enrolments in the group's class."""
+    ids = list(group_ids)
+    enrolled = and_(Enrolment.class_id == SubjectGroup.class_id, Enrolment.start_date <= end,
+                    or_(Enrolment.end_date.is_(None), Enrolment.end_date >= start))
+    students = [] if student_ids is None else [Enrolment.student_id.in_(list(student_ids))]
+    whole = (select(SubjectGroup.id.label("group_id"), Enrolment.student_id.label("student_id"),
+                    cast(null(), Date).label("valid_from"), cast(null(), Date).label("valid_to"),
+                    Enrolment.start_date.label("joined"), Enrolment.end_date.label("left"))
+             .join(Enrolment, enrolled)
+             .where(SubjectGroup.id.in_(ids), SubjectGroup.is_whole_class.is_not(False), *students))
+    sub = (select(SubjectGroupMember.subject_group_id, SubjectGroupMember.student_id, SubjectGroupMember.valid_from,
+                  SubjectGroupMember.valid_to, Enrolment.start_date, Enrolment.end_date)
+           .join(SubjectGroup, SubjectGroup.id == SubjectGroupMember.subject_group_id)
+           .join(Enrolment, and_(enrolled, Enrolment.student_id == SubjectGroupMember.student_id))
+           .where(SubjectGroupMember.subject_group_id.in_(ids), SubjectGroup.is_whole_class.is_(False),
+                  or_(SubjectGroupMember.valid_from.is_(None), SubjectGroupMember.valid_from <= end),
+                  or_(SubjectGroupMember.valid_to.is_(None), SubjectGroupMember.valid_to >= start), *students))
+    return union_all(whole, sub).subquery("group_member_rows")
+
+
+def member_spans_of(rows, start: dt.date, end: dt.date) -> list:
+    """MemberSpans from group_member_rows' rows (group id, student id, valid_from,
+    valid_to, joined, left, …): each membership cut to the enrolment."""
+    from app.rules.subgroups import effective_span
+
+    spans = []
+    for group_id, student_id, valid_from, valid_to, joined, left, *_ in rows:
+        span = effective_span(valid_from, valid_to, (joined, left))
+        if span is not None and span[0] <= end and (span[1] is None or span[1] >= start):
+            spans.append(MemberSpan(group_id, student_id, *span))
+    return spans
+
+
 def group_member_spans(session, group_ids, start: dt.date, end: dt.date, options: Optional[dict] = None,
                        student_ids=None) -> list:
     """Who learns in each of the subject groups at some time in [start, end], and when —
@@ -176,35 +214,10 @@ def group_member_spans(session, group_ids, start: dt.date, end: dt.date, options
     group has the class's enrolments; a subgroup its memberships, each cut to the
     student's enrolments in the group's class (a pupil of another class is in none of
     its groups). A student who moved out and back has several spans."""
-    from app.rules.subgroups import effective_span
-
-    ids = list(group_ids)
-    if not ids:
+    if not list(group_ids):
         return []
-    enrolled = and_(Enrolment.class_id == SubjectGroup.class_id, Enrolment.start_date <= end,
-                    or_(Enrolment.end_date.is_(None), Enrolment.end_date >= start))
-    whole = session.execute(
-        select(SubjectGroup.id, Enrolment.student_id, Enrolment.start_date, Enrolment.end_date)
-        .join(Enrolment, enrolled)
-        .where(SubjectGroup.id.in_(ids), SubjectGroup.is_whole_class.is_not(False),
-               *([Enrolment.student_id.in_(list(student_ids))] if student_ids is not None else [])),
-        execution_options=options or {})
-    spans = [MemberSpan(*row) for row in whole]
-    sub = session.execute(
-        select(SubjectGroupMember.subject_group_id, SubjectGroupMember.student_id, SubjectGroupMember.valid_from,
-               SubjectGroupMember.valid_to, Enrolment.start_date, Enrolment.end_date)
-        .join(SubjectGroup, SubjectGroup.id == SubjectGroupMember.subject_group_id)
-        .join(Enrolment, and_(enrolled, Enrolment.student_id == SubjectGroupMember.student_id))
-        .where(SubjectGroupMember.subject_group_id.in_(ids), SubjectGroup.is_whole_class.is_(False),
-               or_(SubjectGroupMember.valid_from.is_(None), SubjectGroupMember.valid_from <= end),
-               or_(SubjectGroupMember.valid_to.is_(None), SubjectGroupMember.valid_to >= start),
-               *([SubjectGroupMember.student_id.in_(list(student_ids))] if student_ids is not None else [])),
-        execution_options=options or {})
-    for group_id, student_id, valid_from, valid_to, joined, left in sub:
-        span = effective_span(valid_from, valid_to, (joined, left))
-        if span is not None and span[0] <= end and (span[1] is None or span[1] >= start):
-            spans.append(MemberSpan(group_id, student_id, *span))
-    return spans
+    rows = group_member_rows(group_ids, start, end, student_ids)
+    return member_spans_of(session.execute(select(rows), execution_options=options or {}), start, end)
 
 
 def members_on(spans, day: dt.date) -> dict:

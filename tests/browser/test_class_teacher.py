@@ -52,9 +52,9 @@ def test_class_teacher_splits_her_class_into_groups_and_opens_my_class(browser, 
     rows = page.query_selector_all("#split-table tbody tr")
     assert len(rows) > 10
     half = (len(rows) + 1) // 2
-    first, second = [th.inner_text() for th in page.query_selector_all("#split-table thead th.pick")][:2]
-    assert rows[0].query_selector("input[type=radio]:checked") == rows[0].query_selector_all("input[type=radio]")[0]
-    assert rows[-1].query_selector("input[type=radio]:checked") == rows[-1].query_selector_all("input[type=radio]")[1]
+    first, second = [th.get_attribute("title") for th in page.query_selector_all("#split-table thead th.pick")][:2]
+    assert rows[0].query_selector_all("input[type=radio]")[0].is_checked()   # the first half in the first group
+    assert rows[-1].query_selector_all("input[type=radio]")[1].is_checked()  # the second half in the second
     # the first pupil of the list moves to the second group
     rows[0].query_selector_all("input[type=radio]")[1].check()
     screenshot(page, "subgroups_split_1366")
