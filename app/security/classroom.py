@@ -15,18 +15,30 @@ from app.security.accounts import acting_user
 from app.security.rights import user_rights
 
 
-def _year_classes(day: dt.date):
-    return (select(SchoolClass).join(SchoolYear, SchoolYear.id == SchoolClass.year_id)
-            .where(SchoolYear.start_date <= day, SchoolYear.end_date >= day)
+def working_year(session: Session, day: dt.date):
+    """The school year the day falls in; in the summer, the year marked current (else the latest)."""
+    return (session.scalar(select(SchoolYear).where(SchoolYear.start_date <= day, SchoolYear.end_date >= day).limit(1))
+            or session.scalar(select(SchoolYear).order_by(SchoolYear.is_current.desc(), SchoolYear.start_date.desc())
+                              .limit(1)))
+
+
+def working_day(year, day: dt.date) -> dt.date:
+    """The day inside the year: its last day after it ended, its first before it began."""
+    return min(max(day, year.start_date), year.end_date) if year is not None else day
+
+
+def _year_classes(session: Session, day: dt.date):
+    year = working_year(session, day)
+    return (select(SchoolClass).where(SchoolClass.year_id == (year.id if year else None))
             .order_by(SchoolClass.grade, SchoolClass.letter))
 
 
 def led_classes(session: Session, day: dt.date) -> list:
-    """The classes of the day's school year the user leads as class teacher."""
+    """The classes of the day's school year (in the summer: the current one) the user leads."""
     user = acting_user()
     if user is None:
         return []
-    return list(session.scalars(_year_classes(day).join(Employee, Employee.id == SchoolClass.class_teacher_id)
+    return list(session.scalars(_year_classes(session, day).join(Employee, Employee.id == SchoolClass.class_teacher_id)
                                 .where(Employee.user_id == user.id)))
 
 
@@ -38,7 +50,7 @@ def sees_every_class() -> bool:
 def workspace_classes(session: Session, day: dt.date) -> list:
     """The classes whose «Мой класс» the user may open."""
     if sees_every_class():
-        return list(session.scalars(_year_classes(day)))
+        return list(session.scalars(_year_classes(session, day)))
     return led_classes(session, day)
 
 
@@ -49,5 +61,5 @@ def plans_groups() -> bool:
 def split_classes(session: Session, day: dt.date) -> list:
     """The classes the user may split into groups."""
     if plans_groups():
-        return list(session.scalars(_year_classes(day)))
+        return list(session.scalars(_year_classes(session, day)))
     return led_classes(session, day)

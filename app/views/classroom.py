@@ -15,7 +15,7 @@ from app.extensions import db
 from app.journal import classroom
 from app.models import Announcement, Audience
 from app.security.accounts import acting_user
-from app.security.classroom import plans_groups, workspace_classes
+from app.security.classroom import plans_groups, working_day, working_year, workspace_classes
 from app.security.rights import user_rights
 from app.views.base import commit_write, format_date, parse_int
 
@@ -36,7 +36,7 @@ class MyClassView(BaseView):
     method_permission_name = {"show": "show", "announce": "announce"}
 
     def _class(self, source):
-        today = school_today()
+        today = working_day(working_year(db.session, school_today()), school_today())  # in the summer: the year's last day
         classes = workspace_classes(db.session, today)
         asked = parse_int(source.get("class_id"))
         chosen = next((c for c in classes if c.id == asked), None)

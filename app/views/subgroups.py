@@ -13,7 +13,7 @@ from flask_babel import gettext, lazy_gettext as _l, ngettext
 from app.clock import school_today
 from app.extensions import db
 from app.journal import subgroups as splitting
-from app.security.classroom import split_classes
+from app.security.classroom import split_classes, working_day, working_year
 from app.views.base import commit_write, format_date, parse_date, parse_int
 
 
@@ -27,10 +27,11 @@ class SubgroupSplitView(BaseView):
         """The class, subject and date asked for, among those the user may split."""
         session = db.session
         text = (source.get("day") or "").strip()
-        day = parse_date(text) if text else school_today()
+        today = working_day(working_year(session, school_today()), school_today())  # in the summer: the year's last day
+        day = parse_date(text) if text else today
         if day is None:
             flash(gettext("Enter the dates as DD.MM.YYYY."), "danger")
-            day = school_today()
+            day = today
         classes = split_classes(session, day)
         class_id = parse_int(source.get("class_id"))
         school_class = next((c for c in classes if c.id == class_id), None)
