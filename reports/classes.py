@@ -102,7 +102,7 @@ def class_results(session: Session, school_class: data.ClassRow, period: data.Pe
         data.class_students(session, school_class.id, period.start, period.end)
     ids = [s.id for s in students]
     groups = data.groups_of_classes(session, [school_class.id])
-    members = data.members_of(session, groups, students)
+    members = data.members_of(session, groups, students, period.start, period.end)
     marks = _subject_marks(groups, members, data.period_marks_of(session, [g.id for g in groups], [period.id], ids),
                            period.id, ids)
     teachers = data.teachers_of(session, [g.id for g in groups])
@@ -200,7 +200,7 @@ def summary_sheet(session: Session, school_class: data.ClassRow, year_name: str,
     students = data.class_students(session, school_class.id, start, end)
     ids = [s.id for s in students]
     groups = data.groups_of_classes(session, [school_class.id])
-    members = data.members_of(session, groups, students)
+    members = data.members_of(session, groups, students, start, end)
     group_ids = [g.id for g in groups]
     chosen_periods = [c.period for c in columns if c.period is not None]
     period_marks = data.period_marks_of(session, group_ids, [p.id for p in chosen_periods], ids)
@@ -255,7 +255,7 @@ def class_attendance(session: Session, school_class: data.ClassRow, start: dt.da
     whole days missed (every lesson of the day)."""
     students = data.class_students(session, school_class.id, start, end)
     groups = data.groups_of_classes(session, [school_class.id])
-    members = data.members_of(session, groups, students)
+    members = data.members_of(session, groups, students, start, end)
     subject_of = {g.id: g.subject_id for g in groups}
     absences = data.absences_of(session, start, end, group_ids=list(subject_of), student_ids=[s.id for s in students])
     group_sets = {s.id: {gid for gid, who in members.items() if s.id in who} for s in students}

@@ -71,7 +71,7 @@ def journal_print(session: Session, group: data.GroupRow, period: data.PeriodRow
         students = data.class_students(session, group.class_id, period.start, period.end)
     else:
         everyone = data.class_students(session, group.class_id, period.start, period.end)
-        members = data.members_of(session, [group], everyone).get(group.id, set())
+        members = data.members_of(session, [group], everyone, period.start, period.end).get(group.id, set())
         students = [s for s in everyone if s.id in members]
     lessons = [lesson for lesson in data.lessons_of(session, [group.id], period.start, period.end) if not lesson.cancelled]
     marks = data.marks_of(session, period.start, period.end, group_ids=[group.id])

@@ -12,8 +12,8 @@ from typing import Any, Optional
 from sqlalchemy import or_, select
 
 from app.models import (
-    Assignment, Employee, Enrolment, Lesson, Mark, PeriodMark, SchoolClass, Student, StudyPeriod, Subject, SubjectGroup, SubjectGroupMember,
-    SubjectGroupTeacher,
+    Assignment, Employee, Enrolment, Lesson, Mark, PeriodMark, SchoolClass, Student, StudyPeriod, Subject, SubjectGroup,
+    SubjectGroupTeacher, group_member_spans, members_on,
 )
 from app.rules.locks import is_editable, period_marks_due
 
@@ -144,12 +144,7 @@ def missing_period_marks(session, period: StudyPeriod, class_id: Optional[int] =
                or_(Enrolment.end_date.is_(None), Enrolment.end_date >= end))
     ):
         enrolled[enrolled_in][student.id] = student
-    members = defaultdict(set)
-    for group_id, student_id in session.execute(
-        select(SubjectGroupMember.subject_group_id, SubjectGroupMember.student_id)
-        .where(SubjectGroupMember.subject_group_id.in_(group_ids))
-    ):
-        members[group_id].add(student_id)
+    members = defaultdict(set, members_on(group_member_spans(session, group_ids, end, end), end))
     marked = set(session.execute(
         select(PeriodMark.subject_group_id, PeriodMark.student_id)
         .where(PeriodMark.period_id == period.id, PeriodMark.subject_group_id.in_(group_ids))

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from app.models import (
     Assignment, AssignmentType, Attendance, AttendanceCode, Employee, Enrolment, FinalMark, FinalMarkColumn,
     GradeScaleValue, Lesson, Mark, PeriodMark, PeriodType, School, SchoolClass, SchoolYear, Student, StudyPeriod,
-    Subject, SubjectGroup, SubjectGroupMember, SubjectGroupTeacher,
+    Subject, SubjectGroup, SubjectGroupTeacher, group_member_spans,
 )
 from app.models.people import full_name, short_name
 from app.rules.performance import Absence, ScaleMark
@@ -297,32 +297,36 @@ def student_classes(session: Session, student_id: int, start: dt.date, end: dt.d
     return [r for r in rows if r is not None]
 
 
-def members_of(session: Session, groups: Sequence[GroupRow], students: Sequence[StudentRow]) -> dict:
-    """group id → the students (ids) it teaches: a whole-class group the class's students,
-    a subgroup its members."""
+def members_of(session: Session, groups: Sequence[GroupRow], students: Sequence[StudentRow],
+               start: Optional[dt.date] = None, end: Optional[dt.date] = None) -> dict:
+    """group id → the students (ids) it teaches at some time in [start, end] (default:
+    ever): a whole-class group the class's students, a subgroup its members while they
+    were members and in the class (app/models group_member_spans)."""
     everyone = {s.id for s in students}
-    members = {g.id: set(everyone) for g in groups if g.is_whole_class}
-    sub = [g.id for g in groups if not g.is_whole_class]
-    for gid in sub:
-        members[gid] = set()
-    if sub:
-        for gid, sid in session.execute(select(SubjectGroupMember.subject_group_id, SubjectGroupMember.student_id)
-                                        .where(SubjectGroupMember.subject_group_id.in_(sub))):
-            if sid in everyone:
-                members[gid].add(sid)
+    members = {g.id: set() for g in groups}
+    for span in group_member_spans(session, list(members), start or dt.date.min, end or dt.date.max):
+        if span.student_id in everyone:
+            members[span.group_id].add(span.student_id)
     return members
+
+
+def student_group_spans(session: Session, student_id: int, start: dt.date, end: dt.date) -> list:
+    """When the student learns in which subject group during [start, end]: the whole-class
+    groups of their classes while enrolled, the subgroups while a member."""
+    classes = [c.id for c in student_classes(session, student_id, start, end)]
+    if not classes:
+        return []
+    candidates = session.scalars(select(SubjectGroup.id).where(SubjectGroup.class_id.in_(classes))).all()
+    return group_member_spans(session, candidates, start, end, student_ids=[student_id])
 
 
 def student_groups(session: Session, student_id: int, start: dt.date, end: dt.date) -> list[GroupRow]:
     """The subject groups a student learns in during [start, end]: the whole-class groups
-    of their classes and the subgroups they are members of."""
-    classes = [c.id for c in student_classes(session, student_id, start, end)]
-    if not classes:
+    of their classes and the subgroups they are members of then."""
+    ids = {span.group_id for span in student_group_spans(session, student_id, start, end)}
+    if not ids:
         return []
-    member_of = select(SubjectGroupMember.subject_group_id).where(SubjectGroupMember.student_id == student_id)
-    return _group_rows(session.execute(_group_query().where(
-        SubjectGroup.class_id.in_(classes),
-        or_(SubjectGroup.is_whole_class.is_(True), SubjectGroup.id.in_(member_of)))).all())
+    return _group_rows(session.execute(_group_query().where(SubjectGroup.id.in_(ids))).all())
 
 
 # --- the journal's entries ------------------------------------------------------------

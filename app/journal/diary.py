@@ -96,9 +96,12 @@ def diary_week(session: Session, student_id: int, start: dt.date, end: Optional[
     """The student's lessons from `start` (a Monday) to `end` (default: the Sunday), with
     their assignments and the student's own marks, «точки», comments and absences."""
     end = end or start + dt.timedelta(days=6)
+    spans = data.student_group_spans(session, student_id, start, end)
     groups = data.student_groups(session, student_id, start, end)
     by_group = {g.id: g for g in groups}
-    lessons = [lesson for lesson in data.lessons_of(session, list(by_group), start, end) if not lesson.cancelled]
+    # a pupil moved between groups on a day sees the old group's lessons before it, the new one's after
+    lessons = [lesson for lesson in data.lessons_of(session, list(by_group), start, end) if not lesson.cancelled
+               and any(s.group_id == lesson.group_id and s.covers(lesson.day) for s in spans)]
     ids = [lesson.id for lesson in lessons]
     extra = {}
     if ids:

@@ -15,9 +15,9 @@ from sqlalchemy import Date, Numeric, String, and_, cast, literal, null, or_, se
 from sqlalchemy.orm import Session
 
 from app.models import (
-    Assignment, AssignmentType, Attendance, AttendanceCode, Enrolment, GradeScale,
+    Assignment, AssignmentType, Attendance, AttendanceCode, GradeScale,
     GradeScaleValue, JournalUnlock, Lesson, Mark, PeriodMark, PeriodType, School, SchoolClass, SchoolYear,
-    Student, StudyPeriod, Subject, SubjectGroup, SubjectGroupMember,
+    Student, StudyPeriod, Subject, SubjectGroup, group_member_rows, member_spans_of,
 )
 from app.models.people import short_name
 from app.rules import grading, locks
@@ -192,35 +192,22 @@ def pick_period(periods: list, period_id: Optional[int], today: dt.date):
 def students_of(session: Session, ctx: GroupContext, start: dt.date, end: dt.date) -> list:
     """The group's students during the dates: (id, short name, joined, left), ordered by name.
 
-    A whole-class group takes the class's enrolments; a subgroup its members.
+    A whole-class group takes the class's enrolments; a subgroup its members while they
+    were members and in the class (app/models group_member_spans): a pupil moved to
+    another group on a day shows here with the day he left, and there from that day.
     """
-    if ctx.is_whole_class:
-        query = (
-            select(Student.id, Student.last_name, Student.first_name, Student.middle_name,
-                   Enrolment.start_date, Enrolment.end_date)
-            .join(Enrolment, Enrolment.student_id == Student.id)
-            .where(Enrolment.class_id == ctx.class_id, Enrolment.start_date <= end,
-                   or_(Enrolment.end_date.is_(None), Enrolment.end_date >= start))
-        )
-    else:
-        query = (
-            select(Student.id, Student.last_name, Student.first_name, Student.middle_name,
-                   Enrolment.start_date, Enrolment.end_date)
-            .join(SubjectGroupMember, SubjectGroupMember.student_id == Student.id)
-            .outerjoin(Enrolment, and_(Enrolment.student_id == Student.id, Enrolment.class_id == ctx.class_id))
-            .where(SubjectGroupMember.subject_group_id == ctx.group_id)
-        )
-    seen = {}
-    for sid, last, first, middle, joined, left in session.execute(query, execution_options=ctx.reads):
-        # a student enrolled twice in the class (left and came back) shows once, with the widest dates
-        if sid in seen:
-            _, name, j0, l0 = seen[sid]
-            joined = min(j0, joined) if j0 and joined else j0 or joined
-            left = None if (l0 is None or left is None) else max(l0, left)
-        else:
-            name = short_name(last, first, middle)
-        seen[sid] = (sid, name, joined, left)
-    return sorted(seen.values(), key=lambda r: (r[1], r[0]))
+    rows = group_member_rows([ctx.group_id], start, end)
+    found = session.execute(select(rows, Student.last_name, Student.first_name, Student.middle_name)
+                            .join(Student, Student.id == rows.c.student_id), execution_options=ctx.reads).all()
+    names = {row.student_id: short_name(row.last_name, row.first_name, row.middle_name) for row in found}
+    spans: dict = {}
+    for span in member_spans_of(found, start, end):
+        # a student in the group twice (left and came back) shows once, with the widest dates
+        joined, left = spans.get(span.student_id, (span.start, span.end))
+        spans[span.student_id] = (min(joined, span.start),
+                                  None if left is None or span.end is None else max(left, span.end))
+    rows = [(sid, names[sid], joined, left) for sid, (joined, left) in spans.items()]
+    return sorted(rows, key=lambda r: (r[1], r[0]))
 
 
 def _unlocks(session: Session, group_id: int, reads: Optional[dict] = None) -> list:

@@ -11,7 +11,8 @@ from .people import (  # noqa: F401
 )
 from .teaching import (  # noqa: F401
     CurriculumItem, CurriculumType, Enrolment, ScheduleEntry, SchoolClass, SubjectGroup,
-    SubjectGroupMember, SubjectGroupTeacher, WEEKDAYS,
+    SubjectGroupMember, SubjectGroupTeacher, WEEKDAYS, MemberSpan, group_member_rows, group_member_spans,
+    member_spans_of, members_on,
 )
 from .journal import (  # noqa: F401
     Assignment, AssignmentType, Attendance, AttendanceCode, FinalMark, FinalMarkColumn, FinalMarkKind,

@@ -2,9 +2,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Optional
 
-from sqlalchemy import Boolean, Date, Enum, ForeignKey, Index, Integer, Numeric, String, UniqueConstraint, false
+from sqlalchemy import (
+    Boolean, Date, Enum, ForeignKey, Index, Integer, Numeric, String, UniqueConstraint, and_, cast, false, null, or_,
+    select, union_all,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Label, LabeledEnum, Model, SchoolScoped
@@ -130,23 +134,99 @@ class SubjectGroupTeacher(SchoolScoped, Model):
 
 
 class SubjectGroupMember(SchoolScoped, Model):
-    """A student in a subgroup (a whole-class group takes the class's enrolments instead)."""
+    """A student in a subgroup from `valid_from` to `valid_to` (empty: from the year's
+    start, to its end); a move between groups closes one membership and opens the next,
+    so that a student may come back to a group later. A whole-class group takes the
+    class's enrolments instead. Who is in a group on a day: `group_member_spans`."""
 
     __tablename__ = "subject_group_member"
     __table_args__ = (
-        UniqueConstraint("school_id", "subject_group_id", "student_id", name="uq_subject_group_member"),
+        Index("ix_subject_group_member_group", "school_id", "subject_group_id", "student_id"),
         Index("ix_subject_group_member_student", "school_id", "student_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     subject_group_id: Mapped[int] = mapped_column(ForeignKey("subject_group.id", ondelete="CASCADE"))
     student_id: Mapped[int] = mapped_column(ForeignKey("student.id", ondelete="CASCADE"))
+    valid_from: Mapped[Optional[dt.date]] = mapped_column(Date)
+    valid_to: Mapped[Optional[dt.date]] = mapped_column(Date)
 
     subject_group: Mapped[SubjectGroup] = relationship(back_populates="members")
     student: Mapped[Student] = relationship()
 
     def __str__(self) -> str:
         return f"{self.subject_group}: {self.student}"
+
+
+@dataclass(frozen=True)
+class MemberSpan:
+    """A student in a subject group from `start` to `end` (None: still there)."""
+    group_id: int
+    student_id: int
+    start: dt.date
+    end: Optional[dt.date]
+
+    def covers(self, day: dt.date) -> bool:
+        return self.start <= day and (self.end is None or day <= self.end)
+
+
+def group_member_rows(group_ids, start: dt.date, end: dt.date, student_ids=None):
+    """The statement behind group_member_spans, for a caller that joins more to it (the
+    grid: the names): group_id, student_id, valid_from, valid_to, joined, left — a
+    whole-class group's enrolments (no membership dates) and a subgroup's memberships
+    with the student's enrolments in the group's class."""
+    ids = list(group_ids)
+    enrolled = and_(Enrolment.class_id == SubjectGroup.class_id, Enrolment.start_date <= end,
+                    or_(Enrolment.end_date.is_(None), Enrolment.end_date >= start))
+    students = [] if student_ids is None else [Enrolment.student_id.in_(list(student_ids))]
+    whole = (select(SubjectGroup.id.label("group_id"), Enrolment.student_id.label("student_id"),
+                    cast(null(), Date).label("valid_from"), cast(null(), Date).label("valid_to"),
+                    Enrolment.start_date.label("joined"), Enrolment.end_date.label("left"))
+             .join(Enrolment, enrolled)
+             .where(SubjectGroup.id.in_(ids), SubjectGroup.is_whole_class.is_not(False), *students))
+    sub = (select(SubjectGroupMember.subject_group_id, SubjectGroupMember.student_id, SubjectGroupMember.valid_from,
+                  SubjectGroupMember.valid_to, Enrolment.start_date, Enrolment.end_date)
+           .join(SubjectGroup, SubjectGroup.id == SubjectGroupMember.subject_group_id)
+           .join(Enrolment, and_(enrolled, Enrolment.student_id == SubjectGroupMember.student_id))
+           .where(SubjectGroupMember.subject_group_id.in_(ids), SubjectGroup.is_whole_class.is_(False),
+                  or_(SubjectGroupMember.valid_from.is_(None), SubjectGroupMember.valid_from <= end),
+                  or_(SubjectGroupMember.valid_to.is_(None), SubjectGroupMember.valid_to >= start), *students))
+    return union_all(whole, sub).subquery("group_member_rows")
+
+
+def member_spans_of(rows, start: dt.date, end: dt.date) -> list:
+    """MemberSpans from group_member_rows' rows (group id, student id, valid_from,
+    valid_to, joined, left, …): each membership cut to the enrolment."""
+    from app.rules.subgroups import effective_span
+
+    spans = []
+    for group_id, student_id, valid_from, valid_to, joined, left, *_ in rows:
+        span = effective_span(valid_from, valid_to, (joined, left))
+        if span is not None and span[0] <= end and (span[1] is None or span[1] >= start):
+            spans.append(MemberSpan(group_id, student_id, *span))
+    return spans
+
+
+def group_member_spans(session, group_ids, start: dt.date, end: dt.date, options: Optional[dict] = None,
+                       student_ids=None) -> list:
+    """Who learns in each of the subject groups at some time in [start, end], and when —
+    the one answer for the journal grid, the reports, the diary and the API: a whole-class
+    group has the class's enrolments; a subgroup its memberships, each cut to the
+    student's enrolments in the group's class (a pupil of another class is in none of
+    its groups). A student who moved out and back has several spans."""
+    if not list(group_ids):
+        return []
+    rows = group_member_rows(group_ids, start, end, student_ids)
+    return member_spans_of(session.execute(select(rows), execution_options=options or {}), start, end)
+
+
+def members_on(spans, day: dt.date) -> dict:
+    """group id → the students in it on the day."""
+    found: dict = {}
+    for span in spans:
+        if span.covers(day):
+            found.setdefault(span.group_id, set()).add(span.student_id)
+    return found
 
 
 class CurriculumItem(SchoolScoped, Model):

@@ -20,7 +20,7 @@ from app.clock import school_today
 from app.models import (
     Assignment, Attendance, CurriculumItem, Enrolment, FinalMark, FinalMarkColumn, GradeScale, Holiday, HolidaySet,
     JournalUnlock, Lesson, Mark, MovementOrder, MovementOrderItem, PeriodMark, ScheduleEntry, School, SchoolClass,
-    SchoolYear, StudyPeriod, SubjectGroup, SubjectGroupMember, SubjectGroupTeacher, WEEKDAYS,
+    SchoolYear, StudyPeriod, SubjectGroup, SubjectGroupMember, SubjectGroupTeacher, WEEKDAYS, group_member_spans,
 )
 from app.models import (
     Attestation, EducationRecord, Employee, EmployeePersonalData, EmployeePosition, StaffOrder, TrainingCourse,
@@ -32,6 +32,7 @@ from app.rules import locks as lock_rules
 from app.rules import marks as mark_rules
 from app.rules import periods as period_rules
 from app.rules import staff as staff_rules
+from app.rules import subgroups as subgroup_rules
 from app.rules import timetable as timetable_rules
 from app.rules.errors import N_, RuleViolation
 
@@ -169,26 +170,59 @@ def _student_id(session: Session, row: Any):
     return row.student_id
 
 
-def members(session: Session, group: SubjectGroup) -> set:
-    """The students who learn in a subject group during its year: the class's (any
-    enrolment: a student who left keeps the marks they had) or the subgroup's
-    members. Read once per group and flush."""
+def members(session: Session, group: SubjectGroup, day=None) -> set:
+    """The students who learn in a subject group: the class's (any enrolment: a student
+    who left keeps the marks they had), or a subgroup's members on the lesson's day (a
+    moved pupil's entries belong to the group they were in then; without a day, at any
+    time of the year). Read once per group and flush (app/models group_member_spans)."""
     cache = session.info.setdefault("parta_pipeline_members", {})
     if group.id not in cache:
-        if group.is_whole_class or group.is_whole_class is None:
-            query = select(Enrolment.student_id).where(Enrolment.class_id == group.class_id)
-        else:
-            query = select(SubjectGroupMember.student_id).where(SubjectGroupMember.subject_group_id == group.id)
-        found = set(session.scalars(query, execution_options=UNSCOPED))
-        found |= {_student_id(session, m) for m in session.new if isinstance(m, SubjectGroupMember)
-                  and related(session, m, "subject_group") is group}
-        cache[group.id] = found
-    return cache[group.id]
+        year = related(session, group, "year")
+        cache[group.id] = group_member_spans(session, [group.id], year.start_date, year.end_date, UNSCOPED)
+    spans = cache[group.id]
+    if group.is_whole_class or group.is_whole_class is None:
+        return {s.student_id for s in spans}
+    return {s.student_id for s in spans if day is None or s.covers(day)} | _new_members(session, group, day)
 
 
-def _check_student(session: Session, row: Any, group: SubjectGroup | None) -> None:
+def _new_members(session: Session, group: SubjectGroup, day) -> set:
+    """Members added in the same flush (a split's new memberships with their marks)."""
+    found = set()
+    for m in session.new:
+        if isinstance(m, SubjectGroupMember) and related(session, m, "subject_group") is group:
+            if day is None or ((m.valid_from is None or m.valid_from <= day) and (m.valid_to is None or day <= m.valid_to)):
+                found.add(_student_id(session, m))
+    return found
+
+
+def _check_student(session: Session, row: Any, group: SubjectGroup | None, day=None) -> None:
     if group is not None and group.id is not None:
-        journal_rules.check_student_in_group(_student_id(session, row), members(session, group))
+        journal_rules.check_student_in_group(_student_id(session, row), members(session, group, day))
+
+
+def check_subject_group_member(session: Session, member: SubjectGroupMember) -> None:
+    """Only a pupil of the group's class on the day the membership starts, and not twice
+    in the same group at the same time — on every path (CRUD, the split page, REST, imports)."""
+    group = related(session, member, "subject_group")
+    student = related(session, member, "student")
+    if group is None or student is None:
+        raise RuleViolation(N_("Choose the subject group and the student."))
+    if group.is_whole_class:
+        raise RuleViolation(N_("The group %(group)s is the whole class: its students are the class's, not chosen."),
+                            group=group.name)
+    school_class, year = related(session, group, "school_class"), related(session, group, "year")
+    enrolments = [(start, end) for start, end in session.execute(
+        select(Enrolment.start_date, Enrolment.end_date).where(
+            Enrolment.student_id == student.id, Enrolment.class_id == group.class_id),
+        execution_options=UNSCOPED)] if student.id is not None and group.class_id is not None else []
+    others = [] if student.id is None or group.id is None else [
+        (m.valid_from, m.valid_to) for m in session.scalars(select(SubjectGroupMember).where(
+            SubjectGroupMember.subject_group_id == group.id, SubjectGroupMember.student_id == student.id),
+            execution_options=UNSCOPED) if m is not member and m not in session.deleted]
+    others += [(m.valid_from, m.valid_to) for m in session.new if isinstance(m, SubjectGroupMember) and m is not member
+               and related(session, m, "subject_group") is group and related(session, m, "student") is student]
+    subgroup_rules.check_membership(str(student), school_class.name if school_class else "", member.valid_from,
+                                    member.valid_to, (year.start_date, year.end_date), enrolments, others)
 
 
 def check_lesson(session: Session, lesson: Lesson) -> None:
@@ -320,14 +354,14 @@ def check_mark(session: Session, mark: Mark) -> None:
     group = related(session, related(session, assignment, "lesson"), "subject_group")
     value = related(session, mark, "value")
     mark_rules.check_mark(value.scale_id if value else None, _scale_id_of_group(session, group), bool(mark.is_duty))
-    _check_student(session, mark, group)
+    _check_student(session, mark, group, getattr(related(session, assignment, "lesson"), "date", None))
 
 
 def check_attendance(session: Session, entry: Attendance) -> None:
     lesson = related(session, entry, "lesson")
     if lesson is None or related(session, entry, "code") is None or _student_id(session, entry) is None:
         raise RuleViolation(N_("Choose the lesson, the student and the attendance code."))
-    _check_student(session, entry, related(session, lesson, "subject_group"))
+    _check_student(session, entry, related(session, lesson, "subject_group"), lesson.date)
 
 
 def check_period_or_final_mark(session: Session, mark: PeriodMark | FinalMark) -> None:
@@ -429,6 +463,7 @@ CHECKS = {
     FinalMark: check_period_or_final_mark,
     JournalUnlock: check_unlock,
     ScheduleEntry: check_schedule_entry,
+    SubjectGroupMember: check_subject_group_member,
     Employee: check_employee,
     EmployeePosition: check_employee_position,
     StaffOrder: check_staff_order,

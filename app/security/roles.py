@@ -86,6 +86,15 @@ MATRIX_EDIT = MATRIX_READ | {"can_save"}
 PEOPLE_API = {"StudentRestApi", "GuardianRestApi"}
 STAFF_API = {"EmployeeRestApi"}
 JOURNAL_API = {"LessonRestApi", "AssignmentRestApi", "MarkRestApi", "AttendanceRestApi", "PeriodMarkRestApi"}
+# «Деление класса на группы» (the class teacher their class, who plans the groups any class)
+# and «Мой класс» (the class teacher their class, the administration any class).
+SPLIT = {"SubgroupSplitView"}
+SPLIT_USE = frozenset({"can_split", "can_save"})
+MY_CLASS = {"MyClassView"}
+MY_CLASS_READ = frozenset({"can_show"})
+MY_CLASS_USE = MY_CLASS_READ | {"can_announce"}
+# Subgroup membership over the API: written by who plans the groups, read by the staff.
+PLANNING_API = {"SubgroupMemberRestApi"}
 # Journal control: unlocks (the right «journal_unlock» on top), missing period marks,
 # the «Отчёт о доступе к классному журналу» (rows scoped to the user's journals or own marks).
 UNLOCKS = {"JournalUnlockView"}
@@ -151,37 +160,39 @@ Grants = Iterable[Tuple[Set[str], frozenset]]
 ROLE_CONFIGS: Dict[str, list] = {
     "Координатор": [(PLANNING | STUDENTS | JOURNAL, WRITE), (MOVEMENT, MOVEMENT_WRITE), (BOOK, BOOK_READ), (GRID, GRID_WRITE), (CHOOSER, CHOOSE), (YEAR, YEAR_WRITE), (REFERENCE | STAFF | STAFF_FILES | LOGS | HEALTH, READ),
                     (ACCOUNTS, ISSUE), (MATRIX, MATRIX_EDIT), (ACCOUNT_AUDIT, READ),
-                    (PEOPLE_API, WRITE_API), (STAFF_API, READ_API),
+                    (PEOPLE_API | PLANNING_API, WRITE_API), (STAFF_API, READ_API),
                     (UNLOCKS, UNLOCK), (JOURNAL_CONTROL | JOURNAL_AUDIT, READ), (JOURNAL_API, WRITE_API),
                     (CALENDAR, CALENDAR_USE), (THEMATIC, THEMATIC_WRITE), (STUDENT_IMPORT, IMPORT),
                     (TIMETABLE, TIMETABLE_WRITE), (SUBSTITUTIONS, SUBSTITUTE), (TIMETABLE_IMPORT, IMPORT),
                     (ALL_REPORTS, REPORT), ({"SummarySheetReportView"}, SHEET_FORM), (ARCHIVE, ARCHIVE_RUN),
-                    (DIARY, DIARY_READ), *COMMUNICATION, (ANNOUNCE, WRITE), (MODERATION_LOG, READ)],
-    "Директор": [(EVERYTHING | STAFF_FILES | PERSONNEL_DATA, READ), (BOOK, BOOK_READ), (GRID, GRID_READ), (CHOOSER, CHOOSE), (PEOPLE_API | STAFF_API, READ_API), (MATRIX, MATRIX_READ),
+                    (DIARY, DIARY_READ), *COMMUNICATION, (ANNOUNCE, WRITE), (MODERATION_LOG, READ),
+                    (SPLIT, SPLIT_USE), (MY_CLASS, MY_CLASS_USE)],
+    "Директор": [(EVERYTHING | STAFF_FILES | PERSONNEL_DATA, READ), (BOOK, BOOK_READ), (GRID, GRID_READ), (CHOOSER, CHOOSE), (PEOPLE_API | STAFF_API | PLANNING_API, READ_API), (MATRIX, MATRIX_READ),
                  (UNLOCKS | JOURNAL_CONTROL | JOURNAL_AUDIT, READ), (JOURNAL_API, READ_API), (THEMATIC, THEMATIC_READ),
                  (ALL_REPORTS, REPORT), (ARCHIVE, ARCHIVE_READ), (DIARY, DIARY_READ), *COMMUNICATION, (ANNOUNCE, WRITE), (MODERATION_LOG, READ),
-                 (TIMETABLE, TIMETABLE_READ)],
+                 (TIMETABLE, TIMETABLE_READ), (MY_CLASS, MY_CLASS_USE)],
     "Завуч": [(PLANNING | JOURNAL, WRITE), (GRID, GRID_WRITE), (CHOOSER, CHOOSE), (REFERENCE | STAFF | STUDENTS | MOVEMENT | LOGS, READ),
               (BOOK, BOOK_READ),
-              (PEOPLE_API | STAFF_API, READ_API),
+              (PEOPLE_API | STAFF_API, READ_API), (PLANNING_API, WRITE_API),
               (UNLOCKS, UNLOCK), (JOURNAL_CONTROL | JOURNAL_AUDIT, READ), (JOURNAL_API, WRITE_API),
               (CALENDAR, CALENDAR_USE), (THEMATIC, THEMATIC_WRITE),
               (TIMETABLE, TIMETABLE_WRITE), (SUBSTITUTIONS, SUBSTITUTE), (TIMETABLE_IMPORT, IMPORT),
               (ALL_REPORTS, REPORT), ({"SummarySheetReportView"}, SHEET_FORM), (ARCHIVE, ARCHIVE_READ),
-              (DIARY, DIARY_READ), *COMMUNICATION, (ANNOUNCE, WRITE)],
+              (DIARY, DIARY_READ), *COMMUNICATION, (ANNOUNCE, WRITE), (SPLIT, SPLIT_USE), (MY_CLASS, MY_CLASS_USE)],
     # A class teacher reissues the passwords of their class's students and parents (the
     # page tells a teacher who leads no class that there is nobody to issue to).
     "Учитель": [(JOURNAL, WRITE), (GRID, GRID_WRITE), (CHOOSER, CHOOSE), (PLANNING | STUDENTS, READ), (PEOPLE_API | STAFF_API, READ_API),
                 (ACCOUNTS, ISSUE),
                 (JOURNAL_AUDIT, READ), (JOURNAL_API, WRITE_API), (THEMATIC, THEMATIC_WRITE), (KTP, WRITE),
                 (STUDENT_REPORTS | CLASS_REPORTS, REPORT), (DIARY, DIARY_READ), *COMMUNICATION, (ANNOUNCE, WRITE),
-                (TIMETABLE, TIMETABLE_READ)],
+                (TIMETABLE, TIMETABLE_READ), (SPLIT, SPLIT_USE), (MY_CLASS, MY_CLASS_USE)],
     "Секретарь": [(STUDENTS, WRITE), (MOVEMENT, MOVEMENT_WRITE), (BOOK, BOOK_READ), (PLANNING | STAFF, READ), (PEOPLE_API, WRITE_API), (STAFF_API, READ_API),
                   (ACCOUNTS, ISSUE), (STUDENT_IMPORT, IMPORT), *COMMUNICATION, (ANNOUNCE, WRITE)],
     "Специалист по кадрам": [(STAFF | STAFF_FILES | PERSONNEL_DATA | {"PositionView"}, WRITE), (STAFF_API, WRITE_API), (STAFF_IMPORT, IMPORT), *COMMUNICATION],
     "Воспитатель": [(JOURNAL, WRITE), (GRID, GRID_WRITE), (CHOOSER, CHOOSE), (STUDENTS | PLANNING, READ), (PEOPLE_API, READ_API),
                     (JOURNAL_AUDIT, READ), (JOURNAL_API, WRITE_API), (THEMATIC, THEMATIC_WRITE), (KTP, WRITE),
-                    (STUDENT_REPORTS | CLASS_REPORTS, REPORT), (DIARY, DIARY_READ), *COMMUNICATION, (ANNOUNCE, WRITE)],
+                    (STUDENT_REPORTS | CLASS_REPORTS, REPORT), (DIARY, DIARY_READ), *COMMUNICATION, (ANNOUNCE, WRITE),
+                    (MY_CLASS, MY_CLASS_USE)],
     "Модератор форума": [(BOARD, BOARD_READ), (MAIL, MAIL_USE), (FORUM, FORUM_MODERATE), (STOP_WORDS, WRITE),
                          (MODERATION_LOG, READ)],
     "Ученик": [(PEOPLE_API, READ_API), (JOURNAL_AUDIT, READ), (STUDENT_REPORTS, REPORT), (DIARY, DIARY_READ), *COMMUNICATION,

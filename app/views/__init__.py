@@ -14,6 +14,7 @@ from app.views import (
     accounts, admin, audit, calendar, chooser, communication, control, credentials, diary, grid, imports, journal, logs, movement, people, planning, reports,
     rights, sessions, thematic, timetable, unlocks, staff, visits, year,
 )
+from app.views import classroom, subgroups  # noqa: E402 (issue 13)
 from app.views.overview import school_overview
 
 
@@ -87,6 +88,7 @@ MENU = [
     (planning.ThematicPlanView, "Thematic plans", "Planning", _l("Thematic plans"), "fa-list-alt"),
     (planning.ThematicPlanTopicView, "Thematic plan topics", "Planning", _l("Thematic plan topics"), "fa-list"),
     (calendar.CalendarView, "Lesson calendar", "Planning", _l("Lesson calendar"), "fa-calendar-plus-o"),
+    (subgroups.SubgroupSplitView, "Split a class into groups", "Planning", _l("Split a class into groups"), "fa-object-ungroup"),
     (people.StudentView, "Students", "People", _l("Students"), "fa-child"),
     (people.StudentWithoutConsentView, "Students without consent", "People", _l("Students without consent"), "fa-exclamation-triangle"),
     (people.GuardianView, "Guardians", "People", _l("Guardians"), "fa-male"),
@@ -97,6 +99,7 @@ MENU = [
     (people.EmployeeView, "Employees", "People", _l("Employees"), "fa-id-card"),
     (people.EmployeePositionView, "Positions of employees", "People", _l("Positions of employees"), "fa-briefcase"),
     (imports.StudentImportView, "Import of students", "People", _l("Import of students and guardians"), "fa-upload"),
+    (classroom.MyClassView, "My class", "Journal", _l("My class"), "fa-home"),
     (grid.JournalGridView, "Class journal", "Journal", _l("Class journal"), "fa-table"),
     (chooser.JournalChooserView, "Choose a journal", "Journal", _l("Choose a journal"), "fa-search"),
     (thematic.ThematicView, "Thematic plan and lessons", "Journal", _l("Thematic plan and lessons"), "fa-list-alt"),

@@ -7,7 +7,7 @@ from flask_appbuilder.api import ModelRestApi
 from flask_appbuilder.api.convert import Model2SchemaConverter
 from marshmallow_sqlalchemy import SQLAlchemyAutoSchema
 
-from app.models import Assignment, Attendance, Employee, Guardian, Lesson, Mark, PeriodMark, Student
+from app.models import Assignment, Attendance, Employee, Guardian, Lesson, Mark, PeriodMark, Student, SubjectGroupMember
 from app.views.base import PartaInterface, RestValueChecks, UserFacingError, ValidatedWrites
 
 PERSON = ["id", "last_name", "first_name", "middle_name"]
@@ -160,5 +160,18 @@ class PeriodMarkRestApi(JournalRestApi):
     order_columns = ["id"]
 
 
+class SubgroupMemberRestApi(JournalRestApi):
+    """Subgroup membership: the same rule as the pages (a pupil of the group's class on
+    the day the membership starts, app/rules/subgroups.py)."""
+
+    resource_name = "subgroupmember"
+    datamodel = PartaInterface(SubjectGroupMember)
+    show_columns = ["id", "subject_group_id", "student_id", "valid_from", "valid_to"]
+    list_columns = show_columns
+    add_columns = edit_columns = [c for c in show_columns if c != "id"]
+    search_columns = ["subject_group_id", "student_id"]
+    order_columns = ["id"]
+
+
 APIS = [StudentRestApi, GuardianRestApi, EmployeeRestApi,
-        LessonRestApi, AssignmentRestApi, MarkRestApi, AttendanceRestApi, PeriodMarkRestApi]
+        LessonRestApi, AssignmentRestApi, MarkRestApi, AttendanceRestApi, PeriodMarkRestApi, SubgroupMemberRestApi]

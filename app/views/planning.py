@@ -2,6 +2,7 @@
 from flask_babel import lazy_gettext as _l
 
 from flask_appbuilder.fieldwidgets import Select2Widget
+from flask_appbuilder.models.sqla.filters import FilterEqual
 from wtforms import SelectField
 from wtforms.validators import InputRequired
 
@@ -30,11 +31,14 @@ class SubjectGroupTeacherView(PartaModelView):
 
 
 class SubjectGroupMemberView(PartaModelView):
+    """One membership at a time; a whole class is split on «Деление класса на группы»
+    (app/views/subgroups.py). Only a pupil of the group's class is accepted (app/rules/subgroups.py)."""
     datamodel = PartaInterface(SubjectGroupMember)
     list_title = _l("Subgroup members")
-    list_columns = ["subject_group", "student"]
-    search_columns = ["subject_group", "student"]
-    add_columns = edit_columns = show_columns = ["subject_group", "student"]
+    list_columns = ["subject_group", "student", "valid_from", "valid_to"]
+    search_columns = ["subject_group", "student", "valid_from", "valid_to"]
+    add_columns = edit_columns = show_columns = ["subject_group", "student", "valid_from", "valid_to"]
+    add_form_query_rel_fields = edit_form_query_rel_fields = {"subject_group": [["is_whole_class", FilterEqual, False]]}
 
 
 def weekday_name(number: int) -> str:

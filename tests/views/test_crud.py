@@ -256,7 +256,7 @@ ADD_CHANGES = {
     "SchoolClassView": lambda form, app: {"letter": "Ю"},
     "SubjectGroupView": _suffix("name"),
     "SubjectGroupTeacherView": lambda form, app: {"subject_group": _fresh_group(app)},
-    "SubjectGroupMemberView": lambda form, app: {"student": _fresh_student(app)},
+    "SubjectGroupMemberView": lambda form, app: {"student": _class_pupil(app, form["subject_group"])},
     "CurriculumItemView": lambda form, app: {"subject": _fresh_subject(app)},
     # a copy of a timetable line would put its class, teacher and room in two places at once
     "ScheduleEntryView": lambda form, app: {"lesson_number": "12", "room": ""},
@@ -325,6 +325,26 @@ def _pupil_of(app, group=None, lesson=None, assignment=None) -> str:
         if not subject_group.is_whole_class:  # a subgroup (the latest lesson may be of one): a member of it
             db.session.add(SubjectGroupMember(school_id=subject_group.school_id, subject_group_id=subject_group.id,
                                               student_id=student.id))
+        db.session.commit()
+        pk = str(student.id)
+        db.session.remove()
+    return pk
+
+
+def _class_pupil(app, group) -> str:
+    """A new student enrolled in the class of a subgroup, not yet its member: only the
+    class's pupils may join its groups."""
+    from app.models import Enrolment, SchoolYear, Student, SubjectGroup
+
+    with app.app_context():
+        subject_group = db.session.get(SubjectGroup, int(group))
+        year = db.session.get(SchoolYear, subject_group.year_id)
+        student = Student(school_id=subject_group.school_id, last_name="Новенький", first_name="Фёдор",
+                          personal_file_no=unique("Н"))
+        db.session.add(student)
+        db.session.flush()
+        db.session.add(Enrolment(school_id=subject_group.school_id, student_id=student.id,
+                                 class_id=subject_group.class_id, start_date=year.start_date))
         db.session.commit()
         pk = str(student.id)
         db.session.remove()
