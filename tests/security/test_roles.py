@@ -14,17 +14,17 @@ def test_every_registered_view_is_in_the_role_table():
         JOURNAL_AUDIT, JOURNAL_CONTROL, MAIL, MATRIX, MODERATION_LOG, PERSONNEL_DATA, SESSIONS, STAFF_FILES, STAFF_IMPORT,
         STOP_WORDS, STUDENT_IMPORT, THEMATIC, UNLOCKS, YEAR,
     )
-    from app.security.roles import SUBSTITUTIONS, TIMETABLE, TIMETABLE_IMPORT
+    from app.security.roles import MY_CLASS, SPLIT, SUBSTITUTIONS, TIMETABLE, TIMETABLE_IMPORT
 
     assert {view.__name__ for view, *_ in MENU} == (
         EVERYTHING | ACCOUNTS | MATRIX | GRID | UNLOCKS | JOURNAL_CONTROL | JOURNAL_AUDIT | CALENDAR | THEMATIC
         | STUDENT_IMPORT | STAFF_IMPORT | STAFF_FILES | BOOK | YEAR | ALL_REPORTS | ARCHIVE | DIARY | BOARD | ANNOUNCE
         | MAIL | FORUM | STOP_WORDS | MODERATION_LOG | APPS_ACCESS | ACCOUNT_AUDIT | SESSIONS | CHOOSER | PERSONNEL_DATA
-        | TIMETABLE | SUBSTITUTIONS | TIMETABLE_IMPORT)
+        | TIMETABLE | SUBSTITUTIONS | TIMETABLE_IMPORT | SPLIT | MY_CLASS)
     from app.views.api import APIS
-    from app.security.roles import JOURNAL_API, PEOPLE_API, STAFF_API
+    from app.security.roles import JOURNAL_API, PEOPLE_API, PLANNING_API, STAFF_API
 
-    assert {api.__name__ for api in APIS} == PEOPLE_API | STAFF_API | JOURNAL_API
+    assert {api.__name__ for api in APIS} == PEOPLE_API | STAFF_API | JOURNAL_API | PLANNING_API
 
 
 def test_director_reads_everything_and_changes_nothing_but_the_announcements():
