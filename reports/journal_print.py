@@ -155,7 +155,7 @@ def _grid_table(doc: JournalPrint, lessons: list, students: list, first_number: 
             row += [grading.format_average(doc.averages.get(student.id)), doc.period_marks.get(student.id, "")]
         rows.append(row)
     name_width, number_width = 120.0, 16.0
-    extra_widths = [30.0, 30.0] if last else []
+    extra_widths = [30.0, 38.0] if last else []  # «Отметка» in bold 7.5 pt needs 31 pt
     date_width = (width - name_width - number_width - sum(extra_widths)) / max(len(lessons), LESSONS_PER_PAGE)
     widths = [number_width, name_width] + [date_width] * len(lessons) + extra_widths
     style = [

@@ -66,3 +66,30 @@ def assert_roboto_only(data: bytes) -> None:
     assert names and all(name.startswith("Roboto") for name in names), names
     assert not any("Helvetica" in name or "Times" in name or "Courier" in name for name in names)
     assert embedded_font_files(data) >= 1
+
+
+def words_outside_cells(data: bytes, clearance: float = 0.5) -> list[str]:
+    """Words of a PDF that cross or touch a vertical rule of a table: a header running over a
+    rule into the next cell («04.12Пропущено»), a word touching its cell's border, text out of
+    its table. Each finding reads «page N: "word" x0–x1 against the rule at x»."""
+    from bisect import bisect_left, bisect_right
+
+    import pdfplumber
+
+    found = []
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        for number, page in enumerate(pdf.pages, 1):
+            rules = sorted((edge["x0"], edge["top"], edge["bottom"]) for edge in page.edges
+                           if edge["orientation"] == "v" and edge["bottom"] - edge["top"] > 3)
+            if not rules:
+                continue
+            xs = [rule[0] for rule in rules]
+            for word in page.extract_words():
+                left, right = word["x0"] - clearance, word["x1"] + clearance
+                top, bottom = word["top"] + 1, word["bottom"] - 1
+                for x, rule_top, rule_bottom in rules[bisect_left(xs, left):bisect_right(xs, right)]:
+                    if rule_top < bottom and rule_bottom > top:
+                        found.append(f'page {number}: "{word["text"]}" {word["x0"]:.1f}–{word["x1"]:.1f} '
+                                     f'against the rule at {x:.1f}')
+                        break
+    return found
