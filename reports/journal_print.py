@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from app.clock import school_today
 from app.journal import data
 from app.rules import grading
+from reports.formatting import single_stops
 from reports.pdf import drawing, format_date, registered_font
 
 LESSONS_PER_PAGE = 24   # date columns of one page, as on the paper journal's spread
@@ -213,8 +214,8 @@ def journal_flowables(doc: JournalPrint, school_name: str, width: float, labels:
     from reportlab.platypus import PageBreak
 
     styles = styles or _styles()
-    meta = labels["meta"] % {"school": school_name, "teacher": doc.teachers or "—", "period": doc.period.name,
-                             "start": format_date(doc.period.start), "end": format_date(doc.period.end)}
+    meta = single_stops(labels["meta"] % {"school": school_name, "teacher": doc.teachers or "—", "period": doc.period.name,
+                             "start": format_date(doc.period.start), "end": format_date(doc.period.end)})
     story: list = []
     chunks = doc.chunks
     for index, lessons in enumerate(chunks):

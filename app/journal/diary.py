@@ -22,6 +22,7 @@ from app.models import (
 )
 from app.models.people import short_name
 from app.rules import grading
+from app.rules import journal as journal_rules
 
 DAYS_SHOWN = 6  # Monday to Saturday; Sunday too when it has lessons
 
@@ -40,6 +41,10 @@ class DiaryAssignment:
     score: Optional[float] = None
     duty: bool = False               # a «точка»: work owed
     comment: str = ""
+
+    @property
+    def label(self) -> str:
+        return journal_rules.assignment_label(self.type_name, self.title)
 
 
 @dataclass

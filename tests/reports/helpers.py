@@ -68,10 +68,18 @@ def assert_roboto_only(data: bytes) -> None:
     assert embedded_font_files(data) >= 1
 
 
+def double_stop(s: str) -> bool:
+    """«О. М..»: a sentence's full stop after the full stop of initials (an ellipsis is fine)."""
+    import re
+
+    return re.search(r"(?<!\.)\.\.(?!\.)", s) is not None
+
+
 def words_outside_cells(data: bytes, clearance: float = 0.5) -> list[str]:
     """Words of a PDF that cross or touch a vertical rule of a table: a header running over a
     rule into the next cell («04.12Пропущено»), a word touching its cell's border, text out of
-    its table. Each finding reads «page N: "word" x0–x1 against the rule at x»."""
+    its table; and words ending a sentence twice («Калинина О. М..»). Each finding reads
+    «page N: "word" x0–x1 against the rule at x»."""
     from bisect import bisect_left, bisect_right
 
     import pdfplumber
@@ -79,6 +87,8 @@ def words_outside_cells(data: bytes, clearance: float = 0.5) -> list[str]:
     found = []
     with pdfplumber.open(io.BytesIO(data)) as pdf:
         for number, page in enumerate(pdf.pages, 1):
+            found += [f'page {number}: "{word["text"]}" ends with two full stops' for word in page.extract_words()
+                      if double_stop(word["text"])]
             rules = sorted((edge["x0"], edge["top"], edge["bottom"]) for edge in page.edges
                            if edge["orientation"] == "v" and edge["bottom"] - edge["top"] > 3)
             if not rules:

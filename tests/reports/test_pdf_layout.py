@@ -83,3 +83,11 @@ def test_login_slips_and_a_full_staff_card_keep_their_words_inside_the_cells(pdf
     slips = [Slip("Константинопольская Александра-Виктория Вячеславовна", "10А", "Ученик", "k.aleksandra", "Zq7-pw4")]
     assert words_outside_cells(credential_slips_pdf(SCHOOL, "https://school.example.ru/", slips)) == []
     assert words_outside_cells(staff_card_pdf(SCHOOL, FULL, "23.11.2026")) == []
+
+
+def test_a_name_ending_with_initials_ends_its_sentence_with_one_full_stop():
+    from reports.formatting import single_stops
+
+    assert single_stops("Классный руководитель: Калинина О. М..") == "Классный руководитель: Калинина О. М."
+    assert single_stops("Учитель: Трофимова В. А.. Период: 2 четверть.") == "Учитель: Трофимова В. А. Период: 2 четверть."
+    assert single_stops("Итак... продолжение") == "Итак... продолжение"
