@@ -159,6 +159,25 @@ def _unread_mail():
     return communication.unread_count(db.session, current_user)
 
 
+def _user_place():
+    """The signed-in user's roles and where they work, for the navbar: (roles, place), e.g.
+    («Администратор», «МБОУ СОШ № 1»); the place of a municipal login is its municipality,
+    of the system administrator the whole installation."""
+    from flask_babel import gettext
+    from flask_login import current_user
+
+    if not current_user.is_authenticated:
+        return None
+    roles = ", ".join(sorted(role.name for role in current_user.roles))
+    if current_user.school is not None:
+        place = current_user.school.short_name
+    elif current_user.municipality is not None:
+        place = current_user.municipality.name
+    else:
+        place = gettext("All schools")
+    return roles, place
+
+
 def register_views(appbuilder) -> None:
     from flask import current_app
 
@@ -169,6 +188,7 @@ def register_views(appbuilder) -> None:
 
     current_app.jinja_env.filters.update(FILTERS)
     current_app.jinja_env.globals["parta_unread_mail"] = _unread_mail
+    current_app.jinja_env.globals["parta_user_place"] = _user_place
     current_app.jinja_env.filters["parta_by_class"] = by_class
     from app.views.api import APIS
 
