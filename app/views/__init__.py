@@ -137,6 +137,17 @@ MENU = [
 ]
 
 
+# Groups inside a menu, each opened by a divider before its first item: the school's settings,
+# the journal's settings, logs and logins (Управление); the lists behind the journal and its
+# control (Журнал); staff and imports (Люди); class reports and the school's (Отчёты).
+DIVIDER_BEFORE = {
+    "Bell schedules", "Mark scales", "Change log", "Logins and passwords", "Closing the school year",
+    "Lessons", "Journal unlocks",
+    "Employees", "Import of students",
+    "Class results", "Journal printout",
+}
+
+
 def menu_places() -> Dict[str, Tuple[str, str]]:
     """View class name → (menu item, category), for the role table's menu grants."""
     return {view.__name__: (name, category) for view, name, category, _, _ in MENU}
@@ -196,6 +207,8 @@ def register_views(appbuilder) -> None:
         appbuilder.add_api(api)
     for view, name, category, label, icon in MENU:
         category_label, category_icon = CATEGORIES[category]
+        if name in DIVIDER_BEFORE:
+            appbuilder.add_separator(category)
         appbuilder.add_view(
             view, name, label=label, icon=icon, category=category,
             category_label=category_label, category_icon=category_icon,
