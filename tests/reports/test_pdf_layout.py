@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Employee, MovementOrder, SchoolClass, SubjectGroup
+from app.models import Employee, MovementOrder, SchoolClass, SchoolYear, SubjectGroup
 from app.security.scoping import as_school
 from reports.credentials import Slip, credential_slips_pdf
 from app.journal import data
@@ -19,11 +19,12 @@ from tests.conftest import login
 from .helpers import words_outside_cells
 from .test_staff_card import FULL, SCHOOL
 
-# A full page of days (05.11–04.12: the 22 school days the attendance prints on one page).
-DAYS = "start=05.11.2026&end=04.12.2026"
+# A full page of days: the 22 school days the attendance prints on one page (in the demo's
+# year, 05.11–04.12), within the weeks the demo has filled.
+DAYS = "start={days_start}&end={days_end}"
 
 REPORTS = {
-    "student progress": "/reports/student/download.pdf?class={cls}&student={student}&start=01.09.2026&end=04.12.2026",
+    "student progress": "/reports/student/download.pdf?class={cls}&student={student}&start={year_start}&end={days_end}",
     "parents' letter": "/reports/letter/download.pdf?class={cls}&student={student}",
     "average dynamics": "/reports/dynamics/download.pdf?class={cls}&student={student}",
     "class results": "/reports/class-results/download.pdf?class={cls}",
@@ -33,9 +34,9 @@ REPORTS = {
     "journal printout": "/reports/journal-print/download.pdf?class={cls}&group={group}",
     "journal control": "/reports/journal-control/download.pdf",
     "school results": "/reports/school-results/download.pdf",
-    "movement book": "/movementbook/download/book.pdf?start=01.09.2026&end=04.12.2026",
+    "movement book": "/movementbook/download/book.pdf?start={year_start}&end={days_end}",
     "alphabetical book": "/movementbook/download/alphabet.pdf?letter=К",
-    "head-count": "/movementbook/download/headcount.pdf?date=04.12.2026",
+    "head-count": "/movementbook/download/headcount.pdf?date={days_end}",
     "order": "/movementorderview/print/{order}",
     "consent form": "/studentview/consent/{student}",
     "blank consent form": "/studentview/consent/blank",
@@ -58,13 +59,17 @@ def ids(app):
         with as_school(school):
             school_class = db.session.scalar(select(SchoolClass).where(SchoolClass.grade == 5, SchoolClass.letter == "А")
                                           .order_by(SchoolClass.year_id.desc()).limit(1))
-            student = data.class_students(db.session, school_class.id, dt.date(2026, 9, 1), dt.date(2027, 5, 31))[0].id
+            year = db.session.get(SchoolYear, school_class.year_id)
+            student = data.class_students(db.session, school_class.id, year.start_date, year.end_date)[0].id
+            days_start = year.start_date + dt.timedelta(days=65)
             found = {
                 "cls": school_class.id, "student": student,
                 "group": db.session.scalar(select(SubjectGroup.id).where(SubjectGroup.class_id == school_class.id)
                                            .order_by(SubjectGroup.id)),
                 "order": db.session.scalar(select(MovementOrder.id).order_by(MovementOrder.id)),
                 "employee": db.session.scalar(select(Employee.id).order_by(Employee.id)),
+                "year_start": f"{year.start_date:%d.%m.%Y}", "days_start": f"{days_start:%d.%m.%Y}",
+                "days_end": f"{days_start + dt.timedelta(days=29):%d.%m.%Y}",
             }
         db.session.remove()
     return found
