@@ -16,7 +16,7 @@ from app.journal import data
 from app.rules import performance as perf
 from app.rules.errors import N_
 from app.rules.performance import AbsenceStats, MarkStats
-from reports.formatting import rounded
+from reports.formatting import rounded, single_stops
 from reports.pdf import format_date, render_pdf
 from reports.xlsx import finish, new_workbook, title_rows
 
@@ -292,9 +292,9 @@ def _doc(template: str, school_name: str, title: str, subtitle: str, **context) 
 
 
 def results_subtitle(r: ClassResults) -> str:
-    return gettext("Class %(name)s, %(period)s (%(start)s–%(end)s). Class teacher: %(teacher)s.",
-                   name=r.school_class.name, period=r.period.name, start=format_date(r.period.start),
-                   end=format_date(r.period.end), teacher=r.school_class.teacher or "—")
+    return single_stops(gettext("Class %(name)s, %(period)s (%(start)s–%(end)s). Class teacher: %(teacher)s.",
+                                name=r.school_class.name, period=r.period.name, start=format_date(r.period.start),
+                                end=format_date(r.period.end), teacher=r.school_class.teacher or "—"))
 
 
 def results_pdf(r: ClassResults, school_name: str) -> bytes:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from app.clock import school_today
 from app.journal import data
 from app.rules import grading
+from reports.formatting import single_stops
 from reports.pdf import drawing, format_date, registered_font
 
 LESSONS_PER_PAGE = 24   # date columns of one page, as on the paper journal's spread
@@ -155,7 +156,7 @@ def _grid_table(doc: JournalPrint, lessons: list, students: list, first_number: 
             row += [grading.format_average(doc.averages.get(student.id)), doc.period_marks.get(student.id, "")]
         rows.append(row)
     name_width, number_width = 120.0, 16.0
-    extra_widths = [30.0, 30.0] if last else []
+    extra_widths = [30.0, 38.0] if last else []  # «Отметка» in bold 7.5 pt needs 31 pt
     date_width = (width - name_width - number_width - sum(extra_widths)) / max(len(lessons), LESSONS_PER_PAGE)
     widths = [number_width, name_width] + [date_width] * len(lessons) + extra_widths
     style = [
@@ -213,8 +214,8 @@ def journal_flowables(doc: JournalPrint, school_name: str, width: float, labels:
     from reportlab.platypus import PageBreak
 
     styles = styles or _styles()
-    meta = labels["meta"] % {"school": school_name, "teacher": doc.teachers or "—", "period": doc.period.name,
-                             "start": format_date(doc.period.start), "end": format_date(doc.period.end)}
+    meta = single_stops(labels["meta"] % {"school": school_name, "teacher": doc.teachers or "—", "period": doc.period.name,
+                             "start": format_date(doc.period.start), "end": format_date(doc.period.end)})
     story: list = []
     chunks = doc.chunks
     for index, lessons in enumerate(chunks):

@@ -22,6 +22,7 @@ from app.models import (
 )
 from app.models.people import short_name
 from app.rules import grading
+from app.rules import journal as journal_rules
 
 DAYS_SHOWN = 6  # Monday to Saturday; Sunday too when it has lessons
 
@@ -40,6 +41,10 @@ class DiaryAssignment:
     score: Optional[float] = None
     duty: bool = False               # a «точка»: work owed
     comment: str = ""
+
+    @property
+    def label(self) -> str:
+        return journal_rules.assignment_label(self.type_name, self.title)
 
 
 @dataclass
@@ -245,7 +250,7 @@ def work_owed(session: Session, student_id: int, start: dt.date, until: dt.date)
         .order_by(Lesson.date)
     ).all()
     subjects = {g.subject_id: g.subject for g in data.student_groups(session, student_id, start, until)}
-    return [Owed(aid, day, due, subjects.get(subject, ""), f"{tname}{f' «{title}»' if title else ''}", type_id,
+    return [Owed(aid, day, due, subjects.get(subject, ""), journal_rules.assignment_label(tname, title), type_id,
                  float(own if own is not None else by_type or 1), comment or "")
             for aid, day, due, subject, tname, title, type_id, own, by_type, comment in rows]
 

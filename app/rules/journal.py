@@ -31,3 +31,15 @@ def check_same_year(row_year_id: Optional[int], group_year_id: Optional[int]) ->
     """A period mark's period and a final mark's column are of the group's school year."""
     if row_year_id is not None and group_year_id is not None and row_year_id != group_year_id:
         raise RuleViolation(N_("The period or column belongs to another school year than the subject group."))
+
+
+def assignment_label(type_name: str, title: Optional[str]) -> str:
+    """How a diary names a piece of work: its type and title («Контрольная работа «Дроби»»),
+    or the title alone when it names the type already («Контрольная работа № 3», not
+    «Контрольная работа «Контрольная работа № 3»»)."""
+    type_name, title = (type_name or "").strip(), (title or "").strip()
+    if not title:
+        return type_name
+    if not type_name or title.casefold().startswith(type_name.casefold()):
+        return title
+    return f"{type_name} «{title}»"

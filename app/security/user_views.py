@@ -307,6 +307,12 @@ class SystemAdministratorWrites:
 
 
 class PartaRoleModelView(SystemAdministratorWrites, RoleModelView):
+    # FAB 5 searches roles by their groups and users too, under English names it does not label.
+    label_columns = {**RoleModelView.label_columns, "groups": _l("Groups"), "user": _l("Users")}
+    # The list names the roles; their hundreds of permission codes («can list on StudentView»)
+    # are read on a role's page and, in Russian, in «Права ролей».
+    list_columns = ["name"]
+
     @action("copyrole", _l("Copy Role"), _l("Copy the selected roles?"), icon="fa-copy", single=False)
     def copy_role(self, items):
         if not accounts.may_define_roles(accounts.acting_user()):

@@ -145,6 +145,17 @@ MENU = [
 ]
 
 
+# Groups inside a menu, each opened by a divider before its first item: the school's settings,
+# the journal's settings, logs and logins (Управление); the lists behind the journal and its
+# control (Журнал); staff and imports (Люди); class reports and the school's (Отчёты).
+DIVIDER_BEFORE = {
+    "Bell schedules", "Mark scales", "Change log", "Logins and passwords", "Closing the school year",
+    "Lessons", "Journal unlocks",
+    "Employees", "Import of students",
+    "Class results", "Journal printout",
+}
+
+
 def menu_places() -> Dict[str, Tuple[str, str]]:
     """View class name → (menu item, category), for the role table's menu grants."""
     return {view.__name__: (name, category) for view, name, category, _, _ in MENU}
@@ -167,6 +178,25 @@ def _unread_mail():
     return communication.unread_count(db.session, current_user)
 
 
+def _user_place():
+    """The signed-in user's roles and where they work, for the navbar: (roles, place), e.g.
+    («Администратор», «МБОУ СОШ № 1»); the place of a municipal login is its municipality,
+    of the system administrator the whole installation."""
+    from flask_babel import gettext
+    from flask_login import current_user
+
+    if not current_user.is_authenticated:
+        return None
+    roles = ", ".join(sorted(role.name for role in current_user.roles))
+    if current_user.school is not None:
+        place = current_user.school.short_name
+    elif current_user.municipality is not None:
+        place = current_user.municipality.name
+    else:
+        place = gettext("All schools")
+    return roles, place
+
+
 def register_views(appbuilder) -> None:
     from flask import current_app
 
@@ -177,6 +207,7 @@ def register_views(appbuilder) -> None:
 
     current_app.jinja_env.filters.update(FILTERS)
     current_app.jinja_env.globals["parta_unread_mail"] = _unread_mail
+    current_app.jinja_env.globals["parta_user_place"] = _user_place
     current_app.jinja_env.filters["parta_by_class"] = by_class
     from app.views.api import APIS
 
@@ -184,6 +215,8 @@ def register_views(appbuilder) -> None:
         appbuilder.add_api(api)
     for view, name, category, label, icon in MENU:
         category_label, category_icon = CATEGORIES[category]
+        if name in DIVIDER_BEFORE:
+            appbuilder.add_separator(category)
         appbuilder.add_view(
             view, name, label=label, icon=icon, category=category,
             category_label=category_label, category_icon=category_icon,

@@ -8,7 +8,7 @@ import logging
 import re
 
 from flask_appbuilder import ModelView, expose
-from flask_appbuilder.fields import EnumField
+from flask_appbuilder.fields import EnumField, QuerySelectField
 from flask_appbuilder.fieldwidgets import BS3TextFieldWidget, Select2Widget
 from flask_appbuilder.models.sqla.filters import (
     FilterEqual, FilterNotEqual, SQLAFilterConverter, get_field_setup_query,
@@ -32,6 +32,23 @@ from app.views.labels import LABELS
 log = logging.getLogger(__name__)
 
 DATE_FORMAT = "%d.%m.%Y"
+
+
+def _blank_choice_labelled(iter_choices):
+    """FAB's related-field selects offer an empty choice with an empty label, which WTForms 3.3
+    prints as its value «__None»; Parta labels it «—» (forms and list search alike)."""
+    def labelled(self):
+        for choice in iter_choices(self):
+            if choice[0] == "__None" and not choice[1]:
+                choice = (choice[0], BLANK_CHOICE, *choice[2:])
+            yield choice
+    labelled.parta_blank = True
+    return labelled
+
+
+BLANK_CHOICE = "—"
+if not getattr(QuerySelectField.iter_choices, "parta_blank", False):
+    QuerySelectField.iter_choices = _blank_choice_labelled(QuerySelectField.iter_choices)
 
 
 def format_date(value: dt.date | None) -> str:

@@ -76,7 +76,7 @@ LABELS = {
     "qualification_category": _l("Qualification category"),
     "hire_date": _l("Hired on"),
     "leave_date": _l("Left on"),
-    "user": _l("Login"),
+    "user": _l("Login name"),
     "is_teaching": _l("Teaching position"),
     "employee": _l("Employee"),
     "position": _l("Position"),

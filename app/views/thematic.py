@@ -12,7 +12,7 @@ from __future__ import annotations
 from flask import Response, abort, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
-from flask_babel import gettext, lazy_gettext as _l
+from flask_babel import gettext, lazy_gettext as _l, ngettext
 from sqlalchemy import select
 
 from app.extensions import db
@@ -175,8 +175,9 @@ class ThematicView(BaseView):
         if not ok:
             return back
         if done.topics:
-            flash(gettext("Topics written into %(topics)s lessons, homework into %(homework)s.",
-                          topics=done.topics, homework=done.homework), "success")
+            flash(ngettext("Topics written into %(num)d lesson, homework into %(homework)s.",
+                           "Topics written into %(num)d lessons, homework into %(homework)s.",
+                           done.topics, homework=done.homework), "success")
         else:
             flash(gettext("Every lesson the plan reaches already has a topic: nothing was changed."), "info")
         return back

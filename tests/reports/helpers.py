@@ -66,3 +66,40 @@ def assert_roboto_only(data: bytes) -> None:
     assert names and all(name.startswith("Roboto") for name in names), names
     assert not any("Helvetica" in name or "Times" in name or "Courier" in name for name in names)
     assert embedded_font_files(data) >= 1
+
+
+def double_stop(s: str) -> bool:
+    """«О. М..»: a sentence's full stop after the full stop of initials (an ellipsis is fine)."""
+    import re
+
+    return re.search(r"(?<!\.)\.\.(?!\.)", s) is not None
+
+
+def words_outside_cells(data: bytes, clearance: float = 0.5) -> list[str]:
+    """Words of a PDF that cross or touch a vertical rule of a table: a header running over a
+    rule into the next cell («04.12Пропущено»), a word touching its cell's border, text out of
+    its table; and words ending a sentence twice («Калинина О. М..»). Each finding reads
+    «page N: "word" x0–x1 against the rule at x»."""
+    from bisect import bisect_left, bisect_right
+
+    import pdfplumber
+
+    found = []
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        for number, page in enumerate(pdf.pages, 1):
+            found += [f'page {number}: "{word["text"]}" ends with two full stops' for word in page.extract_words()
+                      if double_stop(word["text"])]
+            rules = sorted((edge["x0"], edge["top"], edge["bottom"]) for edge in page.edges
+                           if edge["orientation"] == "v" and edge["bottom"] - edge["top"] > 3)
+            if not rules:
+                continue
+            xs = [rule[0] for rule in rules]
+            for word in page.extract_words():
+                left, right = word["x0"] - clearance, word["x1"] + clearance
+                top, bottom = word["top"] + 1, word["bottom"] - 1
+                for x, rule_top, rule_bottom in rules[bisect_left(xs, left):bisect_right(xs, right)]:
+                    if rule_top < bottom and rule_bottom > top:
+                        found.append(f'page {number}: "{word["text"]}" {word["x0"]:.1f}–{word["x1"]:.1f} '
+                                     f'against the rule at {x:.1f}')
+                        break
+    return found

@@ -235,6 +235,17 @@ def test_a_post_with_a_stop_word_waits_for_the_moderator_who_removes_it_and_the_
     assert "для идиотов" not in client.get(f"/forum/topic/{topic}").get_data(as_text=True)
 
 
+def test_a_stop_word_with_a_latin_letter_waits_for_the_moderator_too(app, client):
+    client = as_user(app, "parent")
+    topic = _topic(client, unique("Погода"), "Сам ты дуpак")   # «p» is Latin
+    with app.app_context():
+        post = db.session.scalar(select(ForumPost).join(ForumTopic).where(ForumTopic.id == topic))
+        assert post.flagged == "дурак"
+        db.session.remove()
+    client = as_user(app, "student")
+    assert "Сам ты дуpак" not in client.get(f"/forum/topic/{topic}").get_data(as_text=True)
+
+
 def test_the_moderator_edits_a_post_and_the_log_keeps_both_texts(app, client):
     client = as_user(app, "parent")
     topic = _topic(client, unique("Опечатка"), "Собрание в чтверг")
