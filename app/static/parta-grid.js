@@ -238,11 +238,12 @@
     commitBuffer();
     if (!grid.length || !grid[r]) { return; }
     c = Math.max(0, Math.min(c, grid[r].length - 1));
-    if (cur) { var old = grid[cur.r][cur.c]; if (old) { old.td.classList.remove("current"); } }
+    if (cur) { var old = grid[cur.r][cur.c]; if (old) { old.td.classList.remove("current"); old.td.tabIndex = -1; } }
     cur = {r: r, c: c};
     var desc = grid[r][c];
     if (!desc) { return; }
     desc.td.classList.add("current");
+    desc.td.tabIndex = 0;  // Tab from the page's controls comes back to the current cell
     desc.td.focus({preventScroll: false});
     showEditor(desc);
     if (pad && !pad.hidden) { showPad(desc); }
@@ -349,6 +350,10 @@
       return;
     }
     var moves = {ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1], Enter: [1, 0], Tab: [0, event.shiftKey ? -1 : 1]};
+    if (key === "Tab" && (event.shiftKey ? cur.c === 0 : cur.c === grid[cur.r].length - 1)) {
+      commitBuffer();  // past the row's edge Tab leaves the grid: no keyboard trap
+      return;
+    }
     if (moves[key]) {
       event.preventDefault();
       commitBuffer();

@@ -74,3 +74,18 @@ def test_the_missing_marks_report_follows_the_same_rule(app):
             pytest.skip("no study period of the current year starts at the first grade")
         assert all(is_marked_grade(c.grade) for c in classes_of(db.session, period))
         db.session.remove()
+
+
+def test_reports_of_marks_do_not_offer_a_first_grade(app, client):
+    with app.app_context():
+        first, second = (db.session.scalar(select(SchoolClass.id).join(SchoolYear, SchoolClass.year_id == SchoolYear.id)
+                                           .where(SchoolYear.is_current.is_(True), SchoolClass.grade == grade)
+                                           .order_by(SchoolClass.letter)) for grade in (1, 2))
+        db.session.remove()
+    login(client, "coordinator")
+    for report in ("class-results", "summary-sheet"):
+        page = client.get(f"/reports/{report}/").get_data(as_text=True)
+        assert f'<option value="{second}"' in page and f'<option value="{first}"' not in page, report
+        assert client.get(f"/reports/{report}/?class={first}").status_code == 404, report
+    attendance = client.get("/reports/class-attendance/").get_data(as_text=True)
+    assert f'<option value="{first}"' in attendance, "attendance is kept in a first grade"
