@@ -394,7 +394,7 @@
   var pad = document.getElementById("cell-pad");
   var padInput = document.getElementById("cell-pad-input");
   var padValues = document.getElementById("cell-pad-values");
-  var padMedia = window.matchMedia ? window.matchMedia("(pointer: coarse), (max-width: 1024px)") : null;
+  var padMedia = window.matchMedia ? window.matchMedia("(pointer: coarse), (max-width: 767px)") : null;
   function padWanted() { return !!(pad && D.editable && padMedia && padMedia.matches); }
 
   function padButton(text, label, action, cls) {
