@@ -445,7 +445,9 @@
       padValues.appendChild(padButton("✕", T.clear, function () { padEnter(""); }, "pg-pad-clear"));
     }
     desc.td.scrollIntoView({block: "nearest", inline: "nearest"});
-    if (!padInput.disabled) { padInput.focus(); padInput.select(); }
+    var padTop = pad.getBoundingClientRect().top, box = desc.td.getBoundingClientRect();
+    if (box.bottom > padTop - 4) { window.scrollBy(0, box.bottom - padTop + 8); }  // not under the pad
+    if (!padInput.disabled) { padInput.focus({preventScroll: true}); padInput.select(); }
   }
   function hidePad() {
     if (!pad) { return; }

@@ -75,6 +75,12 @@ def test_teacher_fills_a_lesson_on_a_phone_and_finds_the_marks_after_reload(brow
     page.tap("#cell-pad-values button.pg-pad-mark:text-is('5')")
     following = data["students"][rows.index(first["id"]) + 1]["name"]
     assert following in page.inner_text("#cell-pad-title")
+    in_sight = """() => { const td = document.querySelector('#journal-grid td.current'), r = td.getBoundingClientRect();
+        return document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2) === td; }"""
+    for _ in range(len(rows) - 2):  # down the class: the current cell stays in sight, above the pad
+        assert page.evaluate(in_sight), "the current cell is not under the pinned columns or the pad"
+        page.tap("#cell-pad-next")
+    assert page.evaluate(in_sight)
     # typing into the pad: the keyboard's Enter enters the value
     page.tap(cell(second))
     page.fill("#cell-pad-input", "4")
