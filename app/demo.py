@@ -220,8 +220,8 @@ PRIMARY_SPECIALISTS = {"english", "music", "pe"}
 SPLIT_SUBJECTS = {ENGLISH}
 # Subjects marked on the pass/fail scale.
 PASS_FAIL_SUBJECTS = {ORKSE}
-# Grade 1 learns without marks (безотметочное обучение).
-FIRST_MARKED_GRADE = 2
+# Grade 1 learns without marks (безотметочное обучение): app/rules/grading.py.
+from app.rules.grading import FIRST_MARKED_GRADE  # noqa: E402
 
 SPECIALTIES = {  # speciality: diploma title, room note
     "primary": ("учитель начальных классов", "Кабинет начальных классов"),

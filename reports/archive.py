@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from app.clock import school_today
 from app.journal import data
-from app.journal.control import FIRST_MARKED_GRADE
+from app.rules.grading import is_marked_grade
 from app.models import DocumentKind, SchoolYear, StoredDocument, StudyPeriod
 from reports.classes import sheet_columns, summary_sheet
 from reports.journal_print import journal_labels, journal_print, journals_pdf
@@ -95,7 +95,7 @@ def due_sheets(session: Session, today: dt.date, school_id: int) -> list:
             continue
         classes = classes_by_year.setdefault(period.year_id, data.classes_of_year(session, period.year_id))
         for school_class in classes:
-            if period.grade_from <= school_class.grade <= period.grade_to and school_class.grade >= FIRST_MARKED_GRADE \
+            if period.grade_from <= school_class.grade <= period.grade_to and is_marked_grade(school_class.grade) \
                     and (school_class.id, period.id) not in formed:
                 due.append((school_class, period))
     return due

@@ -15,11 +15,8 @@ from app.models import (
     Assignment, Employee, Enrolment, Lesson, Mark, PeriodMark, SchoolClass, Student, StudyPeriod, Subject, SubjectGroup,
     SubjectGroupTeacher, group_member_spans, members_on,
 )
+from app.rules.grading import FIRST_MARKED_GRADE  # first grades owe no period marks
 from app.rules.locks import is_editable, period_marks_due
-
-# First-graders learn without marks (ФГОС НОО: безотметочное обучение), so their
-# groups owe no period marks.
-FIRST_MARKED_GRADE = 2
 # A period due within this many days (or already overdue) is the one being chased.
 DUE_SOON_DAYS = 14
 # A group missing fewer marks than this shows the names; longer lists fold away.

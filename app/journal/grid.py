@@ -343,14 +343,16 @@ def load_grid(session: Session, ctx: GroupContext, period_id: Optional[int], tod
                 weights[aid] = w
 
     student_ids = [s[0] for s in students]
-    stats = averages(_pairs(marks, weights, scores, student_ids), ctx.thresholds)
+    marked = grading.is_marked_grade(ctx.grade)  # a first grade: no scale, averages or period marks
+    stats = averages(_pairs(marks, weights, scores, student_ids), ctx.thresholds) if marked else {}
     period_lock = _msg(lock_message("period_mark", end, today, ctx, unlocks)) if period else None
     return {
         "group": {"id": ctx.group_id, "name": ctx.name, "class": ctx.class_name, "subject": ctx.subject},
+        "marked": marked,
         "period": {"id": period.id, "name": period.name, "start": _ru(start), "end": _ru(end),
                    "due": _ru(locks.period_marks_due(end, ctx.settings))} if period else None,
         "periods": [{"id": p.id, "name": p.name} for p in periods],
-        "scale": [{"id": v.id, "code": v.code, "score": v.score} for v in dicts.scale],
+        "scale": [{"id": v.id, "code": v.code, "score": v.score} for v in dicts.scale] if marked else [],
         "codes": [{"id": c.id, "code": c.code, "name": c.name, "excused": bool(c.is_excused)} for c in dicts.codes],
         "types": [{"id": t.id, "name": t.name, "abbr": t.abbr, "w": t.weight, "control": t.is_control}
                   for t in dicts.types],
@@ -360,7 +362,7 @@ def load_grid(session: Session, ctx: GroupContext, period_id: Optional[int], tod
         "marks": {f"{aid}:{sid}": [codes.get(v, "") if v else "", bool(duty), comment or ""]
                   for aid, sid, v, duty, comment, _ in marks},
         "att": {f"{lid}:{sid}": att_codes.get(code, "") for lid, sid, code in attendance},
-        "pm": {str(sid): codes.get(v, "") for sid, v in period_marks},
+        "pm": {str(sid): codes.get(v, "") for sid, v in period_marks} if marked else {},
         "periodLock": period_lock,
         "avg": {str(sid): _avg_json(a) for sid, a in stats.items()},
     }

@@ -27,6 +27,7 @@ from app.models import (
 )
 from app.pipeline.position import AFTER, BEFORE, UNSCOPED, target
 from app.rules import enrolment as enrolment_rules
+from app.rules import grading as grading_rules
 from app.rules import journal as journal_rules
 from app.rules import locks as lock_rules
 from app.rules import marks as mark_rules
@@ -352,9 +353,16 @@ def check_mark(session: Session, mark: Mark) -> None:
     if assignment is None or (mark.student_id is None and related(session, mark, "student") is None):
         raise RuleViolation(N_("Choose the assignment and the student."))
     group = related(session, related(session, assignment, "lesson"), "subject_group")
+    _check_marked_grade(session, group)
     value = related(session, mark, "value")
     mark_rules.check_mark(value.scale_id if value else None, _scale_id_of_group(session, group), bool(mark.is_duty))
     _check_student(session, mark, group, getattr(related(session, assignment, "lesson"), "date", None))
+
+
+def _check_marked_grade(session: Session, group: SubjectGroup | None) -> None:
+    """No marks in a first grade (app/rules/grading.py)."""
+    school_class = related(session, group, "school_class") if group is not None else None
+    grading_rules.check_marked_grade(school_class.grade if school_class is not None else None)
 
 
 def check_attendance(session: Session, entry: Attendance) -> None:
@@ -373,6 +381,7 @@ def check_period_or_final_mark(session: Session, mark: PeriodMark | FinalMark) -
     if holder is None:
         raise RuleViolation(N_("Choose the study period or the column of the mark."))
     journal_rules.check_same_year(holder.year_id or getattr(related(session, holder, "year"), "id", None), group.year_id)
+    _check_marked_grade(session, group)
     mark_rules.check_mark(value.scale_id, _scale_id_of_group(session, group), False)
     _check_student(session, mark, group)
 

@@ -13,6 +13,22 @@ from typing import Iterable, Mapping, Optional, Sequence, Tuple, Union
 
 from .errors import N_, RuleViolation
 
+# First-graders learn without marks (ФГОС НОО: безотметочное обучение): their journals
+# hold no marks, averages, period or final marks, and no report expects any.
+FIRST_MARKED_GRADE = 2
+
+
+def is_marked_grade(grade: Optional[int]) -> bool:
+    """Whether a class of this grade is given marks (every grade from the second)."""
+    return grade is None or grade >= FIRST_MARKED_GRADE
+
+
+def check_marked_grade(grade: Optional[int]) -> None:
+    """A mark, a period or a final mark is refused in a first grade."""
+    if not is_marked_grade(grade):
+        raise RuleViolation(N_("The first grade learns without marks: marks, period and final marks are not given."))
+
+
 # Minimum average for «5», «4» and «3».
 DEFAULT_THRESHOLDS: Tuple[float, float, float] = (4.5, 3.5, 2.5)
 Thresholds = Union[Sequence[float], Mapping[int, float], None]

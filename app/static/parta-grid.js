@@ -1,6 +1,9 @@
 /* The journal grid: keyboard entry of marks and attendance, saved in batches.
  * Data comes from the page (#grid-data), texts from #grid-text; every change is
- * checked again on the server, which answers per cell. */
+ * checked again on the server, which answers per cell. On a phone or a tablet a tap
+ * on a cell opens the entry pad: an input (the phone's keyboard) and the scale's
+ * values as buttons. A first grade (D.marked false) learns without marks: its grid
+ * has attendance only, no averages and no period marks. */
 (function () {
   "use strict";
   var dataNode = document.getElementById("grid-data");
@@ -31,6 +34,7 @@
   // letters typed without switching to the Russian layout: «n» or the key of «н» (Y), «b» for «б»
   var LATIN = {"n": "н", "y": "н", "b": "б"};
 
+  var marked = D.marked !== false;
   var students = D.students, lessons = D.lessons;
   var grid = [];          // rows of cell descriptors
   var pending = {};       // key → change
@@ -38,6 +42,7 @@
   var cur = null;         // {r, c}
   var buffer = null;      // text being typed into the current cell
   var saveTimer = null, saving = false;
+  var refused = {};       // key → true while the cell shows a refusal (red) the user has not acted on
 
   function markKey(aid, sid) { return "m:" + aid + ":" + sid; }
   function attKey(lid, sid) { return "a:" + lid + ":" + sid; }
@@ -75,7 +80,8 @@
       head1.appendChild(empty);
     }
     lessons.forEach(function (lesson) {
-      var span = Math.max(lesson.asg.length, 1) + 1;
+      var asg = marked ? lesson.asg : [];
+      var span = marked ? Math.max(asg.length, 1) + 1 : 1;
       var cell = el("th", "parta-grid-lesson" + (lesson.cancelled ? " cancelled" : "") + (lesson.lock ? " locked" : ""));
       cell.colSpan = span;
       cell.dataset.lesson = lesson.id;
@@ -86,10 +92,10 @@
       cell.appendChild(link);
       if (!lesson.topic) { cell.appendChild(el("span", "parta-grid-notopic", "•")); }
       head1.appendChild(cell);
-      if (!lesson.asg.length) {
+      if (marked && !asg.length) {
         head2.appendChild(el("th", "parta-grid-asg muted", "—"));
       }
-      lesson.asg.forEach(function (a) {
+      asg.forEach(function (a) {
         var h = el("th", "parta-grid-asg" + (a.control ? " control" : ""), a.abbr);
         h.title = a.name + (a.title ? " «" + a.title + "»" : "") + ", " + T.weight + " " + num(a.w) + (a.control ? ", " + T.control : "");
         h.appendChild(el("sub", "", "×" + num(a.w)));
@@ -98,8 +104,8 @@
       var ah = el("th", "parta-grid-att", T.att);
       head2.appendChild(ah);
     });
-    [["a", T.avg, T.arith], ["w", T.wavg, T.formula], ["s", T.suggested, ""], ["p", T.period, ""]].forEach(function (col) {
-      var h = el("th", "parta-grid-sum", col[1]);
+    (marked ? [["a", T.avg, T.arith], ["w", T.wavg, T.formula], ["s", T.suggested, ""], ["p", T.period, ""]] : []).forEach(function (col) {
+      var h = el("th", "parta-grid-sum " + col[0], col[1]);
       h.rowSpan = 2;
       if (col[2]) { h.title = col[2]; }
       head1.appendChild(h);
@@ -119,11 +125,12 @@
       tr.appendChild(name);
       var row = [];
       lessons.forEach(function (lesson) {
-        if (!lesson.asg.length) {
+        var asg = marked ? lesson.asg : [];
+        if (marked && !asg.length) {
           var none = el("td", "parta-grid-cell muted");
           tr.appendChild(none);
         }
-        lesson.asg.forEach(function (a) {
+        asg.forEach(function (a) {
           var key = markKey(a.id, student.id);
           var value = D.marks[a.id + ":" + student.id] || ["", false, ""];
           saved[key] = value;
@@ -133,6 +140,7 @@
           td.dataset.s = student.id;
           var desc = {td: td, kind: "mark", key: key, lesson: lesson, asg: a, student: student, r: r, c: row.length};
           td.addEventListener("mousedown", function () { select(desc.r, desc.c); });
+          td.addEventListener("click", function () { if (padWanted()) { showPad(desc); } });
           row.push(desc);
           paintMark(desc, value);
           tr.appendChild(td);
@@ -146,18 +154,21 @@
         atd.dataset.s = student.id;
         var adesc = {td: atd, kind: "att", key: akey, lesson: lesson, student: student, r: r, c: row.length};
         atd.addEventListener("mousedown", function () { select(adesc.r, adesc.c); });
+        atd.addEventListener("click", function () { if (padWanted()) { showPad(adesc); } });
         row.push(adesc);
         paintAtt(adesc, att);
         tr.appendChild(atd);
       });
-      ["a", "w", "s"].forEach(function (k) {
-        var td = el("td", "parta-grid-sum " + k);
-        td.dataset.student = student.id;
-        tr.appendChild(td);
-      });
-      var ptd = el("td", "parta-grid-sum p");
-      tr.appendChild(ptd);
-      if (D.period) { ptd.appendChild(periodSelect(student)); }
+      if (marked) {
+        ["a", "w", "s"].forEach(function (k) {
+          var td = el("td", "parta-grid-sum " + k);
+          td.dataset.student = student.id;
+          tr.appendChild(td);
+        });
+        var ptd = el("td", "parta-grid-sum p");
+        tr.appendChild(ptd);
+        if (D.period) { ptd.appendChild(periodSelect(student)); }
+      }
       tbody.appendChild(tr);
       grid.push(row);
     });
@@ -227,13 +238,15 @@
     commitBuffer();
     if (!grid.length || !grid[r]) { return; }
     c = Math.max(0, Math.min(c, grid[r].length - 1));
-    if (cur) { var old = grid[cur.r][cur.c]; if (old) { old.td.classList.remove("current"); } }
+    if (cur) { var old = grid[cur.r][cur.c]; if (old) { old.td.classList.remove("current"); old.td.tabIndex = -1; } }
     cur = {r: r, c: c};
     var desc = grid[r][c];
     if (!desc) { return; }
     desc.td.classList.add("current");
+    desc.td.tabIndex = 0;  // Tab from the page's controls comes back to the current cell
     desc.td.focus({preventScroll: false});
     showEditor(desc);
+    if (pad && !pad.hidden) { showPad(desc); }
   }
   function currentDesc() { return cur ? grid[cur.r][cur.c] : null; }
 
@@ -275,7 +288,20 @@
     return attCodes[lower];
   }
 
+  function forgetRefusal(desc) {
+    if (!refused[desc.key]) { return; }
+    delete refused[desc.key];
+    desc.td.classList.remove("refused");
+    if (!pendingCount() && !saving) { showOutcome(false); }
+  }
+  function showOutcome(failed) {
+    if (pendingCount()) { setStatus(fmt(T.unsaved, {n: pendingCount()}), "warning"); }
+    else if (failed || Object.keys(refused).length) { setStatus(T.failed, "danger"); }
+    else { setStatus(T.saved, "success"); }
+  }
+
   function setCell(desc, text) {
+    forgetRefusal(desc);
     if (desc.kind === "mark") {
       var code = scaleCodes[text.toLowerCase()];
       if (text && !code && attendanceCode(text)) {
@@ -297,6 +323,7 @@
     }
   }
   function setMark(desc, value) {
+    forgetRefusal(desc);
     if (value[0] === desc.value[0] && value[1] === desc.value[1] && value[2] === desc.value[2]) {
       paintMark(desc, value);
       return;
@@ -308,6 +335,7 @@
 
   function stage(key, change, desc) {
     pending[key] = {change: change, desc: desc || null};
+    delete refused[key];
     if (desc) { desc.td.classList.remove("refused", "conflict"); desc.td.classList.add("dirty"); }
     setStatus(fmt(T.unsaved, {n: pendingCount()}), "warning");
     clearTimeout(saveTimer);
@@ -322,6 +350,10 @@
       return;
     }
     var moves = {ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1], Enter: [1, 0], Tab: [0, event.shiftKey ? -1 : 1]};
+    if (key === "Tab" && (event.shiftKey ? cur.c === 0 : cur.c === grid[cur.r].length - 1)) {
+      commitBuffer();  // past the row's edge Tab leaves the grid: no keyboard trap
+      return;
+    }
     if (moves[key]) {
       event.preventDefault();
       commitBuffer();
@@ -357,6 +389,82 @@
       startTyping(key);
     }
   });
+
+  /* ---- the entry pad of a phone or a tablet: an input and the values as buttons ---- */
+  var pad = document.getElementById("cell-pad");
+  var padInput = document.getElementById("cell-pad-input");
+  var padValues = document.getElementById("cell-pad-values");
+  var padMedia = window.matchMedia ? window.matchMedia("(pointer: coarse), (max-width: 767px)") : null;
+  function padWanted() { return !!(pad && D.editable && padMedia && padMedia.matches); }
+
+  function padButton(text, label, action, cls) {
+    var button = el("button", "btn btn-default " + (cls || ""), text);
+    button.type = "button";
+    if (label) { button.setAttribute("aria-label", label); button.title = label; }
+    // the pad keeps the focus in its input (the phone's keyboard stays as it is)
+    button.addEventListener("mousedown", function (event) { event.preventDefault(); });
+    button.addEventListener("click", action);
+    return button;
+  }
+  function padEnter(text) {
+    var desc = currentDesc();
+    if (!desc) { return; }
+    var lock = lockOf(desc);
+    if (lock) { showMessage(lock, "danger", D.editable); return; }
+    if (text === "" && desc.kind === "mark") { setMark(desc, ["", false, ""]); }
+    else { setCell(desc, text); }
+    padMove(1);
+  }
+  function padMove(step) {
+    if (!cur) { return; }
+    var r = Math.max(0, Math.min(grid.length - 1, cur.r + step));
+    select(r, cur.c);
+  }
+  function showPad(desc) {
+    if (!pad) { return; }
+    pad.hidden = false;
+    document.body.classList.add("parta-grid-pad-open");
+    var title = desc.student.name + " · " + desc.lesson.label + " · " + (desc.kind === "mark" ? desc.asg.abbr : T.att);
+    document.getElementById("cell-pad-title").textContent = title;
+    padInput.value = desc.kind === "mark" ? desc.value[0] : desc.value;
+    padInput.setAttribute("aria-label", title);
+    var lock = lockOf(desc);
+    padInput.disabled = !!lock;
+    padValues.textContent = "";
+    if (lock) {
+      padValues.appendChild(el("p", "text-muted parta-grid-pad-lock", lock));
+    } else {
+      if (desc.kind === "mark") {
+        D.scale.forEach(function (v) { padValues.appendChild(padButton(v.code, "", function () { padEnter(v.code); }, "pg-pad-mark")); });
+        padValues.appendChild(padButton("•", T.duty, function () {
+          var d = currentDesc();
+          if (d && d.kind === "mark") { setMark(d, [d.value[0], !d.value[1], d.value[2]]); showEditor(d); }
+        }, "pg-pad-duty"));
+      }
+      D.codes.forEach(function (c) { padValues.appendChild(padButton(c.code, c.name, function () { padEnter(c.code); }, "pg-pad-att")); });
+      padValues.appendChild(padButton("✕", T.clear, function () { padEnter(""); }, "pg-pad-clear"));
+    }
+    desc.td.scrollIntoView({block: "nearest", inline: "nearest"});
+    var padTop = pad.getBoundingClientRect().top, box = desc.td.getBoundingClientRect();
+    if (box.bottom > padTop - 4) { window.scrollBy(0, box.bottom - padTop + 8); }  // not under the pad
+    if (!padInput.disabled) { padInput.focus({preventScroll: true}); padInput.select(); }
+  }
+  function hidePad() {
+    if (!pad) { return; }
+    pad.hidden = true;
+    document.body.classList.remove("parta-grid-pad-open");
+  }
+  if (pad) {
+    padInput.addEventListener("keydown", function (event) {
+      if (event.key === "Enter") { event.preventDefault(); padEnter(padInput.value.trim()); }
+      else if (event.key === "ArrowDown") { event.preventDefault(); padMove(1); }
+      else if (event.key === "ArrowUp") { event.preventDefault(); padMove(-1); }
+      else if (event.key === "Escape") { event.preventDefault(); hidePad(); }
+    });
+    document.getElementById("cell-pad-next").addEventListener("click", function () { padMove(1); });
+    document.getElementById("cell-pad-prev").addEventListener("click", function () { padMove(-1); });
+    document.getElementById("cell-pad-close").addEventListener("click", hidePad);
+  }
 
   /* ---- the cell editor: «точка» and comment ---- */
   var editor = document.getElementById("cell-editor");
@@ -473,7 +581,7 @@
           var message = (desc ? desc.student.name + ", " + desc.lesson.label + ": " : "") + answer.errors[index];
           showMessage(message);
           restore(keys[i], item, saved[keys[i]]);
-          if (desc) { desc.td.classList.add("refused"); desc.td.title = answer.errors[index]; }
+          if (desc) { refused[keys[i]] = true; desc.td.classList.add("refused"); desc.td.title = answer.errors[index]; }
         } else if (answer.conflicts.hasOwnProperty(index)) {
           failed = true;
           var theirs = answer.conflicts[index];
@@ -483,15 +591,15 @@
           var shown = Array.isArray(theirs) ? theirs[0] + (theirs[1] ? "•" : "") : (typeof theirs === "object" ? theirs.topic : theirs);
           showMessage(fmt(T.conflict, {value: shown || "—"}), "warning");
         } else {
+          delete refused[keys[i]];
           saved[keys[i]] = change.kind === "mark" ? [change.value, !!change.duty, change.comment || ""]
             : change.kind === "lesson" ? {topic: change.topic, hw: change.hw} : change.value;
         }
       });
       if (answer.averages === null) { reloadAverages(); }  // saved, but the averages could not be read with it
       Object.keys(answer.averages || {}).forEach(function (sid) { paintAverage(sid, answer.averages[sid]); });
-      if (pendingCount()) { setStatus(fmt(T.unsaved, {n: pendingCount()}), "warning"); saveTimer = setTimeout(save, 800); }
-      else if (failed) { setStatus(T.failed, "danger"); }
-      else { setStatus(T.saved, "success"); }
+      if (pendingCount()) { saveTimer = setTimeout(save, 800); }
+      showOutcome(failed);
     };
     request.onerror = function () {
       saving = false;

@@ -1,4 +1,4 @@
-/* Parta: Russian date picker for the ДД.ММ.ГГГГ date fields (no external scripts). */
+/* Parta: Russian date picker for the ДД.ММ.ГГГГ date fields (no external scripts); tab state for screen readers. */
 (function ($) {
   $.fn.datepicker.dates.ru = {
     days: ["Воскресенье", "Понедельник", "Вторник", "Среда", "Четверг", "Пятница", "Суббота"],
@@ -12,6 +12,11 @@
     weekStart: 1,
     monthsTitle: "Месяцы"
   };
+  // tabs tell screen readers which one is shown (Bootstrap 3 keeps aria-selected as written)
+  $(document).on("shown.bs.tab", "a[role=tab]", function (event) {
+    $(event.target).attr("aria-selected", "true");
+    if (event.relatedTarget) { $(event.relatedTarget).attr("aria-selected", "false"); }
+  });
   $(function () {
     $(".parta-date input").datepicker({
       language: "ru", format: "dd.mm.yyyy", weekStart: 1, autoclose: true, todayHighlight: true, forceParse: false

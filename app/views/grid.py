@@ -28,6 +28,7 @@ from app.models import (
 )
 from app.pipeline import validate
 from app.rules.errors import RuleViolation
+from app.rules.grading import is_marked_grade
 from app.security.scoping import current_scope, final_marks_editable, journal_editable, visible_groups_clause
 from app.views.base import commit_write, message_of, parse_int as _int
 
@@ -239,6 +240,7 @@ class JournalGridView(BaseView):
         period_locks = {p.id: grid._msg(grid.lock_message("period_mark", p.end_date, today, ctx, unlocks)) for p in periods}
         data = {
             "group": {"id": ctx.group_id, "name": ctx.name, "class": ctx.class_name, "subject": ctx.subject},
+            "marked": is_marked_grade(ctx.grade),
             "periods": [{"id": p.id, "name": p.name, "lock": period_locks[p.id]} for p in periods],
             "columns": [{"id": c.id, "name": c.name, "kind": c.kind.name, "lock": final_lock} for c in columns],
             "students": [{"id": sid, "name": name} for sid, name, _j, _l in students],

@@ -21,6 +21,7 @@ from app.security import reporting
 from app.views.base import commit_write, parse_date, parse_int, pdf_response
 from app.views.export import xlsx_response
 from app.journal import data
+from app.rules.grading import FIRST_MARKED_GRADE, is_marked_grade
 from reports import classes as class_reports
 from reports import control as control_reports
 from reports import student as student_reports
@@ -39,6 +40,8 @@ class ReportView(BaseView):
     template = ""
     title = ""
     slug = "report"
+    # a report of marks: first grades, which learn without marks, are not offered
+    marked_only = False
 
     # -- filters shared by the reports ---------------------------------------------
     @property
@@ -61,7 +64,8 @@ class ReportView(BaseView):
         if year is None:
             return []
         allowed = set(reporting.report_class_ids(db.session, year.id))
-        return [c for c in data.classes_of_year(db.session, year.id) if c.id in allowed]
+        return [c for c in data.classes_of_year(db.session, year.id) if c.id in allowed
+                and (not self.marked_only or is_marked_grade(c.grade))]
 
     def chosen_class(self, classes: list, required: bool = True) -> Optional[data.ClassRow]:
         class_id = parse_int(request.args.get("class"))
@@ -203,6 +207,7 @@ class StudentProgressReportView(StudentReportMixin, ReportView):
     template = "parta/reports/student_progress.html"
     title = _l("Student progress and attendance report")
     slug = "student-progress"
+    marked_only = True
     documents = (student_reports.progress_pdf, student_reports.progress_xlsx)
 
     def build(self) -> dict:
@@ -230,6 +235,7 @@ class ParentLetterReportView(StudentReportMixin, ReportView):
     template = "parta/reports/parent_letter.html"
     title = _l("Information letter to the parents")
     slug = "letter"
+    marked_only = True
 
     def build(self) -> dict:
         session = db.session
@@ -282,6 +288,7 @@ class AverageDynamicsReportView(StudentReportMixin, ReportView):
     template = "parta/reports/average_dynamics.html"
     title = _l("Dynamics of the average mark")
     slug = "dynamics"
+    marked_only = True
     documents = (student_reports.dynamics_pdf, student_reports.dynamics_xlsx)
 
     def build(self) -> dict:
@@ -333,6 +340,7 @@ class ClassResultsReportView(ClassReportView):
     template = "parta/reports/class_results.html"
     title = _l("Results of the class for the study period")
     slug = "class-results"
+    marked_only = True
     documents = (class_reports.results_pdf, class_reports.results_xlsx)
 
     def build(self) -> dict:
@@ -353,6 +361,7 @@ class SummarySheetReportView(ClassReportView):
     template = "parta/reports/summary_sheet.html"
     title = _l("Summary sheet of progress")
     slug = "summary-sheet"
+    marked_only = True
     base_permissions = ["can_report", "can_form"]
 
     def build(self) -> dict:
@@ -578,8 +587,8 @@ class SchoolResultsReportView(ReportView):
         ctx["periods"] = periods
         if chosen is not None:
             period, grade_from, grade_to = chosen
-            ctx.update(period=period, report=control_reports.school_results(db.session, year.id, period, grade_from,
-                                                                             grade_to))
+            ctx.update(period=period, report=control_reports.school_results(  # first grades have no marks
+                db.session, year.id, period, max(grade_from, FIRST_MARKED_GRADE), grade_to))
         return ctx
 
 

@@ -423,9 +423,13 @@ def test_admin_adds_a_final_mark(app, admin_client):
 
     with app.app_context():
         column = db.session.scalar(select(FinalMarkColumn.id).order_by(FinalMarkColumn.order))
-        # a demo group marked on the default «2–5» scale (set on the group, as the demo does)
+        # a demo group marked on the default «2–5» scale (set on the group, as the demo does), not of a
+        # first grade (no marks there)
+        from app.models import SchoolClass
+
         default_scale = db.session.scalar(select(GradeScale.id).where(GradeScale.is_default.is_(True)))
-        group = db.session.scalar(select(SubjectGroup).where(SubjectGroup.grade_scale_id == default_scale)
+        group = db.session.scalar(select(SubjectGroup).join(SchoolClass, SubjectGroup.class_id == SchoolClass.id)
+                                  .where(SubjectGroup.grade_scale_id == default_scale, SchoolClass.grade >= 2)
                                   .order_by(SubjectGroup.id))
         five = db.session.scalar(select(GradeScaleValue.id).where(GradeScaleValue.scale_id == default_scale, GradeScaleValue.code == "5"))
         group_id = group.id
