@@ -30,7 +30,7 @@ from typing import Optional
 from flask import Flask, current_app, g, has_request_context, request, session as cookie
 from flask_login import user_logged_in, user_logged_out
 from sqlalchemy import event, inspect, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from app.clock import utcnow
 from app.extensions import db
@@ -97,7 +97,9 @@ def signed_in_user(user_id) -> Optional[PartaUser]:
     found = db.session.execute(
         select(UserSession.id, UserSession.last_seen_at, PartaUser)
         .join(PartaUser, PartaUser.id == UserSession.user_id)
-        .where(UserSession.token_hash == token_hash(token), UserSession.ended_at.is_(None)),
+        .where(UserSession.token_hash == token_hash(token), UserSession.ended_at.is_(None))
+        # the navbar names the login's school or municipality on every page: read with the login
+        .options(joinedload(PartaUser.school), joinedload(PartaUser.municipality)),
         execution_options=UNSCOPED).first()
     if found is None or str(found.PartaUser.id) != str(user_id):
         return None
