@@ -10,7 +10,7 @@ TEST_WORKERS ?= 2
 TEST_DATES ?= 2026-09-01 2026-11-01 2026-12-28 2027-05-31
 PYTEST = $(PY) -m pytest -q -p no:cacheprovider $(if $(filter-out 0 1,$(TEST_WORKERS)),-n $(TEST_WORKERS) --dist worksteal) $(PYTEST_ARGS)
 
-.PHONY: install translations messages db demo serve test test-sqlite test-postgres test-dates clean
+.PHONY: install test-tools translations messages db demo serve test test-sqlite test-postgres test-dates clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -18,12 +18,15 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
-# axe-core for the browser tests' accessibility checks (package.json, pinned by package-lock.json)
+install: $(VENV)/.installed
+
+# axe-core for the browser tests' accessibility checks (package.json, pinned by package-lock.json);
+# only the tests need it (and npm), not the demo or a school's server
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --silent
 	touch $@
 
-install: $(VENV)/.installed node_modules/.installed
+test-tools: node_modules/.installed
 
 translations: install
 	$(VENV)/bin/pybabel compile -d translations
@@ -47,18 +50,18 @@ serve: translations
 
 # The whole suite on PostgreSQL (PARTA_TEST_DATABASE_URL) and the rest on SQLite side by side, then the
 # date-sensitive tests on each of TEST_DATES (tests/suite.sh); a summary names every run and its result.
-test: translations
+test: translations test-tools
 	PY=$(PY) TEST_WORKERS="$(TEST_WORKERS)" TEST_DATES="$(TEST_DATES)" bash tests/suite.sh
 
 # One run at a time; PARTA_TODAY=YYYY-MM-DD puts it on that school date.
-test-sqlite: translations
+test-sqlite: translations test-tools
 	PARTA_TEST_DATABASE_URL= $(PYTEST)
 
-test-postgres: translations
+test-postgres: translations test-tools
 	@test -n "$(PARTA_TEST_DATABASE_URL)" || { echo "PARTA_TEST_DATABASE_URL names no PostgreSQL server"; exit 1; }
 	$(PYTEST)
 
-test-dates: translations
+test-dates: translations test-tools
 	PY=$(PY) TEST_WORKERS="$(TEST_WORKERS)" TEST_DATES="$(TEST_DATES)" TEST_WHOLE=0 bash tests/suite.sh
 
 clean:
