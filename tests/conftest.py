@@ -116,7 +116,8 @@ DATE_SENSITIVE = (
     "tests/views/test_year_closing.py",
 )
 # The tests whose subject lies outside the database engine — Chromium driving the pages, the
-# sign-in counters in Redis across gunicorn workers, gunicorn's download headers, generated REST
+# sign-in counters in Redis across gunicorn workers, gunicorn's download headers, where the words of
+# a printed report fall on the page, generated REST
 # requests (PostgreSQL's stricter types find more), the NetSchool client library (its server side is
 # tests/views/test_webapi.py, on every date) — marker `once`: `make test` runs them on PostgreSQL
 # only (and on SQLite when no PostgreSQL server is given).
@@ -126,6 +127,7 @@ ONCE = (
     "tests/views/test_downloads_under_gunicorn.py",
     "tests/api/test_schemathesis.py",
     "tests/compat/",
+    "tests/reports/test_pdf_layout.py",  # xhtml2pdf's layout of the printed reports, read back with pdfplumber
 )
 
 
