@@ -23,6 +23,7 @@ class Journal:
     name: str
     subject: str
     teachers: list = field(default_factory=list)  # short names, the main teacher first
+    teacher_ids: list = field(default_factory=list)  # the same teachers' ids, in that order
 
 
 @dataclass
@@ -44,7 +45,7 @@ def visible_journals(session: Session, scope: Scope) -> list[Journal]:
     ).all()
     journals = {gid: Journal(gid, f"{grade}{letter}", name, subject) for gid, name, grade, letter, subject in rows}
     if journals:
-        for gid, _, last, first, middle in session.execute(
+        for gid, eid, last, first, middle in session.execute(
             select(SubjectGroupTeacher.subject_group_id, Employee.id, Employee.last_name, Employee.first_name,
                    Employee.middle_name)
             .join(Employee, SubjectGroupTeacher.employee_id == Employee.id)
@@ -52,28 +53,19 @@ def visible_journals(session: Session, scope: Scope) -> list[Journal]:
             .order_by(SubjectGroupTeacher.is_main.desc(), Employee.last_name), execution_options=UNSCOPED_READ,
         ):
             journals[gid].teachers.append(short_name(last, first, middle))
+            journals[gid].teacher_ids.append(eid)
     return list(journals.values())
 
 
-def journals_by_teacher(session: Session, scope: Scope) -> list[TeacherJournals]:
-    """Each teacher of a visible group with their journals (a group with two teachers
-    is under both), by the teacher's name; the groups without a teacher last."""
-    journals = {j.id: j for j in visible_journals(session, scope)}
+def journals_by_teacher(journals: list[Journal]) -> list[TeacherJournals]:
+    """Each teacher of the journals (`visible_journals`) with their journals (a group with two
+    teachers is under both), by the teacher's name; the groups without a teacher last."""
     by_teacher: dict = {}
-    if journals:
-        for gid, eid, last, first, middle in session.execute(
-            select(SubjectGroupTeacher.subject_group_id, Employee.id, Employee.last_name, Employee.first_name,
-                   Employee.middle_name)
-            .join(Employee, SubjectGroupTeacher.employee_id == Employee.id)
-            .where(SubjectGroupTeacher.subject_group_id.in_(list(journals))), execution_options=UNSCOPED_READ,
-        ):
-            entry = by_teacher.setdefault(eid, TeacherJournals(eid, short_name(last, first, middle)))
-            entry.journals.append(journals[gid])
+    for journal in journals:  # in the order of visible_journals: by grade, letter and name
+        for eid, name in zip(journal.teacher_ids, journal.teachers):
+            by_teacher.setdefault(eid, TeacherJournals(eid, name)).journals.append(journal)
     ordered = sorted(by_teacher.values(), key=lambda t: t.name)
-    place = {gid: index for index, gid in enumerate(journals)}
-    for entry in ordered:
-        entry.journals.sort(key=lambda j: place[j.id])
-    orphans = [j for j in journals.values() if not j.teachers]
+    orphans = [j for j in journals if not j.teachers]
     if orphans:
         ordered.append(TeacherJournals(None, "", orphans))
     return ordered

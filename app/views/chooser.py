@@ -27,14 +27,15 @@ class JournalChooserView(BaseView):
         session = db.session
         scope = current_scope(session)
         by = "class" if request.args.get("by") == "class" else "teacher"
-        teachers = journals_by_teacher(session, scope)
+        journals = visible_journals(session, scope)
+        teachers = journals_by_teacher(journals)
         teacher_id = parse_int(request.args.get("teacher"))
         without_teacher = request.args.get("teacher") == "none"
         shown = [t for t in teachers if (teacher_id is None and not without_teacher) or t.teacher_id == teacher_id
                  or (without_teacher and t.teacher_id is None)]
         classes = []
         if by == "class":
-            for journal in visible_journals(session, scope):
+            for journal in journals:
                 if not classes or classes[-1][0] != journal.class_name:
                     classes.append((journal.class_name, []))
                 classes[-1][1].append(journal)
