@@ -276,9 +276,9 @@ def lessons_of_teacher(session: Session, teacher_id: int, date_from: dt.date, da
                or_(Lesson.teacher_id == teacher_id, Lesson.subject_group_id.in_(taught)))
         .order_by(Lesson.date, Lesson.number)
     ).all()
-    names = dict(session.execute(select(Employee.id, Employee.last_name)).all()) if rows else {}
+    substitutes = {lesson.substitute_id for lesson, _, _ in rows if lesson.substitute_id}
     employees = {e.id: e.short_name for e in session.scalars(select(Employee).where(
-        Employee.id.in_({lesson.substitute_id for lesson, _, _ in rows if lesson.substitute_id})))} if names else {}
+        Employee.id.in_(substitutes)))} if substitutes else {}
     busy = {}
     if substitute_id is not None and rows:
         theirs = select(SubjectGroupTeacher.subject_group_id).where(SubjectGroupTeacher.employee_id == substitute_id)
