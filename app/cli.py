@@ -38,7 +38,7 @@ def register_commands(app: Flask) -> None:
     @click.option("--if-empty", is_flag=True, help="Seed only when the database holds no school.")
     def seed_demo_command(if_empty: bool) -> None:
         """Create the demo school (idempotent) and print the demo logins."""
-        from app.demo import DEMO_ACCOUNTS, seed_demo
+        from demo import DEMO_ACCOUNTS, seed_demo
 
         sync_permissions_and_roles()
         created = seed_demo(only_if_empty=if_empty)
@@ -53,7 +53,7 @@ def register_commands(app: Flask) -> None:
     @click.option("--students", default=300, show_default=True, help="Students per school.")
     def generate_data_command(schools: int, students: int) -> None:
         """Generate bigger data (N schools × M students) for benchmarks."""
-        from app.demo import generate_schools
+        from demo import generate_schools
 
         ids = generate_schools(schools, students)
         click.echo(f"generated schools: {ids}")

@@ -57,7 +57,7 @@ def build(url: str) -> int:
     from sqlalchemy import select
 
     from app.cli import sync_permissions_and_roles
-    from app.demo import seed_demo
+    from demo import seed_demo
     from app.models import (
         Assignment, AssignmentType, Attendance, AttendanceCode, Employee, Enrolment, GradeScale, GradeScaleValue,
         Lesson, Mark, PartaUser, SchoolClass, SchoolYear, Student, StudyPeriod, Subject, SubjectGroup,

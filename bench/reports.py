@@ -52,7 +52,7 @@ def seed(app) -> None:
     from flask_migrate import upgrade
 
     from app.cli import sync_permissions_and_roles
-    from app.demo import seed_demo
+    from demo import seed_demo
 
     with app.app_context():
         upgrade()

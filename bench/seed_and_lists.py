@@ -38,7 +38,7 @@ def main() -> None:
     from flask_migrate import upgrade
 
     from app.cli import sync_permissions_and_roles
-    from app.demo import generate_schools, seed_demo
+    from demo import generate_schools, seed_demo
 
     with app.app_context():
         started = time.perf_counter()

@@ -307,7 +307,7 @@ def _build_demo(url: str) -> dict:
     from flask_migrate import upgrade
 
     from app.cli import sync_permissions_and_roles
-    from app.demo import seed_demo
+    from demo import seed_demo
 
     application = _app_on(url)
     with application.app_context():

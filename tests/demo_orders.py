@@ -1,7 +1,7 @@
 """The demo school's autumn orders, for the tests that read orders, on any date.
 
 The demo seeds an arrival (12.10.2026) and a departure (30.10.2026) once their dates have
-passed (app/demo.py). Before that — on 1 September, say — `autumn_orders` makes the same
+passed (demo/movement.py). Before that — on 1 September, say — `autumn_orders` makes the same
 orders through the movement service, dated the school's date (on the year's first day,
 which opens the book with its roster and where nobody can leave, they keep their autumn
 dates), and cancels and removes them at the end of the module, so that the demo is as it
@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from app.demo import EARLY_LEAVE, LATE_ARRIVAL
+from demo.catalog import EARLY_LEAVE, LATE_ARRIVAL
 from app.extensions import db
 from app.models import MovementOrder, OrderKind, SchoolClass, SchoolYear, Student
 

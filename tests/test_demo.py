@@ -42,7 +42,7 @@ def test_demo_journal_holds_lessons_up_to_today_with_marks_and_absences(app_ctx)
 
 
 def test_every_demo_account_logs_in(app, client):
-    from app.demo import DEMO_ACCOUNTS
+    from demo import DEMO_ACCOUNTS
 
     assert {u for u, *_ in DEMO_ACCOUNTS} == {
         "admin", "coordinator", "director", "teacher", "classteacher", "secretary", "hr", "moderator", "parent", "student",
@@ -71,7 +71,7 @@ def test_demo_teacher_teaches_several_groups_and_classteacher_leads_a_class(app_
 
 
 def test_seeding_again_changes_nothing(app_ctx):
-    from app.demo import seed_demo
+    from demo import seed_demo
 
     tables = (School, Student, Employee, Lesson, Mark, Attendance, PartaUser)
     before = {t.__name__: count(t) for t in tables}

@@ -83,7 +83,7 @@ def a_day(start: dt.date, weekday: int, weeks: int = 0) -> dt.date:
 # --- Generation -------------------------------------------------------------------
 
 def test_the_demo_journal_is_what_the_generator_makes_from_the_timetable(app_ctx):
-    from app.demo import EXTRA_FIRST_GRADE_HOLIDAYS, HOLIDAYS
+    from demo.catalog import EXTRA_FIRST_GRADE_HOLIDAYS, HOLIDAYS
 
     # Other tests share the database: leave out the holidays they added (rolled back
     # below) and the lessons they created or moved (those have a «date» audit row).
