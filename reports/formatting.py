@@ -1,13 +1,18 @@
 """How the reports print numbers and dates, on screen, in PDF and in XLSX alike."""
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Optional
 
 from app.rules.grading import format_average, format_weight
-from reports.pdf import format_date
 
 __all__ = ["average", "percent", "format_date", "single_stops", "FILTERS"]
+
+
+def format_date(d: Optional[dt.date]) -> str:
+    """«ДД.ММ.ГГГГ», the way Russian documents print a date; empty for None."""
+    return d.strftime("%d.%m.%Y") if d else ""
 
 
 def average(value: Optional[float]) -> str:

@@ -28,6 +28,8 @@ from reportlab.platypus.tables import CellStyle
 from xhtml2pdf import pisa
 from xhtml2pdf.config.resources import ResourceAccessPolicy, use_policy
 
+from reports.formatting import format_date  # noqa: F401 (the reports import it from here)
+
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 FONT_DIR = Path(font_roboto.__file__).resolve().parent / "files"
 # A family name of our own, so that no CSS alias can fall back to Helvetica.
@@ -49,11 +51,6 @@ _render_lock = threading.Lock()
 
 class PdfError(RuntimeError):
     """xhtml2pdf could not render a document (or could not embed its font)."""
-
-
-def format_date(d: Optional[dt.date]) -> str:
-    """«ДД.ММ.ГГГГ», the way Russian documents print a date; empty for None."""
-    return d.strftime("%d.%m.%Y") if d else ""
 
 
 def font_faces() -> list[dict[str, str]]:

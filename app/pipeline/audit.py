@@ -44,9 +44,9 @@ AUDITED = {
 def _who() -> tuple[Optional[int], Optional[str]]:
     if not has_request_context():
         return None, None
-    from app.security.scoping import _request_user
+    from app.security.scoping import request_user
 
-    user = _request_user()
+    user = request_user()
     return (getattr(user, "id", None), request.remote_addr)
 
 

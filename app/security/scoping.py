@@ -122,7 +122,7 @@ def _guardians_of(session: Session, students: Tuple[int, ...]) -> Tuple[int, ...
     return _ids(session, select(StudentGuardian.guardian_id).where(StudentGuardian.student_id.in_(students)).distinct())
 
 
-def _request_user():
+def request_user():
     """The logged-in user of this request: by session cookie, or by a verified JWT (REST API)."""
     from flask_jwt_extended import get_current_user
     from flask_login import current_user
@@ -201,7 +201,7 @@ def current_scope(session: Session) -> Scope:
         return NOTHING  # the queries that load the user and their rights
     g.parta_resolving_scope = True
     try:
-        user = _request_user()
+        user = request_user()
         if user is None:
             return NOTHING  # not cached: a JWT may still be verified later in the request
         g.parta_scope = _user_scope(session, user)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import decimal
 import logging
 import re
 
@@ -14,7 +13,7 @@ from flask_appbuilder.models.sqla.filters import (
     FilterEqual, FilterNotEqual, SQLAFilterConverter, get_field_setup_query,
 )
 from flask_appbuilder.models.sqla.interface import SQLAInterface
-from flask_babel import gettext, lazy_gettext as _l, to_user_timezone
+from flask_babel import gettext, lazy_gettext as _l
 from flask import Response, abort, g, has_request_context, request
 from markupsafe import Markup
 from sqlalchemy import Boolean, Date, DateTime, Enum, Numeric, Time, false, select
@@ -27,11 +26,12 @@ from app.pipeline import validate
 from app.rules.errors import N_, RuleViolation
 from app.rules.values import MAX_INT, MIN_INT, FieldName, parse_flag, parse_id
 from app.views.export import ExportMixin
+from app.views.formats import (  # noqa: F401 (the views import them from here)
+    DATE_FORMAT, content_disposition, download_response, format_date, format_datetime, format_number, format_time,
+)
 from app.views.labels import LABELS
 
 log = logging.getLogger(__name__)
-
-DATE_FORMAT = "%d.%m.%Y"
 
 
 def _blank_choice_labelled(iter_choices):
@@ -49,10 +49,6 @@ def _blank_choice_labelled(iter_choices):
 BLANK_CHOICE = "—"
 if not getattr(QuerySelectField.iter_choices, "parta_blank", False):
     QuerySelectField.iter_choices = _blank_choice_labelled(QuerySelectField.iter_choices)
-
-
-def format_date(value: dt.date | None) -> str:
-    return value.strftime(DATE_FORMAT) if value else ""
 
 
 def commit_write(session, write):
@@ -101,15 +97,6 @@ def parse_date(text: str | None) -> dt.date | None:
         return None
 
 
-def format_datetime(value: dt.datetime | None) -> str:
-    """Stored in UTC, shown in the school's time zone (BABEL_DEFAULT_TIMEZONE)."""
-    return to_user_timezone(value).strftime("%d.%m.%Y %H:%M") if value else ""
-
-
-def format_time(value: dt.time | None) -> str:
-    return value.strftime("%H:%M") if value else ""
-
-
 def format_bool(value) -> str:
     return gettext("Yes") if value else gettext("No")
 
@@ -117,14 +104,6 @@ def format_bool(value) -> str:
 def blank_none(value):
     """An empty cell, not «None», for a value that is not filled in."""
     return "" if value is None else value
-
-
-def format_number(value) -> str:
-    """1.50 → «1,5», as Russian documents write numbers."""
-    if value is None:
-        return ""
-    text = f"{decimal.Decimal(str(value)).normalize():f}"
-    return text.replace(".", ",")
 
 
 # Labels of columns that the views label each for itself, for messages that name them.
@@ -169,28 +148,6 @@ def current_school():
     from app.models import School
 
     return db.session.scalar(select(School).order_by(School.id).limit(1))
-
-
-def content_disposition(filename: str, title: str | None = None) -> str:
-    """An attachment's Content-Disposition by RFC 6266: the name as ASCII in `filename`
-    (other characters become «_»), the full Russian name in `filename*` (RFC 5987).
-    HTTP headers are Latin-1: a raw «согласие-Иванов.pdf» makes gunicorn fail the response."""
-    from urllib.parse import quote
-
-    name = title or filename
-    fallback = "".join(c if c.isascii() and c.isprintable() and c not in '"\\;' else "_" for c in filename) \
-        or "download"
-    disposition = f'attachment; filename="{fallback}"'
-    if name != fallback:
-        disposition += f"; filename*=UTF-8''{quote(name, safe='')}"
-    return disposition
-
-
-def download_response(body: bytes, mimetype: str, filename: str, title: str | None = None) -> Response:
-    """A download, never cached (documents and files hold personal data); `title` (with
-    its extension) gives the browser a Russian file name besides the ASCII `filename`."""
-    return Response(body, mimetype=mimetype, headers={"Content-Disposition": content_disposition(filename, title),
-                                                      "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})
 
 
 def pdf_response(body: bytes, filename: str, title: str | None = None) -> Response:

@@ -22,6 +22,7 @@ from markupsafe import Markup
 from sqlalchemy.orm import selectinload
 
 from app.clock import school_today
+from app.views.formats import download_response, format_date, format_datetime, format_number, format_time
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EXPORT_MAX_ROWS = 100_000
@@ -33,16 +34,12 @@ ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 def xlsx_response(body: bytes, filename: str, title: str | None = None) -> Response:
     """An XLSX download; not cached (lists hold personal data). `title` gives the
     browser a Russian file name besides the ASCII one."""
-    from app.views.base import download_response
-
     return download_response(body, XLSX, filename, f"{title}.xlsx" if title else None)
 
 
 def cell_value(value):
     """A list cell as a spreadsheet value: numbers stay numbers, dates ДД.ММ.ГГГГ,
     everything else the text the list shows."""
-    from app.views.base import format_date, format_datetime, format_number, format_time
-
     if value is None:
         return None
     if isinstance(value, Markup):
