@@ -27,7 +27,7 @@ def _today() -> dt.date:
     return school_today()
 
 
-def _build_school(rng: random.Random, number: int, n_students: int, today: dt.date) -> BuiltSchool:
+def build_school(rng: random.Random, number: int, n_students: int, today: dt.date) -> BuiltSchool:
     """Plans and writes a whole school; the caller commits."""
     classes = plan_classes(rng, n_students)
     staff = plan_staff(rng, classes, number)
@@ -60,7 +60,7 @@ def seed_demo(only_if_empty: bool = False) -> bool:
     if db.session.scalar(select(School.id).where(School.short_name == demo_name)) is not None:
         return False
     try:
-        built = _build_school(random.Random(SEED), DEMO_SCHOOL_NUMBER, DEMO_STUDENTS, _today())
+        built = build_school(random.Random(SEED), DEMO_SCHOOL_NUMBER, DEMO_STUDENTS, _today())
         create_demo_users(built)
         seed_communication(built)
         db.session.commit()
@@ -79,7 +79,7 @@ def generate_schools(n_schools: int, students_per_school: int) -> list[int]:
         while short_name(number) in taken:
             number += 1
         try:
-            built = _build_school(random.Random(SEED + number), number, students_per_school, today)
+            built = build_school(random.Random(SEED + number), number, students_per_school, today)
             db.session.commit()
         except Exception:
             db.session.rollback()

@@ -77,8 +77,12 @@ def _lesson_absences(rng: random.Random, students: list, day: dt.date, day_absen
 
 def _plan_lessons(rng: random.Random, sid: int, classes: list[ClassPlan], groups: list[GroupPlan],
                   staff: list[StaffPlan], refs: References, today: dt.date) -> tuple[list[dict], list[LessonPlan]]:
-    """Lesson rows from the timetable on each school day up to today, and who missed each lesson."""
+    """Lesson rows from the timetable on each school day up to today, and who missed each lesson.
+    One lesson in a hundred has a substitute: a colleague of the same speciality free at that hour
+    (no lesson of their own in the timetable, no other substitution then)."""
     rows, plans = [], []
+    busy = {(g.teacher, iso, number) for g in groups for iso, number, _ in g.slots}  # as in the timetable
+    substituting: set = set()  # (teacher, date, lesson number)
     for school_class in classes:
         days = school_days(refs.holiday_days[school_class.holiday_set], today)
         day_absences = _day_absences(rng, school_class.students, days)
@@ -96,7 +100,14 @@ def _plan_lessons(rng: random.Random, sid: int, classes: list[ClassPlan], groups
                     if rng.random() < (0.15 if recent else 0.02):
                         topic = None
                     homework = homework_text(group.subject, index, rng) if topic and rng.random() < 0.85 else None
-                    substitute = rng.choice(colleagues).id if colleagues and rng.random() < 0.01 else None
+                    substitute = None
+                    if colleagues and rng.random() < 0.01:
+                        free = [t for t in colleagues
+                                if (t, day.isoweekday(), number) not in busy and (t, day, number) not in substituting]
+                        if free:
+                            teacher = rng.choice(free)
+                            substituting.add((teacher, day, number))
+                            substitute = teacher.id
                     rows.append({
                         "school_id": sid, "subject_group_id": group.id, "date": day, "number": number,
                         "teacher_id": group.teacher.id, "substitute_id": substitute, "room_id": room_id,

@@ -7,11 +7,39 @@ tests/test_demo.py runs the pipeline's checks over what the demo wrote.
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
+from typing import Callable, Iterator
+
 from sqlalchemy import insert, select
 
 from app.extensions import db
 
 INSERT_CHUNK = 200  # rows per INSERT … RETURNING call
+
+_checks: list[Callable[[type, dict], None]] = []
+
+
+@contextmanager
+def checking(check: Callable[[type, dict], None]) -> Iterator[None]:
+    """While active, every row is passed to `check(model, row)` just before it is
+    written, and the rows are written one at a time: each is checked against all the
+    rows written before it, as if each were saved on its own (tests/test_demo.py runs
+    the write pipeline's checks so)."""
+    _checks.append(check)
+    try:
+        yield
+    finally:
+        _checks.remove(check)
+
+
+def _batches(model, rows: list[dict], size: int) -> Iterator[list[dict]]:
+    if not _checks:
+        yield from (rows[start:start + size] for start in range(0, len(rows), size))
+        return
+    for row in rows:
+        for check in _checks:
+            check(model, row)
+        yield [row]
 
 
 def insert_ids(model, rows: list[dict]) -> list[int]:
@@ -23,8 +51,8 @@ def insert_ids(model, rows: list[dict]) -> list[int]:
     """
     statement = insert(model).returning(model.id, sort_by_parameter_order=True)
     ids: list[int] = []
-    for start in range(0, len(rows), INSERT_CHUNK):
-        ids += db.session.scalars(statement, rows[start:start + INSERT_CHUNK])
+    for batch in _batches(model, rows, INSERT_CHUNK):
+        ids += db.session.scalars(statement, batch)
     return ids
 
 
@@ -34,8 +62,8 @@ def insert_rows(model, rows: list[dict]) -> None:
     A Core INSERT of the table: the ORM's bulk INSERT would split the rows into
     many small batches wherever their None values differ.
     """
-    if rows:
-        db.session.execute(model.__table__.insert(), rows)
+    for batch in _batches(model, rows, len(rows)):
+        db.session.execute(model.__table__.insert(), batch)
 
 
 def insert_keyed(model, rows: list[dict], *key: str) -> list[int]:
