@@ -1,4 +1,4 @@
-# Parta: `make demo` serves a demo school, `make test` runs the suite.
+# Parta: `make demo` serves a demo school, `make test` lints and runs the suite.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -10,7 +10,7 @@ TEST_WORKERS ?= 2
 TEST_DATES ?= 2026-09-01 2026-11-01 2026-12-28 2027-05-31
 PYTEST = $(PY) -m pytest -q -p no:cacheprovider $(if $(filter-out 0 1,$(TEST_WORKERS)),-n $(TEST_WORKERS) --dist worksteal) $(PYTEST_ARGS)
 
-.PHONY: install test-tools translations messages db demo serve test test-sqlite test-postgres test-dates clean
+.PHONY: install test-tools translations messages db demo serve lint test test-sqlite test-postgres test-dates clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -48,9 +48,13 @@ demo: db
 serve: translations
 	PARTA_PORT=$(PORT) $(PY) run.py
 
+# ruff (ruff.toml): unused and undefined names, likely bugs; `make test` runs it first.
+lint: install
+	$(VENV)/bin/ruff check .
+
 # The whole suite on PostgreSQL (PARTA_TEST_DATABASE_URL) and the rest on SQLite side by side, then the
 # date-sensitive tests on each of TEST_DATES (tests/suite.sh); a summary names every run and its result.
-test: translations test-tools
+test: lint translations test-tools
 	PY=$(PY) TEST_WORKERS="$(TEST_WORKERS)" TEST_DATES="$(TEST_DATES)" bash tests/suite.sh
 
 # One run at a time; PARTA_TODAY=YYYY-MM-DD puts it on that school date.

@@ -1,12 +1,10 @@
 """The application factory and its settings."""
 from __future__ import annotations
 
-import importlib
 import re
 from pathlib import Path
 
 import config
-from app import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -53,7 +53,6 @@ def test_menus_are_in_russian_for_the_administrator(admin_client):
 
 
 def test_home_page_shows_the_school_today_and_its_head_counts(admin_client):
-    import datetime as dt
 
     html = admin_client.get("/").get_data(as_text=True)
     assert "МБОУ СОШ № 1" in html

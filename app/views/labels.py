@@ -183,7 +183,6 @@ LABELS = {
     "organisation": _l("Organisation"),
     "certificate_number": _l("Certificate number"),
     # the personal card's personal data (Т-2)
-    "inn": _l("INN"),
     "citizenship": _l("Citizenship"),
     "birth_place": _l("Place of birth"),
     "passport": _l("Passport"),

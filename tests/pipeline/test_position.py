@@ -4,7 +4,6 @@ is still loaded with its old target."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Assignment, Lesson, Mark, PeriodMark, StudyPeriod

@@ -8,7 +8,6 @@ checked — and covered by the first test — without being named here."""
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 
 import pytest
 from sqlalchemy import delete, func, select
@@ -16,7 +15,7 @@ from sqlalchemy import delete, func, select
 from app.extensions import db
 from app.models import JobKind, JobStatus, ReportJob
 from app.models import (
-    Assignment, AssignmentType, Attendance, AttendanceCode, Lesson, PartaUser, School, SchoolClass, SchoolYear,
+    Assignment, AssignmentType, Attendance, AttendanceCode, Lesson, School, SchoolClass, SchoolYear,
     Student, Subject, SubjectGroup,
 )
 from app.models.base import Model, SchoolScoped

@@ -6,7 +6,7 @@ import re
 from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app.extensions import db
 from app.models import PartaUser, Subject, VisitEvent, VisitLog
@@ -152,7 +152,6 @@ def test_visit_statistics_filter_by_role_and_dates(app, client, fresh_user):
     with app.app_context():
         teacher_role = app.appbuilder.sm.find_role("Учитель").id
         coordinator_role = app.appbuilder.sm.find_role("Координатор").id
-    import datetime as dt
 
     today = school_today().strftime("%d.%m.%Y")
     teachers = client.get(f"/visits/?role={teacher_role}&from={today}&to={today}").get_data(as_text=True)

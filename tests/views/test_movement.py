@@ -134,7 +134,7 @@ def test_a_student_transferred_on_the_order_date_is_offered_by_no_order_of_that_
         assert _candidates(client, kind, "05.12.2026", a) == ["Аняева Аня", "Боряева Боря"]
         assert _candidates(client, kind, "07.12.2026", b) == ["Боряева Боря"]
     assert "Боряева Боря" not in _candidates(client, "enrolment", "06.12.2026", a)
-    book = client.get(f"/movementbook/headcount?date=06.12.2026").get_data(as_text=True)
+    book = client.get("/movementbook/headcount?date=06.12.2026").get_data(as_text=True)
     assert re.search(r'id="headcount-total">\s*2\s*<', book)
     # a withdrawal from 5Б dated the next day is accepted: the list offered only who may go
     response = _post_order(client, kind="withdrawal", date="07.12.2026", **{"class": b},

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import (
     Attendance, AttendanceCode, Employee, Enrolment, Lesson, Mark, Assignment, PartaUser, SchoolClass, SchoolYear,
-    Student, SubjectGroup, SubjectGroupMember,
+    SubjectGroup, SubjectGroupMember,
 )
 from app.rules.errors import RuleViolation
 from tests.conftest import DEMO_PASSWORD, flashes, login

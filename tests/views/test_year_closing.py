@@ -3,7 +3,6 @@ students move up, graduates leave by an order, a failing student repeats by the
 school's choice, every mark stays, and the old year becomes read-only."""
 from __future__ import annotations
 
-import datetime as dt
 
 import pytest
 from sqlalchemy import func, select
