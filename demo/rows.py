@@ -62,7 +62,7 @@ def insert_rows(model, rows: list[dict]) -> None:
     A Core INSERT of the table: the ORM's bulk INSERT would split the rows into
     many small batches wherever their None values differ.
     """
-    for batch in _batches(model, rows, len(rows)):
+    for batch in _batches(model, rows, max(len(rows), 1)):
         db.session.execute(model.__table__.insert(), batch)
 
 
