@@ -10,20 +10,23 @@ embedded Roboto as every other document. The screen shows the same JournalPrint.
 from __future__ import annotations
 
 import datetime as dt
-import io
 from dataclasses import dataclass, field
 
 from flask_babel import gettext
+from reportlab.lib.units import cm
 from sqlalchemy.orm import Session
 
 from app.clock import school_today
 from app.journal import data
 from app.rules import grading
+
+from reports import layout
 from reports.formatting import single_stops
-from reports.pdf import drawing, format_date, registered_font
+from reports.pdf import format_date, registered_font
 
 LESSONS_PER_PAGE = 24   # date columns of one page, as on the paper journal's spread
 STUDENTS_PER_PAGE = 30  # rows of one page; a larger group continues on the next
+MARGINS = (1 * cm, 1 * cm, 1.2 * cm, 1.2 * cm)  # top, right, bottom, left
 MONTHS = ("", "январь", "февраль", "март", "апрель", "май", "июнь", "июль", "август", "сентябрь", "октябрь",
           "ноябрь", "декабрь")
 
@@ -233,36 +236,12 @@ def journal_flowables(doc: JournalPrint, school_name: str, width: float, labels:
 
 def build_pdf(story: list, footer: str, page_label: str = "%(number)s") -> tuple:
     """A landscape A4 document of the flowables, numbered pages; (bytes, page count)."""
-    from reportlab.lib.pagesizes import A4, landscape
-    from reportlab.lib.units import cm
-    from reportlab.platypus import PageBreak, SimpleDocTemplate
-
-    while story and isinstance(story[-1], PageBreak):
-        story.pop()
-    out = io.BytesIO()
-    pagesize = landscape(A4)
-    template = SimpleDocTemplate(out, pagesize=pagesize, leftMargin=1.2 * cm, rightMargin=1 * cm, topMargin=1 * cm,
-                                 bottomMargin=1.2 * cm, title=footer, author="Парта")
-    regular = registered_font(False)
-
-    def number(canvas, document):
-        canvas.saveState()
-        canvas.setFont(regular, 7)
-        canvas.setFillGray(0.35)
-        canvas.drawRightString(pagesize[0] - 1 * cm, 0.6 * cm,
-                               f"{footer} · " + page_label % {"number": document.page})
-        canvas.restoreState()
-
-    with drawing():  # Roboto as the base font: no Helvetica named on the pages (archival validators reject it)
-        template.build(story, onFirstPage=number, onLaterPages=number)
-    return out.getvalue(), template.page
+    return layout.build(story, title=footer, orientation="landscape", margins=MARGINS, foot=footer,
+                        page_label=page_label, foot_y=0.6 * cm)
 
 
 def page_width() -> float:
-    from reportlab.lib.pagesizes import A4, landscape
-    from reportlab.lib.units import cm
-
-    return landscape(A4)[0] - 2.2 * cm
+    return layout.frame_width("landscape", MARGINS)
 
 
 def journals_pdf(docs: list, school_name: str, footer: str, labels: dict) -> tuple:
