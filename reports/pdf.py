@@ -209,8 +209,12 @@ def warm_up() -> None:
     """Loads at the app's start what the first printout would otherwise load on a user's
     click: the Roboto faces (for ReportLab and for xhtml2pdf), the report templates
     compiled, xhtml2pdf's and platypus' code. About half a second, once per process."""
+    from flask import has_app_context
+
     from reports import layout
 
+    if has_app_context():  # the catalog of translations, read on the first word translated
+        flask_babel.gettext("Page %(number)s of %(count)s")
     env = environment()
     for template in sorted(TEMPLATE_DIR.rglob("*.html")):
         env.get_template(template.relative_to(TEMPLATE_DIR).as_posix())
