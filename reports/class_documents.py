@@ -42,8 +42,9 @@ def _header(title: str, subtitle: str = "") -> list:
 def _signatures(width: float, left: str, right: str) -> list:
     from reportlab.platypus import Spacer
 
-    return [Spacer(width, 10), Grid([[para(left, "signature"), para(right, "signature")]], [width / 2, width / 2], header_rows=0,
-                striped=False, ruled=False, padding=(0, 0, 0, 0), center_from=None).table()]
+    signatures = Grid([[para(left, "signature"), para(right, "signature")]], [width / 2, width / 2], header_rows=0,
+                      striped=False, ruled=False, padding=(0, 0, 0, 0), center_from=None)
+    return [Spacer(width, 10), signatures.table()]
 
 
 # ---------------------------------------------------------------------------

@@ -119,15 +119,9 @@ def journal_labels() -> dict:
 
 
 def _styles():
-    from reportlab.lib.styles import ParagraphStyle
-
-    regular, bold = registered_font(False), registered_font(True)
-    return {
-        "title": ParagraphStyle("title", fontName=bold, fontSize=11, leading=14, spaceAfter=4),
-        "meta": ParagraphStyle("meta", fontName=regular, fontSize=8.5, leading=11, spaceAfter=4),
-        "cell": ParagraphStyle("cell", fontName=regular, fontSize=8, leading=9.5),
-        "head": ParagraphStyle("head", fontName=bold, fontSize=7.5, leading=9, alignment=1),
-    }
+    """The journal's paragraph styles, from the shared ones (reports/layout.py)."""
+    return {"title": layout.style("page-title"), "meta": layout.style("page-meta"), "cell": layout.style("cell"),
+            "head": layout.style("head")}
 
 
 def _para(text: str, style):
@@ -140,7 +134,6 @@ def _para(text: str, style):
 
 def _grid_table(doc: JournalPrint, lessons: list, students: list, first_number: int, last: bool, width: float,
                 labels: dict):
-    from reportlab.lib import colors
     from reportlab.platypus import Table, TableStyle
 
     regular, bold = registered_font(False), registered_font(True)
@@ -165,8 +158,8 @@ def _grid_table(doc: JournalPrint, lessons: list, students: list, first_number: 
     style = [
         ("FONT", (0, 0), (-1, -1), regular, 8),
         ("FONT", (0, 0), (-1, 1), bold, 7.5),
-        ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#444444")),
-        ("BACKGROUND", (0, 0), (-1, 1), colors.HexColor("#e6e6e6")),
+        ("GRID", (0, 0), (-1, -1), 0.4, layout.RULE),
+        ("BACKGROUND", (0, 0), (-1, 1), layout.HEADER_FILL),
         ("ALIGN", (2, 0), (-1, -1), "CENTER"),
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
         ("LEFTPADDING", (0, 0), (-1, -1), 1.5),
@@ -191,7 +184,6 @@ def _grid_table(doc: JournalPrint, lessons: list, students: list, first_number: 
 
 
 def _topics_table(lessons: list, width: float, styles, labels: dict):
-    from reportlab.lib import colors
     from reportlab.platypus import Table, TableStyle
 
     rows = [[labels["date"], labels["no"], labels["topic"], labels["homework"]]]
@@ -203,8 +195,8 @@ def _topics_table(lessons: list, width: float, styles, labels: dict):
     table.setStyle(TableStyle([
         ("FONT", (0, 0), (-1, -1), registered_font(False), 8),
         ("FONT", (0, 0), (-1, 0), registered_font(True), 8),
-        ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#444444")),
-        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e6e6e6")),
+        ("GRID", (0, 0), (-1, -1), 0.4, layout.RULE),
+        ("BACKGROUND", (0, 0), (-1, 0), layout.HEADER_FILL),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("TOPPADDING", (0, 0), (-1, -1), 1.5),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 2),

@@ -47,6 +47,9 @@ def style(name: str) -> ParagraphStyle:
     regular, bold = registered_font(False), registered_font(True)
     styles = {
         "title": dict(fontName=bold, fontSize=13, leading=16, alignment=TA_CENTER, spaceAfter=4),
+        # a page's own heading over a full-width table (the journal printout's spreads)
+        "page-title": dict(fontName=bold, fontSize=11, leading=14, spaceAfter=4),
+        "page-meta": dict(fontName=regular, fontSize=8.5, leading=11, spaceAfter=4),
         "meta": dict(fontName=regular, fontSize=8.5, leading=11, textColor=colors.HexColor("#333333"), spaceBefore=4,
                      spaceAfter=5),
         "meta-center": dict(fontName=regular, fontSize=8.5, leading=11, alignment=TA_CENTER,
@@ -197,6 +200,7 @@ def warm_up() -> None:
     """Loads what the first drawn document would otherwise load on a user's click: the
     Roboto faces and ReportLab's table and paragraph code."""
     story = [para("Парта", "title"), Grid([[para("№", "head"), "Ученик"], ["1", "Иванов И. И."]], [40, 200]).table()]
-    for name in ("title", "meta", "meta-center", "section", "text", "cell", "cell-bold", "head", "head-small", "signature"):
+    for name in ("title", "page-title", "page-meta", "meta", "meta-center", "section", "text", "cell", "cell-bold",
+                 "head", "head-small", "signature"):
         style(name)
     build(story, title="warm-up", foot="warm-up")
