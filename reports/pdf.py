@@ -1,4 +1,7 @@
-"""The PDF foundation: Jinja templates rendered to HTML, then to PDF by xhtml2pdf.
+"""The PDF foundation: Jinja templates rendered to HTML, then to PDF by xhtml2pdf, for
+the documents whose layout is running text (orders, consent forms, personal cards);
+the dense tables (slips, sheets, class reports, journal pages) are drawn directly by
+reports/layout.py with the same fonts.
 
 Every document embeds Roboto (from the `font-roboto` package) under a family name
 of its own: xhtml2pdf's built-in fonts have no Cyrillic and print Russian letters
