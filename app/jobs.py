@@ -141,7 +141,7 @@ def _run_archive(session, job: ReportJob) -> None:
         for school_class in classes:
             job.step = school_class.name
             prepared = archive.prepare_class(session, school.full_name, year, school_class)
-            keep(school_class, DocumentKind.archive_sheets, archive.render_sheets(prepared.sheets_html))
+            keep(school_class, DocumentKind.archive_sheets, archive.render_sheets(prepared.sheets))
             keep(school_class, DocumentKind.archive_journals, archive.render_journals(
                 prepared.journals, prepared.school_name, prepared.footer, prepared.labels))
     else:
@@ -149,9 +149,11 @@ def _run_archive(session, job: ReportJob) -> None:
         with ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context("spawn")) as pool:
             pending = []
             for school_class in classes:
+                job.step = school_class.name  # the class being read, until a document of it is printed
+                session.commit()
                 prepared = archive.prepare_class(session, school.full_name, year, school_class)
                 pending.append((school_class, DocumentKind.archive_sheets,
-                                pool.submit(archive.render_sheets, prepared.sheets_html)))
+                                pool.submit(archive.render_sheets, prepared.sheets)))
                 pending.append((school_class, DocumentKind.archive_journals,
                                 pool.submit(archive.render_journals, prepared.journals, prepared.school_name,
                                             prepared.footer, prepared.labels)))

@@ -4,9 +4,9 @@ sheets are printed, and kept 75 years), a class at a time.
 
 For each class the archive holds two PDFs: the final and summary sheets (a page
 per study period and per final-mark column) and the printouts of the class's
-journals. Each document is stored with its SHA-256. Rendering — the slow part —
-needs no database and no Flask: a pool of processes does it while the job's
-thread reads the next class.
+journals, both drawn with platypus. Each document is stored with its SHA-256.
+Drawing needs no database and no Flask (the words are translated while the class
+is read): a pool of processes draws while the job's thread reads the next class.
 """
 from __future__ import annotations
 
@@ -24,9 +24,10 @@ from app.clock import school_today
 from app.journal import data
 from app.rules.grading import is_marked_grade
 from app.models import DocumentKind, SchoolYear, StoredDocument, StudyPeriod
-from reports.classes import sheet_columns, summary_sheet
+from reports.class_documents import Words, sheet_document, sheet_words
+from reports.classes import SummarySheet, sheet_columns, summary_sheet
 from reports.journal_print import journal_labels, journal_print, journals_pdf
-from reports.pdf import format_date, html_to_pdf, page_count, render_html
+from reports.pdf import format_date, page_count
 
 log = logging.getLogger(__name__)
 
@@ -106,12 +107,20 @@ def due_sheets(session: Session, today: dt.date, school_id: int) -> list:
 # ---------------------------------------------------------------------------
 
 @dataclass
+class SheetPrint:
+    """A class's summary sheets, ready to draw without Flask."""
+
+    sheet: SummarySheet
+    columns: list             # SheetColumn, a page each for a usual class
+    words: Words
+
+
+@dataclass
 class ClassPrint:
     """One class's archive, read from the database and ready to render."""
 
     school_class: data.ClassRow
-    sheets_html: str
-    sheet_pages: int          # columns printed (a page each for a usual class)
+    sheets: SheetPrint
     journals: list            # JournalPrint
     school_name: str
     footer: str
@@ -123,9 +132,8 @@ def prepare_class(session: Session, school_name: str, year: SchoolYear, school_c
     holds a mark and the journal of every subject group for every study period."""
     sheet = summary_sheet(session, school_class, year.name)
     columns = sheet_columns(sheet)
-    html = render_html("summary_sheet.html", school_name=school_name, title=gettext("Summary sheet of progress"),
-                       subtitle="", printed_on=format_date(school_today()), sheet=sheet, columns=columns,
-                       stamp=gettext("Year-end archive of %(year)s.", year=year.name))
+    words = sheet_words(sheet, columns, school_name, format_date(school_today()),
+                        gettext("Year-end archive of %(year)s.", year=year.name))
     periods = [p for p in data.periods_of_grade(session, school_class.year_id, school_class.grade) if not p.is_year]
     journals = []
     for group in data.groups_of_classes(session, [school_class.id]):
@@ -134,13 +142,12 @@ def prepare_class(session: Session, school_name: str, year: SchoolYear, school_c
             if doc.lessons:
                 journals.append(doc)
     footer = gettext("Year-end archive %(year)s, class %(name)s", year=year.name, name=school_class.name)
-    return ClassPrint(school_class, html, len(columns), journals, school_name, footer, journal_labels())
+    return ClassPrint(school_class, SheetPrint(sheet, columns, words), journals, school_name, footer, journal_labels())
 
 
-def render_sheets(html: str) -> tuple:
+def render_sheets(sheets: SheetPrint) -> tuple:
     """(PDF, pages) of a class's sheets; runs in a worker process."""
-    pdf = html_to_pdf(html, "summary_sheet.html")
-    return pdf, page_count(pdf)
+    return sheet_document(sheets.sheet, sheets.columns, sheets.words)
 
 
 def render_journals(journals: list, school_name: str, footer: str, labels: dict) -> tuple:

@@ -17,7 +17,8 @@ from app.rules import performance as perf
 from app.rules.errors import N_
 from app.rules.performance import AbsenceStats, MarkStats
 from reports.formatting import rounded, single_stops
-from reports.pdf import format_date, render_pdf
+from reports.class_documents import attendance_document, results_document, sheet_document, sheet_words
+from reports.pdf import format_date
 from reports.xlsx import finish, new_workbook, title_rows
 
 
@@ -286,11 +287,6 @@ def class_attendance(session: Session, school_class: data.ClassRow, start: dt.da
 # Documents
 # ---------------------------------------------------------------------------
 
-def _doc(template: str, school_name: str, title: str, subtitle: str, **context) -> bytes:
-    return render_pdf(template, school_name=school_name, title=title, subtitle=subtitle,
-                      printed_on=format_date(school_today()), **context)
-
-
 def results_subtitle(r: ClassResults) -> str:
     return single_stops(gettext("Class %(name)s, %(period)s (%(start)s–%(end)s). Class teacher: %(teacher)s.",
                                 name=r.school_class.name, period=r.period.name, start=format_date(r.period.start),
@@ -298,8 +294,7 @@ def results_subtitle(r: ClassResults) -> str:
 
 
 def results_pdf(r: ClassResults, school_name: str) -> bytes:
-    return _doc("class_results.html", school_name, gettext("Results of the class for the study period"),
-                results_subtitle(r), report=r, absence_rows=[(s.student, s.absence) for s in r.students])
+    return results_document(r, school_name, results_subtitle(r), format_date(school_today()))
 
 
 CATEGORY_LABELS = {
@@ -350,8 +345,9 @@ def sheet_columns(sheet: SummarySheet, key: Optional[str] = None) -> list:
 
 def sheet_pdf(sheet: SummarySheet, school_name: str, key: Optional[str] = None, stamp: str = "") -> bytes:
     """A page per column (a study period, the year, an exam, the final marks)."""
-    return _doc("summary_sheet.html", school_name, gettext("Summary sheet of progress"), "", sheet=sheet,
-                columns=sheet_columns(sheet, key), stamp=stamp)
+    columns = sheet_columns(sheet, key)
+    return sheet_document(sheet, columns, sheet_words(sheet, columns, school_name, format_date(school_today()),
+                                                      stamp))[0]
 
 
 def sheet_xlsx(sheet: SummarySheet, school_name: str, key: Optional[str] = None) -> bytes:
@@ -399,8 +395,8 @@ def attendance_subtitle(att: ClassAttendance) -> str:
 
 
 def attendance_pdf(att: ClassAttendance, school_name: str) -> bytes:
-    return _doc("class_attendance.html", school_name, gettext("Attendance of the class"), attendance_subtitle(att),
-                report=att, chunks=attendance_chunks(att))
+    return attendance_document(att, attendance_chunks(att), school_name, attendance_subtitle(att),
+                               format_date(school_today()))
 
 
 def attendance_xlsx(att: ClassAttendance, school_name: str) -> bytes:

@@ -10,20 +10,23 @@ embedded Roboto as every other document. The screen shows the same JournalPrint.
 from __future__ import annotations
 
 import datetime as dt
-import io
 from dataclasses import dataclass, field
 
 from flask_babel import gettext
+from reportlab.lib.units import cm
 from sqlalchemy.orm import Session
 
 from app.clock import school_today
 from app.journal import data
 from app.rules import grading
+
+from reports import layout
 from reports.formatting import single_stops
-from reports.pdf import drawing, format_date, registered_font
+from reports.pdf import format_date, registered_font
 
 LESSONS_PER_PAGE = 24   # date columns of one page, as on the paper journal's spread
 STUDENTS_PER_PAGE = 30  # rows of one page; a larger group continues on the next
+MARGINS = (1 * cm, 1 * cm, 1.2 * cm, 1.2 * cm)  # top, right, bottom, left
 MONTHS = ("", "январь", "февраль", "март", "апрель", "май", "июнь", "июль", "август", "сентябрь", "октябрь",
           "ноябрь", "декабрь")
 
@@ -116,15 +119,9 @@ def journal_labels() -> dict:
 
 
 def _styles():
-    from reportlab.lib.styles import ParagraphStyle
-
-    regular, bold = registered_font(False), registered_font(True)
-    return {
-        "title": ParagraphStyle("title", fontName=bold, fontSize=11, leading=14, spaceAfter=4),
-        "meta": ParagraphStyle("meta", fontName=regular, fontSize=8.5, leading=11, spaceAfter=4),
-        "cell": ParagraphStyle("cell", fontName=regular, fontSize=8, leading=9.5),
-        "head": ParagraphStyle("head", fontName=bold, fontSize=7.5, leading=9, alignment=1),
-    }
+    """The journal's paragraph styles, from the shared ones (reports/layout.py)."""
+    return {"title": layout.style("page-title"), "meta": layout.style("page-meta"), "cell": layout.style("cell"),
+            "head": layout.style("head")}
 
 
 def _para(text: str, style):
@@ -137,7 +134,6 @@ def _para(text: str, style):
 
 def _grid_table(doc: JournalPrint, lessons: list, students: list, first_number: int, last: bool, width: float,
                 labels: dict):
-    from reportlab.lib import colors
     from reportlab.platypus import Table, TableStyle
 
     regular, bold = registered_font(False), registered_font(True)
@@ -162,8 +158,8 @@ def _grid_table(doc: JournalPrint, lessons: list, students: list, first_number: 
     style = [
         ("FONT", (0, 0), (-1, -1), regular, 8),
         ("FONT", (0, 0), (-1, 1), bold, 7.5),
-        ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#444444")),
-        ("BACKGROUND", (0, 0), (-1, 1), colors.HexColor("#e6e6e6")),
+        ("GRID", (0, 0), (-1, -1), 0.4, layout.RULE),
+        ("BACKGROUND", (0, 0), (-1, 1), layout.HEADER_FILL),
         ("ALIGN", (2, 0), (-1, -1), "CENTER"),
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
         ("LEFTPADDING", (0, 0), (-1, -1), 1.5),
@@ -188,7 +184,6 @@ def _grid_table(doc: JournalPrint, lessons: list, students: list, first_number: 
 
 
 def _topics_table(lessons: list, width: float, styles, labels: dict):
-    from reportlab.lib import colors
     from reportlab.platypus import Table, TableStyle
 
     rows = [[labels["date"], labels["no"], labels["topic"], labels["homework"]]]
@@ -200,8 +195,8 @@ def _topics_table(lessons: list, width: float, styles, labels: dict):
     table.setStyle(TableStyle([
         ("FONT", (0, 0), (-1, -1), registered_font(False), 8),
         ("FONT", (0, 0), (-1, 0), registered_font(True), 8),
-        ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#444444")),
-        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e6e6e6")),
+        ("GRID", (0, 0), (-1, -1), 0.4, layout.RULE),
+        ("BACKGROUND", (0, 0), (-1, 0), layout.HEADER_FILL),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("TOPPADDING", (0, 0), (-1, -1), 1.5),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
@@ -233,36 +228,12 @@ def journal_flowables(doc: JournalPrint, school_name: str, width: float, labels:
 
 def build_pdf(story: list, footer: str, page_label: str = "%(number)s") -> tuple:
     """A landscape A4 document of the flowables, numbered pages; (bytes, page count)."""
-    from reportlab.lib.pagesizes import A4, landscape
-    from reportlab.lib.units import cm
-    from reportlab.platypus import PageBreak, SimpleDocTemplate
-
-    while story and isinstance(story[-1], PageBreak):
-        story.pop()
-    out = io.BytesIO()
-    pagesize = landscape(A4)
-    template = SimpleDocTemplate(out, pagesize=pagesize, leftMargin=1.2 * cm, rightMargin=1 * cm, topMargin=1 * cm,
-                                 bottomMargin=1.2 * cm, title=footer, author="Парта")
-    regular = registered_font(False)
-
-    def number(canvas, document):
-        canvas.saveState()
-        canvas.setFont(regular, 7)
-        canvas.setFillGray(0.35)
-        canvas.drawRightString(pagesize[0] - 1 * cm, 0.6 * cm,
-                               f"{footer} · " + page_label % {"number": document.page})
-        canvas.restoreState()
-
-    with drawing():  # Roboto as the base font: no Helvetica named on the pages (archival validators reject it)
-        template.build(story, onFirstPage=number, onLaterPages=number)
-    return out.getvalue(), template.page
+    return layout.build(story, title=footer, orientation="landscape", margins=MARGINS, foot=footer,
+                        page_label=page_label, foot_y=0.6 * cm)
 
 
 def page_width() -> float:
-    from reportlab.lib.pagesizes import A4, landscape
-    from reportlab.lib.units import cm
-
-    return landscape(A4)[0] - 2.2 * cm
+    return layout.frame_width("landscape", MARGINS)
 
 
 def journals_pdf(docs: list, school_name: str, footer: str, labels: dict) -> tuple:

@@ -1,4 +1,7 @@
-"""The PDF foundation: Jinja templates rendered to HTML, then to PDF by xhtml2pdf.
+"""The PDF foundation: Jinja templates rendered to HTML, then to PDF by xhtml2pdf, for
+the documents whose layout is running text (orders, consent forms, personal cards);
+the dense tables (slips, sheets, class reports, journal pages) are drawn directly by
+reports/layout.py with the same fonts.
 
 Every document embeds Roboto (from the `font-roboto` package) under a family name
 of its own: xhtml2pdf's built-in fonts have no Cyrillic and print Russian letters
@@ -200,3 +203,21 @@ class _Problems(logging.Handler):
         level = "error" if record.levelno >= logging.ERROR else "warning"
         if _is_fatal(level, message) and message not in self.messages:
             self.messages.append(message)
+
+
+def warm_up() -> None:
+    """Loads at the app's start what the first printout would otherwise load on a user's
+    click: the Roboto faces (for ReportLab and for xhtml2pdf), the report templates
+    compiled, xhtml2pdf's and platypus' code. About half a second, once per process."""
+    from flask import has_app_context
+
+    from reports import layout
+
+    if has_app_context():  # the catalog of translations, read on the first word translated
+        flask_babel.gettext("Page %(number)s of %(count)s")
+    env = environment()
+    for template in sorted(TEMPLATE_DIR.rglob("*.html")):
+        env.get_template(template.relative_to(TEMPLATE_DIR).as_posix())
+    html_to_pdf(env.from_string('{% extends "base.html" %}{% block content %}<p>Парта</p>{% endblock %}')
+                .render(_=lambda s, **kw: s % kw if kw else s), "warm-up")
+    layout.warm_up()

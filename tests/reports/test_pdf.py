@@ -8,6 +8,7 @@ from xhtml2pdf.config.resources import PERMISSIVE_POLICY, ResourceAccessPolicy
 
 import reports.pdf as pdf
 from reports.credentials import Slip, credential_slips_pdf
+from reports.staff_card import StaffCard, staff_card_pdf
 
 from .helpers import assert_roboto_only, flat, text
 
@@ -33,16 +34,18 @@ def test_the_policy_reads_only_the_font_folder_and_no_network():
 
 
 def test_templates_use_only_the_embedded_family():
-    html = pdf.render_html("credential_slips.html", school_name="Ш", site_url="u", pages=[])
+    html = pdf.render_html("staff_card.html", school_name="Ш", card=StaffCard("Иванов"), printed_on="")
     families = {line.split(":", 1)[1].strip(" ;") for line in html.splitlines() if "font-family" in line}
     assert families == {pdf.FONT_FAMILY}
 
 
 def test_user_text_is_escaped(pdf_ctx):
-    slip = Slip("<b>Иванов</b> & Co", "5А", "Ученик", "ivanov", "p<&>w")
-    html = pdf.render_html("credential_slips.html", school_name="<i>Школа</i>", site_url="x", pages=[[[slip, None]]])
+    html = pdf.render_html("staff_card.html", school_name="<i>Школа</i>", card=StaffCard("<b>Иванов</b> & Co"),
+                           printed_on="")
     assert "&lt;b&gt;Иванов&lt;/b&gt; &amp; Co" in html
     assert "<i>Школа</i>" not in html
+    # and the documents drawn directly print user text as it is, not as markup
+    slip = Slip("<b>Иванов</b> & Co", "5А", "Ученик", "ivanov", "p<&>w")
     printed = flat(text(credential_slips_pdf("<i>Школа</i>", "x", [slip])))
     assert "<b>Иванов</b> & Co" in printed and "p<&>w" in printed
 
@@ -51,7 +54,7 @@ def test_a_font_that_cannot_load_is_an_error(pdf_ctx, monkeypatch, tmp_path):
     # A policy confined elsewhere refuses the font files: Cyrillic would print as boxes.
     monkeypatch.setattr(pdf, "_policy", lambda: ResourceAccessPolicy(allow_remote=False, base_dir=tmp_path))
     with pytest.raises(pdf.PdfError, match="could not read"):
-        credential_slips_pdf("Школа", "x", [Slip("Иванов", "5А", "Ученик", "a", "b")])
+        staff_card_pdf("Школа", StaffCard("Иванов"), "01.09.2026")
 
 
 def test_a_character_roboto_lacks_does_not_stop_the_print(pdf_ctx):
@@ -61,3 +64,4 @@ def test_a_character_roboto_lacks_does_not_stop_the_print(pdf_ctx):
 
 def test_pdfs_name_no_helvetica(pdf_ctx):
     assert_roboto_only(credential_slips_pdf("Школа", "x", [Slip("Иванов", "5А", "Ученик", "a", "b")]))
+    assert_roboto_only(staff_card_pdf("Школа", StaffCard("Иванов"), "01.09.2026"))

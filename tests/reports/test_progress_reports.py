@@ -227,6 +227,17 @@ def test_class_attendance_by_subjects_and_its_documents(rs):
     assert next(r for r in rows if r[1] == "Григорьева Галина Геннадьевна")[2:] == ["2 (1)", "1", None, 3, 1, 2, 2]
 
 
+def test_the_class_documents_drawn_directly_embed_roboto_and_print_every_letter(rs):
+    school_class, school = _class(rs), "МБОУ «Школа отчётов»"
+    documents = [classes.sheet_pdf(classes.summary_sheet(db.session, school_class, "2025/2026"), school),
+                 classes.results_pdf(classes.class_results(db.session, school_class, _quarter(rs)), school),
+                 classes.attendance_pdf(classes.class_attendance(db.session, school_class, Q_START, Q_END, "days"), school)]
+    for pdf in documents:
+        assert_roboto_only(pdf)
+        printed = text(pdf)
+        assert "Страница 1 из" in flat(printed) and not chars_without_glyph(printed)
+
+
 # --- 6. the journal printout -----------------------------------------------------------------
 
 def test_journal_printout_has_the_grid_of_marks_and_the_topics(rs):
