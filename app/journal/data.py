@@ -15,13 +15,15 @@ from typing import Iterable, Optional, Sequence
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
+from app.journal.marks import (  # noqa: F401  (the reports read marks and periods through data, as before)
+    MarkRow, PeriodRow, current_period, final_marks_of, marks_of, period_at, period_marks_of, periods_of_grade,
+)
 from app.models import (
-    Assignment, AssignmentType, Attendance, AttendanceCode, Employee, Enrolment, FinalMark, FinalMarkColumn,
-    GradeScaleValue, Lesson, Mark, PeriodMark, PeriodType, School, SchoolClass, SchoolYear, Student, StudyPeriod,
+    Attendance, AttendanceCode, Employee, Enrolment, FinalMarkColumn, Lesson, School, SchoolClass, SchoolYear, Student,
     Subject, SubjectGroup, SubjectGroupTeacher, group_member_spans,
 )
 from app.models.people import full_name, short_name
-from app.rules.performance import Absence, ScaleMark
+from app.rules.performance import Absence
 
 
 @dataclass(frozen=True)
@@ -81,15 +83,6 @@ class ClassRow:
 
 
 @dataclass(frozen=True)
-class PeriodRow:
-    id: int
-    name: str
-    start: dt.date
-    end: dt.date
-    is_year: bool
-
-
-@dataclass(frozen=True)
 class ColumnRow:
     """A final-mark column (year, exam, final) of the «Итоговые отметки» tab."""
 
@@ -108,22 +101,6 @@ class LessonRow:
     topic: str
     homework: str
     cancelled: bool
-
-
-@dataclass(frozen=True)
-class MarkRow:
-    group_id: int
-    lesson_id: int
-    day: dt.date
-    assignment_id: int
-    type_abbr: str
-    type_name: str
-    weight: float
-    is_control: bool
-    student_id: int
-    mark: Optional[ScaleMark]   # None for a bare «точка»
-    duty: bool
-    comment: str
 
 
 @dataclass(frozen=True)
@@ -159,17 +136,6 @@ def year_on(session: Session, day: dt.date, school_id: Optional[int] = None) -> 
             or session.scalar(base.order_by(SchoolYear.start_date.desc()).limit(1)))
 
 
-def periods_of_grade(session: Session, year_id: int, grade: int) -> list[PeriodRow]:
-    """The study periods of a grade: the shorter ones by start date, year-long ones last."""
-    rows = session.execute(
-        select(StudyPeriod.id, StudyPeriod.name, StudyPeriod.start_date, StudyPeriod.end_date, PeriodType.is_year)
-        .join(PeriodType, StudyPeriod.period_type_id == PeriodType.id)
-        .where(StudyPeriod.year_id == year_id, StudyPeriod.grade_from <= grade, StudyPeriod.grade_to >= grade)
-    ).all()
-    periods = [PeriodRow(pid, name, start, end, bool(is_year)) for pid, name, start, end, is_year in rows]
-    return sorted(periods, key=lambda p: (p.is_year, p.start, p.end, p.id))
-
-
 def final_columns(session: Session, year_id: int, grade: int) -> list[ColumnRow]:
     rows = session.execute(
         select(FinalMarkColumn.id, FinalMarkColumn.name, FinalMarkColumn.kind, FinalMarkColumn.order)
@@ -177,12 +143,6 @@ def final_columns(session: Session, year_id: int, grade: int) -> list[ColumnRow]
     ).all()
     return sorted((ColumnRow(cid, name, kind.name, order or 0) for cid, name, kind, order in rows),
                   key=lambda c: (c.order, c.id))
-
-
-def period_at(periods: Sequence[PeriodRow], day: dt.date) -> Optional[PeriodRow]:
-    """The shortest period holding the day (a quarter rather than the year)."""
-    holding = [p for p in periods if p.start <= day <= p.end]
-    return min(holding, key=lambda p: (p.is_year, p.end - p.start), default=None)
 
 
 # --- classes, groups, students --------------------------------------------------------
@@ -331,12 +291,6 @@ def student_groups(session: Session, student_id: int, start: dt.date, end: dt.da
 
 # --- the journal's entries ------------------------------------------------------------
 
-def _scale_mark(code, score, passing) -> Optional[ScaleMark]:
-    if code is None:
-        return None
-    return ScaleMark(code, float(score) if score is not None else None, bool(passing))
-
-
 def lessons_of(session: Session, group_ids: Iterable[int], start: dt.date, end: dt.date) -> list[LessonRow]:
     ids = list(group_ids)
     if not ids:
@@ -349,32 +303,6 @@ def lessons_of(session: Session, group_ids: Iterable[int], start: dt.date, end: 
     ).all()
     return [LessonRow(lid, gid, day, number, topic or "", homework or "", bool(cancelled))
             for lid, gid, day, number, topic, homework, cancelled in rows]
-
-
-def marks_of(session: Session, start: dt.date, end: dt.date, group_ids: Optional[Iterable[int]] = None,
-             student_ids: Optional[Iterable[int]] = None) -> list[MarkRow]:
-    """The marks of lessons held (not cancelled) in [start, end], by date, of some groups
-    and/or some students; a mark's weight is its assignment's, else its work type's."""
-    conditions = [Lesson.date >= start, Lesson.date <= end, Lesson.is_cancelled.is_(False)]
-    if group_ids is not None:
-        conditions.append(Lesson.subject_group_id.in_(list(group_ids)))
-    if student_ids is not None:
-        conditions.append(Mark.student_id.in_(list(student_ids)))
-    rows = session.execute(
-        select(Lesson.subject_group_id, Lesson.id, Lesson.date, Assignment.id, AssignmentType.abbr, AssignmentType.name,
-               Assignment.weight, AssignmentType.weight, AssignmentType.is_control, Mark.student_id,
-               GradeScaleValue.code, GradeScaleValue.score, GradeScaleValue.is_passing, Mark.is_duty, Mark.comment)
-        .select_from(Mark)
-        .join(Assignment, Mark.assignment_id == Assignment.id)
-        .join(Lesson, Assignment.lesson_id == Lesson.id)
-        .join(AssignmentType, Assignment.type_id == AssignmentType.id)
-        .outerjoin(GradeScaleValue, Mark.value_id == GradeScaleValue.id)
-        .where(and_(*conditions))
-        .order_by(Lesson.date, Lesson.number, Assignment.id)
-    ).all()
-    return [MarkRow(gid, lid, day, aid, abbr or "", tname or "", float(own if own is not None else by_type or 1),
-                    bool(control), sid, _scale_mark(code, score, passing), bool(duty), comment or "")
-            for gid, lid, day, aid, abbr, tname, own, by_type, control, sid, code, score, passing, duty, comment in rows]
 
 
 def absences_of(session: Session, start: dt.date, end: dt.date, group_ids: Optional[Iterable[int]] = None,
@@ -429,32 +357,6 @@ def lesson_days(session: Session, group_ids_by_student: dict, start: dt.date, en
                 days[day] += count
         result[sid] = days
     return result
-
-
-def _marks_by(session: Session, model, key, group_ids, keys, student_ids) -> dict:
-    """(group id, key, student id) → ScaleMark of PeriodMark (key: period) or FinalMark (key: column)."""
-    groups, wanted = list(group_ids), list(keys)
-    if not groups or not wanted:
-        return {}
-    query = (select(model.subject_group_id, key, model.student_id, GradeScaleValue.code, GradeScaleValue.score,
-                    GradeScaleValue.is_passing)
-             .join(GradeScaleValue, model.value_id == GradeScaleValue.id)
-             .where(model.subject_group_id.in_(groups), key.in_(wanted)))
-    if student_ids is not None:
-        query = query.where(model.student_id.in_(list(student_ids)))
-    return {(gid, k, sid): _scale_mark(code, score, passing) for gid, k, sid, code, score, passing in session.execute(query)}
-
-
-def period_marks_of(session: Session, group_ids: Iterable[int], period_ids: Iterable[int],
-                    student_ids: Optional[Iterable[int]] = None) -> dict:
-    """(group id, period id, student id) → ScaleMark."""
-    return _marks_by(session, PeriodMark, PeriodMark.period_id, group_ids, period_ids, student_ids)
-
-
-def final_marks_of(session: Session, group_ids: Iterable[int], column_ids: Iterable[int],
-                   student_ids: Optional[Iterable[int]] = None) -> dict:
-    """(group id, final-mark column id, student id) → ScaleMark."""
-    return _marks_by(session, FinalMark, FinalMark.column_id, group_ids, column_ids, student_ids)
 
 
 def by_subject(groups: Sequence[GroupRow]) -> list:
