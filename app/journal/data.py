@@ -20,7 +20,7 @@ from app.journal.marks import (  # noqa: F401  (the reports read marks and perio
 )
 from app.models import (
     Attendance, AttendanceCode, Employee, Enrolment, FinalMarkColumn, Lesson, School, SchoolClass, SchoolYear, Student,
-    Subject, SubjectGroup, SubjectGroupTeacher, group_member_spans,
+    Subject, SubjectGroup, SubjectGroupTeacher, group_member_rows, group_member_spans, member_spans_of,
 )
 from app.models.people import full_name, short_name
 from app.rules.performance import Absence
@@ -287,6 +287,90 @@ def student_groups(session: Session, student_id: int, start: dt.date, end: dt.da
     if not ids:
         return []
     return _group_rows(session.execute(_group_query().where(SubjectGroup.id.in_(ids))).all())
+
+
+@dataclass
+class StudentPlaces:
+    """Where a student learns over a stretch of dates — their row, classes, subject
+    groups and the spans they learn in each — read in two statements, for a page that
+    asks these questions for several ranges inside the stretch (the diary: the week, the
+    period, the year). Each method answers as the one-off function of the same name."""
+
+    student: Optional[StudentRow]
+    thresholds: tuple                  # the student's school's, for app.rules.grading
+    enrolments: list                   # (ClassRow, bell schedule id, start, end), by start
+    groups: dict                       # group id → GroupRow
+    spans: list                        # MemberSpan over the stretch
+    teachers: dict                     # group id → [(employee id, «Иванова А. С.»)], the main first
+
+    def classes(self, start: dt.date, end: dt.date) -> list[ClassRow]:
+        """student_classes(): the classes of [start, end], the latest last."""
+        found = [c for c, _b, joined, left in self.enrolments if joined <= end and (left is None or left >= start)]
+        return list({c.id: c for c in found}.values())
+
+    def spans_during(self, start: dt.date, end: dt.date) -> list:
+        return [s for s in self.spans if s.start <= end and (s.end is None or s.end >= start)]
+
+    def groups_during(self, start: dt.date, end: dt.date) -> list[GroupRow]:
+        """student_groups(): the groups learnt in at some time in [start, end]."""
+        ids = {s.group_id for s in self.spans_during(start, end)}
+        return sorted((g for gid, g in self.groups.items() if gid in ids), key=lambda g: g.sort_key)
+
+    def bell_schedules(self) -> dict:
+        """class id → its own bell schedule id (None: the school's default)."""
+        return {c.id: bells for c, bells, _s, _e in self.enrolments}
+
+
+def student_places(session: Session, student_id: int, start: dt.date, end: dt.date) -> StudentPlaces:
+    """The student's StudentPlaces over [start, end]: one statement for the student, their
+    school's thresholds and their enrolments with the classes, one for the subject groups
+    of those classes with the student's spans in them and the groups' teachers."""
+    rows = session.execute(
+        select(Student.id, Student.last_name, Student.first_name, Student.middle_name, Student.school_id,
+               School.threshold_5, School.threshold_4, School.threshold_3,
+               Enrolment.start_date, Enrolment.end_date, SchoolClass.id, SchoolClass.grade, SchoolClass.letter,
+               SchoolClass.year_id, SchoolClass.school_id, SchoolClass.bell_schedule_id,
+               Employee.last_name, Employee.first_name, Employee.middle_name)
+        .join(School, Student.school_id == School.id)
+        .outerjoin(Enrolment, Enrolment.student_id == Student.id)
+        .outerjoin(SchoolClass, Enrolment.class_id == SchoolClass.id)
+        .outerjoin(Employee, SchoolClass.class_teacher_id == Employee.id)
+        .where(Student.id == student_id)
+        .order_by(Enrolment.start_date)
+    ).all()
+    if not rows:
+        return StudentPlaces(None, (None, None, None), [], {}, [], {})
+    sid, last, first, middle, school_id, t5, t4, t3 = rows[0][:8]
+    student = StudentRow(sid, last, first, middle, school_id=school_id)
+    thresholds = tuple(float(v) if v is not None else None for v in (t5, t4, t3))
+    enrolments = [(ClassRow(cid, f"{grade}{letter}", grade, letter, year, cschool,
+                            short_name(tlast, tfirst, tmiddle) if tlast else ""), bells, joined, left)
+                  for *_s, joined, left, cid, grade, letter, year, cschool, bells, tlast, tfirst, tmiddle in rows
+                  if cid is not None]
+    classes = {c.id for c, _b, joined, left in enrolments if joined <= end and (left is None or left >= start)}
+    if not classes:
+        return StudentPlaces(student, thresholds, enrolments, {}, [], {})
+    candidates = select(SubjectGroup.id).where(SubjectGroup.class_id.in_(classes))
+    members = group_member_rows(candidates, start, end, student_ids=[student_id])
+    found = session.execute(
+        select(members, *_group_query().selected_columns, Employee.id, Employee.last_name, Employee.first_name,
+               Employee.middle_name)
+        .join(SubjectGroup, SubjectGroup.id == members.c.group_id)
+        .join(SchoolClass, SubjectGroup.class_id == SchoolClass.id)
+        .join(Subject, SubjectGroup.subject_id == Subject.id)
+        .outerjoin(SubjectGroupTeacher, SubjectGroupTeacher.subject_group_id == SubjectGroup.id)
+        .outerjoin(Employee, SubjectGroupTeacher.employee_id == Employee.id)
+        .order_by(SubjectGroupTeacher.is_main.desc(), Employee.last_name, Employee.id)
+    ).all()
+    width = len(members.c)
+    groups = {g.id: g for g in _group_rows(dict.fromkeys(tuple(row[width:width + 12]) for row in found))}
+    spans = list(dict.fromkeys(member_spans_of(found, start, end)))
+    teachers: dict = defaultdict(list)
+    for row in found:
+        gid, (eid, tlast, tfirst, tmiddle) = row[0], row[width + 12:]
+        if eid is not None and eid not in {e for e, _n in teachers[gid]}:
+            teachers[gid].append((eid, short_name(tlast, tfirst, tmiddle)))
+    return StudentPlaces(student, thresholds, enrolments, groups, spans, dict(teachers))
 
 
 # --- the journal's entries ------------------------------------------------------------
