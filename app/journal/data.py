@@ -196,6 +196,14 @@ def group_row(session: Session, group_id: int) -> Optional[GroupRow]:
     return rows[0] if rows else None
 
 
+def groups_by_id(session: Session, group_ids: Iterable[int]) -> list[GroupRow]:
+    """The visible groups of the ids, by id: one statement."""
+    ids = list(group_ids)
+    if not ids:
+        return []
+    return sorted(_group_rows(session.execute(_group_query().where(SubjectGroup.id.in_(ids))).all()), key=lambda g: g.id)
+
+
 def groups_of_year(session: Session, year_id: int) -> list[GroupRow]:
     return _group_rows(session.execute(_group_query().where(SubjectGroup.year_id == year_id)).all())
 

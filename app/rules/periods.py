@@ -103,3 +103,16 @@ def current_period(periods: Sequence[P], day: dt.date, upcoming: bool = False) -
     if upcoming and periods:
         return min(periods, key=lambda p: (p.is_year, p.start, p.end))
     return None
+
+
+def year_at(years: Sequence, day: dt.date):
+    """The school year of a day: the one holding it, else the one marked current, else
+    the latest begun (in the summer, the year just ended); years have `start_date`,
+    `end_date` and `is_current`."""
+    holding = [y for y in years if y.start_date <= day <= y.end_date]
+    if holding:
+        return holding[0]
+    current = [y for y in years if y.is_current]
+    if current:
+        return current[0]
+    return max(years, key=lambda y: y.start_date, default=None)
