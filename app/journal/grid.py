@@ -97,6 +97,7 @@ class Dictionaries:
     types: list            # (id, name, abbr, weight, is_control)
     periods: list = field(default_factory=list)   # (id, name, start_date, end_date, is_year)
     unlocks: list = field(default_factory=list)   # locks.Unlock
+    period_marks: list = field(default_factory=list)  # (period id, student id, value id), with_period_marks
 
 
 @dataclass(frozen=True)
@@ -123,11 +124,13 @@ class _Row:
         return self.end_date
 
 
-def dictionaries(session: Session, ctx: GroupContext, with_types: bool = True) -> Dictionaries:
+def dictionaries(session: Session, ctx: GroupContext, with_types: bool = True,
+                 with_period_marks: bool = False) -> Dictionaries:
     """The journal's reference data — its mark scale, the attendance codes, the work
-    types, the study periods for its grade and its unlocks — read in one statement
-    (UNION ALL of small selects of one shape), so that opening a journal costs the
-    same few statements whatever its size."""
+    types, the study periods for its grade and its unlocks; with `with_period_marks` the
+    period marks of all its periods (a few per student) — read in one statement (UNION
+    ALL of small selects of one shape), so that opening a journal costs the same few
+    statements whatever its size."""
     # typed NULLs: PostgreSQL matches the columns of a UNION by type
     d = lambda: cast(null(), Date)  # noqa: E731
     t = lambda: cast(null(), String)  # noqa: E731
@@ -152,6 +155,10 @@ def dictionaries(session: Session, ctx: GroupContext, with_types: bool = True) -
         parts.append(select(literal("t"), AssignmentType.id, AssignmentType.abbr, AssignmentType.name, AssignmentType.weight,
                             AssignmentType.is_control, AssignmentType.order, d(), d(), d())
                      .where(AssignmentType.school_id == ctx.school_id))
+    if with_period_marks:
+        parts.append(select(literal("m"), PeriodMark.student_id, t(), t(), cast(PeriodMark.value_id, Numeric),
+                            literal(False), PeriodMark.period_id, d(), d(), d())
+                     .where(PeriodMark.subject_group_id == ctx.group_id))
     rows = session.execute(union_all(*parts), execution_options=ctx.reads).all()
     found = defaultdict(list)
     for tag, rid, text1, text2, number, flag, order, day1, day2, day3 in rows:
@@ -168,6 +175,7 @@ def dictionaries(session: Session, ctx: GroupContext, with_types: bool = True) -
         periods=sorted((_Row(rid, name=a, is_year=f, start_date=d1, end_date=d2) for _, rid, a, _b, _n, f, d1, d2, _d3 in found["p"]),
                        key=lambda p: (p.is_year, p.start_date)),
         unlocks=[locks.Unlock(d1, d2, d3) for *_, d1, d2, d3 in found["u"]],
+        period_marks=[(pid, sid, int(value) if value is not None else None) for pid, sid, _a, _b, value, *_ in found["m"]],
     )
 
 
@@ -271,7 +279,7 @@ def _pairs(marks, weights: dict, scores: dict, students) -> dict:
 
 def load_grid(session: Session, ctx: GroupContext, period_id: Optional[int], today: dt.date) -> dict:
     """Everything the grid page shows, as plain data for the page's script."""
-    dicts = dictionaries(session, ctx)
+    dicts = dictionaries(session, ctx, with_period_marks=True)
     periods = dicts.periods
     period = pick_period(periods, period_id, today)
     start, end = (period.start_date, period.end_date) if period else (today, today)
@@ -292,11 +300,7 @@ def load_grid(session: Session, ctx: GroupContext, period_id: Optional[int], tod
                Attendance.lesson_id.in_(lessons_of_group(ctx.school_id, ctx.group_id, start, end))),
         execution_options=ctx.reads,
     ).all()
-    period_marks = session.execute(
-        select(PeriodMark.student_id, PeriodMark.value_id)
-        .where(PeriodMark.subject_group_id == ctx.group_id, PeriodMark.period_id == (period.id if period else -1)),
-        execution_options=ctx.reads,
-    ).all()
+    period_marks = [(sid, value) for pid, sid, value in dicts.period_marks if period is not None and pid == period.id]
     unlocks = dicts.unlocks
 
     types = {t.id: t for t in dicts.types}
