@@ -248,7 +248,7 @@ def diary_week():
             "assignments": [_assignment_json(a, day, student_id) for a in lesson.assignments]}
             for lesson in lessons]})
     classes = places.classes(start, end)
-    periods = marks.periods_of_grade(db.session, classes[-1].year_id, classes[-1].grade) if classes else []
+    periods = places.periods.get(classes[-1].id, []) if classes else []
     period = marks.period_at([p for p in periods if not p.is_year], start)
     return jsonify(weekStart=ns_date(start), weekEnd=ns_date(end), weekDays=days,
                    termName=period.name if period else "", className=classes[-1].name if classes else "")

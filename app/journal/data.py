@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Iterable, Optional, Sequence
 
 from sqlalchemy import and_, or_, select
@@ -17,10 +17,11 @@ from sqlalchemy.orm import Session
 
 from app.journal.marks import (  # noqa: F401  (the reports read marks and periods through data, as before)
     MarkRow, PeriodRow, current_period, final_marks_of, marks_of, period_at, period_marks_of, periods_of_grade,
+    sort_periods,
 )
 from app.models import (
-    Attendance, AttendanceCode, Employee, Enrolment, FinalMarkColumn, Lesson, School, SchoolClass, SchoolYear, Student,
-    Subject, SubjectGroup, SubjectGroupTeacher, group_member_rows, group_member_spans, member_spans_of,
+    Attendance, AttendanceCode, Employee, Enrolment, FinalMarkColumn, Lesson, PeriodType, School, SchoolClass, SchoolYear,
+    Student, StudyPeriod, Subject, SubjectGroup, SubjectGroupTeacher, group_member_rows, group_member_spans, member_spans_of,
 )
 from app.models.people import full_name, short_name
 from app.rules.performance import Absence
@@ -310,6 +311,7 @@ class StudentPlaces:
     groups: dict                       # group id → GroupRow
     spans: list                        # MemberSpan over the stretch
     teachers: dict                     # group id → [(employee id, «Иванова А. С.»)], the main first
+    periods: dict = field(default_factory=dict)  # class id → its grade's study periods (periods_of_grade)
 
     def classes(self, start: dt.date, end: dt.date) -> list[ClassRow]:
         """student_classes(): the classes of [start, end], the latest last."""
@@ -331,18 +333,23 @@ class StudentPlaces:
 
 def student_places(session: Session, student_id: int, start: dt.date, end: dt.date) -> StudentPlaces:
     """The student's StudentPlaces over [start, end]: one statement for the student, their
-    school's thresholds and their enrolments with the classes, one for the subject groups
-    of those classes with the student's spans in them and the groups' teachers."""
+    school's thresholds, their enrolments with the classes and the study periods of the
+    classes' grades; one for the subject groups of those classes with the student's spans
+    in them and the groups' teachers."""
     rows = session.execute(
         select(Student.id, Student.last_name, Student.first_name, Student.middle_name, Student.school_id,
                School.threshold_5, School.threshold_4, School.threshold_3,
                Enrolment.start_date, Enrolment.end_date, SchoolClass.id, SchoolClass.grade, SchoolClass.letter,
                SchoolClass.year_id, SchoolClass.school_id, SchoolClass.bell_schedule_id,
-               Employee.last_name, Employee.first_name, Employee.middle_name)
+               Employee.last_name, Employee.first_name, Employee.middle_name,
+               StudyPeriod.id, StudyPeriod.name, StudyPeriod.start_date, StudyPeriod.end_date, PeriodType.is_year)
         .join(School, Student.school_id == School.id)
         .outerjoin(Enrolment, Enrolment.student_id == Student.id)
         .outerjoin(SchoolClass, Enrolment.class_id == SchoolClass.id)
         .outerjoin(Employee, SchoolClass.class_teacher_id == Employee.id)
+        .outerjoin(StudyPeriod, and_(StudyPeriod.year_id == SchoolClass.year_id, StudyPeriod.grade_from <= SchoolClass.grade,
+                                     StudyPeriod.grade_to >= SchoolClass.grade))
+        .outerjoin(PeriodType, StudyPeriod.period_type_id == PeriodType.id)
         .where(Student.id == student_id)
         .order_by(Enrolment.start_date)
     ).all()
@@ -351,13 +358,20 @@ def student_places(session: Session, student_id: int, start: dt.date, end: dt.da
     sid, last, first, middle, school_id, t5, t4, t3 = rows[0][:8]
     student = StudentRow(sid, last, first, middle, school_id=school_id)
     thresholds = tuple(float(v) if v is not None else None for v in (t5, t4, t3))
-    enrolments = [(ClassRow(cid, f"{grade}{letter}", grade, letter, year, cschool,
-                            short_name(tlast, tfirst, tmiddle) if tlast else ""), bells, joined, left)
-                  for *_s, joined, left, cid, grade, letter, year, cschool, bells, tlast, tfirst, tmiddle in rows
-                  if cid is not None]
+    enrolments = list(dict.fromkeys(
+        (ClassRow(cid, f"{grade}{letter}", grade, letter, year, cschool, short_name(tlast, tfirst, tmiddle) if tlast else ""),
+         bells, joined, left)
+        for *_s, joined, left, cid, grade, letter, year, cschool, bells, tlast, tfirst, tmiddle, _p1, _p2, _p3, _p4, _p5
+        in (tuple(row) for row in rows) if cid is not None))
+    found_periods: dict = defaultdict(set)
+    for row in rows:
+        cid, (pid, name, pstart, pend, is_year) = row[10], row[19:]
+        if cid is not None and pid is not None:
+            found_periods[cid].add(PeriodRow(pid, name, pstart, pend, bool(is_year)))
+    periods = {cid: sort_periods(items) for cid, items in found_periods.items()}
     classes = {c.id for c, _b, joined, left in enrolments if joined <= end and (left is None or left >= start)}
     if not classes:
-        return StudentPlaces(student, thresholds, enrolments, {}, [], {})
+        return StudentPlaces(student, thresholds, enrolments, {}, [], {}, periods)
     candidates = select(SubjectGroup.id).where(SubjectGroup.class_id.in_(classes))
     members = group_member_rows(candidates, start, end, student_ids=[student_id])
     found = session.execute(
@@ -378,7 +392,7 @@ def student_places(session: Session, student_id: int, start: dt.date, end: dt.da
         gid, (eid, tlast, tfirst, tmiddle) = row[0], row[width + 12:]
         if eid is not None and eid not in {e for e, _n in teachers[gid]}:
             teachers[gid].append((eid, short_name(tlast, tfirst, tmiddle)))
-    return StudentPlaces(student, thresholds, enrolments, groups, spans, dict(teachers))
+    return StudentPlaces(student, thresholds, enrolments, groups, spans, dict(teachers), periods)
 
 
 # --- the journal's entries ------------------------------------------------------------

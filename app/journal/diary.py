@@ -165,14 +165,14 @@ class PeriodMarks:
 def period_marks(session: Session, student_id: int, today: dt.date, thresholds=None,
                  places: Optional[data.StudentPlaces] = None) -> PeriodMarks:
     """The marks of the current period up to today, per subject, with the journal's
-    averages: one statement for the periods, one for the marks, one for the period marks
-    (`places` read over the year before today, when the page has them)."""
+    averages: one statement for the marks, one for the period marks (`places`, read over
+    the year before today, when the page has them, holds the periods)."""
     places = places or data.student_places(session, student_id, today - dt.timedelta(days=366), today)
     classes = places.classes(today, today) or places.classes(today - dt.timedelta(days=366), today)
     if not classes:
         return PeriodMarks(None, today, [])
     school_class = classes[-1]
-    periods = [p for p in marks.periods_of_grade(session, school_class.year_id, school_class.grade) if not p.is_year]
+    periods = [p for p in places.periods.get(school_class.id, []) if not p.is_year]
     period = marks.current_period(periods, today)
     if period is None:
         return PeriodMarks(None, today, [])

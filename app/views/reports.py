@@ -198,7 +198,10 @@ class StudentReportMixin:
         today = self.today
         classes = places.classes(year.start_date, year.end_date) if places else \
             data.student_classes(db.session, student_id, year.start_date, year.end_date)
-        periods = self.periods(classes[-1]) if classes else []
+        if places and classes:
+            periods = [p for p in places.periods.get(classes[-1].id, []) if not p.is_year]
+        else:
+            periods = self.periods(classes[-1]) if classes else []
         period = data.period_at(periods, today)
         start = period.start if period else year.start_date
         return start, min(today, year.end_date) if today >= start else year.end_date
