@@ -80,7 +80,7 @@ def student_progress(session: Session, student_id: int, start: dt.date, end: dt.
     classes = places.classes(start, end)
     groups = places.groups_during(start, end)
     marks = data.marks_of(session, start, end, student_ids=[student_id])
-    absences = data.absences_of(session, start, end, student_ids=[student_id])
+    absences, days = data.student_absences(session, student_id, [g.id for g in groups], start, end)
 
     lines: dict = {}
     subject_of_group = {g.id: g.subject_id for g in groups}
@@ -106,7 +106,6 @@ def student_progress(session: Session, student_id: int, start: dt.date, end: dt.
         line.weighted = grading.weighted_average(pairs)
         line.formula = grading.weighted_formula(pairs)
 
-    days = data.lesson_days(session, {student_id: {g.id for g in groups}}, start, end).get(student_id, {})
     progress = StudentProgress(
         student, ", ".join(c.name for c in classes), start, end, list(lines.values()),
         absence_stats((a.absence for a in absences), days), weighted=grading.weighted_average(_pairs(marks)),

@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Iterable, Optional, Sequence
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, literal, null, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from app.journal.marks import (  # noqa: F401  (the reports read marks and periods through data, as before)
@@ -441,6 +441,35 @@ def attendance_marks_of(session: Session, lesson_ids: Iterable[int]) -> dict:
         select(Attendance.lesson_id, Attendance.student_id, AttendanceCode.code)
         .join(AttendanceCode, Attendance.code_id == AttendanceCode.id)
         .where(Attendance.lesson_id.in_(ids)))}
+
+
+def student_absences(session: Session, student_id: int, group_ids: Iterable[int], start: dt.date,
+                     end: dt.date) -> tuple[list[AbsenceRow], dict]:
+    """absences_of() and lesson_days() of one student in one statement (UNION ALL):
+    (the lessons they missed in [start, end], {day: lessons held that day in the groups})."""
+    groups = list(group_ids)
+    missed = (select(literal("a"), Lesson.subject_group_id, Lesson.id, Lesson.date, Lesson.number, AttendanceCode.code,
+                     AttendanceCode.is_excused)
+              .select_from(Attendance)
+              .join(Lesson, Attendance.lesson_id == Lesson.id)
+              .join(AttendanceCode, Attendance.code_id == AttendanceCode.id)
+              .where(Lesson.date >= start, Lesson.date <= end, Lesson.is_cancelled.is_(False),
+                     AttendanceCode.is_absence.is_(True), Attendance.student_id == student_id))
+    parts = [missed]
+    if groups:
+        parts.append(select(literal("d"), null(), null(), Lesson.date, func.count(Lesson.id), null(), null())
+                     .where(Lesson.subject_group_id.in_(groups), Lesson.date >= start, Lesson.date <= end,
+                            Lesson.is_cancelled.is_(False))
+                     .group_by(Lesson.date))
+    absences, days = [], {}
+    for tag, gid, lid, day, number, code, excused in session.execute(union_all(*parts)).all():
+        day = day if isinstance(day, dt.date) else dt.date.fromisoformat(str(day)[:10])  # SQLite: text in a UNION
+        if tag == "a":
+            absences.append((day, number, AbsenceRow(gid, lid, day, student_id, code, bool(excused))))
+        else:
+            days[day] = int(number)
+    absences.sort(key=lambda item: (item[0], item[1]))
+    return [row for _d, _n, row in absences], days
 
 
 def lesson_days(session: Session, group_ids_by_student: dict, start: dt.date, end: dt.date) -> dict:
