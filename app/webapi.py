@@ -260,7 +260,8 @@ def past_mandatory():
     end = parse_day(request.args.get("weekEnd")) or school_today()
     year = data.year_on(db.session, end)
     start = year.start_date if year else end - dt.timedelta(days=366)
-    owed = diary.work_owed(db.session, student_id, start, end, places=data.student_places(db.session, student_id, start, end))
+    places = data.student_places(db.session, student_id, start, end)
+    owed = diary.work_owed(db.session, student_id, start, end, places=places)
     return jsonify([{"id": o.assignment_id, "typeId": o.type_id, "assignmentName": o.work, "dueDate": ns_date(o.due or o.day),
                      "weight": o.weight, "subjectName": o.subject,
                      "mark": {"assignmentId": o.assignment_id, "studentId": student_id, "mark": None,

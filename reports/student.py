@@ -67,7 +67,8 @@ def _pairs(marks) -> list:
 
 
 def student_progress(session: Session, student_id: int, start: dt.date, end: dt.date,
-                     with_period: bool = False, places: Optional[data.StudentPlaces] = None) -> Optional[StudentProgress]:
+                     with_period: bool = False,
+                     places: Optional[data.StudentPlaces] = None) -> Optional[StudentProgress]:
     """The student's marks per subject by date with their types, both averages and the
     absences in [start, end]. `with_period` adds what the parents' letter prints: the
     period marks of the periods the dates fall in and each subject's weighted average

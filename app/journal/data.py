@@ -20,8 +20,9 @@ from app.journal.marks import (  # noqa: F401  (the reports read marks and perio
     sort_periods,
 )
 from app.models import (
-    Attendance, AttendanceCode, Employee, Enrolment, FinalMarkColumn, Lesson, PeriodType, School, SchoolClass, SchoolYear,
-    Student, StudyPeriod, Subject, SubjectGroup, SubjectGroupTeacher, group_member_rows, group_member_spans, member_spans_of,
+    Attendance, AttendanceCode, Employee, Enrolment, FinalMarkColumn, Lesson, PeriodType, School, SchoolClass,
+    SchoolYear, Student, StudyPeriod, Subject, SubjectGroup, SubjectGroupTeacher, group_member_rows,
+    group_member_spans, member_spans_of,
 )
 from app.models.people import full_name, short_name
 from app.rules.performance import Absence
@@ -202,7 +203,8 @@ def groups_by_id(session: Session, group_ids: Iterable[int]) -> list[GroupRow]:
     ids = list(group_ids)
     if not ids:
         return []
-    return sorted(_group_rows(session.execute(_group_query().where(SubjectGroup.id.in_(ids))).all()), key=lambda g: g.id)
+    rows = session.execute(_group_query().where(SubjectGroup.id.in_(ids))).all()
+    return sorted(_group_rows(rows), key=lambda g: g.id)
 
 
 def groups_of_year(session: Session, year_id: int) -> list[GroupRow]:
@@ -347,7 +349,8 @@ def student_places(session: Session, student_id: int, start: dt.date, end: dt.da
         .outerjoin(Enrolment, Enrolment.student_id == Student.id)
         .outerjoin(SchoolClass, Enrolment.class_id == SchoolClass.id)
         .outerjoin(Employee, SchoolClass.class_teacher_id == Employee.id)
-        .outerjoin(StudyPeriod, and_(StudyPeriod.year_id == SchoolClass.year_id, StudyPeriod.grade_from <= SchoolClass.grade,
+        .outerjoin(StudyPeriod, and_(StudyPeriod.year_id == SchoolClass.year_id,
+                                     StudyPeriod.grade_from <= SchoolClass.grade,
                                      StudyPeriod.grade_to >= SchoolClass.grade))
         .outerjoin(PeriodType, StudyPeriod.period_type_id == PeriodType.id)
         .where(Student.id == student_id)
@@ -359,8 +362,8 @@ def student_places(session: Session, student_id: int, start: dt.date, end: dt.da
     student = StudentRow(sid, last, first, middle, school_id=school_id)
     thresholds = tuple(float(v) if v is not None else None for v in (t5, t4, t3))
     enrolments = list(dict.fromkeys(
-        (ClassRow(cid, f"{grade}{letter}", grade, letter, year, cschool, short_name(tlast, tfirst, tmiddle) if tlast else ""),
-         bells, joined, left)
+        (ClassRow(cid, f"{grade}{letter}", grade, letter, year, cschool,
+                  short_name(tlast, tfirst, tmiddle) if tlast else ""), bells, joined, left)
         for *_s, joined, left, cid, grade, letter, year, cschool, bells, tlast, tfirst, tmiddle, _p1, _p2, _p3, _p4, _p5
         in (tuple(row) for row in rows) if cid is not None))
     found_periods: dict = defaultdict(set)

@@ -260,7 +260,8 @@ def timetable(session: Session, student_id: int, day: dt.date, places: Optional[
             .join(SubjectGroup, ScheduleEntry.subject_group_id == SubjectGroup.id)
             .join(SchoolClass, SubjectGroup.class_id == SchoolClass.id)
             .outerjoin(Room, ScheduleEntry.room_id == Room.id)
-            .outerjoin(Bell, _bell(Bell, ScheduleEntry.lesson_number, SchoolClass.school_id, SchoolClass.bell_schedule_id))
+            .outerjoin(Bell, _bell(Bell, ScheduleEntry.lesson_number, SchoolClass.school_id,
+                                   SchoolClass.bell_schedule_id))
             .where(ScheduleEntry.subject_group_id.in_(list(by_group)), ScheduleEntry.valid_from <= day,
                    or_(ScheduleEntry.valid_to.is_(None), ScheduleEntry.valid_to >= day))):
         week.setdefault(weekday, []).append((number, start, end, by_group[gid].subject, room or ""))

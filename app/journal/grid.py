@@ -175,7 +175,8 @@ def dictionaries(session: Session, ctx: GroupContext, with_types: bool = True,
         periods=sorted((_Row(rid, name=a, is_year=f, start_date=d1, end_date=d2) for _, rid, a, _b, _n, f, d1, d2, _d3 in found["p"]),
                        key=lambda p: (p.is_year, p.start_date)),
         unlocks=[locks.Unlock(d1, d2, d3) for *_, d1, d2, d3 in found["u"]],
-        period_marks=[(pid, sid, int(value) if value is not None else None) for pid, sid, _a, _b, value, *_ in found["m"]],
+        period_marks=[(pid, sid, int(value) if value is not None else None)
+                      for pid, sid, _a, _b, value, *_ in found["m"]],
     )
 
 

@@ -151,7 +151,8 @@ def marks_of(session: Session, start: dt.date, end: dt.date, group_ids: Optional
     ).all()
     return [MarkRow(gid, lid, day, aid, abbr or "", tname or "", grading.effective_weight(own, by_type),
                     bool(control), sid, scale_mark(code, score, passing), bool(duty), comment or "")
-            for gid, lid, day, aid, abbr, tname, own, by_type, control, sid, code, score, passing, duty, comment in rows]
+            for gid, lid, day, aid, abbr, tname, own, by_type, control, sid, code, score, passing, duty, comment
+            in rows]
 
 
 @dataclass(frozen=True)
@@ -179,14 +180,15 @@ def work_of_lessons(session: Session, lesson_ids: Sequence[int], student_id: int
     if not lesson_ids:
         return {}
     found: dict = {}
-    for lid, aid, type_id, abbr, tname, title, own, by_type, control, due, code, score, duty, comment in session.execute(
-            select(Assignment.lesson_id, Assignment.id, AssignmentType.id, AssignmentType.abbr, AssignmentType.name,
-                   Assignment.title, Assignment.weight, AssignmentType.weight, AssignmentType.is_control,
-                   Assignment.due_date, GradeScaleValue.code, GradeScaleValue.score, Mark.is_duty, Mark.comment)
-            .join(AssignmentType, Assignment.type_id == AssignmentType.id)
-            .outerjoin(Mark, and_(Mark.assignment_id == Assignment.id, Mark.student_id == student_id))
-            .outerjoin(GradeScaleValue, Mark.value_id == GradeScaleValue.id)
-            .where(Assignment.lesson_id.in_(list(lesson_ids))).order_by(Assignment.id)):
+    rows = session.execute(
+        select(Assignment.lesson_id, Assignment.id, AssignmentType.id, AssignmentType.abbr, AssignmentType.name,
+               Assignment.title, Assignment.weight, AssignmentType.weight, AssignmentType.is_control,
+               Assignment.due_date, GradeScaleValue.code, GradeScaleValue.score, Mark.is_duty, Mark.comment)
+        .join(AssignmentType, Assignment.type_id == AssignmentType.id)
+        .outerjoin(Mark, and_(Mark.assignment_id == Assignment.id, Mark.student_id == student_id))
+        .outerjoin(GradeScaleValue, Mark.value_id == GradeScaleValue.id)
+        .where(Assignment.lesson_id.in_(list(lesson_ids))).order_by(Assignment.id))
+    for lid, aid, type_id, abbr, tname, title, own, by_type, control, due, code, score, duty, comment in rows:
         found.setdefault(lid, []).append(WorkRow(
             lid, aid, type_id, abbr or "", tname or "", title or "", grading.effective_weight(own, by_type), due,
             bool(control), code, float(score) if score is not None else None, bool(duty), comment or ""))
@@ -206,7 +208,8 @@ def _marks_by(session: Session, model, key, group_ids, keys, student_ids) -> dic
              .where(model.subject_group_id.in_(groups), key.in_(wanted)))
     if student_ids is not None:
         query = query.where(model.student_id.in_(list(student_ids)))
-    return {(gid, k, sid): scale_mark(code, score, passing) for gid, k, sid, code, score, passing in session.execute(query)}
+    return {(gid, k, sid): scale_mark(code, score, passing)
+            for gid, k, sid, code, score, passing in session.execute(query)}
 
 
 def period_marks_of(session: Session, group_ids: Iterable[int], period_ids: Iterable[int],
