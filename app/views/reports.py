@@ -87,16 +87,14 @@ class ReportView(BaseView):
         return [p for p in data.periods_of_grade(db.session, school_class.year_id, school_class.grade) if not p.is_year]
 
     def chosen_period(self, periods: list) -> Optional[data.PeriodRow]:
-        """The period asked for, else the one holding today, else the last that has ended."""
+        """The period asked for, else the current one (app/rules/periods.current_period), else the first."""
         period_id = parse_int(request.args.get("period"))
         if period_id is not None:
             found = next((p for p in periods if p.id == period_id), None)
             if found is None:
                 abort(404)
             return found
-        today = self.today
-        return data.period_at(periods, today) or max((p for p in periods if p.end < today), key=lambda p: p.end,
-                                                     default=periods[0] if periods else None)
+        return data.current_period(periods, self.today, upcoming=True)
 
     def dates(self, start: dt.date, end: dt.date) -> tuple:
         """[start, end] from the query (ДД.ММ.ГГГГ), defaults otherwise; a reversed range is turned round."""
