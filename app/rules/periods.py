@@ -106,9 +106,9 @@ def current_period(periods: Sequence[P], day: dt.date, upcoming: bool = False) -
 
 
 def year_at(years: Sequence, day: dt.date):
-    """The school year of a day: the one holding it, else the one marked current, else
-    the latest begun (in the summer, the year just ended); years have `start_date`,
-    `end_date` and `is_current`."""
+    """The school year of a day (the choice of app/journal/data.year_on): the one holding
+    it, else the one marked current, else the latest to start (in the summer, the coming
+    year once it is entered); years have `start_date`, `end_date` and `is_current`."""
     holding = [y for y in years if y.start_date <= day <= y.end_date]
     if holding:
         return holding[0]

@@ -90,3 +90,19 @@ def test_before_the_first_period_there_is_no_current_one_unless_the_next_is_aske
     assert current_period(QUARTERS[:2], dt.date(2026, 8, 20)) is None
     assert current_period(QUARTERS[:2], dt.date(2026, 8, 20), upcoming=True).name == "1"
     assert current_period([], dt.date(2026, 8, 20), upcoming=True) is None
+
+
+def test_the_year_of_a_day_is_the_one_holding_it_else_the_current_else_the_latest_begun():
+    from types import SimpleNamespace
+
+    from app.rules.periods import year_at
+
+    def year(start, end, current=False):
+        return SimpleNamespace(start_date=dt.date(*start), end_date=dt.date(*end), is_current=current)
+
+    old, this = year((2025, 9, 1), (2026, 5, 31)), year((2026, 9, 1), (2027, 5, 31))
+    assert year_at([this, old], dt.date(2026, 11, 20)) is this
+    assert year_at([this, old], dt.date(2026, 7, 1)) is this  # the summer: the latest to start
+    old_current = year((2025, 9, 1), (2026, 5, 31), current=True)
+    assert year_at([this, old_current], dt.date(2026, 7, 1)) is old_current
+    assert year_at([], dt.date(2026, 7, 1)) is None
