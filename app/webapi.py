@@ -22,8 +22,9 @@ from sqlalchemy import delete, select
 
 from app.clock import school_today, utcnow
 from app.extensions import csrf, db
-from app.journal import data, diary
+from app.journal import data, diary, marks
 from app.models import AssignmentType, Attachment, PartaUser, School, WebApiSession
+from app.rules import grading
 from app.rules.netschool import ns_date, parse_day, pw2_matches
 from app.security import communication, login_limits, reporting, webapi as accounts
 from app.views.base import parse_int
@@ -233,7 +234,8 @@ def diary_week():
     end = parse_day(request.args.get("weekEnd")) or start + dt.timedelta(days=6)
     if end < start or (end - start).days > 31:
         return _error(400, "Bad dates")
-    week = diary.diary_week(db.session, student_id, start, end)
+    places = data.student_places(db.session, student_id, start, end)
+    week = diary.diary_week(db.session, student_id, start, end, places=places)
     days = []
     for day, lessons in week.days:
         if not lessons:
@@ -245,9 +247,9 @@ def diary_week():
             "room": lesson.room or None,
             "assignments": [_assignment_json(a, day, student_id) for a in lesson.assignments]}
             for lesson in lessons]})
-    classes = data.student_classes(db.session, student_id, start, end)
-    periods = data.periods_of_grade(db.session, classes[-1].year_id, classes[-1].grade) if classes else []
-    period = data.period_at([p for p in periods if not p.is_year], start)
+    classes = places.classes(start, end)
+    periods = places.periods.get(classes[-1].id, []) if classes else []
+    period = marks.period_at([p for p in periods if not p.is_year], start)
     return jsonify(weekStart=ns_date(start), weekEnd=ns_date(end), weekDays=days,
                    termName=period.name if period else "", className=classes[-1].name if classes else "")
 
@@ -257,7 +259,9 @@ def past_mandatory():
     student_id = _student_arg()
     end = parse_day(request.args.get("weekEnd")) or school_today()
     year = data.year_on(db.session, end)
-    owed = diary.work_owed(db.session, student_id, year.start_date if year else end - dt.timedelta(days=366), end)
+    start = year.start_date if year else end - dt.timedelta(days=366)
+    places = data.student_places(db.session, student_id, start, end)
+    owed = diary.work_owed(db.session, student_id, start, end, places=places)
     return jsonify([{"id": o.assignment_id, "typeId": o.type_id, "assignmentName": o.work, "dueDate": ns_date(o.due or o.day),
                      "weight": o.weight, "subjectName": o.subject,
                      "mark": {"assignmentId": o.assignment_id, "studentId": student_id, "mark": None,
@@ -277,8 +281,9 @@ def assignment_detail(assignment_id: int):
         return _error(404, "Not found")
     assignment, lesson, group = row
     teachers = data.teachers_of(db.session, [group.id]).get(group.id, [])
+    weight = grading.effective_weight(assignment.weight, assignment.type.weight)
     return jsonify(id=assignment.id, assignmentName=assignment.title or assignment.type.name,
-                   description=lesson.homework or "", date=ns_date(lesson.date), weight=assignment.effective_weight,
+                   description=lesson.homework or "", date=ns_date(lesson.date), weight=weight,
                    subjectGroup={"id": group.id, "name": group.name},
                    teachers=[{"id": eid, "name": name} for eid, name in teachers], attachments=[])
 

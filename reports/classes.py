@@ -47,6 +47,29 @@ def _absences_by_student(session: Session, school_class: data.ClassRow, groups, 
     return {sid: perf.absence_stats(items, days.get(sid, {})) for sid, items in by_student.items()}
 
 
+def _absences_by_period(session: Session, groups, members, students, periods) -> dict:
+    """(student id, "p<period id>") → AbsenceStats of each period, whole days counted from
+    their lessons: the absences and the lessons of all the periods read once, not per period."""
+    if not periods:
+        return {}
+    start, end = min(p.start for p in periods), max(p.end for p in periods)
+    absences = data.absences_of(session, start, end, group_ids=[g.id for g in groups],
+                                student_ids=[s.id for s in students])
+    group_sets = {s.id: {gid for gid, who in members.items() if s.id in who} for s in students}
+    days = data.lesson_days(session, group_sets, start, end)
+    by_student: dict = {}
+    for a in absences:
+        by_student.setdefault(a.student_id, []).append(a)
+    found = {}
+    for period in periods:
+        inside = lambda day: period.start <= day <= period.end  # noqa: E731
+        for student in students:
+            missed = [a.absence for a in by_student.get(student.id, []) if inside(a.day)]
+            held = {day: count for day, count in days.get(student.id, {}).items() if inside(day)}
+            found[(student.id, f"p{period.id}")] = perf.absence_stats(missed, held)
+    return found
+
+
 # ---------------------------------------------------------------------------
 # «Итоги успеваемости класса за учебный период»
 # ---------------------------------------------------------------------------
@@ -189,13 +212,14 @@ def summary_sheet(session: Session, school_class: data.ClassRow, year_name: str,
                   keys: Optional[list] = None) -> SummarySheet:
     """Students × subjects with the marks of every study period of the class's grade and
     of the final-mark columns (year, exams, final); `keys` keeps some columns only."""
-    periods = [p for p in data.periods_of_grade(session, school_class.year_id, school_class.grade) if not p.is_year]
+    every_period = data.periods_of_grade(session, school_class.year_id, school_class.grade)
+    periods = [p for p in every_period if not p.is_year]
     finals = data.final_columns(session, school_class.year_id, school_class.grade)
     columns = [SheetColumn(f"p{p.id}", p.name, "period", p) for p in periods] + \
               [SheetColumn(f"f{c.id}", c.name, c.kind) for c in finals]
     if keys:
         columns = [c for c in columns if c.key in keys]
-    year = next((p for p in data.periods_of_grade(session, school_class.year_id, school_class.grade)), None)
+    year = next(iter(every_period), None)
     start = min((p.start for p in periods), default=year.start if year else dt.date.min)
     end = max((p.end for p in periods), default=year.end if year else dt.date.max)
     students = data.class_students(session, school_class.id, start, end)
@@ -211,12 +235,7 @@ def summary_sheet(session: Session, school_class: data.ClassRow, year_name: str,
         source, key = (period_marks, column.period.id) if column.period else (final, int(column.key[1:]))
         for (sid, subject_id), mark in _subject_marks(groups, members, source, key, ids).items():
             marks[(sid, subject_id, column.key)] = mark
-    absences = {}
-    for column in columns:
-        if column.period is not None:
-            per = _absences_by_student(session, school_class, groups, members, students, column.period.start,
-                                       column.period.end)
-            absences.update({(sid, column.key): stats for sid, stats in per.items()})
+    absences = _absences_by_period(session, groups, members, students, chosen_periods)
     subjects = [(sid, name, short) for sid, name, short, _g in data.by_subject(groups)]
     return SummarySheet(school_class, year_name, columns, subjects, students, marks, absences)
 

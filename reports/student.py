@@ -67,18 +67,21 @@ def _pairs(marks) -> list:
 
 
 def student_progress(session: Session, student_id: int, start: dt.date, end: dt.date,
-                     with_period: bool = False) -> Optional[StudentProgress]:
+                     with_period: bool = False,
+                     places: Optional[data.StudentPlaces] = None) -> Optional[StudentProgress]:
     """The student's marks per subject by date with their types, both averages and the
     absences in [start, end]. `with_period` adds what the parents' letter prints: the
     period marks of the periods the dates fall in and each subject's weighted average
-    for the period to date. None when the student is not visible to the user."""
-    student = data.student_row(session, student_id)
+    for the period to date. None when the student is not visible to the user. `places`:
+    where the student learns, when the caller has read it over dates holding [start, end]."""
+    places = places or data.student_places(session, student_id, start, end)
+    student = places.student
     if student is None:
         return None
-    classes = data.student_classes(session, student_id, start, end)
-    groups = data.student_groups(session, student_id, start, end)
+    classes = places.classes(start, end)
+    groups = places.groups_during(start, end)
     marks = data.marks_of(session, start, end, student_ids=[student_id])
-    absences = data.absences_of(session, start, end, student_ids=[student_id])
+    absences, days = data.student_absences(session, student_id, [g.id for g in groups], start, end)
 
     lines: dict = {}
     subject_of_group = {g.id: g.subject_id for g in groups}
@@ -86,7 +89,7 @@ def student_progress(session: Session, student_id: int, start: dt.date, end: dt.
         lines[_sid] = SubjectLine(name, short)
     # marks of a group the student has left since (a transfer) keep their subject
     extra = {m.group_id for m in marks + absences} - set(subject_of_group)
-    for g in (data.group_row(session, gid) for gid in sorted(extra)):
+    for g in data.groups_by_id(session, sorted(extra)):
         if g is not None:
             subject_of_group[g.id] = g.subject_id
             lines.setdefault(g.subject_id, SubjectLine(g.subject, g.subject_short))
@@ -104,7 +107,6 @@ def student_progress(session: Session, student_id: int, start: dt.date, end: dt.
         line.weighted = grading.weighted_average(pairs)
         line.formula = grading.weighted_formula(pairs)
 
-    days = data.lesson_days(session, {student_id: {g.id for g in groups}}, start, end).get(student_id, {})
     progress = StudentProgress(
         student, ", ".join(c.name for c in classes), start, end, list(lines.values()),
         absence_stats((a.absence for a in absences), days), weighted=grading.weighted_average(_pairs(marks)),

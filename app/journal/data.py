@@ -9,19 +9,23 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Iterable, Optional, Sequence
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, literal, null, or_, select, union_all
 from sqlalchemy.orm import Session
 
+from app.journal.marks import (  # noqa: F401  (the reports read marks and periods through data, as before)
+    MarkRow, PeriodRow, current_period, final_marks_of, marks_of, period_at, period_marks_of, periods_of_grade,
+    sort_periods,
+)
 from app.models import (
-    Assignment, AssignmentType, Attendance, AttendanceCode, Employee, Enrolment, FinalMark, FinalMarkColumn,
-    GradeScaleValue, Lesson, Mark, PeriodMark, PeriodType, School, SchoolClass, SchoolYear, Student, StudyPeriod,
-    Subject, SubjectGroup, SubjectGroupTeacher, group_member_spans,
+    Attendance, AttendanceCode, Employee, Enrolment, FinalMarkColumn, Lesson, PeriodType, School, SchoolClass,
+    SchoolYear, Student, StudyPeriod, Subject, SubjectGroup, SubjectGroupTeacher, group_member_rows,
+    group_member_spans, member_spans_of,
 )
 from app.models.people import full_name, short_name
-from app.rules.performance import Absence, ScaleMark
+from app.rules.performance import Absence
 
 
 @dataclass(frozen=True)
@@ -81,15 +85,6 @@ class ClassRow:
 
 
 @dataclass(frozen=True)
-class PeriodRow:
-    id: int
-    name: str
-    start: dt.date
-    end: dt.date
-    is_year: bool
-
-
-@dataclass(frozen=True)
 class ColumnRow:
     """A final-mark column (year, exam, final) of the «Итоговые отметки» tab."""
 
@@ -108,22 +103,6 @@ class LessonRow:
     topic: str
     homework: str
     cancelled: bool
-
-
-@dataclass(frozen=True)
-class MarkRow:
-    group_id: int
-    lesson_id: int
-    day: dt.date
-    assignment_id: int
-    type_abbr: str
-    type_name: str
-    weight: float
-    is_control: bool
-    student_id: int
-    mark: Optional[ScaleMark]   # None for a bare «точка»
-    duty: bool
-    comment: str
 
 
 @dataclass(frozen=True)
@@ -159,17 +138,6 @@ def year_on(session: Session, day: dt.date, school_id: Optional[int] = None) -> 
             or session.scalar(base.order_by(SchoolYear.start_date.desc()).limit(1)))
 
 
-def periods_of_grade(session: Session, year_id: int, grade: int) -> list[PeriodRow]:
-    """The study periods of a grade: the shorter ones by start date, year-long ones last."""
-    rows = session.execute(
-        select(StudyPeriod.id, StudyPeriod.name, StudyPeriod.start_date, StudyPeriod.end_date, PeriodType.is_year)
-        .join(PeriodType, StudyPeriod.period_type_id == PeriodType.id)
-        .where(StudyPeriod.year_id == year_id, StudyPeriod.grade_from <= grade, StudyPeriod.grade_to >= grade)
-    ).all()
-    periods = [PeriodRow(pid, name, start, end, bool(is_year)) for pid, name, start, end, is_year in rows]
-    return sorted(periods, key=lambda p: (p.is_year, p.start, p.end, p.id))
-
-
 def final_columns(session: Session, year_id: int, grade: int) -> list[ColumnRow]:
     rows = session.execute(
         select(FinalMarkColumn.id, FinalMarkColumn.name, FinalMarkColumn.kind, FinalMarkColumn.order)
@@ -177,12 +145,6 @@ def final_columns(session: Session, year_id: int, grade: int) -> list[ColumnRow]
     ).all()
     return sorted((ColumnRow(cid, name, kind.name, order or 0) for cid, name, kind, order in rows),
                   key=lambda c: (c.order, c.id))
-
-
-def period_at(periods: Sequence[PeriodRow], day: dt.date) -> Optional[PeriodRow]:
-    """The shortest period holding the day (a quarter rather than the year)."""
-    holding = [p for p in periods if p.start <= day <= p.end]
-    return min(holding, key=lambda p: (p.is_year, p.end - p.start), default=None)
 
 
 # --- classes, groups, students --------------------------------------------------------
@@ -234,6 +196,15 @@ def groups_of_classes(session: Session, class_ids: Iterable[int]) -> list[GroupR
 def group_row(session: Session, group_id: int) -> Optional[GroupRow]:
     rows = _group_rows(session.execute(_group_query().where(SubjectGroup.id == group_id)).all())
     return rows[0] if rows else None
+
+
+def groups_by_id(session: Session, group_ids: Iterable[int]) -> list[GroupRow]:
+    """The visible groups of the ids, by id: one statement."""
+    ids = list(group_ids)
+    if not ids:
+        return []
+    rows = session.execute(_group_query().where(SubjectGroup.id.in_(ids))).all()
+    return sorted(_group_rows(rows), key=lambda g: g.id)
 
 
 def groups_of_year(session: Session, year_id: int) -> list[GroupRow]:
@@ -329,13 +300,105 @@ def student_groups(session: Session, student_id: int, start: dt.date, end: dt.da
     return _group_rows(session.execute(_group_query().where(SubjectGroup.id.in_(ids))).all())
 
 
+@dataclass
+class StudentPlaces:
+    """Where a student learns over a stretch of dates — their row, classes, subject
+    groups and the spans they learn in each — read in two statements, for a page that
+    asks these questions for several ranges inside the stretch (the diary: the week, the
+    period, the year). Each method answers as the one-off function of the same name."""
+
+    student: Optional[StudentRow]
+    thresholds: tuple                  # the student's school's, for app.rules.grading
+    enrolments: list                   # (ClassRow, bell schedule id, start, end), by start
+    groups: dict                       # group id → GroupRow
+    spans: list                        # MemberSpan over the stretch
+    teachers: dict                     # group id → [(employee id, «Иванова А. С.»)], the main first
+    periods: dict = field(default_factory=dict)  # class id → its grade's study periods (periods_of_grade)
+
+    def classes(self, start: dt.date, end: dt.date) -> list[ClassRow]:
+        """student_classes(): the classes of [start, end], the latest last."""
+        found = [c for c, _b, joined, left in self.enrolments if joined <= end and (left is None or left >= start)]
+        return list({c.id: c for c in found}.values())
+
+    def spans_during(self, start: dt.date, end: dt.date) -> list:
+        return [s for s in self.spans if s.start <= end and (s.end is None or s.end >= start)]
+
+    def groups_during(self, start: dt.date, end: dt.date) -> list[GroupRow]:
+        """student_groups(): the groups learnt in at some time in [start, end]."""
+        ids = {s.group_id for s in self.spans_during(start, end)}
+        return sorted((g for gid, g in self.groups.items() if gid in ids), key=lambda g: g.sort_key)
+
+    def bell_schedules(self) -> dict:
+        """class id → its own bell schedule id (None: the school's default)."""
+        return {c.id: bells for c, bells, _s, _e in self.enrolments}
+
+
+def student_places(session: Session, student_id: int, start: dt.date, end: dt.date) -> StudentPlaces:
+    """The student's StudentPlaces over [start, end]: one statement for the student, their
+    school's thresholds, their enrolments with the classes and the study periods of the
+    classes' grades; one for the subject groups of those classes with the student's spans
+    in them and the groups' teachers."""
+    rows = session.execute(
+        select(Student.id, Student.last_name, Student.first_name, Student.middle_name, Student.school_id,
+               School.threshold_5, School.threshold_4, School.threshold_3,
+               Enrolment.start_date, Enrolment.end_date, SchoolClass.id, SchoolClass.grade, SchoolClass.letter,
+               SchoolClass.year_id, SchoolClass.school_id, SchoolClass.bell_schedule_id,
+               Employee.last_name, Employee.first_name, Employee.middle_name,
+               StudyPeriod.id, StudyPeriod.name, StudyPeriod.start_date, StudyPeriod.end_date, PeriodType.is_year)
+        .join(School, Student.school_id == School.id)
+        .outerjoin(Enrolment, Enrolment.student_id == Student.id)
+        .outerjoin(SchoolClass, Enrolment.class_id == SchoolClass.id)
+        .outerjoin(Employee, SchoolClass.class_teacher_id == Employee.id)
+        .outerjoin(StudyPeriod, and_(StudyPeriod.year_id == SchoolClass.year_id,
+                                     StudyPeriod.grade_from <= SchoolClass.grade,
+                                     StudyPeriod.grade_to >= SchoolClass.grade))
+        .outerjoin(PeriodType, StudyPeriod.period_type_id == PeriodType.id)
+        .where(Student.id == student_id)
+        .order_by(Enrolment.start_date)
+    ).all()
+    if not rows:
+        return StudentPlaces(None, (None, None, None), [], {}, [], {})
+    sid, last, first, middle, school_id, t5, t4, t3 = rows[0][:8]
+    student = StudentRow(sid, last, first, middle, school_id=school_id)
+    thresholds = tuple(float(v) if v is not None else None for v in (t5, t4, t3))
+    enrolments = list(dict.fromkeys(
+        (ClassRow(cid, f"{grade}{letter}", grade, letter, year, cschool,
+                  short_name(tlast, tfirst, tmiddle) if tlast else ""), bells, joined, left)
+        for *_s, joined, left, cid, grade, letter, year, cschool, bells, tlast, tfirst, tmiddle, _p1, _p2, _p3, _p4, _p5
+        in (tuple(row) for row in rows) if cid is not None))
+    found_periods: dict = defaultdict(set)
+    for row in rows:
+        cid, (pid, name, pstart, pend, is_year) = row[10], row[19:]
+        if cid is not None and pid is not None:
+            found_periods[cid].add(PeriodRow(pid, name, pstart, pend, bool(is_year)))
+    periods = {cid: sort_periods(items) for cid, items in found_periods.items()}
+    classes = {c.id for c, _b, joined, left in enrolments if joined <= end and (left is None or left >= start)}
+    if not classes:
+        return StudentPlaces(student, thresholds, enrolments, {}, [], {}, periods)
+    candidates = select(SubjectGroup.id).where(SubjectGroup.class_id.in_(classes))
+    members = group_member_rows(candidates, start, end, student_ids=[student_id])
+    found = session.execute(
+        select(members, *_group_query().selected_columns, Employee.id, Employee.last_name, Employee.first_name,
+               Employee.middle_name)
+        .join(SubjectGroup, SubjectGroup.id == members.c.group_id)
+        .join(SchoolClass, SubjectGroup.class_id == SchoolClass.id)
+        .join(Subject, SubjectGroup.subject_id == Subject.id)
+        .outerjoin(SubjectGroupTeacher, SubjectGroupTeacher.subject_group_id == SubjectGroup.id)
+        .outerjoin(Employee, SubjectGroupTeacher.employee_id == Employee.id)
+        .order_by(SubjectGroupTeacher.is_main.desc(), Employee.last_name, Employee.id)
+    ).all()
+    width = len(members.c)
+    groups = {g.id: g for g in _group_rows(dict.fromkeys(tuple(row[width:width + 12]) for row in found))}
+    spans = list(dict.fromkeys(member_spans_of(found, start, end)))
+    teachers: dict = defaultdict(list)
+    for row in found:
+        gid, (eid, tlast, tfirst, tmiddle) = row[0], row[width + 12:]
+        if eid is not None and eid not in {e for e, _n in teachers[gid]}:
+            teachers[gid].append((eid, short_name(tlast, tfirst, tmiddle)))
+    return StudentPlaces(student, thresholds, enrolments, groups, spans, dict(teachers), periods)
+
+
 # --- the journal's entries ------------------------------------------------------------
-
-def _scale_mark(code, score, passing) -> Optional[ScaleMark]:
-    if code is None:
-        return None
-    return ScaleMark(code, float(score) if score is not None else None, bool(passing))
-
 
 def lessons_of(session: Session, group_ids: Iterable[int], start: dt.date, end: dt.date) -> list[LessonRow]:
     ids = list(group_ids)
@@ -349,32 +412,6 @@ def lessons_of(session: Session, group_ids: Iterable[int], start: dt.date, end: 
     ).all()
     return [LessonRow(lid, gid, day, number, topic or "", homework or "", bool(cancelled))
             for lid, gid, day, number, topic, homework, cancelled in rows]
-
-
-def marks_of(session: Session, start: dt.date, end: dt.date, group_ids: Optional[Iterable[int]] = None,
-             student_ids: Optional[Iterable[int]] = None) -> list[MarkRow]:
-    """The marks of lessons held (not cancelled) in [start, end], by date, of some groups
-    and/or some students; a mark's weight is its assignment's, else its work type's."""
-    conditions = [Lesson.date >= start, Lesson.date <= end, Lesson.is_cancelled.is_(False)]
-    if group_ids is not None:
-        conditions.append(Lesson.subject_group_id.in_(list(group_ids)))
-    if student_ids is not None:
-        conditions.append(Mark.student_id.in_(list(student_ids)))
-    rows = session.execute(
-        select(Lesson.subject_group_id, Lesson.id, Lesson.date, Assignment.id, AssignmentType.abbr, AssignmentType.name,
-               Assignment.weight, AssignmentType.weight, AssignmentType.is_control, Mark.student_id,
-               GradeScaleValue.code, GradeScaleValue.score, GradeScaleValue.is_passing, Mark.is_duty, Mark.comment)
-        .select_from(Mark)
-        .join(Assignment, Mark.assignment_id == Assignment.id)
-        .join(Lesson, Assignment.lesson_id == Lesson.id)
-        .join(AssignmentType, Assignment.type_id == AssignmentType.id)
-        .outerjoin(GradeScaleValue, Mark.value_id == GradeScaleValue.id)
-        .where(and_(*conditions))
-        .order_by(Lesson.date, Lesson.number, Assignment.id)
-    ).all()
-    return [MarkRow(gid, lid, day, aid, abbr or "", tname or "", float(own if own is not None else by_type or 1),
-                    bool(control), sid, _scale_mark(code, score, passing), bool(duty), comment or "")
-            for gid, lid, day, aid, abbr, tname, own, by_type, control, sid, code, score, passing, duty, comment in rows]
 
 
 def absences_of(session: Session, start: dt.date, end: dt.date, group_ids: Optional[Iterable[int]] = None,
@@ -409,6 +446,35 @@ def attendance_marks_of(session: Session, lesson_ids: Iterable[int]) -> dict:
         .where(Attendance.lesson_id.in_(ids)))}
 
 
+def student_absences(session: Session, student_id: int, group_ids: Iterable[int], start: dt.date,
+                     end: dt.date) -> tuple[list[AbsenceRow], dict]:
+    """absences_of() and lesson_days() of one student in one statement (UNION ALL):
+    (the lessons they missed in [start, end], {day: lessons held that day in the groups})."""
+    groups = list(group_ids)
+    missed = (select(literal("a"), Lesson.subject_group_id, Lesson.id, Lesson.date, Lesson.number, AttendanceCode.code,
+                     AttendanceCode.is_excused)
+              .select_from(Attendance)
+              .join(Lesson, Attendance.lesson_id == Lesson.id)
+              .join(AttendanceCode, Attendance.code_id == AttendanceCode.id)
+              .where(Lesson.date >= start, Lesson.date <= end, Lesson.is_cancelled.is_(False),
+                     AttendanceCode.is_absence.is_(True), Attendance.student_id == student_id))
+    parts = [missed]
+    if groups:
+        parts.append(select(literal("d"), null(), null(), Lesson.date, func.count(Lesson.id), null(), null())
+                     .where(Lesson.subject_group_id.in_(groups), Lesson.date >= start, Lesson.date <= end,
+                            Lesson.is_cancelled.is_(False))
+                     .group_by(Lesson.date))
+    absences, days = [], {}
+    for tag, gid, lid, day, number, code, excused in session.execute(union_all(*parts)).all():
+        day = day if isinstance(day, dt.date) else dt.date.fromisoformat(str(day)[:10])  # SQLite: text in a UNION
+        if tag == "a":
+            absences.append((day, number, AbsenceRow(gid, lid, day, student_id, code, bool(excused))))
+        else:
+            days[day] = int(number)
+    absences.sort(key=lambda item: (item[0], item[1]))
+    return [row for _d, _n, row in absences], days
+
+
 def lesson_days(session: Session, group_ids_by_student: dict, start: dt.date, end: dt.date) -> dict:
     """student id → {day: lessons held for them that day}, for the whole days missed."""
     all_groups = set().union(*group_ids_by_student.values()) if group_ids_by_student else set()
@@ -429,32 +495,6 @@ def lesson_days(session: Session, group_ids_by_student: dict, start: dt.date, en
                 days[day] += count
         result[sid] = days
     return result
-
-
-def _marks_by(session: Session, model, key, group_ids, keys, student_ids) -> dict:
-    """(group id, key, student id) → ScaleMark of PeriodMark (key: period) or FinalMark (key: column)."""
-    groups, wanted = list(group_ids), list(keys)
-    if not groups or not wanted:
-        return {}
-    query = (select(model.subject_group_id, key, model.student_id, GradeScaleValue.code, GradeScaleValue.score,
-                    GradeScaleValue.is_passing)
-             .join(GradeScaleValue, model.value_id == GradeScaleValue.id)
-             .where(model.subject_group_id.in_(groups), key.in_(wanted)))
-    if student_ids is not None:
-        query = query.where(model.student_id.in_(list(student_ids)))
-    return {(gid, k, sid): _scale_mark(code, score, passing) for gid, k, sid, code, score, passing in session.execute(query)}
-
-
-def period_marks_of(session: Session, group_ids: Iterable[int], period_ids: Iterable[int],
-                    student_ids: Optional[Iterable[int]] = None) -> dict:
-    """(group id, period id, student id) → ScaleMark."""
-    return _marks_by(session, PeriodMark, PeriodMark.period_id, group_ids, period_ids, student_ids)
-
-
-def final_marks_of(session: Session, group_ids: Iterable[int], column_ids: Iterable[int],
-                   student_ids: Optional[Iterable[int]] = None) -> dict:
-    """(group id, final-mark column id, student id) → ScaleMark."""
-    return _marks_by(session, FinalMark, FinalMark.column_id, group_ids, column_ids, student_ids)
 
 
 def by_subject(groups: Sequence[GroupRow]) -> list:

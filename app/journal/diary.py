@@ -12,13 +12,13 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Optional
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from app.journal import data
+from app.journal import data, marks
 from app.models import (
-    Assignment, AssignmentType, Attendance, AttendanceCode, Bell, BellSchedule, Employee, GradeScaleValue, Lesson, Mark,
-    Room, ScheduleEntry, SchoolClass, SubjectGroup,
+    Assignment, AssignmentType, Attendance, AttendanceCode, Bell, BellSchedule, Employee, Lesson, Mark, Room,
+    ScheduleEntry, SchoolClass, SubjectGroup,
 )
 from app.models.people import short_name
 from app.rules import grading
@@ -80,81 +80,56 @@ def week_start(day: dt.date) -> dt.date:
     return day - dt.timedelta(days=day.weekday())
 
 
-def _bells(session: Session, class_ids: list) -> dict:
-    """class id → {lesson number: (start, end)}: the class's bell schedule, else the school's default."""
-    if not class_ids:
-        return {}
-    chosen = dict(session.execute(select(SchoolClass.id, SchoolClass.bell_schedule_id)
-                                  .where(SchoolClass.id.in_(class_ids))).all())
-    default = session.scalar(select(BellSchedule.id).where(BellSchedule.is_default.is_(True)).limit(1))
-    schedules = {sid or default for sid in chosen.values()} - {None}
-    times: dict = {}
-    if schedules:
-        for schedule, number, start, end in session.execute(
-                select(Bell.bell_schedule_id, Bell.lesson_number, Bell.start_time, Bell.end_time)
-                .where(Bell.bell_schedule_id.in_(schedules))):
-            times.setdefault(schedule, {})[number] = (start, end)
-    return {cid: times.get(sid or default, {}) for cid, sid in chosen.items()}
+def _bell(times, number_column, school_column, schedule_column):
+    """The outer join of a lesson number to its bell: the class's schedule, else the
+    school's default (the first marked default), read inside the statement."""
+    default = (select(BellSchedule.id).where(BellSchedule.school_id == school_column, BellSchedule.is_default.is_(True))
+               .order_by(BellSchedule.id).limit(1).scalar_subquery())
+    return and_(times.bell_schedule_id == func.coalesce(schedule_column, default), times.lesson_number == number_column)
 
 
-def diary_week(session: Session, student_id: int, start: dt.date, end: Optional[dt.date] = None) -> DiaryWeek:
+def diary_week(session: Session, student_id: int, start: dt.date, end: Optional[dt.date] = None,
+               places: Optional[data.StudentPlaces] = None) -> DiaryWeek:
     """The student's lessons from `start` (a Monday) to `end` (default: the Sunday), with
-    their assignments and the student's own marks, «точки», comments and absences."""
+    their assignments and the student's own marks, «точки», comments and absences: one
+    statement for the lessons (with their rooms, substitutes, bells and the student's
+    attendance), one for the assignments with the student's marks (`places`, when the
+    page has read them, saves the two that find the student's groups)."""
     end = end or start + dt.timedelta(days=6)
-    spans = data.student_group_spans(session, student_id, start, end)
-    groups = data.student_groups(session, student_id, start, end)
-    by_group = {g.id: g for g in groups}
+    places = places or data.student_places(session, student_id, start, end)
+    spans = places.spans_during(start, end)
+    by_group = {g.id: g for g in places.groups_during(start, end)}
+    rows = []
+    if by_group:
+        rows = session.execute(
+            select(Lesson.id, Lesson.subject_group_id, Lesson.date, Lesson.number, Lesson.topic, Lesson.homework,
+                   Room.name, Employee.last_name, Employee.first_name, Employee.middle_name, AttendanceCode.code,
+                   Bell.start_time, Bell.end_time)
+            .join(SubjectGroup, Lesson.subject_group_id == SubjectGroup.id)
+            .join(SchoolClass, SubjectGroup.class_id == SchoolClass.id)
+            .outerjoin(Room, Lesson.room_id == Room.id)
+            .outerjoin(Employee, Employee.id == Lesson.substitute_id)
+            .outerjoin(Attendance, and_(Attendance.lesson_id == Lesson.id, Attendance.student_id == student_id))
+            .outerjoin(AttendanceCode, Attendance.code_id == AttendanceCode.id)
+            .outerjoin(Bell, _bell(Bell, Lesson.number, SchoolClass.school_id, SchoolClass.bell_schedule_id))
+            .where(Lesson.subject_group_id.in_(list(by_group)), Lesson.date >= start, Lesson.date <= end,
+                   Lesson.is_cancelled.is_(False))
+            .order_by(Lesson.date, Lesson.number, Lesson.id)
+        ).all()
     # a pupil moved between groups on a day sees the old group's lessons before it, the new one's after
-    lessons = [lesson for lesson in data.lessons_of(session, list(by_group), start, end) if not lesson.cancelled
-               and any(s.group_id == lesson.group_id and s.covers(lesson.day) for s in spans)]
-    ids = [lesson.id for lesson in lessons]
-    extra = {}
-    if ids:
-        for lid, room, last, first, middle in session.execute(
-                select(Lesson.id, Room.name, Employee.last_name, Employee.first_name, Employee.middle_name)
-                .outerjoin(Room, Lesson.room_id == Room.id)
-                .outerjoin(Employee, Employee.id == Lesson.substitute_id)
-                .where(Lesson.id.in_(ids))):
-            extra[lid] = (room or "", short_name(last, first, middle) if last else "")
-    teachers = data.teachers_of(session, list(by_group))
-    bells = _bells(session, list({g.class_id for g in groups}))
-    assignments: dict = {}
-    if ids:
-        for aid, lid, type_id, abbr, tname, title, own, by_type, control, due in session.execute(
-                select(Assignment.id, Assignment.lesson_id, AssignmentType.id, AssignmentType.abbr, AssignmentType.name,
-                       Assignment.title, Assignment.weight, AssignmentType.weight, AssignmentType.is_control,
-                       Assignment.due_date)
-                .join(AssignmentType, Assignment.type_id == AssignmentType.id)
-                .where(Assignment.lesson_id.in_(ids)).order_by(Assignment.id)):
-            assignments.setdefault(lid, []).append(DiaryAssignment(
-                aid, type_id, abbr or "", tname or "", title or "", float(own if own is not None else by_type or 1), due,
-                bool(control)))
-    own = {}
-    if assignments:
-        for aid, code, score, duty, comment in session.execute(
-                select(Mark.assignment_id, GradeScaleValue.code, GradeScaleValue.score, Mark.is_duty, Mark.comment)
-                .outerjoin(GradeScaleValue, Mark.value_id == GradeScaleValue.id)
-                .where(Mark.student_id == student_id,
-                       Mark.assignment_id.in_([a.id for items in assignments.values() for a in items]))):
-            own[aid] = (code, float(score) if score is not None else None, bool(duty), comment or "")
-    absences = dict(session.execute(
-        select(Attendance.lesson_id, AttendanceCode.code).join(AttendanceCode, Attendance.code_id == AttendanceCode.id)
-        .where(Attendance.student_id == student_id, Attendance.lesson_id.in_(ids))).all()) if ids else {}
+    rows = [row for row in rows if any(s.group_id == row[1] and s.covers(row[2]) for s in spans)]
+    work = marks.work_of_lessons(session, [row[0] for row in rows], student_id)
 
     days: dict = {start + dt.timedelta(days=i): [] for i in range((end - start).days + 1)}
-    for lesson in lessons:
-        group = by_group[lesson.group_id]
-        room, substitute = extra.get(lesson.id, ("", ""))
-        start_time, end_time = bells.get(group.class_id, {}).get(lesson.number, (None, None))
-        names = [name for _e, name in teachers.get(group.id, [])]
-        items = assignments.get(lesson.id, [])
-        for item in items:
-            if item.id in own:
-                item.mark, item.score, item.duty, item.comment = own[item.id]
-        days.setdefault(lesson.day, []).append(DiaryLesson(
-            lesson.id, lesson.day, lesson.number, start_time, end_time, group.subject, group.id, room,
-            substitute or (names[0] if names else ""), lesson.topic, lesson.homework, items, absences.get(lesson.id, ""),
-            substitute))
+    for lid, gid, day, number, topic, homework, room, last, first, middle, absence, start_time, end_time in rows:
+        group = by_group[gid]
+        substitute = short_name(last, first, middle) if last else ""
+        names = [name for _e, name in places.teachers.get(gid, [])]
+        items = [DiaryAssignment(w.id, w.type_id, w.type_abbr, w.type_name, w.title, w.weight, w.due_date, w.is_control,
+                                 w.mark, w.score, w.duty, w.comment) for w in work.get(lid, [])]
+        days.setdefault(day, []).append(DiaryLesson(
+            lid, day, number, start_time, end_time, group.subject, gid, room or "",
+            substitute or (names[0] if names else ""), topic or "", homework or "", items, absence or "", substitute))
     shown = [(day, sorted(items, key=lambda lesson: lesson.number)) for day, items in sorted(days.items())
              if day.weekday() < DAYS_SHOWN or items]
     return DiaryWeek(start, end, shown)
@@ -187,26 +162,28 @@ class PeriodMarks:
     lines: list
 
 
-def period_marks(session: Session, student_id: int, today: dt.date, thresholds=None) -> PeriodMarks:
-    """The marks of the current period up to today, per subject, with the journal's averages."""
-    classes = data.student_classes(session, student_id, today, today) or \
-        data.student_classes(session, student_id, today - dt.timedelta(days=366), today)
+def period_marks(session: Session, student_id: int, today: dt.date, thresholds=None,
+                 places: Optional[data.StudentPlaces] = None) -> PeriodMarks:
+    """The marks of the current period up to today, per subject, with the journal's
+    averages: one statement for the marks, one for the period marks (`places`, read over
+    the year before today, when the page has them, holds the periods)."""
+    places = places or data.student_places(session, student_id, today - dt.timedelta(days=366), today)
+    classes = places.classes(today, today) or places.classes(today - dt.timedelta(days=366), today)
     if not classes:
         return PeriodMarks(None, today, [])
     school_class = classes[-1]
-    periods = [p for p in data.periods_of_grade(session, school_class.year_id, school_class.grade) if not p.is_year]
-    period = data.period_at(periods, today) or max((p for p in periods if p.end < today), key=lambda p: p.end,
-                                                   default=None)
+    periods = [p for p in places.periods.get(school_class.id, []) if not p.is_year]
+    period = marks.current_period(periods, today)
     if period is None:
         return PeriodMarks(None, today, [])
     until = min(today, period.end)
-    groups = data.student_groups(session, student_id, period.start, until)
+    groups = places.groups_during(period.start, until)
     subject_of = {g.id: g.subject_id for g in groups}
     lines = {sid: PeriodLine(name) for sid, name, _short, _g in data.by_subject(groups)}
-    for m in data.marks_of(session, period.start, until, group_ids=list(subject_of), student_ids=[student_id]):
+    for m in marks.marks_of(session, period.start, until, group_ids=list(subject_of), student_ids=[student_id]):
         if m.mark is not None or m.duty:
             lines[subject_of[m.group_id]].marks.append(m)
-    set_marks = data.period_marks_of(session, list(subject_of), [period.id], [student_id])
+    set_marks = marks.period_marks_of(session, list(subject_of), [period.id], [student_id])
     for (gid, _pid, _sid), mark in set_marks.items():
         lines[subject_of[gid]].period_mark = mark.code
     for line in lines.values():
@@ -237,7 +214,8 @@ class Owed:
     comment: str
 
 
-def work_owed(session: Session, student_id: int, start: dt.date, until: dt.date) -> list:
+def work_owed(session: Session, student_id: int, start: dt.date, until: dt.date,
+              places: Optional[data.StudentPlaces] = None) -> list:
     """The «точки» still without a mark: work the student owes, oldest first."""
     rows = session.execute(
         select(Assignment.id, Lesson.date, Assignment.due_date, SubjectGroup.subject_id, AssignmentType.name,
@@ -249,9 +227,10 @@ def work_owed(session: Session, student_id: int, start: dt.date, until: dt.date)
                Lesson.date <= until)
         .order_by(Lesson.date)
     ).all()
-    subjects = {g.subject_id: g.subject for g in data.student_groups(session, student_id, start, until)}
+    groups = places.groups_during(start, until) if places else data.student_groups(session, student_id, start, until)
+    subjects = {g.subject_id: g.subject for g in groups}
     return [Owed(aid, day, due, subjects.get(subject, ""), journal_rules.assignment_label(tname, title), type_id,
-                 float(own if own is not None else by_type or 1), comment or "")
+                 grading.effective_weight(own, by_type), comment or "")
             for aid, day, due, subject, tname, title, type_id, own, by_type, comment in rows]
 
 
@@ -268,21 +247,22 @@ def absences(session: Session, student_id: int, start: dt.date, until: dt.date) 
     ).all()
 
 
-def timetable(session: Session, student_id: int, day: dt.date) -> dict:
-    """weekday (1–6) → [(lesson number, start, end, subject, room)] valid on the day."""
-    groups = data.student_groups(session, student_id, day, day)
+def timetable(session: Session, student_id: int, day: dt.date, places: Optional[data.StudentPlaces] = None) -> dict:
+    """weekday (1–6) → [(lesson number, start, end, subject, room)] valid on the day: one statement."""
+    groups = places.groups_during(day, day) if places else data.student_groups(session, student_id, day, day)
     by_group = {g.id: g for g in groups}
-    bells = _bells(session, list({g.class_id for g in groups}))
     week: dict = {}
     if not by_group:
         return week
-    for gid, weekday, number, room in session.execute(
-            select(ScheduleEntry.subject_group_id, ScheduleEntry.weekday, ScheduleEntry.lesson_number, Room.name)
+    for gid, weekday, number, room, start, end in session.execute(
+            select(ScheduleEntry.subject_group_id, ScheduleEntry.weekday, ScheduleEntry.lesson_number, Room.name,
+                   Bell.start_time, Bell.end_time)
+            .join(SubjectGroup, ScheduleEntry.subject_group_id == SubjectGroup.id)
+            .join(SchoolClass, SubjectGroup.class_id == SchoolClass.id)
             .outerjoin(Room, ScheduleEntry.room_id == Room.id)
+            .outerjoin(Bell, _bell(Bell, ScheduleEntry.lesson_number, SchoolClass.school_id,
+                                   SchoolClass.bell_schedule_id))
             .where(ScheduleEntry.subject_group_id.in_(list(by_group)), ScheduleEntry.valid_from <= day,
                    or_(ScheduleEntry.valid_to.is_(None), ScheduleEntry.valid_to >= day))):
-        group = by_group[gid]
-        start, end = bells.get(group.class_id, {}).get(number, (None, None))
-        week.setdefault(weekday, []).append((number, start, end, group.subject, room or ""))
+        week.setdefault(weekday, []).append((number, start, end, by_group[gid].subject, room or ""))
     return {weekday: sorted(items, key=lambda item: item[0]) for weekday, items in sorted(week.items())}
-

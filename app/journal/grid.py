@@ -16,11 +16,13 @@ from sqlalchemy.orm import Session
 
 from app.models import (
     Assignment, AssignmentType, Attendance, AttendanceCode, GradeScale,
-    GradeScaleValue, JournalUnlock, Lesson, Mark, PeriodMark, PeriodType, School, SchoolClass, SchoolYear,
+    GradeScaleValue, JournalUnlock, Lesson, PeriodMark, PeriodType, School, SchoolClass, SchoolYear,
     Student, StudyPeriod, Subject, SubjectGroup, group_member_rows, member_spans_of,
 )
 from app.models.people import short_name
+from app.journal.marks import group_marks, group_weights, lessons_of_group
 from app.rules import grading, locks
+from app.rules import periods as period_rules
 from app.rules.errors import RuleViolation
 
 
@@ -95,6 +97,7 @@ class Dictionaries:
     types: list            # (id, name, abbr, weight, is_control)
     periods: list = field(default_factory=list)   # (id, name, start_date, end_date, is_year)
     unlocks: list = field(default_factory=list)   # locks.Unlock
+    period_marks: list = field(default_factory=list)  # (period id, student id, value id), with_period_marks
 
 
 @dataclass(frozen=True)
@@ -112,12 +115,22 @@ class _Row:
     start_date: Optional[dt.date] = None
     end_date: Optional[dt.date] = None
 
+    @property
+    def start(self) -> Optional[dt.date]:
+        return self.start_date
 
-def dictionaries(session: Session, ctx: GroupContext, with_types: bool = True) -> Dictionaries:
+    @property
+    def end(self) -> Optional[dt.date]:
+        return self.end_date
+
+
+def dictionaries(session: Session, ctx: GroupContext, with_types: bool = True,
+                 with_period_marks: bool = False) -> Dictionaries:
     """The journal's reference data — its mark scale, the attendance codes, the work
-    types, the study periods for its grade and its unlocks — read in one statement
-    (UNION ALL of small selects of one shape), so that opening a journal costs the
-    same few statements whatever its size."""
+    types, the study periods for its grade and its unlocks; with `with_period_marks` the
+    period marks of all its periods (a few per student) — read in one statement (UNION
+    ALL of small selects of one shape), so that opening a journal costs the same few
+    statements whatever its size."""
     # typed NULLs: PostgreSQL matches the columns of a UNION by type
     d = lambda: cast(null(), Date)  # noqa: E731
     t = lambda: cast(null(), String)  # noqa: E731
@@ -142,6 +155,10 @@ def dictionaries(session: Session, ctx: GroupContext, with_types: bool = True) -
         parts.append(select(literal("t"), AssignmentType.id, AssignmentType.abbr, AssignmentType.name, AssignmentType.weight,
                             AssignmentType.is_control, AssignmentType.order, d(), d(), d())
                      .where(AssignmentType.school_id == ctx.school_id))
+    if with_period_marks:
+        parts.append(select(literal("m"), PeriodMark.student_id, t(), t(), cast(PeriodMark.value_id, Numeric),
+                            literal(False), PeriodMark.period_id, d(), d(), d())
+                     .where(PeriodMark.subject_group_id == ctx.group_id))
     rows = session.execute(union_all(*parts), execution_options=ctx.reads).all()
     found = defaultdict(list)
     for tag, rid, text1, text2, number, flag, order, day1, day2, day3 in rows:
@@ -158,6 +175,8 @@ def dictionaries(session: Session, ctx: GroupContext, with_types: bool = True) -
         periods=sorted((_Row(rid, name=a, is_year=f, start_date=d1, end_date=d2) for _, rid, a, _b, _n, f, d1, d2, _d3 in found["p"]),
                        key=lambda p: (p.is_year, p.start_date)),
         unlocks=[locks.Unlock(d1, d2, d3) for *_, d1, d2, d3 in found["u"]],
+        period_marks=[(pid, sid, int(value) if value is not None else None)
+                      for pid, sid, _a, _b, value, *_ in found["m"]],
     )
 
 
@@ -174,19 +193,15 @@ def periods_of(session: Session, ctx: GroupContext) -> list:
 
 
 def pick_period(periods: list, period_id: Optional[int], today: dt.date):
-    """The asked period, else the one holding today, else the last that began, else the first."""
+    """The asked period, else the current one (app/rules/periods.current_period) of the
+    shorter periods, else of the year-long ones, else the first to come."""
     if not periods:
         return None
     if period_id is not None:
         for p in periods:
             if p.id == period_id:
                 return p
-    current = [p for p in periods if not p.is_year]
-    for p in current:
-        if p.start_date <= today <= p.end_date:
-            return p
-    begun = [p for p in current if p.start_date <= today]
-    return (begun or current or periods)[-1] if begun else (current or periods)[0]
+    return period_rules.current_period([p for p in periods if not p.is_year] or periods, today, upcoming=True)
 
 
 def students_of(session: Session, ctx: GroupContext, start: dt.date, end: dt.date) -> list:
@@ -246,37 +261,13 @@ def averages(pairs_by_student: dict, thresholds) -> dict:
     return result
 
 
-def _lessons_of(group_id: int, school_id: int, start: dt.date, end: dt.date):
-    """The ids of the group's lessons in the dates, as a subquery; `school_id`, which
-    leads every index, is named so that each lookup can use one."""
-    return select(Lesson.id).where(Lesson.school_id == school_id, Lesson.subject_group_id == group_id,
-                                   Lesson.date >= start, Lesson.date <= end)
-
-
 def _mark_rows(session: Session, ctx: "GroupContext", start: dt.date, end: dt.date, students: Optional[list] = None):
-    assignments = select(Assignment.id).where(
-        Assignment.school_id == ctx.school_id, Assignment.lesson_id.in_(_lessons_of(ctx.group_id, ctx.school_id, start, end)))
-    query = (
-        select(Mark.assignment_id, Mark.student_id, Mark.value_id, Mark.is_duty, Mark.comment, Mark.id)
-        .where(Mark.school_id == ctx.school_id, Mark.assignment_id.in_(assignments))
-    )
-    if students is not None:
-        query = query.where(Mark.student_id.in_(students))
-    return session.execute(query, execution_options=ctx.reads).all()
+    return group_marks(session, ctx.school_id, ctx.group_id, start, end, students, ctx.reads)
 
 
 def _weights(session: Session, ctx: "GroupContext", start: dt.date, end: dt.date) -> dict:
-    """assignment id → its weight (its own, else its type's), for the averages; cancelled lessons do not count."""
-    rows = session.execute(
-        select(Assignment.id, Assignment.weight, AssignmentType.weight)
-        .join(AssignmentType, Assignment.type_id == AssignmentType.id)
-        .join(Lesson, Assignment.lesson_id == Lesson.id)
-        .where(Assignment.school_id == ctx.school_id, Lesson.school_id == ctx.school_id,
-               Lesson.subject_group_id == ctx.group_id, Lesson.date >= start, Lesson.date <= end,
-               Lesson.is_cancelled.is_(False)),
-        execution_options=ctx.reads,
-    ).all()
-    return {aid: float(own if own is not None else by_type) for aid, own, by_type in rows}
+    """assignment id → its weight, for the averages; cancelled lessons do not count."""
+    return group_weights(session, ctx.school_id, ctx.group_id, start, end, ctx.reads)
 
 
 def _pairs(marks, weights: dict, scores: dict, students) -> dict:
@@ -289,7 +280,7 @@ def _pairs(marks, weights: dict, scores: dict, students) -> dict:
 
 def load_grid(session: Session, ctx: GroupContext, period_id: Optional[int], today: dt.date) -> dict:
     """Everything the grid page shows, as plain data for the page's script."""
-    dicts = dictionaries(session, ctx)
+    dicts = dictionaries(session, ctx, with_period_marks=True)
     periods = dicts.periods
     period = pick_period(periods, period_id, today)
     start, end = (period.start_date, period.end_date) if period else (today, today)
@@ -307,14 +298,10 @@ def load_grid(session: Session, ctx: GroupContext, period_id: Optional[int], tod
     attendance = session.execute(
         select(Attendance.lesson_id, Attendance.student_id, Attendance.code_id)
         .where(Attendance.school_id == ctx.school_id,
-               Attendance.lesson_id.in_(_lessons_of(ctx.group_id, ctx.school_id, start, end))),
+               Attendance.lesson_id.in_(lessons_of_group(ctx.school_id, ctx.group_id, start, end))),
         execution_options=ctx.reads,
     ).all()
-    period_marks = session.execute(
-        select(PeriodMark.student_id, PeriodMark.value_id)
-        .where(PeriodMark.subject_group_id == ctx.group_id, PeriodMark.period_id == (period.id if period else -1)),
-        execution_options=ctx.reads,
-    ).all()
+    period_marks = [(sid, value) for pid, sid, value in dicts.period_marks if period is not None and pid == period.id]
     unlocks = dicts.unlocks
 
     types = {t.id: t for t in dicts.types}
@@ -336,7 +323,7 @@ def load_grid(session: Session, ctx: GroupContext, period_id: Optional[int], tod
             lessons.append(lesson)
         if aid is not None:
             kind = types.get(type_id)
-            w = float(weight if weight is not None else (kind.weight if kind else 1))
+            w = grading.effective_weight(weight, kind.weight if kind else None)
             lesson["asg"].append({"id": aid, "type": type_id, "abbr": kind.abbr if kind else "", "name": kind.name if kind else "",
                                   "w": w, "control": bool(kind and kind.is_control), "title": title or ""})
             if not cancelled:

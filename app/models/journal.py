@@ -126,10 +126,6 @@ class Assignment(SchoolScoped, Model):
     lesson: Mapped[Lesson] = relationship(back_populates="assignments", lazy="joined")
     type: Mapped[AssignmentType] = relationship(lazy="joined")
 
-    @property
-    def effective_weight(self) -> float:
-        return float(self.weight if self.weight is not None else self.type.weight)
-
     def __str__(self) -> str:
         """«Контрольная работа «Дроби», 12.11.2026, Математика 5А»."""
         parts = [f"{self.type.name if self.type else ''}{f' «{self.title}»' if self.title else ''}"]

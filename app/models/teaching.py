@@ -10,6 +10,7 @@ from sqlalchemy import (
     select, union_all,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql import Select
 
 from .base import Label, LabeledEnum, Model, SchoolScoped
 from .org import BellSchedule, HolidaySet, Room, SchoolYear, Subject
@@ -174,8 +175,8 @@ def group_member_rows(group_ids, start: dt.date, end: dt.date, student_ids=None)
     """The statement behind group_member_spans, for a caller that joins more to it (the
     grid: the names): group_id, student_id, valid_from, valid_to, joined, left — a
     whole-class group's enrolments (no membership dates) and a subgroup's memberships
-    with the student's enrolments in the group's class."""
-    ids = list(group_ids)
+    with the student's enrolments in the group's class. `group_ids`: ids, or a select of them."""
+    ids = group_ids if isinstance(group_ids, Select) else list(group_ids)
     enrolled = and_(Enrolment.class_id == SubjectGroup.class_id, Enrolment.start_date <= end,
                     or_(Enrolment.end_date.is_(None), Enrolment.end_date >= start))
     students = [] if student_ids is None else [Enrolment.student_id.in_(list(student_ids))]

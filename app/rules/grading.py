@@ -39,6 +39,14 @@ def _round(value: float) -> float:
     return round(value + 1e-9, 2)
 
 
+def effective_weight(own: Optional[float], type_weight: Optional[float]) -> float:
+    """An assignment's weight in the averages: its own when the teacher set one, else its
+    work type's (act 001 §4.9: «контрольная» 2, «самостоятельная» 1,5 …), else 1."""
+    if own is not None:
+        return float(own)
+    return float(type_weight) if type_weight else 1.0
+
+
 def weighted_average(pairs: Iterable[Tuple[float, float]]) -> Optional[float]:
     """Σ mark × weight / Σ weight over (mark, weight) pairs; None when nothing counts.
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Iterable, Optional
+from typing import Iterable, Optional, Protocol, Sequence, TypeVar
 
 from .errors import N_, RuleViolation
 
@@ -70,3 +70,49 @@ def check_no_overlap(period: PeriodSpan, others: Iterable[PeriodSpan]) -> None:
                 start=_fmt(other.start),
                 end=_fmt(other.end),
             )
+
+
+class Dated(Protocol):
+    """What choosing a period needs of one: its dates and whether it is the whole year."""
+
+    start: dt.date
+    end: dt.date
+    is_year: bool
+
+
+P = TypeVar("P", bound=Dated)
+
+
+def period_at(periods: Sequence[P], day: dt.date) -> Optional[P]:
+    """The period holding the day, the shortest when several do (a quarter rather than
+    the year); None when the day falls outside all of them (the holidays)."""
+    holding = [p for p in periods if p.start <= day <= p.end]
+    return min(holding, key=lambda p: (p.is_year, p.end - p.start), default=None)
+
+
+def current_period(periods: Sequence[P], day: dt.date, upcoming: bool = False) -> Optional[P]:
+    """"The current period" wherever a page needs one: the period holding the day, else
+    the last to have ended before it (the holidays after a quarter show that quarter);
+    before the first period, the first one to come when `upcoming`, else None."""
+    found = period_at(periods, day)
+    if found is not None:
+        return found
+    ended = [p for p in periods if p.end < day]
+    if ended:
+        return max(ended, key=lambda p: (p.end, p.start))
+    if upcoming and periods:
+        return min(periods, key=lambda p: (p.is_year, p.start, p.end))
+    return None
+
+
+def year_at(years: Sequence, day: dt.date):
+    """The school year of a day (the choice of app/journal/data.year_on): the one holding
+    it, else the one marked current, else the latest to start (in the summer, the coming
+    year once it is entered); years have `start_date`, `end_date` and `is_current`."""
+    holding = [y for y in years if y.start_date <= day <= y.end_date]
+    if holding:
+        return holding[0]
+    current = [y for y in years if y.is_current]
+    if current:
+        return current[0]
+    return max(years, key=lambda y: y.start_date, default=None)

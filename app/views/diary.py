@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import request
+from flask import abort, request
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access, permission_name
 from flask_babel import lazy_gettext as _l
@@ -16,7 +16,7 @@ from app.journal import data, diary
 from app.models import WEEKDAYS
 from app.rules.netschool import parse_day
 from app.security import reporting
-from app.views.base import current_school, parse_int
+from app.views.base import parse_int
 
 
 class DiaryView(BaseView):
@@ -35,20 +35,24 @@ class DiaryView(BaseView):
         student_id = parse_int(request.args.get("student")) or (children[0][0] if children else None)
         if student_id is None:
             return self.render_template("parta/diary.html", title=_l("Diary"), student=None, children=children)
-        reporting.report_student(session, student_id)  # 404 for anyone not theirs to see
         start = diary.week_start(parse_day(request.args.get("week")) or today)
-        week = diary.diary_week(session, student_id, start)
-        school = current_school()
-        marks = diary.period_marks(session, student_id, today, school.thresholds if school else None)
-        since = marks.period.start if marks.period else today - dt.timedelta(days=90)
         year = data.year_on(session, today)
-        owed = diary.work_owed(session, student_id, year.start_date if year else since, today)
-        classes = data.student_classes(session, student_id, start, start + dt.timedelta(days=6))
+        # where the student learns, read once for the week, the period and the year
+        first = min(start, today - dt.timedelta(days=366), year.start_date if year else today)
+        places = data.student_places(session, student_id, first, max(start + dt.timedelta(days=6), today))
+        if places.student is None:
+            abort(404)  # anyone not theirs to see: the same answer as for a student who does not exist
+        week = diary.diary_week(session, student_id, start, places=places)
+        marks = diary.period_marks(session, student_id, today, places.thresholds, places=places)
+        since = marks.period.start if marks.period else today - dt.timedelta(days=90)
+        owed = diary.work_owed(session, student_id, year.start_date if year else since, today, places=places)
+        classes = places.classes(start, start + dt.timedelta(days=6))
         return self.render_template(
-            "parta/diary.html", title=_l("Diary"), student=data.student_row(session, student_id), children=children,
+            "parta/diary.html", title=_l("Diary"), student=places.student, children=children,
             class_name=classes[-1].name if classes else "", week=week, today=today,
             previous=start - dt.timedelta(days=7), next=start + dt.timedelta(days=7), marks=marks, owed=owed,
-            absences=diary.absences(session, student_id, since, today), timetable=diary.timetable(session, student_id, today),
+            absences=diary.absences(session, student_id, since, today),
+            timetable=diary.timetable(session, student_id, today, places=places),
             weekdays=WEEKDAYS, student_id=student_id,
         )
 

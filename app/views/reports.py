@@ -22,6 +22,7 @@ from app.views.base import commit_write, parse_date, parse_int, pdf_response
 from app.views.export import xlsx_response
 from app.journal import data
 from app.rules.grading import FIRST_MARKED_GRADE, is_marked_grade
+from app.rules.periods import year_at
 from reports import classes as class_reports
 from reports import control as control_reports
 from reports import student as student_reports
@@ -51,12 +52,15 @@ class ReportView(BaseView):
     def years(self) -> list:
         return db.session.scalars(select(SchoolYear).order_by(SchoolYear.start_date.desc())).all()
 
-    def year(self) -> Optional[SchoolYear]:
+    def year(self, years: Optional[list] = None) -> Optional[SchoolYear]:
+        """The year asked for, else the year of today (of `years`, when they are read)."""
         chosen = parse_int(request.args.get("year"))
         if chosen is not None:
             year = db.session.get(SchoolYear, chosen)
             if year is not None:
                 return year
+        if years is not None:
+            return year_at(years, self.today)
         return data.year_on(db.session, self.today)
 
     def classes(self, year) -> list:
@@ -83,16 +87,14 @@ class ReportView(BaseView):
         return [p for p in data.periods_of_grade(db.session, school_class.year_id, school_class.grade) if not p.is_year]
 
     def chosen_period(self, periods: list) -> Optional[data.PeriodRow]:
-        """The period asked for, else the one holding today, else the last that has ended."""
+        """The period asked for, else the current one (app/rules/periods.current_period), else the first."""
         period_id = parse_int(request.args.get("period"))
         if period_id is not None:
             found = next((p for p in periods if p.id == period_id), None)
             if found is None:
                 abort(404)
             return found
-        today = self.today
-        return data.period_at(periods, today) or max((p for p in periods if p.end < today), key=lambda p: p.end,
-                                                     default=periods[0] if periods else None)
+        return data.current_period(periods, self.today, upcoming=True)
 
     def dates(self, start: dt.date, end: dt.date) -> tuple:
         """[start, end] from the query (ДД.ММ.ГГГГ), defaults otherwise; a reversed range is turned round."""
@@ -110,7 +112,8 @@ class ReportView(BaseView):
 
     def year_context(self) -> dict:
         """The school years to choose from, the one chosen, and no report yet."""
-        return {"years": self.years(), "year": self.year(), "report": None}
+        years = self.years()
+        return {"years": years, "year": self.year(years), "report": None}
 
     # -- what a report implements ----------------------------------------------------
     # (PDF builder, XLSX builder) of reports/, each called with (report, school name)
@@ -188,11 +191,15 @@ class StudentReportMixin:
         report = ctx["report"][0] if isinstance(ctx["report"], list) else ctx["report"]
         return report.student.school_id
 
-    def student_period(self, student_id: int, year) -> tuple:
+    def student_period(self, student_id: int, year, places: Optional[data.StudentPlaces] = None) -> tuple:
         """The current period of the student's class (start, end), else the year up to today."""
         today = self.today
-        classes = data.student_classes(db.session, student_id, year.start_date, year.end_date)
-        periods = self.periods(classes[-1]) if classes else []
+        classes = places.classes(year.start_date, year.end_date) if places else \
+            data.student_classes(db.session, student_id, year.start_date, year.end_date)
+        if places and classes:
+            periods = [p for p in places.periods.get(classes[-1].id, []) if not p.is_year]
+        else:
+            periods = self.periods(classes[-1]) if classes else []
         period = data.period_at(periods, today)
         start = period.start if period else year.start_date
         return start, min(today, year.end_date) if today >= start else year.end_date
@@ -217,9 +224,12 @@ class StudentProgressReportView(StudentReportMixin, ReportView):
             return ctx
         ctx.update(self.student_choice(year))
         if ctx["student_id"] is not None:
-            start, end = self.dates(*self.student_period(ctx["student_id"], year))
-            ctx.update(start=start, end=end,
-                       report=student_reports.student_progress(db.session, ctx["student_id"], start, end))
+            # where the student learns in the year, read once for the period and the report
+            places = data.student_places(db.session, ctx["student_id"], year.start_date, year.end_date)
+            start, end = self.dates(*self.student_period(ctx["student_id"], year, places))
+            inside = year.start_date <= start and end <= year.end_date
+            ctx.update(start=start, end=end, report=student_reports.student_progress(
+                db.session, ctx["student_id"], start, end, places=places if inside else None))
         return ctx
 
     def file_title(self, ctx):

@@ -89,3 +89,11 @@ def test_what_if_shows_the_average_after_one_more_mark():
     from app.rules.grading import what_if
 
     assert what_if([(4, 1), (5, 1)], 2, 2) == (pytest.approx(13 / 4), 3)
+
+
+def test_an_assignments_own_weight_wins_over_its_work_types():
+    from app.rules.grading import effective_weight
+
+    assert effective_weight(1.5, 2) == 1.5
+    assert effective_weight(None, 2) == 2.0
+    assert effective_weight(None, None) == 1.0

@@ -58,3 +58,51 @@ def test_half_years_of_senior_grades_may_overlap_quarters_of_junior_grades():
 def test_reversed_grade_range_is_refused():
     with pytest.raises(RuleViolation):
         check_no_overlap(span(Y_START, dt.date(2026, 10, 1), grades=(9, 5)), [])
+
+
+def _period(name, start, end, is_year=False):
+    from types import SimpleNamespace
+
+    return SimpleNamespace(name=name, start=dt.date(*start), end=dt.date(*end), is_year=is_year)
+
+
+QUARTERS = [_period("1", (2026, 9, 1), (2026, 10, 25)), _period("2", (2026, 11, 5), (2026, 12, 28)),
+            _period("год", (2026, 9, 1), (2027, 5, 31), is_year=True)]
+
+
+def test_the_period_of_a_day_is_the_quarter_rather_than_the_year():
+    from app.rules.periods import period_at
+
+    assert period_at(QUARTERS, dt.date(2026, 11, 20)).name == "2"
+    assert period_at(QUARTERS[:2], dt.date(2026, 11, 1)) is None  # the autumn holidays
+
+
+def test_the_current_period_in_the_holidays_is_the_quarter_just_ended():
+    from app.rules.periods import current_period
+
+    assert current_period(QUARTERS[:2], dt.date(2026, 11, 1)).name == "1"
+    assert current_period(QUARTERS[:2], dt.date(2027, 1, 5)).name == "2"
+
+
+def test_before_the_first_period_there_is_no_current_one_unless_the_next_is_asked_for():
+    from app.rules.periods import current_period
+
+    assert current_period(QUARTERS[:2], dt.date(2026, 8, 20)) is None
+    assert current_period(QUARTERS[:2], dt.date(2026, 8, 20), upcoming=True).name == "1"
+    assert current_period([], dt.date(2026, 8, 20), upcoming=True) is None
+
+
+def test_the_year_of_a_day_is_the_one_holding_it_else_the_current_else_the_latest_begun():
+    from types import SimpleNamespace
+
+    from app.rules.periods import year_at
+
+    def year(start, end, current=False):
+        return SimpleNamespace(start_date=dt.date(*start), end_date=dt.date(*end), is_current=current)
+
+    old, this = year((2025, 9, 1), (2026, 5, 31)), year((2026, 9, 1), (2027, 5, 31))
+    assert year_at([this, old], dt.date(2026, 11, 20)) is this
+    assert year_at([this, old], dt.date(2026, 7, 1)) is this  # the summer: the latest to start
+    old_current = year((2025, 9, 1), (2026, 5, 31), current=True)
+    assert year_at([this, old_current], dt.date(2026, 7, 1)) is old_current
+    assert year_at([], dt.date(2026, 7, 1)) is None

@@ -16,6 +16,7 @@ from app.models import (
     Student, StudentGuardian, Subject, SubjectGroup, SubjectGroupTeacher,
 )
 from tests.conftest import login, unique
+from tests.views.journal_fixtures import fresh_journal  # noqa: F401  (fixture)
 
 
 def _user(username: str) -> int:
@@ -135,3 +136,109 @@ def test_a_student_reads_only_their_own_diary(app, client):
 def test_a_bad_week_falls_back_to_this_week(app, client):
     login(client, "student")
     assert client.get("/diary/?week=понедельник").status_code == 200
+
+
+# ---------------------------------------------------------------------------
+# What the family's pages cost: a fixed number of statements whatever the week,
+# the period and the year hold (app/journal/marks.py: one statement per kind of data)
+# ---------------------------------------------------------------------------
+
+# The whole request, the session, roles, rights and scope included; the pages' own reads
+# are counted apart below.
+DIARY_STATEMENTS, STUDENT_REPORT_STATEMENTS, WEBAPI_WEEK_STATEMENTS = 18, 14, 15
+
+
+def _statements(app, client, url: str, headers: dict | None = None) -> int:
+    from sqlalchemy import event
+
+    with app.app_context():
+        engine = db.engine
+    assert client.get(url, headers=headers or {}).status_code == 200  # warm: the first request of a login loads more
+    statements = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        assert client.get(url, headers=headers or {}).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    return len(statements)
+
+
+def _family_pages(app, journal) -> dict:
+    """The statements of the diary, the student report and the /webapi week of the demo child."""
+    from tests.views.test_webapi import api_login
+
+    week = journal.today - dt.timedelta(days=journal.today.weekday())
+    parent = login(app.test_client(), "parent")
+    api, answer = api_login(app, "parent")
+    return {
+        "diary": _statements(app, parent, f"/diary/?student={journal.child_id}"),
+        "report": _statements(app, parent, f"/reports/student/?student={journal.child_id}"),
+        "webapi": _statements(app, api, f"/webapi/student/diary?studentId={journal.child_id}&weekStart={week}"
+                                        f"&weekEnd={week + dt.timedelta(days=5)}", {"at": answer.get_json()["at"]}),
+    }
+
+
+def test_the_family_pages_read_as_many_statements_with_more_lessons_marks_and_subjects(app, fresh_journal):
+    from tests.views.journal_fixtures import delete_group, make_mark, make_period_mark, new_journal
+
+    before = _family_pages(app, fresh_journal)
+    for days_ago in (fresh_journal.recent(n) for n in (0, 1, 2, 3, 8, 15)):
+        make_mark(app, fresh_journal, days_ago, control=days_ago % 2 == 0, value="5")
+    make_period_mark(app, fresh_journal, fresh_journal.current_period_id)
+    second = new_journal(app)  # one more subject, with its own marks
+    try:
+        make_mark(app, second, second.recent(1))
+        after = _family_pages(app, fresh_journal)
+    finally:
+        delete_group(app, second.group_id)
+    assert after == before
+    assert before["diary"] <= DIARY_STATEMENTS and before["report"] <= STUDENT_REPORT_STATEMENTS \
+        and before["webapi"] <= WEBAPI_WEEK_STATEMENTS, before
+
+
+def _own_reads(app, journal) -> dict:
+    """The statements of the diary's and the student report's own reads (no request: no
+    session, rights or scope to resolve)."""
+    from sqlalchemy import event
+
+    from app.journal import diary
+    from reports.student import student_progress
+
+    today, child = journal.today, journal.child_id
+    counted: dict = {}
+    with app.app_context():
+        engine, session = db.engine, db.session
+        statements = []
+        listener = lambda *args: statements.append(args[2])  # noqa: E731
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            year = data.year_on(session, today)
+            places = data.student_places(session, child, year.start_date, year.end_date)
+            diary.diary_week(session, child, diary.week_start(today), places=places)
+            marks = diary.period_marks(session, child, today, places.thresholds, places=places)
+            diary.work_owed(session, child, year.start_date, today, places=places)
+            diary.absences(session, child, marks.period.start if marks.period else year.start_date, today)
+            diary.timetable(session, child, today, places=places)
+            counted["diary"] = len(statements)
+            statements.clear()
+            student_progress(session, child, marks.period.start if marks.period else year.start_date, today)
+            counted["report"] = len(statements)
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
+        session.remove()
+    return counted
+
+
+def test_the_diary_and_the_student_report_read_one_statement_per_kind_of_data(app, fresh_journal):
+    from tests.views.journal_fixtures import make_mark
+
+    before = _own_reads(app, fresh_journal)
+    for days_ago in (fresh_journal.recent(n) for n in (0, 1, 2, 5, 9)):
+        make_mark(app, fresh_journal, days_ago)
+    assert _own_reads(app, fresh_journal) == before
+    # the year, where the student learns and the periods (2), the week (2), the period (2), work owed, absences,
+    # timetable
+    assert before["diary"] <= 10, before
+    # where the student learns (2), marks, absences with the lessons held
+    assert before["report"] <= 4, before

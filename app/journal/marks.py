@@ -1,0 +1,224 @@
+"""The one read path for marks: the journal grid, the diary, the student's reports,
+the summary sheet and the NetSchool-compatible /webapi read marks, their weights and
+the study periods that frame them here.
+
+Every function is a select of the columns needed (rows come back as plain tuples or
+small frozen dataclasses, never ORM objects), one statement per kind of data for the
+whole range asked — a week, a period, a class — never one per lesson, subject or
+student. The decisions stay in app/rules: a mark's weight is
+`grading.effective_weight`, "the current period" `periods.current_period`.
+
+The selects name mapped columns, so the central scoping (app/security/scoping.py)
+applies to each of them as to any other query: a parent reads their children's
+marks only.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Iterable, Optional, Sequence
+
+from sqlalchemy import and_, select
+from sqlalchemy.orm import Session
+
+from app.models import (
+    Assignment, AssignmentType, FinalMark, GradeScaleValue, Lesson, Mark, PeriodMark, PeriodType, StudyPeriod,
+)
+from app.rules import grading
+from app.rules import periods as period_rules
+from app.rules.performance import ScaleMark
+
+# --- study periods -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PeriodRow:
+    id: int
+    name: str
+    start: dt.date
+    end: dt.date
+    is_year: bool
+
+
+def periods_of_grade(session: Session, year_id: int, grade: int) -> list[PeriodRow]:
+    """The study periods of a grade: the shorter ones by start date, year-long ones last."""
+    rows = session.execute(
+        select(StudyPeriod.id, StudyPeriod.name, StudyPeriod.start_date, StudyPeriod.end_date, PeriodType.is_year)
+        .join(PeriodType, StudyPeriod.period_type_id == PeriodType.id)
+        .where(StudyPeriod.year_id == year_id, StudyPeriod.grade_from <= grade, StudyPeriod.grade_to >= grade)
+    ).all()
+    return sort_periods(PeriodRow(pid, name, start, end, bool(is_year)) for pid, name, start, end, is_year in rows)
+
+
+def sort_periods(periods: Iterable[PeriodRow]) -> list[PeriodRow]:
+    return sorted(periods, key=lambda p: (p.is_year, p.start, p.end, p.id))
+
+
+def period_at(periods: Sequence[PeriodRow], day: dt.date) -> Optional[PeriodRow]:
+    """The shortest period holding the day (a quarter rather than the year)."""
+    return period_rules.period_at(periods, day)
+
+
+def current_period(periods: Sequence[PeriodRow], day: dt.date, upcoming: bool = False) -> Optional[PeriodRow]:
+    """The period holding the day, else the last ended (app/rules/periods.current_period)."""
+    return period_rules.current_period(periods, day, upcoming)
+
+
+# --- marks of one journal (the grid) ----------------------------------------------------
+
+def lessons_of_group(school_id: int, group_id: int, start: dt.date, end: dt.date):
+    """The ids of the group's lessons in the dates, as a subquery; `school_id`, which
+    leads every index, is named so that each lookup can use one."""
+    return select(Lesson.id).where(Lesson.school_id == school_id, Lesson.subject_group_id == group_id,
+                                   Lesson.date >= start, Lesson.date <= end)
+
+
+def group_marks(session: Session, school_id: int, group_id: int, start: dt.date, end: dt.date,
+                students: Optional[list] = None, reads: Optional[dict] = None) -> list:
+    """(assignment id, student id, value id, is duty, comment, mark id) of the group's
+    marks in the dates (of some students): one statement."""
+    assignments = select(Assignment.id).where(
+        Assignment.school_id == school_id, Assignment.lesson_id.in_(lessons_of_group(school_id, group_id, start, end)))
+    query = (
+        select(Mark.assignment_id, Mark.student_id, Mark.value_id, Mark.is_duty, Mark.comment, Mark.id)
+        .where(Mark.school_id == school_id, Mark.assignment_id.in_(assignments))
+    )
+    if students is not None:
+        query = query.where(Mark.student_id.in_(students))
+    return session.execute(query, execution_options=reads or {}).all()
+
+
+def group_weights(session: Session, school_id: int, group_id: int, start: dt.date, end: dt.date,
+                  reads: Optional[dict] = None) -> dict:
+    """assignment id → its weight (grading.effective_weight), for the averages; the
+    assignments of cancelled lessons do not count."""
+    rows = session.execute(
+        select(Assignment.id, Assignment.weight, AssignmentType.weight)
+        .join(AssignmentType, Assignment.type_id == AssignmentType.id)
+        .join(Lesson, Assignment.lesson_id == Lesson.id)
+        .where(Assignment.school_id == school_id, Lesson.school_id == school_id,
+               Lesson.subject_group_id == group_id, Lesson.date >= start, Lesson.date <= end,
+               Lesson.is_cancelled.is_(False)),
+        execution_options=reads or {},
+    ).all()
+    return {aid: grading.effective_weight(own, by_type) for aid, own, by_type in rows}
+
+
+# --- marks with their work (the diary, the reports) -------------------------------------
+
+@dataclass(frozen=True)
+class MarkRow:
+    group_id: int
+    lesson_id: int
+    day: dt.date
+    assignment_id: int
+    type_abbr: str
+    type_name: str
+    weight: float
+    is_control: bool
+    student_id: int
+    mark: Optional[ScaleMark]   # None for a bare «точка»
+    duty: bool
+    comment: str
+
+
+def scale_mark(code, score, passing) -> Optional[ScaleMark]:
+    if code is None:
+        return None
+    return ScaleMark(code, float(score) if score is not None else None, bool(passing))
+
+
+def marks_of(session: Session, start: dt.date, end: dt.date, group_ids: Optional[Iterable[int]] = None,
+             student_ids: Optional[Iterable[int]] = None) -> list[MarkRow]:
+    """The marks of lessons held (not cancelled) in [start, end], by date, of some groups
+    and/or some students, each with its work type and weight: one statement."""
+    conditions = [Lesson.date >= start, Lesson.date <= end, Lesson.is_cancelled.is_(False)]
+    if group_ids is not None:
+        conditions.append(Lesson.subject_group_id.in_(list(group_ids)))
+    if student_ids is not None:
+        conditions.append(Mark.student_id.in_(list(student_ids)))
+    rows = session.execute(
+        select(Lesson.subject_group_id, Lesson.id, Lesson.date, Assignment.id, AssignmentType.abbr, AssignmentType.name,
+               Assignment.weight, AssignmentType.weight, AssignmentType.is_control, Mark.student_id,
+               GradeScaleValue.code, GradeScaleValue.score, GradeScaleValue.is_passing, Mark.is_duty, Mark.comment)
+        .select_from(Mark)
+        .join(Assignment, Mark.assignment_id == Assignment.id)
+        .join(Lesson, Assignment.lesson_id == Lesson.id)
+        .join(AssignmentType, Assignment.type_id == AssignmentType.id)
+        .outerjoin(GradeScaleValue, Mark.value_id == GradeScaleValue.id)
+        .where(and_(*conditions))
+        .order_by(Lesson.date, Lesson.number, Assignment.id)
+    ).all()
+    return [MarkRow(gid, lid, day, aid, abbr or "", tname or "", grading.effective_weight(own, by_type),
+                    bool(control), sid, scale_mark(code, score, passing), bool(duty), comment or "")
+            for gid, lid, day, aid, abbr, tname, own, by_type, control, sid, code, score, passing, duty, comment
+            in rows]
+
+
+@dataclass(frozen=True)
+class WorkRow:
+    """An assignment of a lesson with one student's mark on it (the diary's week)."""
+
+    lesson_id: int
+    id: int
+    type_id: int
+    type_abbr: str
+    type_name: str
+    title: str
+    weight: float
+    due_date: Optional[dt.date]
+    is_control: bool
+    mark: Optional[str]          # the code, «5», «зач»
+    score: Optional[float]
+    duty: bool
+    comment: str
+
+
+def work_of_lessons(session: Session, lesson_ids: Sequence[int], student_id: int) -> dict:
+    """lesson id → [WorkRow] of the lessons' assignments with the student's marks on
+    them (none yet: mark None), by assignment id: one statement for the whole week."""
+    if not lesson_ids:
+        return {}
+    found: dict = {}
+    rows = session.execute(
+        select(Assignment.lesson_id, Assignment.id, AssignmentType.id, AssignmentType.abbr, AssignmentType.name,
+               Assignment.title, Assignment.weight, AssignmentType.weight, AssignmentType.is_control,
+               Assignment.due_date, GradeScaleValue.code, GradeScaleValue.score, Mark.is_duty, Mark.comment)
+        .join(AssignmentType, Assignment.type_id == AssignmentType.id)
+        .outerjoin(Mark, and_(Mark.assignment_id == Assignment.id, Mark.student_id == student_id))
+        .outerjoin(GradeScaleValue, Mark.value_id == GradeScaleValue.id)
+        .where(Assignment.lesson_id.in_(list(lesson_ids))).order_by(Assignment.id))
+    for lid, aid, type_id, abbr, tname, title, own, by_type, control, due, code, score, duty, comment in rows:
+        found.setdefault(lid, []).append(WorkRow(
+            lid, aid, type_id, abbr or "", tname or "", title or "", grading.effective_weight(own, by_type), due,
+            bool(control), code, float(score) if score is not None else None, bool(duty), comment or ""))
+    return found
+
+
+# --- period and final marks -------------------------------------------------------------
+
+def _marks_by(session: Session, model, key, group_ids, keys, student_ids) -> dict:
+    """(group id, key, student id) → ScaleMark of PeriodMark (key: period) or FinalMark (key: column)."""
+    groups, wanted = list(group_ids), list(keys)
+    if not groups or not wanted:
+        return {}
+    query = (select(model.subject_group_id, key, model.student_id, GradeScaleValue.code, GradeScaleValue.score,
+                    GradeScaleValue.is_passing)
+             .join(GradeScaleValue, model.value_id == GradeScaleValue.id)
+             .where(model.subject_group_id.in_(groups), key.in_(wanted)))
+    if student_ids is not None:
+        query = query.where(model.student_id.in_(list(student_ids)))
+    return {(gid, k, sid): scale_mark(code, score, passing)
+            for gid, k, sid, code, score, passing in session.execute(query)}
+
+
+def period_marks_of(session: Session, group_ids: Iterable[int], period_ids: Iterable[int],
+                    student_ids: Optional[Iterable[int]] = None) -> dict:
+    """(group id, period id, student id) → ScaleMark."""
+    return _marks_by(session, PeriodMark, PeriodMark.period_id, group_ids, period_ids, student_ids)
+
+
+def final_marks_of(session: Session, group_ids: Iterable[int], column_ids: Iterable[int],
+                   student_ids: Optional[Iterable[int]] = None) -> dict:
+    """(group id, final-mark column id, student id) → ScaleMark."""
+    return _marks_by(session, FinalMark, FinalMark.column_id, group_ids, column_ids, student_ids)
