@@ -19,6 +19,7 @@ from flask import Response, abort, g, has_request_context, request
 from markupsafe import Markup
 from sqlalchemy import Boolean, Date, DateTime, Enum, Numeric, Time, false, select
 from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import joinedload, selectinload
 from wtforms import BooleanField, DateField, TimeField
 from wtforms.validators import InputRequired, Optional, ValidationError
 from wtforms.widgets import html_params
@@ -261,10 +262,16 @@ class PartaInterface(SQLAInterface):
         return super().get_related_obj(col_name, parse_pk(value)) if parse_pk(value) is not None else None
 
     def query(self, filters=None, order_column="", order_direction="", page=None, page_size=None,
-              select_columns=None, outer_default_load=False):
+              select_columns=None, outer_default_load=False, load=()):
+        """FAB's query; `load` adds loader options (list_load_options) to the page's rows."""
         try:
-            return super().query(filters, order_column, order_direction, page, page_size, select_columns,
-                                 outer_default_load)
+            if not load:
+                return super().query(filters, order_column, order_direction, page, page_size, select_columns,
+                                     outer_default_load)
+            query = self.session.query(self.obj)
+            count = self.query_count(query, filters)
+            return count, self.apply_all(query.options(*load), filters, order_column, order_direction,
+                                         page, page_size).all()
         except (DataError, OverflowError) as error:
             # A search for a number no column can hold (an id beyond int4, a page beyond
             # the database's offsets): no row matches it.
@@ -445,12 +452,46 @@ class ValidatedWrites:
 MAX_PAGE_SIZE = 500
 
 
+def list_load_options(model, columns, paths=()) -> list:
+    """Loader options for a list's rows: each relation a column names (also through
+    dotted names, «lesson.subject_group») joined to the page's own query, and the
+    `paths` a cell reads besides (properties, __str__ of related rows: «enrolments.school_class»)
+    one statement each — whatever the number of rows shown."""
+    options = []
+    for column in columns:
+        cls, loader = model, None
+        for part in column.split("."):
+            attr = getattr(cls, part, None)
+            prop = getattr(attr, "property", None)
+            if prop is None or not hasattr(prop, "mapper"):
+                break
+            loader = (joinedload if loader is None else loader.joinedload)(attr) if not prop.uselist \
+                else (selectinload if loader is None else loader.selectinload)(attr)
+            cls = prop.mapper.class_
+        if loader is not None:
+            options.append(loader)
+    for path in paths:
+        cls, loader = model, None
+        for part in path.split("."):
+            attr = getattr(cls, part)
+            loader = (selectinload if loader is None else loader.selectinload)(attr)
+            cls = attr.property.mapper.class_
+        options.append(loader)
+    return options
+
+
 class PartaModelView(ValidatedWrites, ExportMixin, ModelView):
     """Generated CRUD, configured by declarations only in the subclasses; every
     list exports to XLSX (ExportMixin, under the view's can_list)."""
 
     page_size = 25
     list_template = "parta/list.html"  # FAB's list with the «Экспорт в XLSX» button
+    # Relations the list's cells read beyond its relation columns (through a property or a
+    # related row's name), dotted: loaded with the page, not row by row.
+    list_loads: tuple = ()
+
+    def list_load_options(self) -> list:
+        return list_load_options(self.datamodel.obj, self.list_columns or [], self.list_loads)
 
     def _get_list_widget(self, filters, actions=None, order_column="", order_direction="", **kwargs):
         """A sort asked for in the URL counts only on a sortable column (FAB fails on others);
@@ -461,8 +502,21 @@ class PartaModelView(ValidatedWrites, ExportMixin, ModelView):
             kwargs["page_size"] = min(max(kwargs["page_size"], 1), MAX_PAGE_SIZE)
         if kwargs.get("page") is not None and not 0 <= kwargs["page"] <= MAX_INT // MAX_PAGE_SIZE:
             kwargs["page"] = 0
-        return super()._get_list_widget(filters, actions=actions, order_column=order_column,
-                                        order_direction=order_direction, **kwargs)
+        # FAB's own _get_list_widget, with the page's related rows loaded by the page's query
+        widgets = kwargs.pop("widgets", None) or {}
+        page, page_size = kwargs.pop("page", None), kwargs.pop("page_size", None) or self.page_size
+        if not order_column and self.base_order:
+            order_column, order_direction = self.base_order
+        count, items = self.datamodel.query(filters.get_joined_filters(self._base_filters), order_column,
+                                            order_direction, page=page, page_size=page_size,
+                                            load=self.list_load_options())
+        widgets["list"] = self.list_widget(
+            label_columns=self.label_columns, include_columns=self.list_columns,
+            value_columns=self.datamodel.get_values(items, self.list_columns), order_columns=self.order_columns,
+            formatters_columns=self.formatters_columns, page=page, page_size=page_size, count=count,
+            pks=[self._serialize_pk_if_composite(pk) for pk in self.datamodel.get_keys(items)],
+            actions=actions or self.actions, filters=filters, modelview_name=self.__class__.__name__, **kwargs)
+        return widgets
 
     # FAB's actions ignore the base filters and fail on an unknown action or row; Parta's
     # views have none, but a view that adds one gets them checked here.
@@ -534,3 +588,4 @@ class PartaModelView(ValidatedWrites, ExportMixin, ModelView):
         rule of the flush, say), else the general one."""
         return g.pop("parta_write_refusal", None) or \
             _l("The record could not be saved because of a database error. Nothing was changed.")
+
