@@ -22,4 +22,24 @@
       language: "ru", format: "dd.mm.yyyy", weekStart: 1, autoclose: true, todayHighlight: true, forceParse: false
     });
   });
+  // a related row chosen by typing (app/views/base.py, SearchedSelectWidget): the options come
+  // from the view's /options endpoint, a page at a time, scoped to what the user may see
+  $(function () {
+    $("select.parta-searched-select").each(function () {
+      var select = $(this);
+      var say = function (key) { return function () { return select.data(key); }; };
+      select.select2({
+        theme: "bootstrap", width: "100%", placeholder: select.data("placeholder"),
+        allowClear: select.data("allow-clear") === true,
+        ajax: {
+          url: select.data("url"), dataType: "json", delay: 250,
+          data: function (params) { return { q: params.term || "", page: params.page || 1 }; }
+        },
+        language: {
+          searching: say("searching"), noResults: say("no-results"),
+          errorLoading: say("error"), loadingMore: say("more")
+        }
+      });
+    });
+  });
 })(jQuery);

@@ -6,6 +6,7 @@ import datetime as dt
 import decimal
 import logging
 import re
+from dataclasses import dataclass
 
 from flask_appbuilder import ModelView, expose
 from flask_appbuilder.fields import EnumField, QuerySelectField
@@ -17,10 +18,11 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext, lazy_gettext as _l, to_user_timezone
 from flask import Response, abort, g, has_request_context, request
 from markupsafe import Markup
-from sqlalchemy import Boolean, Date, DateTime, Enum, Numeric, Time, false, select
+from flask_appbuilder.security.decorators import has_access, permission_name
+from sqlalchemy import Boolean, Date, DateTime, Enum, Numeric, Time, and_, extract, false, or_, select
 from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import joinedload, selectinload
-from wtforms import BooleanField, DateField, TimeField
+from wtforms import BooleanField, DateField, Field, TimeField
 from wtforms.validators import InputRequired, Optional, ValidationError
 from wtforms.widgets import html_params
 
@@ -589,3 +591,131 @@ class PartaModelView(ValidatedWrites, ExportMixin, ModelView):
         return g.pop("parta_write_refusal", None) or \
             _l("The record could not be saved because of a database error. Nothing was changed.")
 
+
+# ---------------------------------------------------------------------------
+# Searched selects: a related row chosen by typing, for relations with thousands of rows
+# (the lessons and assignments of a school); FAB's select listed every one in the page.
+# ---------------------------------------------------------------------------
+
+SEARCHED_PAGE = 20  # options per answer; the select asks for the next ones on scrolling
+_DAY = re.compile(r"^(\d{1,2})\.(\d{1,2})(?:\.(\d{4}))?$")
+
+
+@dataclass(frozen=True)
+class Searched:
+    """How to search the rows of a related model: the words typed must each match one of
+    `texts` (or, typed as ДД.ММ[.ГГГГ], the `day` column); `joins` reach those columns."""
+
+    model: type
+    texts: tuple
+    order_by: tuple
+    joins: tuple = ()
+    day: object = None
+
+    def statement(self, text: str):
+        query = select(self.model)
+        for target, on in self.joins:
+            query = query.join(target, on)
+        for word in text.split()[:6]:
+            found = _DAY.match(word)
+            if found and self.day is not None:
+                day, month, year = (int(part) if part else None for part in found.groups())
+                clauses = [extract("day", self.day) == day, extract("month", self.day) == month]
+                if year is not None:
+                    clauses.append(extract("year", self.day) == year)
+                query = query.where(and_(*clauses))
+                continue
+            pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            capital = "%" + word[:1].upper() + word[1:].lower().replace("%", "\\%").replace("_", "\\_") + "%"
+            # ilike; also the capitalised word, which SQLite's ASCII-only lower() misses in Russian
+            query = query.where(or_(*(column.ilike(pattern, escape="\\") for column in self.texts),
+                                    *(column.like(capital, escape="\\") for column in self.texts)))
+        return query.order_by(*self.order_by)
+
+
+class SearchedSelectWidget:
+    """A select holding only the chosen row; app/static/parta.js asks the view's options
+    endpoint for the rows matching what is typed (select2, bundled with FAB)."""
+
+    def __call__(self, field, **kwargs):
+        kwargs.setdefault("id", field.id)
+        chosen = field.data
+        options = '<option value=""></option>'
+        if chosen is not None:
+            options += f'<option value="{chosen.id}" selected>{Markup.escape(str(chosen))}</option>'
+        attributes = html_params(
+            name=field.name, class_="form-control parta-searched-select", **{
+                "data-url": field.options_url, "data-placeholder": gettext("Start typing to search"),
+                "data-searching": gettext("Searching…"), "data-no-results": gettext("Nothing found"),
+                "data-error": gettext("The list could not be loaded"), "data-more": gettext("Loading more…"),
+                "data-allow-clear": "false" if field.flags.required else "true"}, **kwargs)
+        return Markup(f"<select {attributes}>{options}</select>")
+
+
+class SearchedSelectField(Field):
+    """A related row by its id, found among the rows the user may see (the scoping's
+    criteria apply to the look-up): an id of another school's row is refused as not offered."""
+
+    widget = SearchedSelectWidget()
+
+    def __init__(self, label=None, validators=None, searched: Searched | None = None, options_url: str = "",
+                 **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.searched = searched
+        self.options_url = options_url
+
+    def _value(self):
+        return str(self.data.id) if self.data is not None else ""
+
+    def process_formdata(self, valuelist):
+        if not valuelist or valuelist[0] in ("", "__None"):
+            self.data = None
+            return
+        from app.extensions import db
+
+        pk = parse_pk(valuelist[0])
+        model = self.searched.model
+        self.data = db.session.scalar(select(model).where(model.id == pk)) if pk is not None else None
+        if self.data is None:
+            raise ValueError(gettext("Choose one of the values offered."))
+
+
+class SearchedSelects:
+    """Views whose relations to big tables are chosen by typing: `searched_fields` maps a
+    relation to its Searched; the add and edit forms get a SearchedSelectField for each, and
+    /<view>/options?field=…&q=…&page=… answers the matching rows as select2 wants them."""
+
+    searched_fields: dict = {}
+
+    def _prepare_columns(self) -> None:
+        super()._prepare_columns()
+        extra_add, extra_edit = dict(self.add_form_extra_fields or {}), dict(self.edit_form_extra_fields or {})
+        for name, searched in self.searched_fields.items():
+            column = next(iter(getattr(self.datamodel.obj, name).property.local_columns))
+            label = self.label_columns.get(name, name)
+            required = Optional() if column.nullable else InputRequired()
+            url = f"/{self.__class__.__name__.lower()}/options?field={name}"
+            for extra in (extra_add, extra_edit):
+                extra.setdefault(name, SearchedSelectField(label, [required], searched=searched, options_url=url))
+        self.add_form_extra_fields, self.edit_form_extra_fields = extra_add, extra_edit
+
+    @expose("/options")
+    @has_access
+    @permission_name("edit")
+    def options(self):
+        """The rows of a searched relation matching `q`, SEARCHED_PAGE at a time: those the user
+        may see, as the form accepts them (an unknown field finds nothing)."""
+        from flask import jsonify
+
+        from app.extensions import db
+
+        searched = self.searched_fields.get(request.args.get("field", ""))
+        if searched is None:
+            return jsonify(results=[], pagination={"more": False})
+        page = parse_int(request.args.get("page")) or 1
+        page = min(max(page, 1), MAX_INT // (SEARCHED_PAGE + 1))
+        text = (request.args.get("q") or "")[:100]
+        rows = db.session.scalars(searched.statement(text).offset((page - 1) * SEARCHED_PAGE)
+                                  .limit(SEARCHED_PAGE + 1)).unique().all()
+        return jsonify(results=[{"id": row.id, "text": str(row)} for row in rows[:SEARCHED_PAGE]],
+                       pagination={"more": len(rows) > SEARCHED_PAGE})
