@@ -601,6 +601,11 @@ SEARCHED_PAGE = 20  # options per answer; the select asks for the next ones on s
 _DAY = re.compile(r"^(\d{1,2})\.(\d{1,2})(?:\.(\d{4}))?$")
 
 
+def _like_escaped(text: str) -> str:
+    """A text matched literally by LIKE … ESCAPE '\\'."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 @dataclass(frozen=True)
 class Searched:
     """How to search the rows of a related model: the words typed must each match one of
@@ -625,8 +630,7 @@ class Searched:
                     clauses.append(extract("year", self.day) == year)
                 query = query.where(and_(*clauses))
                 continue
-            pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            capital = "%" + word[:1].upper() + word[1:].lower().replace("%", "\\%").replace("_", "\\_") + "%"
+            pattern, capital = (f"%{_like_escaped(w)}%" for w in (word, word[:1].upper() + word[1:].lower()))
             # ilike; also the capitalised word, which SQLite's ASCII-only lower() misses in Russian
             query = query.where(or_(*(column.ilike(pattern, escape="\\") for column in self.texts),
                                     *(column.like(capital, escape="\\") for column in self.texts)))
@@ -643,6 +647,8 @@ class SearchedSelectWidget:
         options = '<option value=""></option>'
         if chosen is not None:
             options += f'<option value="{chosen.id}" selected>{Markup.escape(str(chosen))}</option>'
+        for row in field.searched_rows():  # a list's search: the rows its filters name, for FAB's script to choose
+            options += f'<option value="{row.id}">{Markup.escape(str(row))}</option>'
         attributes = html_params(
             name=field.name, class_="form-control parta-searched-select", **{
                 "data-url": field.options_url, "data-placeholder": gettext("Start typing to search"),
@@ -659,13 +665,26 @@ class SearchedSelectField(Field):
     widget = SearchedSelectWidget()
 
     def __init__(self, label=None, validators=None, searched: Searched | None = None, options_url: str = "",
-                 **kwargs):
+                 is_filter: bool = False, **kwargs):
         super().__init__(label, validators, **kwargs)
         self.searched = searched
         self.options_url = options_url
+        self.is_filter = is_filter
 
     def _value(self):
         return str(self.data.id) if self.data is not None else ""
+
+    def searched_rows(self) -> list:
+        """In a list's search form: the rows the active filters of this field name
+        (`_flt_<n>_<field>` in the query string), which the list's script selects."""
+        if not self.is_filter or not has_request_context():
+            return []
+        from app.extensions import db
+
+        ids = {parse_pk(value) for key, value in request.args.items(multi=True)
+               if re.fullmatch(rf"_flt_\d+_{re.escape(self.name)}", key)} - {None}
+        model = self.searched.model
+        return list(db.session.scalars(select(model).where(model.id.in_(sorted(ids)[:10])))) if ids else []
 
     def process_formdata(self, valuelist):
         if not valuelist or valuelist[0] in ("", "__None"):
@@ -682,7 +701,7 @@ class SearchedSelectField(Field):
 
 class SearchedSelects:
     """Views whose relations to big tables are chosen by typing: `searched_fields` maps a
-    relation to its Searched; the add and edit forms get a SearchedSelectField for each, and
+    relation to its Searched; the add, edit and search forms get a SearchedSelectField for each, and
     /<view>/options?field=…&q=…&page=… answers the matching rows as select2 wants them."""
 
     searched_fields: dict = {}
@@ -690,6 +709,7 @@ class SearchedSelects:
     def _prepare_columns(self) -> None:
         super()._prepare_columns()
         extra_add, extra_edit = dict(self.add_form_extra_fields or {}), dict(self.edit_form_extra_fields or {})
+        extra_search = dict(self.search_form_extra_fields or {})
         for name, searched in self.searched_fields.items():
             column = next(iter(getattr(self.datamodel.obj, name).property.local_columns))
             label = self.label_columns.get(name, name)
@@ -697,14 +717,19 @@ class SearchedSelects:
             url = f"/{self.__class__.__name__.lower()}/options?field={name}"
             for extra in (extra_add, extra_edit):
                 extra.setdefault(name, SearchedSelectField(label, [required], searched=searched, options_url=url))
+            if name in (self.search_columns or []):  # the list's search: FAB's select held every row too
+                extra_search.setdefault(name, SearchedSelectField(label, [Optional()], searched=searched,
+                                                                  options_url=url, is_filter=True))
         self.add_form_extra_fields, self.edit_form_extra_fields = extra_add, extra_edit
+        self.search_form_extra_fields = extra_search
 
     @expose("/options")
     @has_access
-    @permission_name("edit")
+    @permission_name("list")
     def options(self):
         """The rows of a searched relation matching `q`, SEARCHED_PAGE at a time: those the user
-        may see, as the form accepts them (an unknown field finds nothing)."""
+        may see, as the form accepts them and as the list names them (who may read the list
+        may search it; an unknown field finds nothing)."""
         from flask import jsonify
 
         from app.extensions import db

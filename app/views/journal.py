@@ -63,17 +63,19 @@ class AttendanceView(SearchedSelects, PartaModelView):
     searched_fields = {"lesson": LESSONS, "student": STUDENTS}
 
 
-class PeriodMarkView(PartaModelView):
+class PeriodMarkView(SearchedSelects, PartaModelView):
     datamodel = PartaInterface(PeriodMark)
     list_title = _l("Period marks")
     list_columns = ["period", "subject_group", "student", "value"]
     search_columns = ["period", "subject_group", "student"]
     add_columns = edit_columns = show_columns = ["period", "subject_group", "student", "value", "comment"]
+    searched_fields = {"student": STUDENTS}
 
 
-class FinalMarkView(PartaModelView):
+class FinalMarkView(SearchedSelects, PartaModelView):
     datamodel = PartaInterface(FinalMark)
     list_title = _l("Final marks")
     list_columns = ["column", "subject_group", "student", "value"]
     search_columns = ["column", "subject_group", "student"]
     add_columns = edit_columns = show_columns = ["column", "subject_group", "student", "value"]
+    searched_fields = {"student": STUDENTS}

@@ -16,6 +16,7 @@ from app.models import (
 )
 from tests.conftest import flashes, login, unique
 from tests.forms import read_form
+from tests.views.test_list_statements import statements_of
 
 CHOICE_REFUSED = "Выберите одно из предложенных значений."
 
@@ -60,7 +61,7 @@ def options(client, view: str, field: str, q: str = "", page: int = 1):
 
 
 @pytest.mark.parametrize("view,fields", [("markview", ("assignment", "student")), ("attendanceview", ("lesson", "student")),
-                                         ("assignmentview", ("lesson",))])
+                                         ("assignmentview", ("lesson",)), ("periodmarkview", ("student",))])
 def test_the_add_form_holds_a_searched_select_instead_of_every_row(admin_client, view, fields):
     page = admin_client.get(f"/{view}/add").get_data(as_text=True)
     for field in fields:
@@ -89,6 +90,14 @@ def test_the_options_come_a_page_at_a_time_and_match_the_words_typed(app, admin_
     assert options(admin_client, "markview", "no_such_field")["results"] == []
 
 
+@pytest.mark.parametrize("view,field", [("markview", "assignment"), ("attendanceview", "lesson"), ("markview", "student")])
+def test_the_options_read_a_fixed_number_of_statements_and_no_row_one_by_one(app, admin_client, view, field):
+    admin_client.get(f"/{view}/options?field={field}")  # the first request of a login loads more
+    counts = {statements_of(app, admin_client, f"/{view}/options?field={field}&q={q}&page={page}")
+              for q, page in (("", 1), ("", 3), ("а", 1))}
+    assert len(counts) == 1 and counts.pop() <= 6
+
+
 def test_the_options_never_name_another_schools_rows(admin_client, other_school):
     assert options(admin_client, "markview", "assignment", q=other_school["title"])["results"] == []
     assert options(admin_client, "attendanceview", "lesson", q=other_school["group"])["results"] == []
@@ -115,9 +124,24 @@ def test_a_teacher_is_offered_only_the_lessons_of_the_groups_they_see(app, clien
     assert lessons and shown - substituted <= groups | led
 
 
-def test_the_options_need_the_right_to_change_the_views_rows(client):
-    login(client, "director")  # reads the journal, changes nothing
+def test_the_options_need_the_right_to_read_the_views_list(client):
+    login(client, "parent")  # no list of marks
     assert client.get("/markview/options", query_string={"field": "student"}).status_code in (302, 403)
+
+
+def test_a_lists_search_by_student_is_a_searched_select_that_keeps_the_chosen_student(app, admin_client):
+    # the search form's fields travel to FAB's script as JSON strings (\u003c for «<», Cyrillic escaped)
+    def decoded(page):
+        return re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), page)
+
+    page = decoded(admin_client.get("/markview/list/").get_data(as_text=True))
+    assert "parta-searched-select" in page and page.count("<option") < 50  # FAB's search listed every student
+    with app.app_context():
+        student = db.session.scalar(select(Mark.student_id).order_by(Mark.id).limit(1))
+        name = db.session.get(Student, student).full_name
+        db.session.remove()
+    page = decoded(admin_client.get("/markview/list/", query_string={"_flt_0_student": student}).get_data(as_text=True))
+    assert f'<option value=\\"{student}\\">{name}</option>' in page
 
 
 def test_a_posted_id_of_another_schools_row_is_refused_and_nothing_is_written(app, admin_client, other_school):
