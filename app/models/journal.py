@@ -81,6 +81,8 @@ class Lesson(SchoolScoped, Model):
         Index("ix_lesson_school_group_date", "school_id", "subject_group_id", "date", "number"),
         Index("ix_lesson_school_date", "school_id", "date"),
         Index("ix_lesson_school_substitute", "school_id", "substitute_id"),
+        # a teacher's lessons between two dates (their week, substitutions): the lesson's own teacher
+        Index("ix_lesson_school_teacher_date", "school_id", "teacher_id", "date"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -218,6 +220,8 @@ class PeriodMark(SchoolScoped, Model):
     __table_args__ = (
         UniqueConstraint("school_id", "subject_group_id", "student_id", "period_id", name="uq_period_mark"),
         Index("ix_period_mark_school_student", "school_id", "student_id"),
+        # the marks of one period (its locks, the journal control, the summary sheet), by group
+        Index("ix_period_mark_school_period_group", "school_id", "period_id", "subject_group_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -271,6 +271,8 @@ class ScheduleEntry(SchoolScoped, Model):
         Index("ix_schedule_entry_school", "school_id", "subject_group_id", "weekday"),
         # the clash check looks up a slot of the whole school: a class, a teacher or a room in one place at a time
         Index("ix_schedule_entry_slot", "school_id", "weekday", "lesson_number"),
+        # a room's week in the timetable editor
+        Index("ix_schedule_entry_school_room", "school_id", "room_id", "weekday"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+from dataclasses import dataclass
 
 from flask_appbuilder import ModelView, expose
 from flask_appbuilder.fields import EnumField, QuerySelectField
@@ -16,9 +17,11 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext, lazy_gettext as _l
 from flask import Response, abort, g, has_request_context, request
 from markupsafe import Markup
-from sqlalchemy import Boolean, Date, DateTime, Enum, Numeric, Time, false, select
+from flask_appbuilder.security.decorators import has_access, permission_name
+from sqlalchemy import Boolean, Date, DateTime, Enum, Numeric, Time, and_, extract, false, or_, select
 from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
-from wtforms import BooleanField, DateField, TimeField
+from sqlalchemy.orm import joinedload, selectinload
+from wtforms import BooleanField, DateField, Field, TimeField
 from wtforms.validators import InputRequired, Optional, ValidationError
 from wtforms.widgets import html_params
 
@@ -218,10 +221,16 @@ class PartaInterface(SQLAInterface):
         return super().get_related_obj(col_name, parse_pk(value)) if parse_pk(value) is not None else None
 
     def query(self, filters=None, order_column="", order_direction="", page=None, page_size=None,
-              select_columns=None, outer_default_load=False):
+              select_columns=None, outer_default_load=False, load=()):
+        """FAB's query; `load` adds loader options (list_load_options) to the page's rows."""
         try:
-            return super().query(filters, order_column, order_direction, page, page_size, select_columns,
-                                 outer_default_load)
+            if not load:
+                return super().query(filters, order_column, order_direction, page, page_size, select_columns,
+                                     outer_default_load)
+            query = self.session.query(self.obj)
+            count = self.query_count(query, filters)
+            return count, self.apply_all(query.options(*load), filters, order_column, order_direction,
+                                         page, page_size).all()
         except (DataError, OverflowError) as error:
             # A search for a number no column can hold (an id beyond int4, a page beyond
             # the database's offsets): no row matches it.
@@ -402,12 +411,46 @@ class ValidatedWrites:
 MAX_PAGE_SIZE = 500
 
 
+def list_load_options(model, columns, paths=()) -> list:
+    """Loader options for a list's rows: each relation a column names (also through
+    dotted names, «lesson.subject_group») joined to the page's own query, and the
+    `paths` a cell reads besides (properties, __str__ of related rows: «enrolments.school_class»)
+    one statement each — whatever the number of rows shown."""
+    options = []
+    for column in columns:
+        cls, loader = model, None
+        for part in column.split("."):
+            attr = getattr(cls, part, None)
+            prop = getattr(attr, "property", None)
+            if prop is None or not hasattr(prop, "mapper"):
+                break
+            loader = (joinedload if loader is None else loader.joinedload)(attr) if not prop.uselist \
+                else (selectinload if loader is None else loader.selectinload)(attr)
+            cls = prop.mapper.class_
+        if loader is not None:
+            options.append(loader)
+    for path in paths:
+        cls, loader = model, None
+        for part in path.split("."):
+            attr = getattr(cls, part)
+            loader = (selectinload if loader is None else loader.selectinload)(attr)
+            cls = attr.property.mapper.class_
+        options.append(loader)
+    return options
+
+
 class PartaModelView(ValidatedWrites, ExportMixin, ModelView):
     """Generated CRUD, configured by declarations only in the subclasses; every
     list exports to XLSX (ExportMixin, under the view's can_list)."""
 
     page_size = 25
     list_template = "parta/list.html"  # FAB's list with the «Экспорт в XLSX» button
+    # Relations the list's cells read beyond its relation columns (through a property or a
+    # related row's name), dotted: loaded with the page, not row by row.
+    list_loads: tuple = ()
+
+    def list_load_options(self) -> list:
+        return list_load_options(self.datamodel.obj, self.list_columns or [], self.list_loads)
 
     def _get_list_widget(self, filters, actions=None, order_column="", order_direction="", **kwargs):
         """A sort asked for in the URL counts only on a sortable column (FAB fails on others);
@@ -418,8 +461,21 @@ class PartaModelView(ValidatedWrites, ExportMixin, ModelView):
             kwargs["page_size"] = min(max(kwargs["page_size"], 1), MAX_PAGE_SIZE)
         if kwargs.get("page") is not None and not 0 <= kwargs["page"] <= MAX_INT // MAX_PAGE_SIZE:
             kwargs["page"] = 0
-        return super()._get_list_widget(filters, actions=actions, order_column=order_column,
-                                        order_direction=order_direction, **kwargs)
+        # FAB's own _get_list_widget, with the page's related rows loaded by the page's query
+        widgets = kwargs.pop("widgets", None) or {}
+        page, page_size = kwargs.pop("page", None), kwargs.pop("page_size", None) or self.page_size
+        if not order_column and self.base_order:
+            order_column, order_direction = self.base_order
+        count, items = self.datamodel.query(filters.get_joined_filters(self._base_filters), order_column,
+                                            order_direction, page=page, page_size=page_size,
+                                            load=self.list_load_options())
+        widgets["list"] = self.list_widget(
+            label_columns=self.label_columns, include_columns=self.list_columns,
+            value_columns=self.datamodel.get_values(items, self.list_columns), order_columns=self.order_columns,
+            formatters_columns=self.formatters_columns, page=page, page_size=page_size, count=count,
+            pks=[self._serialize_pk_if_composite(pk) for pk in self.datamodel.get_keys(items)],
+            actions=actions or self.actions, filters=filters, modelview_name=self.__class__.__name__, **kwargs)
+        return widgets
 
     # FAB's actions ignore the base filters and fail on an unknown action or row; Parta's
     # views have none, but a view that adds one gets them checked here.
@@ -491,3 +547,157 @@ class PartaModelView(ValidatedWrites, ExportMixin, ModelView):
         rule of the flush, say), else the general one."""
         return g.pop("parta_write_refusal", None) or \
             _l("The record could not be saved because of a database error. Nothing was changed.")
+
+
+# ---------------------------------------------------------------------------
+# Searched selects: a related row chosen by typing, for relations with thousands of rows
+# (the lessons and assignments of a school); FAB's select listed every one in the page.
+# ---------------------------------------------------------------------------
+
+SEARCHED_PAGE = 20  # options per answer; the select asks for the next ones on scrolling
+_DAY = re.compile(r"^(\d{1,2})\.(\d{1,2})(?:\.(\d{4}))?$")
+
+
+def _like_escaped(text: str) -> str:
+    """A text matched literally by LIKE … ESCAPE '\\'."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+@dataclass(frozen=True)
+class Searched:
+    """How to search the rows of a related model: the words typed must each match one of
+    `texts` (or, typed as ДД.ММ[.ГГГГ], the `day` column); `joins` reach those columns."""
+
+    model: type
+    texts: tuple
+    order_by: tuple
+    joins: tuple = ()
+    day: object = None
+
+    def statement(self, text: str):
+        query = select(self.model)
+        for target, on in self.joins:
+            query = query.join(target, on)
+        for word in text.split()[:6]:
+            found = _DAY.match(word)
+            if found and self.day is not None:
+                day, month, year = (int(part) if part else None for part in found.groups())
+                clauses = [extract("day", self.day) == day, extract("month", self.day) == month]
+                if year is not None:
+                    clauses.append(extract("year", self.day) == year)
+                query = query.where(and_(*clauses))
+                continue
+            pattern, capital = (f"%{_like_escaped(w)}%" for w in (word, word[:1].upper() + word[1:].lower()))
+            # ilike; also the capitalised word, which SQLite's ASCII-only lower() misses in Russian
+            query = query.where(or_(*(column.ilike(pattern, escape="\\") for column in self.texts),
+                                    *(column.like(capital, escape="\\") for column in self.texts)))
+        return query.order_by(*self.order_by)
+
+
+class SearchedSelectWidget:
+    """A select holding only the chosen row; app/static/parta.js asks the view's options
+    endpoint for the rows matching what is typed (select2, bundled with FAB)."""
+
+    def __call__(self, field, **kwargs):
+        kwargs.setdefault("id", field.id)
+        chosen = field.data
+        options = '<option value=""></option>'
+        if chosen is not None:
+            options += f'<option value="{chosen.id}" selected>{Markup.escape(str(chosen))}</option>'
+        for row in field.searched_rows():  # a list's search: the rows its filters name, for FAB's script to choose
+            options += f'<option value="{row.id}">{Markup.escape(str(row))}</option>'
+        attributes = html_params(
+            name=field.name, class_="form-control parta-searched-select", **{
+                "data-url": field.options_url, "data-placeholder": gettext("Start typing to search"),
+                "data-searching": gettext("Searching…"), "data-no-results": gettext("Nothing found"),
+                "data-error": gettext("The list could not be loaded"), "data-more": gettext("Loading more…"),
+                "data-allow-clear": "false" if field.flags.required else "true"}, **kwargs)
+        return Markup(f"<select {attributes}>{options}</select>")
+
+
+class SearchedSelectField(Field):
+    """A related row by its id, found among the rows the user may see (the scoping's
+    criteria apply to the look-up): an id of another school's row is refused as not offered."""
+
+    widget = SearchedSelectWidget()
+
+    def __init__(self, label=None, validators=None, searched: Searched | None = None, options_url: str = "",
+                 is_filter: bool = False, **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.searched = searched
+        self.options_url = options_url
+        self.is_filter = is_filter
+
+    def _value(self):
+        return str(self.data.id) if self.data is not None else ""
+
+    def searched_rows(self) -> list:
+        """In a list's search form: the rows the active filters of this field name
+        (`_flt_<n>_<field>` in the query string), which the list's script selects."""
+        if not self.is_filter or not has_request_context():
+            return []
+        from app.extensions import db
+
+        ids = {parse_pk(value) for key, value in request.args.items(multi=True)
+               if re.fullmatch(rf"_flt_\d+_{re.escape(self.name)}", key)} - {None}
+        model = self.searched.model
+        return list(db.session.scalars(select(model).where(model.id.in_(sorted(ids)[:10])))) if ids else []
+
+    def process_formdata(self, valuelist):
+        if not valuelist or valuelist[0] in ("", "__None"):
+            self.data = None
+            return
+        from app.extensions import db
+
+        pk = parse_pk(valuelist[0])
+        model = self.searched.model
+        self.data = db.session.scalar(select(model).where(model.id == pk)) if pk is not None else None
+        if self.data is None:
+            raise ValueError(gettext("Choose one of the values offered."))
+
+
+class SearchedSelects:
+    """Views whose relations to big tables are chosen by typing: `searched_fields` maps a
+    relation to its Searched; the add, edit and search forms get a SearchedSelectField for each, and
+    /<view>/options?field=…&q=…&page=… answers the matching rows as select2 wants them."""
+
+    searched_fields: dict = {}
+
+    def _prepare_columns(self) -> None:
+        super()._prepare_columns()
+        extra_add, extra_edit = dict(self.add_form_extra_fields or {}), dict(self.edit_form_extra_fields or {})
+        extra_search = dict(self.search_form_extra_fields or {})
+        for name, searched in self.searched_fields.items():
+            column = next(iter(getattr(self.datamodel.obj, name).property.local_columns))
+            label = self.label_columns.get(name, name)
+            required = Optional() if column.nullable else InputRequired()
+            url = f"/{self.__class__.__name__.lower()}/options?field={name}"
+            for extra in (extra_add, extra_edit):
+                extra.setdefault(name, SearchedSelectField(label, [required], searched=searched, options_url=url))
+            if name in (self.search_columns or []):  # the list's search: FAB's select held every row too
+                extra_search.setdefault(name, SearchedSelectField(label, [Optional()], searched=searched,
+                                                                  options_url=url, is_filter=True))
+        self.add_form_extra_fields, self.edit_form_extra_fields = extra_add, extra_edit
+        self.search_form_extra_fields = extra_search
+
+    @expose("/options")
+    @has_access
+    @permission_name("list")
+    def options(self):
+        """The rows of a searched relation matching `q`, SEARCHED_PAGE at a time: those the user
+        may see, as the form accepts them and as the list names them (who may read the list
+        may search it; an unknown field finds nothing)."""
+        from flask import jsonify
+
+        from app.extensions import db
+
+        searched = self.searched_fields.get(request.args.get("field", ""))
+        if searched is None:
+            return jsonify(results=[], pagination={"more": False})
+        page = parse_int(request.args.get("page")) or 1
+        page = min(max(page, 1), MAX_INT // (SEARCHED_PAGE + 1))
+        text = (request.args.get("q") or "")[:100]
+        rows = db.session.scalars(searched.statement(text).offset((page - 1) * SEARCHED_PAGE)
+                                  .limit(SEARCHED_PAGE + 1)).unique().all()
+        return jsonify(results=[{"id": row.id, "text": str(row)} for row in rows[:SEARCHED_PAGE]],
+                       pagination={"more": len(rows) > SEARCHED_PAGE})

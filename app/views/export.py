@@ -19,7 +19,6 @@ from flask_appbuilder.security.decorators import has_access, permission_name
 from flask_appbuilder.urltools import get_filter_args, get_order_args
 from flask_babel import gettext
 from markupsafe import Markup
-from sqlalchemy.orm import selectinload
 
 from app.clock import school_today
 from app.views.formats import download_response, format_date, format_datetime, format_number, format_time
@@ -118,9 +117,7 @@ class ExportMixin:
         if not order_column and self.base_order:
             order_column, order_direction = self.base_order
         query = datamodel.session.query(datamodel.obj)
-        related = {column.split(".")[0] for column in self.list_columns if datamodel.is_relation(column.split(".")[0])}
-        if related:  # one query per relation, not one per row
-            query = query.options(*(selectinload(getattr(datamodel.obj, name)) for name in sorted(related)))
+        query = query.options(*self.list_load_options())  # the related rows with the rows, as the list page
         return datamodel.apply_all(query, filters.get_joined_filters(self._base_filters), order_column,
                                    order_direction, page=None, page_size=self.export_max_rows + 1)
 

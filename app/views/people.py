@@ -96,6 +96,7 @@ class StudentView(PartaModelView):
     list_title = _l("Students")
     list_columns = PERSON + ["current_class", "personal_file_no", "birth_date", "consent_state"]
     formatters_columns = {"consent_state": consent_text}
+    list_loads = ("enrolments.school_class", "consents")  # current_class, consent_state
     search_columns = PERSON + ["personal_file_no", "birth_date"]
     add_columns = edit_columns = PERSON + [
         "personal_file_no", "gender", "birth_date", "snils", "address", "phone", "email",

@@ -22,20 +22,10 @@ DATED_VIEWS = {"LessonView", "AssignmentView", "MarkView", "AttendanceView", "Pe
                "ThematicPlanTopicView"}
 
 
-# Their add and edit forms list every assignment or lesson of the school (about 18,000 options on
-# 31 May, some 8 s a test): their form tests run on the real date on both engines only, not again
-# on each fixed date, where the journal's locks they could meet are tested by
-# tests/views/test_journal_locks.py (and tests/pipeline/test_lock_table.py on its own date).
-FORMS_OF_EVERY_ROW = {"MarkView", "AttendanceView", "AssignmentView"}
-
-
-def views(selected, forms: bool = False) -> list:
-    """pytest parameters of the views, the dated ones marked `dates` (for the tests of the add and
-    edit forms, `forms=True`, not those of FORMS_OF_EVERY_ROW)."""
-    def dated(view) -> bool:
-        return view.__name__ in DATED_VIEWS and not (forms and view.__name__ in FORMS_OF_EVERY_ROW)
-
-    return [pytest.param(v, id=v.__name__, marks=[pytest.mark.dates] if dated(v) else []) for v in selected]
+def views(selected) -> list:
+    """pytest parameters of the views, the dated ones marked `dates`."""
+    return [pytest.param(v, id=v.__name__, marks=[pytest.mark.dates] if v.__name__ in DATED_VIEWS else [])
+            for v in selected]
 
 
 def endpoint(view) -> str:
@@ -120,7 +110,7 @@ def test_demo_school_has_rows_for_every_view_and_admin_can_show_them(app, admin_
 
 
 @pytest.mark.parametrize(
-    "view", views((v for v in VIEWS if not v.base_permissions and v.__name__ not in EMPTY_IN_A_FRESH_DEMO), forms=True))
+    "view", views((v for v in VIEWS if not v.base_permissions and v.__name__ not in EMPTY_IN_A_FRESH_DEMO)))
 def test_edit_form_posted_back_unchanged_saves_without_error(app, admin_client, view, later_rows):
     pk = first_pk(app, view)
     page = admin_client.get(f"{endpoint(view)}/edit/{pk}")
@@ -395,7 +385,7 @@ NOT_ADDED_HERE = {"SchoolView", "AuditLogView", "VisitLogView", "FinalMarkView",
                   "StaffFileView", "ExpiringAttestationView", "StaffOrderView"}
 
 
-@pytest.mark.parametrize("view", views((v for v in VIEWS if v.__name__ not in NOT_ADDED_HERE), forms=True))
+@pytest.mark.parametrize("view", views((v for v in VIEWS if v.__name__ not in NOT_ADDED_HERE)))
 def test_admin_adds_a_row_through_the_add_form_and_deletes_it(app, admin_client, view):
     model = view.datamodel.obj
     pk = first_pk(app, view)

@@ -1,0 +1,47 @@
+"""The generated CRUD lists read a fixed number of SQL statements, whatever the number of rows
+they show: the related rows a list names are loaded with the page, not one by one."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from app.extensions import db
+from app.models import PartaUser
+from app.views import MENU
+from app.views.base import PartaModelView
+from tests.views.test_crud import endpoint
+
+LISTS = [view for view, *_ in MENU if issubclass(view, PartaModelView)]
+
+
+def statements_of(app, client, url: str) -> int:
+    with app.app_context():
+        engine = db.engine
+    statements, lazy = [], []
+
+    def listener(*args):
+        statements.append(args[2])
+
+    def lazy_load(state):
+        if state.lazy_loaded_from is not None and not isinstance(state.lazy_loaded_from.obj(), PartaUser):
+            lazy.append(state.statement)  # a row's relation read on its own (a login's roles aside)
+
+    event.listen(engine, "before_cursor_execute", listener)
+    event.listen(Session, "do_orm_execute", lazy_load)
+    try:
+        response = client.get(url)
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+        event.remove(Session, "do_orm_execute", lazy_load)
+    assert response.status_code == 200, url
+    assert not lazy, f"{url}: related rows read one by one: {lazy[0]}"
+    return len(statements)
+
+
+@pytest.mark.parametrize("view", [pytest.param(v, id=v.__name__) for v in LISTS])
+def test_a_list_reads_as_many_statements_for_5_rows_as_for_50_and_no_related_row_one_by_one(app, admin_client, view):
+    url = endpoint(view) + "/list/?psize_" + view.__name__ + "={}"
+    admin_client.get(url.format(5))  # the first request of a login loads more
+    small, large = statements_of(app, admin_client, url.format(5)), statements_of(app, admin_client, url.format(50))
+    assert small == large <= 12, (small, large)
