@@ -12,7 +12,7 @@
   class_pdf      — each printout of the demo's class 5А as its download request serves it:
                    the summary sheet, the class's results, its attendance by days and by
                    subjects, a journal page; each in a fresh process that starts the app
-                   (and reports.pdf.warm_up(), as the app's start does), so that `first_ms`
+                   (and reports.warm.warm_up(), as the app's start does), so that `first_ms`
                    is a user's first click after a start and p50_ms/p95_ms the warm ones;
                    {"name": "class_pdf", "document", "first_ms", "p50_ms", "p95_ms", "cpu_ms",
                    "runs", "bytes", "pages"}
@@ -20,7 +20,7 @@
                    the password hashing the issuing request does for as many logins;
                    {"name": "class_slips", "slips", "pages", "first_ms", "p50_ms", "hash_ms_each",
                    "hash_ms_total"}
-  pdf_warm_up    — what reports.pdf.warm_up() costs at the start; {"name", "ms", "cpu_ms"}
+  pdf_warm_up    — what reports.warm.warm_up() costs at the start; {"name", "ms", "cpu_ms"}
 
 Run: .venv/bin/python bench/reports.py  (PARTA_BENCH_DATABASE_URL picks another database;
 the default is a fresh SQLite file; PARTA_BENCH_RUNS the runs of each document).
@@ -146,7 +146,7 @@ def class_pdf(url: str, document: str, ids: dict) -> None:
 
     app = make_app(url)
     with app.app_context():
-        from reports.pdf import warm_up
+        from reports.warm import warm_up
 
         started, cpu = time.perf_counter(), time.process_time()
         warm_up()

@@ -203,21 +203,3 @@ class _Problems(logging.Handler):
         level = "error" if record.levelno >= logging.ERROR else "warning"
         if _is_fatal(level, message) and message not in self.messages:
             self.messages.append(message)
-
-
-def warm_up() -> None:
-    """Loads at the app's start what the first printout would otherwise load on a user's
-    click: the Roboto faces (for ReportLab and for xhtml2pdf), the report templates
-    compiled, xhtml2pdf's and platypus' code. About half a second, once per process."""
-    from flask import has_app_context
-
-    from reports import layout
-
-    if has_app_context():  # the catalog of translations, read on the first word translated
-        flask_babel.gettext("Page %(number)s of %(count)s")
-    env = environment()
-    for template in sorted(TEMPLATE_DIR.rglob("*.html")):
-        env.get_template(template.relative_to(TEMPLATE_DIR).as_posix())
-    html_to_pdf(env.from_string('{% extends "base.html" %}{% block content %}<p>Парта</p>{% endblock %}')
-                .render(_=lambda s, **kw: s % kw if kw else s), "warm-up")
-    layout.warm_up()
