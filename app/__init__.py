@@ -47,7 +47,7 @@ def create_app(config_object: object | str | None = None) -> Flask:
         parta_config.INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
 
     from app import models, pipeline  # noqa: F401  (models: register the tables)
-    from app.security import http, scoping
+    from app.security import grants, http, scoping
 
     db.init_app(app)
     csrf.init_app(app)
@@ -57,6 +57,7 @@ def create_app(config_object: object | str | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
     migrate.init_app(app, db, directory=str(parta_config.BASE_DIR / "migrations"), render_as_batch=True)
     scoping.install()
+    grants.install()
     pipeline.install()
     http.install(app)
 

@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session, joinedload
 from app.clock import utcnow
 from app.extensions import db
 from app.models import PartaUser, UserSession, WebApiSession
+from app.security import grants
 
 TOKEN = "parta_sid"  # the key of the browser's token in Flask's session cookie
 TOUCH_EVERY = dt.timedelta(minutes=1)
@@ -94,16 +95,20 @@ def signed_in_user(user_id) -> Optional[PartaUser]:
     token = cookie.get(TOKEN) if has_request_context() else None
     if not token:
         return None
+    # One statement per request: the row, the login with its roles (every permission check
+    # needs them), its school or municipality (the navbar names it) and the rights version
+    # (whether this process's copy of the roles' permissions is current, app/security/grants.py).
     found = db.session.execute(
-        select(UserSession.id, UserSession.last_seen_at, PartaUser)
+        select(UserSession.id, UserSession.last_seen_at, grants.version_column(db.session.get_bind().dialect.name),
+               PartaUser)
         .join(PartaUser, PartaUser.id == UserSession.user_id)
         .where(UserSession.token_hash == token_hash(token), UserSession.ended_at.is_(None))
-        # the navbar names the login's school or municipality on every page: read with the login
-        .options(joinedload(PartaUser.school), joinedload(PartaUser.municipality)),
-        execution_options=UNSCOPED).first()
+        .options(joinedload(PartaUser.school), joinedload(PartaUser.municipality), joinedload(PartaUser.roles)),
+        execution_options=UNSCOPED).unique().first()
     if found is None or str(found.PartaUser.id) != str(user_id):
         return None
-    row_id, last_seen, user = found
+    row_id, last_seen, version, user = found
+    grants.note_version(version)
     now = utcnow()
     idle = current_app.permanent_session_lifetime + TOUCH_EVERY  # last_seen_at lags up to a minute
     if now - last_seen > idle:
