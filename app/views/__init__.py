@@ -173,9 +173,12 @@ def _unread_mail():
     from flask import current_app
     from flask_login import current_user
 
+    from app.security.sessions import unread_mail
+
     if not current_user.is_authenticated or not current_app.appbuilder.sm.has_access("can_mail", "MailView"):
         return None
-    return communication.unread_count(db.session, current_user)
+    unread = unread_mail()  # read with the login
+    return communication.unread_count(db.session, current_user) if unread is None else unread
 
 
 _menus: dict = {}
