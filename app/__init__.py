@@ -60,6 +60,9 @@ def create_app(config_object: object | str | None = None) -> Flask:
     grants.install()
     pipeline.install()
     http.install(app)
+    from app.views import assets
+
+    assets.install(app)  # compression, fingerprinted static files
 
     with app.app_context():
         # AppBuilder is a module singleton: start each app with a clean registry.
