@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from flask import Flask
 from sqlalchemy import event
@@ -36,11 +37,20 @@ def create_app(config_object: object | str | None = None) -> Flask:
 
     app.jinja_loader = ChoiceLoader([app.jinja_loader, FileSystemLoader(str(parta_config.BASE_DIR / "reports" / "templates"))])
     app.config.from_object(config_object or parta_config.Config)
+    if app.config.get("PARTA_TEMPLATE_CACHE"):  # compiled templates kept across restarts
+        from jinja2 import FileSystemBytecodeCache
+
+        cache = Path(app.config["PARTA_TEMPLATE_CACHE"])
+        cache.mkdir(parents=True, exist_ok=True)
+        app.jinja_env.bytecode_cache = FileSystemBytecodeCache(str(cache))
     validator = app.config.get("FAB_PASSWORD_COMPLEXITY_VALIDATOR")
     if isinstance(validator, str):  # named in config.py, imported here to avoid a cycle
         from werkzeug.utils import import_string
 
         app.config["FAB_PASSWORD_COMPLEXITY_VALIDATOR"] = import_string(validator)
+    engine_options = {**parta_config.engine_options(app.config["SQLALCHEMY_DATABASE_URI"]),
+                      **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})}
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = parta_config.secret_key()
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
@@ -85,7 +95,43 @@ def create_app(config_object: object | str | None = None) -> Flask:
     from app.cli import register_commands
 
     register_commands(app)
+    if app.config.get("PARTA_WARM_UP"):
+        _warm_up(app)
     return app
+
+
+def _warm_up(app: Flask) -> None:
+    """What the first visit of a page would otherwise pay for, paid at start: every template
+    compiled (kept compiled in instance/ across restarts), the translations read, the
+    mappers configured, the roles' permissions read and each role's menus rendered. A
+    worker that cannot reach the database yet still starts (the rest is done on first use)."""
+    import time
+
+    from flask_babel import get_translations
+    from sqlalchemy.orm import configure_mappers
+
+    started = time.perf_counter()
+    configure_mappers()
+    for name in app.jinja_env.list_templates(extensions=("html",)):
+        try:
+            app.jinja_env.get_template(name)
+        except Exception:  # a template of FAB's that Parta never renders may not compile alone
+            log.debug("Template %s not compiled at start", name, exc_info=True)
+    with app.test_request_context("/"):
+        get_translations()
+        try:
+            from app.security import grants
+            from app.views import menu_html
+
+            for role_id in grants.by_role(db.session):
+                menu_html((role_id,))
+            menu_html(None)
+        except Exception:
+            log.warning("Menus not built at start (the database is not reachable?)", exc_info=True)
+        finally:
+            db.session.remove()
+            db.engine.dispose()  # no connection shared with processes forked after this
+    log.info("Warmed up in %.1f s", time.perf_counter() - started)
 
 
 def _count_sql(app: Flask) -> None:

@@ -184,26 +184,38 @@ def _unread_mail():
 _menus: dict = {}
 
 
-def _menu():
-    """The navbar's menus as HTML, built once per set of roles (and rebuilt when the rights
-    change): which items a role sees depends on its permissions only, and FAB's template
-    asks a permission check per item (a sixth of a page's time when built every request)."""
+def menu_html(role_ids):
+    """The navbar's menus as HTML for a set of roles (None: an anonymous visitor), built
+    once per set (and again when the rights change): which items a role sees depends on
+    its permissions only, and FAB's template asked a permission check per item (a sixth
+    of a page's time when built on every request)."""
     from flask import current_app, render_template, request
     from flask_babel import get_locale
-    from flask_login import current_user
     from markupsafe import Markup
 
     from app.security import grants
 
     appbuilder = current_app.appbuilder
-    roles = tuple(sorted(role.id for role in current_user.roles)) if current_user.is_authenticated else None
+    if role_ids is None:
+        public = grants.role_id(db.session, appbuilder.sm.auth_role_public)
+        role_ids = () if public is None else (public,)
+    roles = tuple(sorted(role_ids))
     key = (roles, grants.generation(db.session), str(get_locale()), request.script_root, id(appbuilder.menu))
     html = _menus.get(key)
     if html is None:
         if len(_menus) > 500:  # older generations of the rights
             _menus.clear()
-        html = _menus[key] = Markup(render_template("appbuilder/navbar_menu.html", menu=appbuilder.menu))
+        granted = grants.of_roles(db.session, roles)
+        html = _menus[key] = Markup(render_template(
+            "appbuilder/navbar_menu.html", menu=appbuilder.menu,
+            visible=lambda item: (item.name, "menu_access") in granted))
     return html
+
+
+def _menu():
+    from flask_login import current_user
+
+    return menu_html([role.id for role in current_user.roles] if current_user.is_authenticated else None)
 
 
 def _user_place():

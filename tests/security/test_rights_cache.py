@@ -4,6 +4,7 @@ request, whether made through the application here or by another process (which 
 raises the version in the database)."""
 from __future__ import annotations
 
+from flask_appbuilder.security.sqla.models import assoc_permissionview_role
 from sqlalchemy import delete, insert, select
 
 from app.extensions import db
@@ -52,7 +53,7 @@ def test_a_change_made_by_another_process_shows_on_the_next_request(app, client)
     login(client, "teacher")
     assert LABEL in _menu(client)
     pv_id, role_id = _grant_row(app)
-    table = db.metadata.tables["ab_permission_view_role"]
+    table = assoc_permissionview_role
     with app.app_context():
         engine = db.engine
     with engine.begin() as connection:
