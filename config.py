@@ -126,7 +126,7 @@ def engine_options(uri: str) -> dict:
         "max_overflow": int(os.environ.get("PARTA_DB_MAX_OVERFLOW", "5")),
         "pool_recycle": 1800,
     }
-    if uri.startswith("postgresql+psycopg:") or uri.startswith("postgresql+psycopg://"):
+    if uri.startswith("postgresql+psycopg:"):
         threshold = int(os.environ.get("PARTA_DB_PREPARE_THRESHOLD", "2"))
         options["connect_args"] = {"prepare_threshold": threshold or None}
     return options

@@ -22,15 +22,20 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Dict, FrozenSet, Optional, Tuple
 
 from flask import g, has_request_context
-from flask_appbuilder.security.sqla.models import Permission, PermissionView, Role, ViewMenu, assoc_permissionview_role
+from flask_appbuilder.security.sqla.models import (
+    Permission,
+    PermissionView,
+    Role,
+    ViewMenu,
+    assoc_permissionview_role,
+)
 from sqlalchemy import event, literal_column, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-Pair = Tuple[str, str]  # (view, permission)
+Pair = tuple[str, str]  # (view, permission)
 SEQUENCE = "ab_permission_view_role_id_seq"
 MAX_AGE = 60.0  # seconds: the longest a process trusts an unchanged version
 UNSCOPED = {"parta_unscoped": True}
@@ -41,11 +46,11 @@ _PENDING = "parta_rights_changed"  # Session.info flag: a flush wrote rights, no
 class _Cache:
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.version: Optional[int] = None
+        self.version: int | None = None
         self.loaded_at = 0.0
-        self.by_role: Dict[int, FrozenSet[Pair]] = {}
-        self.by_roles: Dict[Tuple[int, ...], FrozenSet[Pair]] = {}
-        self.role_ids: Dict[str, int] = {}
+        self.by_role: dict[int, frozenset[Pair]] = {}
+        self.by_roles: dict[tuple[int, ...], frozenset[Pair]] = {}
+        self.role_ids: dict[str, int] = {}
         self.generation = 0  # raised on every reload: keys of caches built on top (the menu)
 
     def clear(self) -> None:
@@ -98,8 +103,8 @@ def _load(session: Session, version: int) -> None:
         .outerjoin(ViewMenu, ViewMenu.id == PermissionView.view_menu_id)
         .outerjoin(Permission, Permission.id == PermissionView.permission_id)
     )
-    by_role: Dict[int, set] = {}
-    role_ids: Dict[str, int] = {}
+    by_role: dict[int, set] = {}
+    role_ids: dict[str, int] = {}
     for role_id, role_name, view, permission in session.execute(query, execution_options=UNSCOPED):
         role_ids[role_name] = role_id
         pairs = by_role.setdefault(role_id, set())
@@ -120,13 +125,13 @@ def _ensure(session: Session) -> None:
         _load(session, version)
 
 
-def by_role(session: Session) -> Dict[int, FrozenSet[Pair]]:
+def by_role(session: Session) -> dict[int, frozenset[Pair]]:
     """{role id: {(view, permission), …}} of every role."""
     _ensure(session)
     return _cache.by_role
 
 
-def of_roles(session: Session, role_ids) -> FrozenSet[Pair]:
+def of_roles(session: Session, role_ids) -> frozenset[Pair]:
     """The (view, permission) pairs the roles hold together."""
     _ensure(session)
     key = tuple(sorted(set(role_ids)))
@@ -137,7 +142,7 @@ def of_roles(session: Session, role_ids) -> FrozenSet[Pair]:
     return found
 
 
-def role_id(session: Session, name: str) -> Optional[int]:
+def role_id(session: Session, name: str) -> int | None:
     _ensure(session)
     return _cache.role_ids.get(name)
 

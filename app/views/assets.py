@@ -15,7 +15,6 @@ import hashlib
 import os
 from importlib.metadata import version as package_version
 from pathlib import Path
-from typing import Dict, Optional, Tuple
 
 from flask import Flask, request
 from flask_compress import Compress
@@ -43,9 +42,9 @@ class Fingerprints:
     def __init__(self, folder: str, watch: bool) -> None:
         self.folder = Path(folder)
         self.watch = watch
-        self.known: Dict[str, Tuple[float, str]] = {}
+        self.known: dict[str, tuple[float, str]] = {}
 
-    def _hash(self, filename: str) -> Optional[Tuple[float, str]]:
+    def _hash(self, filename: str) -> tuple[float, str] | None:
         path = self.folder / filename
         try:
             stat = path.stat()
@@ -56,7 +55,7 @@ class Fingerprints:
             return None
         return stat.st_mtime, digest
 
-    def of(self, filename: str) -> Optional[str]:
+    def of(self, filename: str) -> str | None:
         found = self.known.get(filename)
         if found is None or (self.watch and os.stat(self.folder / filename).st_mtime != found[0]):
             found = self._hash(filename)
@@ -80,7 +79,7 @@ def install(app: Flask) -> None:
     own.read_all()
     fab = package_version("flask-appbuilder")
 
-    def stamp(endpoint: str, filename: str) -> Optional[str]:
+    def stamp(endpoint: str, filename: str) -> str | None:
         if endpoint == "static":
             return own.of(filename)
         if endpoint == "appbuilder.static":
