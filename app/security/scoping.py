@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextvars
 from contextlib import contextmanager
+from functools import lru_cache
 from dataclasses import dataclass
 from typing import Iterator, Optional, Tuple
 
@@ -228,8 +229,10 @@ def current_scope(session: Session) -> Scope:
     return g.parta_scope
 
 
-def _criteria(scope: Scope) -> list:
-    """The loader criteria of a scope (SQLAlchemy caches each lambda by its code)."""
+@lru_cache(maxsize=512)
+def _criteria(scope: Scope) -> tuple:
+    """The loader criteria of a scope (SQLAlchemy caches each lambda by its code), built
+    once per scope in a process: a login's scope is the same from request to request."""
     options = []
     if scope.schools is not UNSCOPED:
         schools = scope.schools
@@ -293,7 +296,7 @@ def _criteria(scope: Scope) -> list:
                 Guardian, lambda cls: or_(cls.id.in_(guardians), cls.id.in_(of_students)), include_aliases=True)]
         else:
             options += [with_loader_criteria(Guardian, lambda cls: cls.id.in_(guardians), include_aliases=True)]
-    return options
+    return tuple(options)
 
 
 def visible_groups_clause(scope: Scope):
@@ -318,14 +321,7 @@ def _scope_queries(state: ORMExecuteState) -> None:
     if state.is_relationship_load and isinstance(getattr(state.lazy_loaded_from, "obj", lambda: None)(), PartaUser):
         return  # a login's roles: nothing school-scoped, and needed to resolve the scope itself
     scope = current_scope(state.session)
-    cached = g.get("parta_criteria") if has_request_context() else None
-    if cached is not None and cached[0] is scope:
-        options = cached[1]
-    else:
-        # built once per request and scope: a page runs a dozen queries with the same criteria
-        options = _criteria(scope)
-        if has_request_context():
-            g.parta_criteria = (scope, options)
+    options = _criteria(scope)
     if options:
         state.statement = state.statement.options(*options)
 
