@@ -52,3 +52,25 @@ def test_a_static_url_without_the_fingerprint_is_revalidated_and_answered_304_wh
     stale = client.get("/static/parta.js?v=0000", headers={"Accept-Encoding": "br"})
     assert "immutable" not in stale.headers["Cache-Control"]
     stale.close()
+
+
+def test_a_static_file_of_a_signed_in_browser_reads_nothing_from_the_database(app, client):
+    from sqlalchemy import event
+
+    from app.extensions import db
+
+    login(client, "teacher")
+    with app.app_context():
+        engine = db.engine
+    statements = []
+
+    def count(*args) -> None:
+        statements.append(args[2])
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        client.get("/static/parta.js").close()
+        client.get("/static/appbuilder/css/ab.css").close()
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert statements == []
