@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 from flask import Flask
@@ -103,8 +104,9 @@ def create_app(config_object: object | str | None = None) -> Flask:
 def _warm_up(app: Flask) -> None:
     """What the first visit of a page would otherwise pay for, paid at start: every template
     compiled (kept compiled in instance/ across restarts), the translations read, the
-    mappers configured, the roles' permissions read and each role's menus rendered. A
-    worker that cannot reach the database yet still starts (the rest is done on first use)."""
+    mappers configured, the roles' permissions read, each role's menus rendered and the
+    sign-in page requested once. A worker that cannot reach the database yet still starts
+    (the rest is done on first use)."""
     import time
 
     from flask_babel import get_translations
@@ -130,8 +132,51 @@ def _warm_up(app: Flask) -> None:
             log.warning("Menus not built at start (the database is not reachable?)", exc_info=True)
         finally:
             db.session.remove()
-            db.engine.dispose()  # no connection shared with processes forked after this
+    try:  # one whole request (the sign-in page): every hook and the page's statements once
+        app.test_client().get("/login/")
+    except Exception:
+        log.warning("The sign-in page failed at start", exc_info=True)
+    _warm_home_pages(app)
+    with app.app_context():
+        engine = db.engine
+    # A server that forks after this (gunicorn --preload) must not share the connections.
+    os.register_at_fork(after_in_child=lambda: engine.dispose(close=False))
     log.info("Warmed up in %.1f s", time.perf_counter() - started)
+
+
+def _warm_home_pages(app: Flask) -> None:
+    """The home page rendered once as a login of each role (read only, no sign-in made):
+    its statements — different for each role's scope — are compiled before a user waits."""
+    from flask import g
+    from sqlalchemy import select
+
+    from app.models import PartaUser
+    from app.security import grants
+
+    with app.app_context():
+        try:
+            role_ids = list(grants.by_role(db.session))
+        except Exception:
+            return
+        finally:
+            db.session.remove()
+    index = app.view_functions.get(f"{app.appbuilder.indexview.__name__}.index")
+    for role_id in role_ids:
+        with app.test_request_context("/"):
+            try:
+                user = db.session.scalar(select(PartaUser).where(
+                    PartaUser.active.is_(True), PartaUser.roles.any(id=role_id)).order_by(PartaUser.id).limit(1),
+                    execution_options={"parta_unscoped": True})
+                if user is None or index is None:
+                    continue
+                g._login_user = g.user = user  # as Flask-Login and FAB keep the request's login
+                g.parta_session_row = None
+                index()
+            except Exception:
+                log.debug("Home page of role %s not warmed", role_id, exc_info=True)
+            finally:
+                db.session.rollback()
+                db.session.remove()
 
 
 def _count_sql(app: Flask) -> None:
