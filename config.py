@@ -46,8 +46,9 @@ class Config:
     AUTH_ROLE_ADMIN = "Администратор"
     AUTH_ROLE_PUBLIC = "Public"
 
-    # Start-up (app/__init__.py _warm_up): templates compiled, translations, rights and menus
-    # read before the first visit; compiled templates kept in instance/ across restarts.
+    # Start-up (app/__init__.py _warm_up, in a thread beside the worker's start): templates
+    # compiled, translations, rights, menus and each role's home page read before the first
+    # visits; compiled templates kept in instance/ across restarts.
     PARTA_WARM_UP = os.environ.get("PARTA_WARM_UP", "1") == "1"
     PARTA_TEMPLATE_CACHE = os.environ.get("PARTA_TEMPLATE_CACHE", str(INSTANCE_DIR / "templates-compiled"))
 

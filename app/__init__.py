@@ -96,9 +96,22 @@ def create_app(config_object: object | str | None = None) -> Flask:
     from app.cli import register_commands
 
     register_commands(app)
-    if app.config.get("PARTA_WARM_UP"):
-        _warm_up(app)
+    if app.config.get("PARTA_WARM_UP") and not _command_line():
+        # Beside the worker's start, not before it: gunicorn kills a worker that takes longer
+        # than its timeout to start, and requests may come meanwhile (they warm what they use).
+        import threading
+
+        thread = threading.Thread(target=_warm_up, args=(app,), name="parta-warm-up", daemon=True)
+        app.extensions["parta_warm_up"] = thread
+        thread.start()
     return app
+
+
+def _command_line() -> bool:
+    """Whether the app is made for a `flask …` command (no pages to warm)."""
+    import click
+
+    return click.get_current_context(silent=True) is not None
 
 
 def _warm_up(app: Flask) -> None:

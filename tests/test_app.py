@@ -73,6 +73,7 @@ def test_the_warm_up_at_start_compiles_the_templates_and_builds_every_roles_menu
     _menus.clear()
     grants.forget()
     application = _app_on(database_url, PARTA_WARM_UP=True)
+    application.extensions["parta_warm_up"].join(timeout=300)
     try:
         cache = application.jinja_env.cache
         assert any(key[1] == "parta/index.html" for key in cache.keys())
