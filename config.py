@@ -46,6 +46,12 @@ class Config:
     AUTH_ROLE_ADMIN = "Администратор"
     AUTH_ROLE_PUBLIC = "Public"
 
+    # Start-up (app/__init__.py _warm_up, in a thread beside the worker's start): templates
+    # compiled, translations, rights, menus and each role's home page read before the first
+    # visits; compiled templates kept in instance/ across restarts.
+    PARTA_WARM_UP = os.environ.get("PARTA_WARM_UP", "1") == "1"
+    PARTA_TEMPLATE_CACHE = os.environ.get("PARTA_TEMPLATE_CACHE", str(INSTANCE_DIR / "templates-compiled"))
+
     # Benchmarks: report each request's SQL statements in a response header.
     PARTA_COUNT_SQL = os.environ.get("PARTA_COUNT_SQL", "") == "1"
 
@@ -96,6 +102,8 @@ class Config:
 
 class TestConfig(Config):
     TESTING = True
+    PARTA_WARM_UP = False  # an app per test module: the first use pays instead
+    PARTA_TEMPLATE_CACHE = None
     WTF_CSRF_ENABLED = False
     SECRET_KEY = "parta-tests-only-key-never-used-in-production"
     RATELIMIT_ENABLED = False  # the suite logs in hundreds of times from one address
@@ -103,6 +111,26 @@ class TestConfig(Config):
     PARTA_REPORT_WORKERS = 1
     PARTA_SHEETS_ON_VISIT = False  # forming inline takes seconds; tests/views/test_reports.py switches it on
     SQLALCHEMY_DATABASE_URI = os.environ.get("PARTA_TEST_DATABASE_URL", "sqlite://")
+
+
+def engine_options(uri: str) -> dict:
+    """SQLAlchemy engine options for the database URL. PostgreSQL (psycopg 3): a pool sized
+    for one worker's threads (PARTA_DB_POOL_SIZE, 5 by default, up to as many again in a
+    burst; the server's max_connections must cover workers × (pool + overflow)), connections
+    renewed after half an hour, and server-side prepared statements for the statements a
+    connection has run PARTA_DB_PREPARE_THRESHOLD times (psycopg's default is 5; 0: never —
+    behind PgBouncer in transaction mode)."""
+    if not uri.startswith("postgresql"):
+        return {}
+    options: dict = {
+        "pool_size": int(os.environ.get("PARTA_DB_POOL_SIZE", "5")),
+        "max_overflow": int(os.environ.get("PARTA_DB_MAX_OVERFLOW", "5")),
+        "pool_recycle": 1800,
+    }
+    if uri.startswith("postgresql+psycopg:"):
+        threshold = int(os.environ.get("PARTA_DB_PREPARE_THRESHOLD", "2"))
+        options["connect_args"] = {"prepare_threshold": threshold or None}
+    return options
 
 
 def secret_key() -> str:

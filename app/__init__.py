@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import logging
+import os
+from pathlib import Path
 
 from flask import Flask
 from sqlalchemy import event
@@ -36,18 +38,27 @@ def create_app(config_object: object | str | None = None) -> Flask:
 
     app.jinja_loader = ChoiceLoader([app.jinja_loader, FileSystemLoader(str(parta_config.BASE_DIR / "reports" / "templates"))])
     app.config.from_object(config_object or parta_config.Config)
+    if app.config.get("PARTA_TEMPLATE_CACHE"):  # compiled templates kept across restarts
+        from jinja2 import FileSystemBytecodeCache
+
+        cache = Path(app.config["PARTA_TEMPLATE_CACHE"])
+        cache.mkdir(parents=True, exist_ok=True)
+        app.jinja_env.bytecode_cache = FileSystemBytecodeCache(str(cache))
     validator = app.config.get("FAB_PASSWORD_COMPLEXITY_VALIDATOR")
     if isinstance(validator, str):  # named in config.py, imported here to avoid a cycle
         from werkzeug.utils import import_string
 
         app.config["FAB_PASSWORD_COMPLEXITY_VALIDATOR"] = import_string(validator)
+    engine_options = {**parta_config.engine_options(app.config["SQLALCHEMY_DATABASE_URI"]),
+                      **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})}
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = parta_config.secret_key()
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         parta_config.INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
 
     from app import models, pipeline  # noqa: F401  (models: register the tables)
-    from app.security import http, scoping
+    from app.security import grants, http, scoping
 
     db.init_app(app)
     csrf.init_app(app)
@@ -57,8 +68,12 @@ def create_app(config_object: object | str | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
     migrate.init_app(app, db, directory=str(parta_config.BASE_DIR / "migrations"), render_as_batch=True)
     scoping.install()
+    grants.install()
     pipeline.install()
     http.install(app)
+    from app.views import assets
+
+    assets.install(app)  # compression, fingerprinted static files
 
     with app.app_context():
         # AppBuilder is a module singleton: start each app with a clean registry.
@@ -81,7 +96,100 @@ def create_app(config_object: object | str | None = None) -> Flask:
     from app.cli import register_commands
 
     register_commands(app)
+    if app.config.get("PARTA_WARM_UP") and not _command_line():
+        # Beside the worker's start, not before it: gunicorn kills a worker that takes longer
+        # than its timeout to start, and requests may come meanwhile (they warm what they use).
+        import threading
+
+        thread = threading.Thread(target=_warm_up, args=(app,), name="parta-warm-up", daemon=True)
+        app.extensions["parta_warm_up"] = thread
+        thread.start()
     return app
+
+
+def _command_line() -> bool:
+    """Whether the app is made for a `flask …` command (no pages to warm)."""
+    import click
+
+    return click.get_current_context(silent=True) is not None
+
+
+def _warm_up(app: Flask) -> None:
+    """What the first visit of a page would otherwise pay for, paid at start: every template
+    compiled (kept compiled in instance/ across restarts), the translations read, the
+    mappers configured, the roles' permissions read, each role's menus rendered and the
+    sign-in page requested once. A worker that cannot reach the database yet still starts
+    (the rest is done on first use)."""
+    import time
+
+    from flask_babel import get_translations
+    from sqlalchemy.orm import configure_mappers
+
+    started = time.perf_counter()
+    configure_mappers()
+    for name in app.jinja_env.list_templates(extensions=("html",)):
+        try:
+            app.jinja_env.get_template(name)
+        except Exception:  # a template of FAB's that Parta never renders may not compile alone
+            log.debug("Template %s not compiled at start", name, exc_info=True)
+    with app.test_request_context("/"):
+        get_translations()
+        try:
+            from app.security import grants
+            from app.views import menu_html
+
+            for role_id in grants.by_role(db.session):
+                menu_html((role_id,))
+            menu_html(None)
+        except Exception:
+            log.warning("Menus not built at start (the database is not reachable?)", exc_info=True)
+        finally:
+            db.session.remove()
+    try:  # one whole request (the sign-in page): every hook and the page's statements once
+        app.test_client().get("/login/")
+    except Exception:
+        log.warning("The sign-in page failed at start", exc_info=True)
+    _warm_home_pages(app)
+    with app.app_context():
+        engine = db.engine
+    # A server that forks after this (gunicorn --preload) must not share the connections.
+    os.register_at_fork(after_in_child=lambda: engine.dispose(close=False))
+    log.info("Warmed up in %.1f s", time.perf_counter() - started)
+
+
+def _warm_home_pages(app: Flask) -> None:
+    """The home page rendered once as a login of each role (read only, no sign-in made):
+    its statements — different for each role's scope — are compiled before a user waits."""
+    from flask import g
+    from sqlalchemy import select
+
+    from app.models import PartaUser
+    from app.security import grants
+
+    with app.app_context():
+        try:
+            role_ids = list(grants.by_role(db.session))
+        except Exception:
+            return
+        finally:
+            db.session.remove()
+    index = app.view_functions.get(f"{app.appbuilder.indexview.__name__}.index")
+    for role_id in role_ids:
+        with app.test_request_context("/"):
+            try:
+                user = db.session.scalar(select(PartaUser).where(
+                    PartaUser.active.is_(True), PartaUser.roles.any(id=role_id)).order_by(PartaUser.id).limit(1),
+                    execution_options={"parta_unscoped": True})
+                if user is None or index is None:
+                    continue
+                g._login_user = g.user = user  # as Flask-Login and FAB keep the request's login
+                g.parta_session_row = None
+                index()
+            except Exception:
+                log.debug("Home page of role %s not warmed", role_id, exc_info=True)
+            finally:
+                db.session.rollback()
+                db.session.remove()
 
 
 def _count_sql(app: Flask) -> None:

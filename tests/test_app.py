@@ -58,3 +58,25 @@ def test_times_are_shown_in_the_schools_time_zone(app):
 
     with app.test_request_context():
         assert format_datetime(dt.datetime(2026, 11, 23, 2, 8)) == "23.11.2026 05:08"  # Europe/Moscow, UTC+3
+
+
+def test_the_warm_up_at_start_compiles_the_templates_and_builds_every_roles_menus(database_url):
+    """What the first visit after a start would pay (templates, translations, rights, menus)
+    is paid by create_app when PARTA_WARM_UP is on (off in the other tests)."""
+    from app.extensions import db
+    from app.security import grants
+    from app.views import _menus
+    from tests.conftest import _app_on, _dispose
+
+    _menus.clear()
+    grants.forget()
+    application = _app_on(database_url, PARTA_WARM_UP=True)
+    application.extensions["parta_warm_up"].join(timeout=300)
+    try:
+        cache = application.jinja_env.cache
+        assert any(key[1] == "parta/index.html" for key in cache.keys())
+        assert any(key[1] == "appbuilder/general/security/login_db.html" for key in cache.keys())
+        with application.app_context():
+            assert len(_menus) >= len(grants.by_role(db.session))
+    finally:
+        _dispose(application)

@@ -8,13 +8,14 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Optional
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from app.models import (
     Assignment, Attendance, Lesson, Mark, PeriodMark, School, SchoolClass, StudyPeriod, SubjectGroup,
     SubjectGroupTeacher,
 )
+from app.models.teaching import group_member_rows, member_spans_of
 from app.rules import locks
 
 
@@ -50,12 +51,15 @@ class TeacherDay:
     due: list = field(default_factory=list)         # DueMarks
 
 
-def teacher_day(session: Session, employee_id: int, school_id: int, today: dt.date) -> TeacherDay:
-    """What the teacher (or substitute) has to do, in four queries."""
-    school = session.get(School, school_id)
+def teacher_day(session: Session, employee_id: int, school_id: int, today: dt.date, periods=None,
+                taught=None) -> TeacherDay:
+    """What the teacher (or substitute) has to do: one statement for the lessons, and
+    one more when period marks are due within a week. `periods` (today's study periods)
+    and `taught` (the ids of the groups the teacher teaches) when the caller has them."""
+    school = session.get(School, school_id)  # the login's school: already loaded
     settings = school.lock_settings if school is not None else None
-    taught = select(SubjectGroupTeacher.subject_group_id).where(SubjectGroupTeacher.employee_id == employee_id)
-    mine = or_(Lesson.subject_group_id.in_(taught), Lesson.substitute_id == employee_id)
+    taught_query = select(SubjectGroupTeacher.subject_group_id).where(SubjectGroupTeacher.employee_id == employee_id)
+    mine = or_(Lesson.subject_group_id.in_(taught if taught is not None else taught_query), Lesson.substitute_id == employee_id)
     marks = (select(func.count(Mark.id)).join(Assignment, Mark.assignment_id == Assignment.id)
              .where(Assignment.lesson_id == Lesson.id).correlate(Lesson).scalar_subquery())
     absences = select(func.count(Attendance.id)).where(Attendance.lesson_id == Lesson.id).correlate(Lesson).scalar_subquery()
@@ -76,28 +80,50 @@ def teacher_day(session: Session, employee_id: int, school_id: int, today: dt.da
             day.today.append(line)
         elif not (topic or "").strip() and not cancelled:
             day.no_topic.append(line)
-
-    # period marks due within a week for the groups the teacher teaches
-    periods = session.execute(
-        select(StudyPeriod.id, StudyPeriod.name, StudyPeriod.end_date, StudyPeriod.grade_from, StudyPeriod.grade_to)
-        .where(StudyPeriod.start_date <= today, StudyPeriod.end_date >= today)
-    ).all()
-    groups = session.execute(
-        select(SubjectGroup.id, SubjectGroup.name, SchoolClass.id, SchoolClass.grade, SchoolClass.letter)
-        .join(SchoolClass, SubjectGroup.class_id == SchoolClass.id).where(SubjectGroup.id.in_(taught))
-    ).all()
-    from app.journal.grid import group_context, students_of  # one group at a time: a teacher has a handful
-
-    for gid, name, _class_id, grade, letter in groups:
-        for pid, pname, end, g_from, g_to in periods:
-            due = locks.period_marks_due(end, settings)
-            if not (g_from <= grade <= g_to) or due > today + dt.timedelta(days=7):
-                continue
-            ctx = group_context(session, gid)
-            students = {row[0] for row in students_of(session, ctx, end, end)} if ctx else set()
-            done = set(session.scalars(select(PeriodMark.student_id).where(PeriodMark.subject_group_id == gid,
-                                                                         PeriodMark.period_id == pid)))
-            missing = len(students - done)
-            if missing:
-                day.due.append(DueMarks(gid, f"{grade}{letter}", name, pname, due, missing))
+    day.due = _due_period_marks(session, taught, taught_query, periods, settings, today)
     return day
+
+
+def _due_period_marks(session: Session, taught, taught_query, periods, settings, today: dt.date) -> list:
+    """Period marks due within a week in the groups the teacher teaches: for each period
+    that ends soon, the group's students at its end without a mark — one statement."""
+    if periods is None:
+        periods = session.execute(select(StudyPeriod).where(StudyPeriod.start_date <= today,
+                                                            StudyPeriod.end_date >= today)).scalars().all()
+    due = [(period, locks.period_marks_due(period.end_date, settings)) for period in periods]
+    due = [(period, date) for period, date in due if date <= today + dt.timedelta(days=7)]
+    if not due:
+        return []
+    if taught is None:
+        taught = session.scalars(taught_query).all()
+    if not taught:
+        return []
+    parts = []
+    for period, _ in due:
+        rows = group_member_rows(taught, period.end_date, period.end_date)
+        parts.append(select(literal(period.id).label("period_id"), *rows.c))
+    members = union_all(*parts).subquery("members")
+    marked = (select(PeriodMark.id).where(PeriodMark.subject_group_id == members.c.group_id,
+                                          PeriodMark.student_id == members.c.student_id,
+                                          PeriodMark.period_id == members.c.period_id).exists())
+    found = session.execute(
+        select(members.c.period_id, members.c.group_id, members.c.student_id, members.c.valid_from, members.c.valid_to,
+               members.c.joined, members.c.left, SubjectGroup.name, SchoolClass.grade, SchoolClass.letter, marked)
+        .join(SubjectGroup, SubjectGroup.id == members.c.group_id)
+        .join(SchoolClass, SubjectGroup.class_id == SchoolClass.id)).all()
+    by_id = {period.id: (period, date) for period, date in due}
+    missing: dict = {}
+    names: dict = {}
+    for period_id, gid, student, valid_from, valid_to, joined, left, name, grade, letter, has_mark in found:
+        period, _ = by_id[period_id]
+        if not (period.grade_from <= grade <= period.grade_to):
+            continue
+        names[gid] = (name, f"{grade}{letter}")
+        if member_spans_of([(gid, student, valid_from, valid_to, joined, left)], period.end_date, period.end_date) \
+                and not has_mark:
+            missing.setdefault((gid, period_id), set()).add(student)
+    result = []
+    for (gid, period_id), students in sorted(missing.items(), key=lambda item: (names[item[0][0]][1], names[item[0][0]][0])):
+        period, date = by_id[period_id]
+        result.append(DueMarks(gid, names[gid][1], names[gid][0], period.name, date, len(students)))
+    return result

@@ -28,7 +28,7 @@ from typing import Iterable, Optional
 from flask import current_app
 from flask_appbuilder.models.filters import BaseFilter
 from sqlalchemy import inspect, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from app.clock import utcnow
 from app.models import (
@@ -267,24 +267,40 @@ def is_staff(session: Session, user=None) -> bool:
     return any(role.name in ADMINISTRATION for role in user.roles)
 
 
+def _known_staff(session: Session, user) -> bool:
+    """Staff by their roles, or — for the request's own login — by the scope, which knows
+    whether the login is an employee (saves the audience's subqueries for teachers)."""
+    if any(role.name in ADMINISTRATION for role in user.roles):
+        return True
+    from app.security.scoping import current_scope
+
+    scope = current_scope(session)
+    return scope.user_id == user.id and scope.substitute_for is not None
+
+
 def announcements_for(session: Session, today: dt.date, user=None, limit: Optional[int] = None) -> list:
     """The announcements addressed to the user, newest first: the staff read them all; a
-    student or parent those for the school, and those for their (children's) class."""
+    student or parent those for the school, and those for their (children's) class. One
+    statement, with the authors, classes and attachments the page shows."""
     user = user or _current_user()
     query = select(Announcement).where(or_(Announcement.visible_until.is_(None), Announcement.visible_until >= today))
-    if not is_staff(session, user):
-        children = _children(session, user)
-        classes = list(session.scalars(select(Enrolment.class_id).where(Enrolment.student_id.in_(children))))
-        parent = session.scalar(select(Guardian.id).where(Guardian.user_id == user.id).limit(1)) is not None
-        audiences = [Announcement.audience == Audience.school,
-                     (Announcement.audience == Audience.school_class) & Announcement.class_id.in_(classes)]
-        if parent:
-            audiences.append((Announcement.audience == Audience.class_parents) & Announcement.class_id.in_(classes))
-        query = query.where(or_(*audiences))
-    query = query.order_by(Announcement.posted_at.desc())
+    if not _known_staff(session, user):
+        guardian = select(Guardian.id).where(Guardian.user_id == user.id)
+        children = select(Student.id).where(or_(Student.user_id == user.id, Student.id.in_(
+            select(StudentGuardian.student_id).where(StudentGuardian.guardian_id.in_(guardian)))))
+        classes = select(Enrolment.class_id).where(Enrolment.student_id.in_(children))
+        query = query.where(or_(
+            select(Employee.id).where(Employee.user_id == user.id).exists(),  # staff
+            Announcement.audience == Audience.school,
+            (Announcement.audience == Audience.school_class) & Announcement.class_id.in_(classes),
+            (Announcement.audience == Audience.class_parents) & Announcement.class_id.in_(classes) & guardian.exists(),
+        ))
+    query = query.order_by(Announcement.posted_at.desc(), Announcement.id.desc()).options(
+        joinedload(Announcement.author), joinedload(Announcement.edited_by), joinedload(Announcement.school_class),
+        joinedload(Announcement.attachments))
     if limit:
         query = query.limit(limit)
-    return list(session.scalars(query))
+    return list(session.scalars(query).unique())
 
 
 def announcement_visible(session: Session, announcement_id: int, today: dt.date, user=None) -> bool:

@@ -201,10 +201,11 @@ def install(app: Flask) -> None:
 
     @app.before_request
     def _first_login_password_change():
-        """An issued password is changed at the first login before anything else."""
-        if not current_user.is_authenticated or not getattr(current_user, "must_change_password", False):
-            return None
+        """An issued password is changed at the first login before anything else. (The
+        endpoints first: a static file loads no login.)"""
         if request.endpoint in PASSWORD_CHANGE_ENDPOINTS or request.path.startswith("/api/"):
+            return None
+        if not current_user.is_authenticated or not getattr(current_user, "must_change_password", False):
             return None
         flash(gettext("Please choose your own password: the issued one must be changed at the first login."), "warning")
         return redirect(url_for("ResetMyPasswordView.this_form_get"))

@@ -8,7 +8,6 @@ from urllib.parse import urlsplit, urlunsplit
 from flask import flash, g, has_request_context, redirect, request
 from flask_appbuilder import expose
 from flask_appbuilder.security.sqla.manager import SecurityManager
-from flask_appbuilder.security.sqla.models import assoc_permissionview_role
 from flask_appbuilder.security.decorators import no_cache
 from flask_appbuilder.security.forms import LoginForm_db
 from flask_appbuilder.security.views import AuthDBView
@@ -20,7 +19,7 @@ from sqlalchemy import func, select
 from app.clock import utcnow
 from app.models import PartaUser, VisitEvent, VisitLog
 from app.rules.login import login_key
-from app.security import login_limits, sessions
+from app.security import grants, login_limits, sessions
 from app.security.user_views import (
     PartaGroupModelView, PartaResetPasswordView, PartaRoleModelView, PartaUserDBModelView,
 )
@@ -176,45 +175,38 @@ class PartaSecurityManager(SecurityManager):
         ))
         self.session.commit()
 
-    def _granted_permissions(self, *columns):
-        """SELECT [columns…,] view name, permission name of the permissions granted to roles."""
-        return (
-            select(*columns, self.viewmenu_model.name, self.permission_model.name)
-            .select_from(self.permissionview_model)
-            .join(assoc_permissionview_role, assoc_permissionview_role.c.permission_view_id == self.permissionview_model.id)
-            .join(self.viewmenu_model, self.viewmenu_model.id == self.permissionview_model.view_menu_id)
-            .join(self.permission_model, self.permission_model.id == self.permissionview_model.permission_id)
-        )
-
     def permissions_by_role(self) -> dict:
-        """{role id: {(view, permission), …}} of every role in one query, once per request:
-        the rights over logins (app/security/accounts.py) weigh every role a page offers."""
-        cached = g.get("parta_permissions_by_role") if has_request_context() else None
-        if cached is None:
-            query = self._granted_permissions(assoc_permissionview_role.c.role_id)
-            cached = {}
-            for role_id, view, permission in self.session.execute(query, execution_options={"parta_unscoped": True}):
-                cached.setdefault(role_id, set()).add((view, permission))
-            if has_request_context():
-                g.parta_permissions_by_role = cached
-        return cached
+        """{role id: {(view, permission), …}} of every role: the rights over logins
+        (app/security/accounts.py) weigh every role a page offers. Read once per change
+        of the rights, not per request (app/security/grants.py)."""
+        return grants.by_role(self.session)
 
     def role_permissions(self, role_ids: List[int]) -> set:
-        """(view, permission) pairs of the roles, read once per request: FAB's page
-        checks and Parta's named rights (app/security/rights.py) both answer from it."""
-        cache = g.setdefault("parta_role_permissions", {}) if has_request_context() else {}
-        key = tuple(sorted(role_ids))
-        if key not in cache:
-            query = self._granted_permissions().where(assoc_permissionview_role.c.role_id.in_(key))
-            cache[key] = set(self.session.execute(query, execution_options={"parta_unscoped": True}).all())
-        return cache[key]
+        """(view, permission) pairs of the roles: FAB's page checks and Parta's named
+        rights (app/security/rights.py) both answer from it."""
+        return grants.of_roles(self.session, role_ids)
 
     def exist_permission_on_roles(self, view_name: str, permission_name: str, role_ids: List[int]) -> bool:
         """FAB asks once per menu item and button (about 60 queries a page); Parta
-        answers from the roles' permissions read once per request."""
-        if not has_request_context():
-            return super().exist_permission_on_roles(view_name, permission_name, role_ids)
-        return (view_name, permission_name) in self.role_permissions(role_ids)
+        answers from the roles' permissions kept in memory."""
+        return (view_name, permission_name) in grants.of_roles(self.session, role_ids)
+
+    def has_access(self, permission_name: str, view_name: str) -> bool:
+        """FAB's check, shortened for the signed-in browser (asked dozens of times a page):
+        the login's roles' permissions as one set. REST tokens and anonymous visitors take
+        FAB's way (which comes back here for the roles' permissions)."""
+        if has_request_context() and not getattr(g, "_api_key_user", False):
+            user = g.get("user")
+            if user is not None and getattr(user, "is_authenticated", False) and "parta_session_row" in g:
+                if not user.is_active:
+                    return False
+                return (view_name, permission_name) in self.role_permissions([role.id for role in user.roles])
+        return super().has_access(permission_name, view_name)
+
+    def is_item_public(self, permission_name, view_name):
+        """What an anonymous visitor may open: the public role's permissions, from memory."""
+        role_id = grants.role_id(self.session, self.auth_role_public)
+        return role_id is not None and (view_name, permission_name) in grants.of_roles(self.session, [role_id])
 
     def load_user(self, pk):
         """The browser's login, only while its sign-in is open on the server

@@ -21,11 +21,12 @@ from __future__ import annotations
 
 import contextvars
 from contextlib import contextmanager
+from functools import lru_cache
 from dataclasses import dataclass
 from typing import Iterator, Optional, Tuple
 
 from flask import current_app, g, has_request_context
-from sqlalchemy import and_, event, literal, or_, select, true, union_all
+from sqlalchemy import and_, event, func, literal, or_, select, true, union_all
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
 from app.models import (
@@ -57,6 +58,7 @@ class Scope:
     read_only: bool = False
     user_id: Optional[int] = None  # the login itself stays visible (municipal users have no school)
     guardians_of_students: bool = False  # staff also see the guardians of the students they see
+    taught_groups: Ids = ()  # subject groups the login's employee teaches (the home page's day)
 
 
 NOTHING = Scope(schools=(), editable_groups=(), final_groups=())
@@ -94,34 +96,6 @@ def _school_ids(session: Session, user) -> Ids:
     return UNSCOPED if any(role.name in SYSTEM_ROLES for role in user.roles) else ()
 
 
-def _staff_groups(session: Session, employee_id: int) -> Tuple[Tuple[int, ...], Tuple[int, ...]]:
-    """(visible, editable) subject groups of a teacher: the groups they teach, and
-    the groups of the class they lead (editable unless the class learns by an ИУП)."""
-    taught = select(SubjectGroupTeacher.subject_group_id, literal(True), literal(True)) \
-        .where(SubjectGroupTeacher.employee_id == employee_id)
-    led = select(SubjectGroup.id, literal(False), SchoolClass.curriculum_type != CurriculumType.individual.name) \
-        .join(SchoolClass, SubjectGroup.class_id == SchoolClass.id).where(SchoolClass.class_teacher_id == employee_id)
-    rows = session.execute(union_all(taught, led), execution_options=_UNSCOPED_QUERY).all()
-    visible = tuple(sorted({gid for gid, _, _ in rows}))
-    editable = tuple(sorted({gid for gid, is_taught, not_iup in rows if is_taught or not_iup}))
-    return visible, editable
-
-
-def _students_of_groups(session: Session, groups: Tuple[int, ...]) -> Tuple[int, ...]:
-    classes = select(SubjectGroup.class_id).where(SubjectGroup.id.in_(groups))
-    return _ids(session, select(Enrolment.student_id).where(Enrolment.class_id.in_(classes)).distinct())
-
-
-def _groups_of_students(session: Session, students: Tuple[int, ...]) -> Tuple[int, ...]:
-    classes = select(Enrolment.class_id).where(Enrolment.student_id.in_(students))
-    whole = select(SubjectGroup.id).where(SubjectGroup.class_id.in_(classes))
-    return _ids(session, whole)
-
-
-def _guardians_of(session: Session, students: Tuple[int, ...]) -> Tuple[int, ...]:
-    return _ids(session, select(StudentGuardian.guardian_id).where(StudentGuardian.student_id.in_(students)).distinct())
-
-
 def request_user():
     """The logged-in user of this request: by session cookie, or by a verified JWT (REST API)."""
     from flask_jwt_extended import get_current_user
@@ -135,6 +109,76 @@ def request_user():
         return None
 
 
+def _who_and_whose(session: Session, user_id: int, rights) -> tuple:
+    """Who the login is (an employee, a guardian, a student — or several) and the rows
+    that opens, in one statement (a UNION ALL of tagged rows): the groups a teacher
+    teaches or whose class they lead, with those groups' students; a parent's children
+    and their groups; a student's guardians and groups. Returns (employee, guardian,
+    student, groups, editable groups, students, guardians, taught groups)."""
+    def one(model):
+        return select(func.min(model.id)).where(model.user_id == user_id).scalar_subquery()
+
+    employee, guardian, student = one(Employee), one(Guardian), one(Student)
+    parts = [select(literal("employee"), employee, literal(False)),
+             select(literal("guardian"), guardian, literal(False)),
+             select(literal("student"), student, literal(False))]
+    if rights & {"journal_view_own", "students_view_own"}:
+        taught = select(SubjectGroupTeacher.subject_group_id).where(SubjectGroupTeacher.employee_id == employee)
+        led = select(SchoolClass.id).where(SchoolClass.class_teacher_id == employee)
+        classes = select(SubjectGroup.class_id).where(or_(SubjectGroup.id.in_(taught), SubjectGroup.class_id.in_(led)))
+        parts += [
+            select(literal("taught"), SubjectGroupTeacher.subject_group_id, literal(True))
+            .where(SubjectGroupTeacher.employee_id == employee),
+            # a led class's groups are editable unless the class learns by an ИУП
+            select(literal("led"), SubjectGroup.id, SchoolClass.curriculum_type != CurriculumType.individual.name)
+            .join(SchoolClass, SubjectGroup.class_id == SchoolClass.id).where(SchoolClass.class_teacher_id == employee),
+            select(literal("pupil"), Enrolment.student_id, literal(False)).where(Enrolment.class_id.in_(classes)).distinct(),
+        ]
+    if "own_children_view" in rights:
+        children = select(StudentGuardian.student_id).where(StudentGuardian.guardian_id == guardian)
+        parts += [
+            select(literal("child"), StudentGuardian.student_id, literal(False)).where(StudentGuardian.guardian_id == guardian),
+            select(literal("group"), SubjectGroup.id, literal(False)).where(SubjectGroup.class_id.in_(
+                select(Enrolment.class_id).where(Enrolment.student_id.in_(children)))),
+        ]
+    if "self_view" in rights:
+        parts += [
+            select(literal("guardian_of"), StudentGuardian.guardian_id, literal(False))
+            .where(StudentGuardian.student_id == student).distinct(),
+            select(literal("group"), SubjectGroup.id, literal(False)).where(SubjectGroup.class_id.in_(
+                select(Enrolment.class_id).where(Enrolment.student_id == student))),
+        ]
+    found = {"employee": None, "guardian": None, "student": None}
+    groups: set = set()
+    editable: set = set()
+    students: set = set()
+    guardians: set = set()
+    taught_groups: set = set()
+    for kind, row_id, flag in session.execute(union_all(*parts), execution_options=_UNSCOPED_QUERY):
+        if kind in found:
+            found[kind] = row_id
+        elif row_id is None:
+            continue
+        elif kind in ("taught", "led"):
+            groups.add(row_id)
+            if kind == "taught":
+                taught_groups.add(row_id)
+            if flag and "journal_edit_own" in rights:
+                editable.add(row_id)
+        elif kind in ("pupil", "child"):
+            students.add(row_id)
+        elif kind == "group":
+            groups.add(row_id)
+        elif kind == "guardian_of":
+            guardians.add(row_id)
+    employee_id, guardian_id, student_id = found["employee"], found["guardian"], found["student"]
+    if guardian_id is not None and "own_children_view" in rights:
+        guardians.add(guardian_id)
+    if student_id is not None and "self_view" in rights:
+        students.add(student_id)
+    return employee_id, guardian_id, student_id, groups, editable, students, guardians, tuple(sorted(taught_groups))
+
+
 def _user_scope(session: Session, user) -> Scope:
     from app.security.rights import user_rights
 
@@ -146,33 +190,7 @@ def _user_scope(session: Session, user) -> Scope:
         final = UNSCOPED if "final_marks_edit_all" in rights else ()
         return Scope(schools=schools, editable_groups=editable, final_groups=final, read_only=read_only, user_id=user.id)
 
-    # who the login is, in one statement: an employee, a guardian, a student (or several)
-    employee, guardian, student = session.execute(select(
-        select(Employee.id).where(Employee.user_id == user.id).limit(1).scalar_subquery(),
-        select(Guardian.id).where(Guardian.user_id == user.id).limit(1).scalar_subquery(),
-        select(Student.id).where(Student.user_id == user.id).limit(1).scalar_subquery(),
-    ), execution_options=_UNSCOPED_QUERY).one()
-
-    groups: set = set()
-    editable: set = set()
-    students: set = set()
-    guardians: set = set()
-    if employee is not None and rights & {"journal_view_own", "students_view_own"}:
-        visible, own_editable = _staff_groups(session, employee)
-        groups |= set(visible)
-        if "journal_edit_own" in rights:
-            editable |= set(own_editable)
-        students |= set(_students_of_groups(session, visible))
-    if guardian is not None and "own_children_view" in rights:
-        children = _ids(session, select(StudentGuardian.student_id).where(StudentGuardian.guardian_id == guardian))
-        students |= set(children)
-        guardians.add(guardian)
-        groups |= set(_groups_of_students(session, children))
-    if student is not None and "self_view" in rights:
-        students.add(student)
-        guardians |= set(_guardians_of(session, (student,)))
-        groups |= set(_groups_of_students(session, (student,)))
-
+    employee, _guardian, _student, groups, editable, students, guardians, taught = _who_and_whose(session, user.id, rights)
     return Scope(
         schools=schools,
         groups=UNSCOPED if "journal_view_all" in rights else tuple(sorted(groups)),
@@ -185,6 +203,7 @@ def _user_scope(session: Session, user) -> Scope:
         read_only=read_only,
         user_id=user.id,
         guardians_of_students=employee is not None,
+        taught_groups=taught,
     )
 
 
@@ -210,8 +229,10 @@ def current_scope(session: Session) -> Scope:
     return g.parta_scope
 
 
-def _criteria(scope: Scope) -> list:
-    """The loader criteria of a scope (SQLAlchemy caches each lambda by its code)."""
+@lru_cache(maxsize=512)
+def _criteria(scope: Scope) -> tuple:
+    """The loader criteria of a scope (SQLAlchemy caches each lambda by its code), built
+    once per scope in a process: a login's scope is the same from request to request."""
     options = []
     if scope.schools is not UNSCOPED:
         schools = scope.schools
@@ -275,7 +296,7 @@ def _criteria(scope: Scope) -> list:
                 Guardian, lambda cls: or_(cls.id.in_(guardians), cls.id.in_(of_students)), include_aliases=True)]
         else:
             options += [with_loader_criteria(Guardian, lambda cls: cls.id.in_(guardians), include_aliases=True)]
-    return options
+    return tuple(options)
 
 
 def visible_groups_clause(scope: Scope):
@@ -300,14 +321,7 @@ def _scope_queries(state: ORMExecuteState) -> None:
     if state.is_relationship_load and isinstance(getattr(state.lazy_loaded_from, "obj", lambda: None)(), PartaUser):
         return  # a login's roles: nothing school-scoped, and needed to resolve the scope itself
     scope = current_scope(state.session)
-    cached = g.get("parta_criteria") if has_request_context() else None
-    if cached is not None and cached[0] is scope:
-        options = cached[1]
-    else:
-        # built once per request and scope: a page runs a dozen queries with the same criteria
-        options = _criteria(scope)
-        if has_request_context():
-            g.parta_criteria = (scope, options)
+    options = _criteria(scope)
     if options:
         state.statement = state.statement.options(*options)
 

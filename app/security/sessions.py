@@ -29,12 +29,13 @@ from typing import Optional
 
 from flask import Flask, current_app, g, has_request_context, request, session as cookie
 from flask_login import user_logged_in, user_logged_out
-from sqlalchemy import event, inspect, select, update
+from sqlalchemy import event, func, inspect, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from app.clock import utcnow
 from app.extensions import db
-from app.models import PartaUser, UserSession, WebApiSession
+from app.models import MailRecipient, PartaUser, UserSession, WebApiSession
+from app.security import grants
 
 TOKEN = "parta_sid"  # the key of the browser's token in Flask's session cookie
 TOUCH_EVERY = dt.timedelta(minutes=1)
@@ -94,16 +95,22 @@ def signed_in_user(user_id) -> Optional[PartaUser]:
     token = cookie.get(TOKEN) if has_request_context() else None
     if not token:
         return None
+    # One statement per request: the row, the login with its roles (every permission check
+    # needs them), its school or municipality (the navbar names it) and the rights version
+    # (whether this process's copy of the roles' permissions is current, app/security/grants.py).
     found = db.session.execute(
-        select(UserSession.id, UserSession.last_seen_at, PartaUser)
+        select(UserSession.id, UserSession.last_seen_at, grants.version_column(db.session.get_bind().dialect.name),
+               _unread_letters(), PartaUser)
         .join(PartaUser, PartaUser.id == UserSession.user_id)
         .where(UserSession.token_hash == token_hash(token), UserSession.ended_at.is_(None))
-        # the navbar names the login's school or municipality on every page: read with the login
-        .options(joinedload(PartaUser.school), joinedload(PartaUser.municipality)),
-        execution_options=UNSCOPED).first()
+        .options(joinedload(PartaUser.school), joinedload(PartaUser.municipality), joinedload(PartaUser.roles)),
+        execution_options=UNSCOPED).unique().first()
     if found is None or str(found.PartaUser.id) != str(user_id):
         return None
-    row_id, last_seen, user = found
+    row_id, last_seen, version, unread, user = found
+    grants.note_version(version)
+    if user.school_id is not None:
+        g.parta_unread_mail = unread
     now = utcnow()
     idle = current_app.permanent_session_lifetime + TOUCH_EVERY  # last_seen_at lags up to a minute
     if now - last_seen > idle:
@@ -113,6 +120,19 @@ def signed_in_user(user_id) -> Optional[PartaUser]:
         _touch_or_end(row_id, now)
     g.parta_session_row = (row_id, user.id)
     return user if user.is_active else None
+
+
+def _unread_letters():
+    """The login's unread letters in its school (the navbar's mail badge on every page)."""
+    return (select(func.count(MailRecipient.id))
+            .where(MailRecipient.school_id == PartaUser.school_id, MailRecipient.user_id == PartaUser.id,
+                   MailRecipient.read_at.is_(None), MailRecipient.deleted.is_(False))
+            .correlate(PartaUser).scalar_subquery())
+
+
+def unread_mail() -> Optional[int]:
+    """The unread letters read with this request's login; None when not read (or changed since)."""
+    return g.get("parta_unread_mail") if has_request_context() else None
 
 
 def _touch_or_end(row_id: int, now: dt.datetime, ended: Optional[str] = None) -> None:
@@ -159,7 +179,11 @@ def _ending_reason(user: PartaUser) -> Optional[str]:
 
 def _end_on_change(session: Session, _flush_context, _instances) -> None:
     """before_flush: a login whose password, active flag, roles or segment changed loses
-    every sign-in; the browser that made its own change gets a fresh one."""
+    every sign-in; the browser that made its own change gets a fresh one. (And a letter
+    read or deleted in this request makes the mail badge read again.)"""
+    if has_request_context() and "parta_unread_mail" in g and any(
+            isinstance(obj, MailRecipient) for obj in (*session.new, *session.dirty, *session.deleted)):
+        g.pop("parta_unread_mail")
     for user in [obj for obj in session.dirty if isinstance(obj, PartaUser)]:
         reason = _ending_reason(user)
         if reason is None:
