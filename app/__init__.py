@@ -117,6 +117,7 @@ def _command_line() -> bool:
 def _warm_up(app: Flask) -> None:
     """What the first visit of a page would otherwise pay for, paid at start: every template
     compiled (kept compiled in instance/ across restarts), the translations read, the
+    printouts' fonts and engines loaded, the
     mappers configured, the roles' permissions read, each role's menus rendered and the
     sign-in page requested once. A worker that cannot reach the database yet still starts
     (the rest is done on first use)."""
@@ -151,6 +152,12 @@ def _warm_up(app: Flask) -> None:
         log.warning("The sign-in page failed at start", exc_info=True)
     _warm_home_pages(app)
     with app.app_context():
+        try:  # fonts, report templates and both PDF engines: the first printout is not the slow one
+            from reports.warm import warm_up as warm_printouts
+
+            warm_printouts()
+        except Exception:
+            log.warning("Printouts not warmed at start", exc_info=True)
         engine = db.engine
     # A server that forks after this (gunicorn --preload) must not share the connections.
     os.register_at_fork(after_in_child=lambda: engine.dispose(close=False))
