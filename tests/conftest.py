@@ -108,7 +108,6 @@ DATE_SENSITIVE = (
     "tests/views/test_journal_locks.py",
     "tests/views/test_missing_period_marks.py",
     "tests/views/test_movement.py",
-    "tests/views/test_staff.py",
     "tests/views/test_teacher_day.py",
     "tests/views/test_thematic.py",
     "tests/views/test_unlock_closing.py",
