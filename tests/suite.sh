@@ -10,9 +10,10 @@
 # Without a PostgreSQL server the SQLite run takes the `once` tests too; with TEST_DATES empty,
 # the date-sensitive tests on the real date.
 #
-# The PostgreSQL and SQLite runs go side by side (TEST_SIDE_BY_SIDE=0: one after the other), then
-# the date runs, all at once with TEST_DATE_WORKERS each (the cores stay busy while each seeds its
-# demo). Each run's output is printed in one piece under a header naming its engine and
+# The PostgreSQL and SQLite runs go side by side (TEST_SIDE_BY_SIDE=0: one after the other); the
+# date runs start, all at once with TEST_DATE_WORKERS each, as soon as the SQLite run ends (the
+# PostgreSQL run, the longer one, is still going: the cores stay busy while each date run seeds its
+# demo; one after the other: after the PostgreSQL run). Each run's output is printed in one piece under a header naming its engine and
 # date when it ends. Every run goes on when another fails; the summary lists each run with its
 # result and time, and the exit status is non-zero when any run failed.
 #
@@ -104,10 +105,23 @@ if [ -n "$SERVER" ]; then
   fi
 fi
 
+date_pids=()
+# start_dates: the date runs, all at once in the background
+start_dates() {
+  local day label
+  for day in $DATES; do
+    label="SQLite, $day: the date-sensitive tests (-m dates)"
+    echo "Started: [$label] (printed when every run ends)"
+    run "$label" "$LOGS/sqlite-$day" "$DATE_WORKERS" PARTA_TODAY="$day" PARTA_TEST_DATABASE_URL= -- -m dates &
+    date_pids+=($!)
+  done
+}
+
 if [ "$WHOLE" = "1" ]; then
   sqlite_label="SQLite, $today_label: $sqlite_what"
   echo "Running: [$sqlite_label]"
   run "$sqlite_label" "$LOGS/sqlite" "$WORKERS" PARTA_TODAY="$TODAY" PARTA_TEST_DATABASE_URL= -- ${sqlite_args[@]+"${sqlite_args[@]}"}
+  [ -n "$postgres_pid" ] && start_dates
   report "$sqlite_label" "$LOGS/sqlite"
 fi
 
@@ -123,13 +137,7 @@ elif [ "$WHOLE" = "1" ]; then
   results+=("SKIPPED PostgreSQL: PARTA_TEST_DATABASE_URL is not set")
 fi
 
-date_pids=()
-for day in $DATES; do
-  label="SQLite, $day: the date-sensitive tests (-m dates)"
-  echo "Started: [$label]"
-  run "$label" "$LOGS/sqlite-$day" "$DATE_WORKERS" PARTA_TODAY="$day" PARTA_TEST_DATABASE_URL= -- -m dates &
-  date_pids+=($!)
-done
+[ ${#date_pids[@]} -eq 0 ] && start_dates
 for pid in ${date_pids[@]+"${date_pids[@]}"}; do wait "$pid"; done
 for day in $DATES; do
   report "SQLite, $day: the date-sensitive tests (-m dates)" "$LOGS/sqlite-$day"

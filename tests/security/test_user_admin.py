@@ -155,12 +155,14 @@ def test_the_edit_form_changes_a_login_only_to_the_allowed_combinations(app, seg
     target = make_login(app, "target", [original[0]], school_id=original[1], municipality_id=original[2])
     wrong = []
     try:
+        # the form as offered for the login as it is (restored after each try below, so it reads the same each time)
+        page = client.get(f"/users/edit/{target.id}")
+        assert page.status_code == 200
+        offered = read_form(page.get_data(as_text=True)).data
         for role in ROLES:
             for place in PLACES:
                 school, municipality = place_of(seg, creator, place)
-                page = client.get(f"/users/edit/{target.id}")
-                assert page.status_code == 200
-                form = read_form(page.get_data(as_text=True)).data
+                form = dict(offered)
                 # the place is sent even where it is not offered (the school's administrator)
                 form.update(roles=str(role_ids[role]), school=str(school or ""), municipality=str(municipality or ""))
                 client.post(f"/users/edit/{target.id}", data=form)

@@ -222,6 +222,7 @@ def fill_file(app, school, person, today):
         db.session.remove()
 
 
+@pytest.mark.dates  # the category's term runs from the school's date
 def test_personal_file_gathers_the_card_positions_orders_education_category_and_courses(app, hr, school):
     person = new_employee(app, school)
     post_order(hr, employee=person, kind="hire", date="01.09.2025", position=school["teacher"], rate="1")
@@ -232,6 +233,7 @@ def test_personal_file_gathers_the_card_positions_orders_education_category_and_
         assert text in html, text
 
 
+@pytest.mark.dates  # the category's term runs from the school's date
 def test_personal_card_pdf_names_the_employee_in_cyrillic(app, hr, school):
     person = new_employee(app, school)
     post_order(hr, employee=person, kind="hire", date="01.09.2025", position=school["teacher"], rate="1")
@@ -255,6 +257,7 @@ def test_new_category_without_a_term_is_valid_five_years(app, hr, school):
         db.session.remove()
 
 
+@pytest.mark.dates  # the category's term runs from the school's date
 def test_expiring_list_holds_the_latest_categories_ending_within_six_months_or_ended(app, hr, school):
     today = school_today()
     soon, renewed, ended, fine, left = (new_employee(app, school) for _ in range(5))
