@@ -24,14 +24,15 @@ from typing import Any, Optional
 
 from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
-from sqlalchemy.orm import Session, lazyload
+from sqlalchemy.orm import Session, joinedload, lazyload
 
 from app.journal.grid import GroupContext, _avg_json, _mark_rows, _pairs, _weights, averages, students_of
 from app.models import (
     Assignment, Attendance, AttendanceCode, FinalMark, FinalMarkColumn, GradeScaleValue, Lesson, Mark,
-    PeriodMark, Student, StudyPeriod,
+    PeriodMark, Student, StudyPeriod, SubjectGroup,
 )
 from app.pipeline import validate
+from app.pipeline.cells import CellWrite, ConcurrentCell, know_journal, write_cells
 from app.rules.errors import N_, RuleViolation
 from app.rules.values import parse_flag
 
@@ -108,17 +109,24 @@ class GridBatch:
         self.checked = session.info.setdefault("parta_unique_checked", weakref.WeakSet())
         self.result = SaveResult()
         self.touched_students: set = set()
+        self.writes: dict = {}  # (model, cell key) → CellWrite: the marks and attendance written in bulk
+        self.states: dict = {}  # (model, cell key) → the cell's state after an earlier change of the batch
 
     # -- the cells' rows, one query per kind for the whole batch --
     def _load(self, changes: list) -> None:
         s, reads, group = self.session, self.ctx.reads, self.ctx.group_id
         assignment_ids = {int(c["assignment"]) for c in changes if c.get("kind") == "mark"}
         lesson_ids = {int(c["lesson"]) for c in changes if c.get("kind") in ("att", "lesson")}
-        self.assignments = {}
+        # the journal with its class and year, held so that each cell's checks find them
+        self.group = s.get(SubjectGroup, group, options=[joinedload(SubjectGroup.school_class),
+                                                         joinedload(SubjectGroup.year)])
+        know_journal(s, self.group, self.ctx.scale_id)
+        self.assignments, self.assignment_lessons = {}, {}
         if assignment_ids:
-            self.assignments = {a.id: a for a in s.scalars(
-                select(Assignment).join(Lesson, Assignment.lesson_id == Lesson.id)
-                .where(Assignment.id.in_(assignment_ids), Lesson.subject_group_id == group), execution_options=reads)}
+            for a, lesson in s.execute(
+                    select(Assignment, Lesson).join(Lesson, Assignment.lesson_id == Lesson.id)
+                    .where(Assignment.id.in_(assignment_ids), Lesson.subject_group_id == group), execution_options=reads):
+                self.assignments[a.id], self.assignment_lessons[a.id] = a, lesson
         self.lessons = {}
         if lesson_ids:
             self.lessons = {lesson.id: lesson for lesson in s.scalars(
@@ -196,7 +204,24 @@ class GridBatch:
         self.session.delete(row)
         store.pop(key, None)
 
-    # -- one change of each kind --
+    # -- the marks and attendance: checked here one by one, written in bulk --
+    def _probe(self, row) -> None:
+        """Runs the pipeline's checks on a detached copy of the cell's new row."""
+        self.checked.add(row)  # its cell was read under the journal's lock: no duplicate query
+        try:
+            validate(self.session, row)
+        finally:
+            if row in self.session:
+                self.session.expunge(row)
+
+    def _stage(self, model, key: tuple, values: Optional[dict], stored, texts: dict, day, state) -> None:
+        cell = (model, key)
+        earlier = self.writes.get(cell)
+        if earlier is not None:  # the same cell twice in a batch: the last change, audited from the first old
+            texts = {name: (earlier.texts.get(name, (old, None))[0], new) for name, (old, new) in texts.items()}
+        self.writes[cell] = CellWrite(model, key, values, stored, texts, self.ctx.group_id, day)
+        self.states[cell] = state
+
     def mark(self, change: dict) -> Optional[list]:
         aid, sid = int(change["assignment"]), int(change["student"])
         assignment = self.assignments.get(aid)
@@ -205,24 +230,33 @@ class GridBatch:
         code, comment = _norm(change.get("value")), _norm(change.get("comment"))
         duty = parse_flag("is_duty", change.get("duty"))  # "false" is no «точка» (bool("false") was true)
         mark = self.marks.get((aid, sid))
-        current = self._mark_state(mark)
+        current = self.states.get((Mark, (aid, sid)), self._mark_state(mark))
         if "old" in change and _state(change["old"]) != current:
             return list(current)
         if (code, duty, comment) == current:
             return None
         value = self._value(code)
+        lesson = self.assignment_lessons[aid]
+        stored = None if mark is None else {"id": mark.id, "entered_at": mark.entered_at,
+                                            "entered_by_id": mark.entered_by_id}
         if value is None and not duty:
             if comment:
                 raise _refuse(N_("A comment belongs to a mark or a «точка»."))
-            if mark is not None:
-                self._delete(mark, self.marks, (aid, sid))
-        elif mark is None:
-            mark = Mark(school_id=self.ctx.school_id, assignment_id=aid, student_id=sid, is_duty=duty,
-                        comment=comment or None)
-            mark.assignment, mark.value = assignment, value
-            self._create(mark, self.marks, (aid, sid))
+            if mark is None:  # typed and cleared again within the batch
+                self.writes.pop((Mark, (aid, sid)), None)
+                self.states[(Mark, (aid, sid))] = ("", False, "")
+                return None
+            validate(self.session, mark, deleting=True)
+            new, values = ("", False, ""), None
         else:
-            self._update(mark, value=value, is_duty=duty, comment=comment or None)
+            probe = Mark(school_id=self.ctx.school_id, assignment_id=aid, student_id=sid, is_duty=duty,
+                         comment=comment or None, value_id=value.id if value is not None else None)
+            probe.assignment, probe.value = assignment, value
+            self._probe(probe)
+            new = (code, duty, probe.comment or "")
+            values = {"value_id": probe.value_id, "is_duty": bool(duty), "comment": probe.comment}
+        texts = _mark_texts(self._mark_state(mark) if mark is not None else None, new if values is not None else None)
+        self._stage(Mark, (aid, sid), values, stored, texts, lesson.date, new)
         self.touched_students.add(sid)
         return None
 
@@ -239,8 +273,9 @@ class GridBatch:
             raise _refuse(N_("The lesson is not in this journal."))
         code = _norm(change.get("value"))
         entry = self.attendance.get((lid, sid))
-        current = self.att_by_id.get(entry.code.id if entry.code is not None else entry.code_id, "") \
+        stored_code = self.att_by_id.get(entry.code.id if entry.code is not None else entry.code_id, "") \
             if entry is not None else ""
+        current = self.states.get((Attendance, (lid, sid)), stored_code)
         if "old" in change and _norm(change["old"]).lower() != current.lower():
             return current
         if code.lower() == current.lower():
@@ -251,14 +286,24 @@ class GridBatch:
             if attendance_code is None:
                 raise _refuse(N_("«%(code)s» is not an attendance code (%(codes)s)."), code=code,
                               codes=", ".join(c.code for c in self.codes))
+        stored = None if entry is None else {"id": entry.id, "entered_at": entry.entered_at,
+                                             "entered_by_id": entry.entered_by_id}
         if attendance_code is None:
-            self._delete(entry, self.attendance, (lid, sid))
-        elif entry is None:
-            entry = Attendance(school_id=self.ctx.school_id, lesson_id=lid, student_id=sid)
-            entry.lesson, entry.code = lesson, attendance_code
-            self._create(entry, self.attendance, (lid, sid))
-        else:
-            self._update(entry, code=attendance_code)
+            if entry is None:
+                self.writes.pop((Attendance, (lid, sid)), None)
+                self.states[(Attendance, (lid, sid))] = ""
+                return None
+            validate(self.session, entry, deleting=True)
+            texts = {"code_id": (stored_code, None)}
+            if entry.comment:
+                texts["comment"] = (entry.comment, None)
+            self._stage(Attendance, (lid, sid), None, stored, texts, lesson.date, "")
+            return None
+        probe = Attendance(school_id=self.ctx.school_id, lesson_id=lid, student_id=sid, code_id=attendance_code.id)
+        probe.lesson, probe.code = lesson, attendance_code
+        self._probe(probe)
+        self._stage(Attendance, (lid, sid), {"code_id": attendance_code.id}, stored,
+                    {"code_id": (stored_code or None, attendance_code.code)}, lesson.date, attendance_code.code)
         return None
 
     def lesson(self, change: dict) -> Optional[dict]:
@@ -338,11 +383,30 @@ class GridBatch:
                         self.result.conflicts[index] = conflict
                     else:
                         self.result.saved.append(index)
+        write_cells(self.session, self.ctx.school_id, list(self.writes.values()))
         return self.result
 
     def averages(self, period_id: Optional[int]) -> dict:
         """Fresh averages of the students whose marks changed, for the period shown."""
         return period_averages(self.session, self.ctx, period_id, sorted(self.touched_students))
+
+
+def _mark_texts(old: Optional[tuple], new: Optional[tuple]) -> dict:
+    """The audit's old → new texts of a mark cell, (code, duty, comment) each; None: no row.
+    A new or deleted mark without «точка» says nothing about it (as the flush's audit)."""
+    texts = {}
+    for index, name in enumerate(("value_id", "is_duty", "comment")):
+        before, after = (old[index] if old else None), (new[index] if new else None)
+        if name == "is_duty":
+            if (old is None and not after) or (new is None and not before):
+                continue
+            before = None if before is None else ("да" if before else "нет")
+            after = None if after is None else ("да" if after else "нет")
+        else:
+            before, after = before or None, after or None
+        if before != after:
+            texts[name] = (before, after)
+    return texts
 
 
 def period_averages(session: Session, ctx: GroupContext, period_id: Optional[int], students: list) -> dict:
@@ -369,10 +433,10 @@ def save_batch(session: Session, ctx: GroupContext, changes: list, period_id: Op
     for attempt in range(ATTEMPTS):
         lock_journal(session, ctx.group_id)
         batch = GridBatch(session, ctx)
-        result = batch.apply(changes)
         try:
+            result = batch.apply(changes)
             session.commit()
-        except IntegrityError:
+        except (IntegrityError, ConcurrentCell):
             # a row inserted meanwhile by another path: read the cells again
             session.rollback()
             if attempt == ATTEMPTS - 1:
