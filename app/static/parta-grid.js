@@ -69,6 +69,72 @@
   }
   function pendingCount() { return Object.keys(pending).length; }
 
+  /* ---- working without the network ----
+   * Every staged change is also kept in the browser's IndexedDB (database
+   * "parta-journal", store "changes", key "<group>|<cell key>", value {group, key,
+   * change}) until the server has answered for it, so that a dropped connection or
+   * a reload loses nothing. Without the network the page keeps taking marks and says
+   * how many changes wait; they are sent when the browser is online again (the
+   * "online" event, and a retry every few seconds after a failed request), each with
+   * the value the page saw, so a cell someone changed meanwhile comes back as a
+   * conflict showing their value — nothing is overwritten silently. */
+  var offline = navigator.onLine === false;
+  var queueDb = null;
+  var RETRY_MS = 5000;
+  var pluralRules = window.Intl && Intl.PluralRules ? new Intl.PluralRules(document.documentElement.lang || "ru") : null;
+
+  function offlineText(n) {
+    var forms = T.offline, category = pluralRules ? pluralRules.select(n) : (n === 1 ? "one" : "other");
+    return fmt(forms[category] || forms.other, {num: n});
+  }
+  function pendingStatus(kind) {
+    if (offline) { setStatus(offlineText(pendingCount()), "warning"); }
+    else { setStatus(fmt(T.unsaved, {n: pendingCount()}), kind || "warning"); }
+  }
+  function queueId(key) { return D.group.id + "|" + key; }
+  function remember(key) {
+    if (!queueDb) { return; }
+    try {
+      var store = queueDb.transaction("changes", "readwrite").objectStore("changes");
+      if (pending[key]) { store.put({group: D.group.id, key: key, change: pending[key].change}, queueId(key)); }
+      else { store.delete(queueId(key)); }
+    } catch (e) { /* a full or closed database: the change stays on this page */ }
+  }
+  function openQueue(done) {
+    var request;
+    try { request = window.indexedDB && indexedDB.open("parta-journal", 1); } catch (e) { request = null; }
+    if (!request) { done([]); return; }
+    request.onupgradeneeded = function () { request.result.createObjectStore("changes"); };
+    request.onerror = function () { done([]); };
+    request.onsuccess = function () {
+      queueDb = request.result;
+      var all = queueDb.transaction("changes").objectStore("changes").getAll();
+      all.onsuccess = function () { done((all.result || []).filter(function (item) { return item.group === D.group.id; })); };
+      all.onerror = function () { done([]); };
+    };
+  }
+  function descOf(key) {
+    for (var r = 0; r < grid.length; r++) {
+      for (var c = 0; c < grid[r].length; c++) { if (grid[r][c].key === key) { return grid[r][c]; } }
+    }
+    return null;
+  }
+  function restoreQueued(items) {
+    // changes typed before a reload (or on a page closed without the network): shown and sent again
+    items.forEach(function (item) {
+      if (pending[item.key]) { return; }
+      var change = item.change, desc = descOf(item.key);
+      pending[item.key] = {change: change, desc: desc};
+      if (desc && desc.kind === "mark") { paintMark(desc, [change.value || "", !!change.duty, change.comment || ""]); }
+      else if (desc) { paintAtt(desc, change.value || ""); }
+      else if (change.kind === "period") { restore(item.key, {change: change, desc: null}, change.value); }
+      if (desc) { desc.td.classList.add("dirty"); }
+    });
+    if (pendingCount()) { pendingStatus(); if (!offline) { save(); } }
+  }
+  window.addEventListener("offline", function () { offline = true; if (pendingCount()) { pendingStatus(); } });
+  window.addEventListener("online", function () { offline = false; if (pendingCount()) { pendingStatus(); save(); } });
+
   /* ---- building the table ---- */
   function build() {
     var head1 = el("tr"), head2 = el("tr");
@@ -295,7 +361,7 @@
     if (!pendingCount() && !saving) { showOutcome(false); }
   }
   function showOutcome(failed) {
-    if (pendingCount()) { setStatus(fmt(T.unsaved, {n: pendingCount()}), "warning"); }
+    if (pendingCount()) { pendingStatus(); }
     else if (failed || Object.keys(refused).length) { setStatus(T.failed, "danger"); }
     else { setStatus(T.saved, "success"); }
   }
@@ -337,7 +403,8 @@
     pending[key] = {change: change, desc: desc || null};
     delete refused[key];
     if (desc) { desc.td.classList.remove("refused", "conflict"); desc.td.classList.add("dirty"); }
-    setStatus(fmt(T.unsaved, {n: pendingCount()}), "warning");
+    remember(key);
+    pendingStatus();
     clearTimeout(saveTimer);
     saveTimer = setTimeout(save, 1200);
   }
@@ -554,6 +621,7 @@
     clearTimeout(saveTimer);
     var keys = Object.keys(pending);
     if (!keys.length || saving) { if (saving && keys.length) { saveTimer = setTimeout(save, 800); } return; }
+    if (offline && navigator.onLine === false) { pendingStatus(); return; }  // sent by the "online" event
     saving = true;
     var batch = keys.map(function (k) { return pending[k]; });
     pending = {};
@@ -569,7 +637,8 @@
       if (!answer || request.status >= 400) {
         batch.forEach(function (item, i) { if (!pending[keys[i]]) { pending[keys[i]] = item; } });
         showMessage((answer && answer.error) || T.network);
-        setStatus(fmt(T.unsaved, {n: pendingCount()}), "danger");
+        if (!answer || request.status >= 500) { saveTimer = setTimeout(save, RETRY_MS); }  // a proxy's or server's failure
+        pendingStatus("danger");
         return;
       }
       var failed = false;
@@ -595,6 +664,11 @@
           saved[keys[i]] = change.kind === "mark" ? [change.value, !!change.duty, change.comment || ""]
             : change.kind === "lesson" ? {topic: change.topic, hw: change.hw} : change.value;
         }
+        var next = pending[keys[i]];
+        if (next && JSON.stringify(next.change.old) === JSON.stringify(change.old)) {
+          next.change.old = saved[keys[i]];  // typed again while this was sent: compare with what is stored now
+        }
+        remember(keys[i]);  // answered: out of the browser's queue unless typed again meanwhile
       });
       if (answer.averages === null) { reloadAverages(); }  // saved, but the averages could not be read with it
       Object.keys(answer.averages || {}).forEach(function (sid) { paintAverage(sid, answer.averages[sid]); });
@@ -604,8 +678,10 @@
     request.onerror = function () {
       saving = false;
       batch.forEach(function (item, i) { if (!pending[keys[i]]) { pending[keys[i]] = item; } });
-      showMessage(T.network);
-      setStatus(fmt(T.unsaved, {n: pendingCount()}), "danger");
+      if (navigator.onLine === false) { offline = true; } else { showMessage(T.network); }
+      pendingStatus("danger");
+      clearTimeout(saveTimer);
+      saveTimer = setTimeout(save, RETRY_MS);  // and at once when the browser says it is online again
     };
     request.send(JSON.stringify({group: D.group.id, period: D.period ? D.period.id : null,
                                  changes: batch.map(function (item) { return item.change; })}));
@@ -623,6 +699,7 @@
   var saveButton = document.getElementById("grid-save");
   if (saveButton) { saveButton.addEventListener("click", function () { commitBuffer(); save(); }); }
   window.addEventListener("beforeunload", function (event) {
+    if (queueDb) { return; }  // the changes wait in the browser's queue and are sent from the next visit
     if (pendingCount() || saving) { event.preventDefault(); event.returnValue = T.leave; return T.leave; }
   });
 
@@ -641,5 +718,6 @@
     var wrap = table.parentNode;
     wrap.scrollLeft = Math.max(0, grid[0][start].td.offsetLeft - wrap.clientWidth / 2);
   }
+  openQueue(restoreQueued);
   window.partaGrid = {save: save, pending: pendingCount};
 })();
