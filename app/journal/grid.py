@@ -327,18 +327,19 @@ def load_grid(session: Session, ctx: GroupContext, period_id: Optional[int], tod
         lesson = by_id.get(lid)
         if lesson is None:
             lesson = by_id[lid] = {
-                "id": lid, "date": day.isoformat(), "label": day.strftime("%d.%m"), "n": number, "topic": topic or "",
-                "hw": homework or "", "cancelled": bool(cancelled), "asg": [],
+                "id": lid, "date": day.isoformat(), "label": day.strftime("%d.%m"), "number": number, "topic": topic or "",
+                "homework": homework or "", "cancelled": bool(cancelled), "assignments": [],
                 "lock": _msg(lock_message("mark", day, today, ctx, unlocks)),
                 "lockControl": _msg(lock_message("control", day, today, ctx, unlocks)),
-                "lockAtt": _msg(lock_message("attendance", day, today, ctx, unlocks)),
+                "lockAttendance": _msg(lock_message("attendance", day, today, ctx, unlocks)),
             }
             lessons.append(lesson)
         if aid is not None:
             kind = types.get(type_id)
             w = float(weight if weight is not None else (kind.weight if kind else 1))
-            lesson["asg"].append({"id": aid, "type": type_id, "abbr": kind.abbr if kind else "", "name": kind.name if kind else "",
-                                  "w": w, "control": bool(kind and kind.is_control), "title": title or ""})
+            lesson["assignments"].append({"id": aid, "type": type_id, "abbr": kind.abbr if kind else "",
+                                          "name": kind.name if kind else "", "weight": w,
+                                          "control": bool(kind and kind.is_control), "title": title or ""})
             if not cancelled:
                 weights[aid] = w
 
@@ -346,6 +347,27 @@ def load_grid(session: Session, ctx: GroupContext, period_id: Optional[int], tod
     marked = grading.is_marked_grade(ctx.grade)  # a first grade: no scale, averages or period marks
     stats = averages(_pairs(marks, weights, scores, student_ids), ctx.thresholds) if marked else {}
     period_lock = _msg(lock_message("period_mark", end, today, ctx, unlocks)) if period else None
+    # The grid's wire format (read by app/static/parta-grid.js; app/views/grid.py adds
+    # "editable", "csrf" and "urls"). Ids are numbers; a cell's key is "<row id>:<student id>".
+    #   group        {id, name, class, subject}; marked: false in a first grade (no marks)
+    #   period       {id, name, start, end, due} (ДД.ММ.ГГГГ) or null; periods [{id, name}]
+    #   scale        [{id, code, score}]: the journal's marks; codes [{id, code, name, excused}]:
+    #                attendance codes; types [{id, name, abbr, weight, control}]: kinds of work
+    #   students     [{id, name, joined, left}] (joined/left: a date within the period, else "")
+    #   lessons      [{id, date (ISO), label ("ДД.ММ"), number, topic, homework, cancelled,
+    #                 lock, lockControl, lockAttendance (the refusal's text or null),
+    #                 assignments: [{id, type, abbr, name, weight (effective), control, title}]}]
+    #   marks        {"<assignment>:<student>": [code, duty (a «точка»), comment]}
+    #   attendance   {"<lesson>:<student>": code}
+    #   periodMarks  {"<student>": code}; periodLock: the refusal's text or null
+    #   averages     {"<student>": {arithmetic, weighted (texts "4,25"), formula, suggested, count}}
+    # Saving (POST urls.save, app/views/grid.py) sends {group, period, changes: [...]}, each change
+    # one of {kind: "mark", assignment, student, value, duty, comment, old: [code, duty, comment]},
+    # {kind: "attendance", lesson, student, value, old}, {kind: "lesson", lesson, topic, homework,
+    # old: {topic, homework}}, {kind: "period", period, student, value, old}, {kind: "final", column,
+    # student, value, old} — old is what the page showed; the answer is {saved: [index],
+    # errors: {index: text}, conflicts: {index: the value stored meanwhile, shaped as old},
+    # averages: as above for the students changed, or null (then GET urls.averages)}.
     return {
         "group": {"id": ctx.group_id, "name": ctx.name, "class": ctx.class_name, "subject": ctx.subject},
         "marked": marked,
@@ -354,17 +376,17 @@ def load_grid(session: Session, ctx: GroupContext, period_id: Optional[int], tod
         "periods": [{"id": p.id, "name": p.name} for p in periods],
         "scale": [{"id": v.id, "code": v.code, "score": v.score} for v in dicts.scale] if marked else [],
         "codes": [{"id": c.id, "code": c.code, "name": c.name, "excused": bool(c.is_excused)} for c in dicts.codes],
-        "types": [{"id": t.id, "name": t.name, "abbr": t.abbr, "w": t.weight, "control": t.is_control}
+        "types": [{"id": t.id, "name": t.name, "abbr": t.abbr, "weight": t.weight, "control": t.is_control}
                   for t in dicts.types],
         "students": [{"id": sid, "name": name, "joined": _ru(j) if j and j > start else "",
                       "left": _ru(left) if left and left < end else ""} for sid, name, j, left in students],
         "lessons": lessons,
         "marks": {f"{aid}:{sid}": [codes.get(v, "") if v else "", bool(duty), comment or ""]
                   for aid, sid, v, duty, comment, _ in marks},
-        "att": {f"{lid}:{sid}": att_codes.get(code, "") for lid, sid, code in attendance},
-        "pm": {str(sid): codes.get(v, "") for sid, v in period_marks} if marked else {},
+        "attendance": {f"{lid}:{sid}": att_codes.get(code, "") for lid, sid, code in attendance},
+        "periodMarks": {str(sid): codes.get(v, "") for sid, v in period_marks} if marked else {},
         "periodLock": period_lock,
-        "avg": {str(sid): _avg_json(a) for sid, a in stats.items()},
+        "averages": {str(sid): _avg_json(a) for sid, a in stats.items()},
     }
 
 
@@ -377,12 +399,12 @@ def _msg(refusal) -> Optional[str]:
 
 
 def _avg_json(a: StudentAverage) -> dict:
-    return {"a": grading.format_average(a.arithmetic), "w": grading.format_average(a.weighted), "f": a.formula,
-            "s": a.suggested, "n": a.count}
+    return {"arithmetic": grading.format_average(a.arithmetic), "weighted": grading.format_average(a.weighted),
+            "formula": a.formula, "suggested": a.suggested, "count": a.count}
 
 
 def plan_suggestions(session: Session, ctx: GroupContext) -> dict:
-    """Lesson id → {"topic", "hw"} from the group's КТП, for the lessons still without
+    """Lesson id → {"topic", "homework"} from the group's КТП, for the lessons still without
     a topic (app/rules/thematic.py lays the plan over the lessons in order)."""
     from decimal import Decimal
 
@@ -403,5 +425,5 @@ def plan_suggestions(session: Session, ctx: GroupContext) -> dict:
                session.execute(select(Lesson.id, Lesson.topic, Lesson.is_cancelled)
                                .where(Lesson.school_id == ctx.school_id, Lesson.subject_group_id == ctx.group_id)
                                .order_by(Lesson.date, Lesson.number, Lesson.id), execution_options=ctx.reads)]
-    return {str(lid): {"topic": plan[i].title, "hw": plan[i].homework or ""}
+    return {str(lid): {"topic": plan[i].title, "homework": plan[i].homework or ""}
             for lid, i in thematic.assign_topics(plan, lessons).items()}

@@ -116,7 +116,7 @@ class GridBatch:
     def _load(self, changes: list) -> None:
         s, reads, group = self.session, self.ctx.reads, self.ctx.group_id
         assignment_ids = {int(c["assignment"]) for c in changes if c.get("kind") == "mark"}
-        lesson_ids = {int(c["lesson"]) for c in changes if c.get("kind") in ("att", "lesson")}
+        lesson_ids = {int(c["lesson"]) for c in changes if c.get("kind") in ("attendance", "lesson")}
         # the journal with its class and year, held so that each cell's checks find them
         self.group = s.get(SubjectGroup, group, options=[joinedload(SubjectGroup.school_class),
                                                          joinedload(SubjectGroup.year)])
@@ -266,7 +266,7 @@ class GridBatch:
         value_id = mark.value.id if mark.value is not None else mark.value_id
         return (self.value_codes.get(value_id, "") if value_id else "", bool(mark.is_duty), mark.comment or "")
 
-    def att(self, change: dict) -> Optional[str]:
+    def attendance_cell(self, change: dict) -> Optional[str]:
         lid, sid = int(change["lesson"]), int(change["student"])
         lesson = self.lessons.get(lid)
         if lesson is None:
@@ -310,11 +310,11 @@ class GridBatch:
         lesson = self.lessons.get(int(change["lesson"]))
         if lesson is None:
             raise _refuse(N_("The lesson is not in this journal."))
-        current = {"topic": lesson.topic or "", "hw": lesson.homework or ""}
+        current = {"topic": lesson.topic or "", "homework": lesson.homework or ""}
         old = change.get("old")
         if isinstance(old, dict) and any(_norm(old.get(k)) != _norm(v) for k, v in current.items()):
             return current
-        topic, homework = _norm(change.get("topic")), _norm(change.get("hw"))
+        topic, homework = _norm(change.get("topic")), _norm(change.get("homework"))
         self._update(lesson, topic=topic or None, homework=homework or None)
         return None
 
@@ -358,7 +358,7 @@ class GridBatch:
 
     def apply(self, changes: list) -> SaveResult:
         """Checks each change and stages the good ones; the caller flushes and commits."""
-        handlers = {"mark": self.mark, "att": self.att, "lesson": self.lesson, "period": self.period, "final": self.final}
+        handlers = {"mark": self.mark, "attendance": self.attendance_cell, "lesson": self.lesson, "period": self.period, "final": self.final}
         try:
             self._load([c for c in changes if isinstance(c, dict)])
         except (KeyError, TypeError, ValueError, OverflowError):

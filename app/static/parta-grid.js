@@ -2,7 +2,8 @@
  * Data comes from the page (#grid-data), texts from #grid-text; every change is
  * checked again on the server, which answers per cell. On a phone or a tablet a tap
  * on a cell opens the entry pad: an input (the phone's keyboard) and the scale's
- * values as buttons. A first grade (D.marked false) learns without marks: its grid
+ * values as buttons. The data's and the save's shape are described once, at their
+ * producer (app/journal/grid.py, load_grid). A first grade (D.marked false) learns without marks: its grid
  * has attendance only, no averages and no period marks. */
 (function () {
   "use strict";
@@ -146,7 +147,7 @@
       head1.appendChild(empty);
     }
     lessons.forEach(function (lesson) {
-      var asg = marked ? lesson.asg : [];
+      var asg = marked ? lesson.assignments : [];
       var span = marked ? Math.max(asg.length, 1) + 1 : 1;
       var cell = el("th", "parta-grid-lesson" + (lesson.cancelled ? " cancelled" : "") + (lesson.lock ? " locked" : ""));
       cell.colSpan = span;
@@ -163,8 +164,8 @@
       }
       asg.forEach(function (a) {
         var h = el("th", "parta-grid-asg" + (a.control ? " control" : ""), a.abbr);
-        h.title = a.name + (a.title ? " «" + a.title + "»" : "") + ", " + T.weight + " " + num(a.w) + (a.control ? ", " + T.control : "");
-        h.appendChild(el("sub", "", "×" + num(a.w)));
+        h.title = a.name + (a.title ? " «" + a.title + "»" : "") + ", " + T.weight + " " + num(a.weight) + (a.control ? ", " + T.control : "");
+        h.appendChild(el("sub", "", "×" + num(a.weight)));
         head2.appendChild(h);
       });
       var ah = el("th", "parta-grid-att", T.att);
@@ -191,7 +192,7 @@
       tr.appendChild(name);
       var row = [];
       lessons.forEach(function (lesson) {
-        var asg = marked ? lesson.asg : [];
+        var asg = marked ? lesson.assignments : [];
         if (marked && !asg.length) {
           var none = el("td", "parta-grid-cell muted");
           tr.appendChild(none);
@@ -212,9 +213,9 @@
           tr.appendChild(td);
         });
         var akey = attKey(lesson.id, student.id);
-        var att = D.att[lesson.id + ":" + student.id] || "";
+        var att = D.attendance[lesson.id + ":" + student.id] || "";
         saved[akey] = att;
-        var atd = el("td", "parta-grid-cell pg-att" + (lesson.lockAtt ? " locked" : ""));
+        var atd = el("td", "parta-grid-cell pg-att" + (lesson.lockAttendance ? " locked" : ""));
         atd.tabIndex = -1;
         atd.dataset.l = lesson.id;
         atd.dataset.s = student.id;
@@ -239,13 +240,13 @@
       grid.push(row);
     });
     table.appendChild(tbody);
-    students.forEach(function (student) { paintAverage(student.id, D.avg[String(student.id)] || {}); });
+    students.forEach(function (student) { paintAverage(student.id, D.averages[String(student.id)] || {}); });
   }
 
   function periodSelect(student) {
     var select = el("select", "form-control input-sm parta-grid-pm");
     var key = "p:" + student.id;
-    var current = D.pm[String(student.id)] || "";
+    var current = D.periodMarks[String(student.id)] || "";
     saved[key] = current;
     select.appendChild(el("option", "", ""));
     D.scale.forEach(function (v) {
@@ -292,11 +293,11 @@
   function paintAverage(studentId, avg) {
     var row = table.querySelectorAll('td.parta-grid-sum[data-student="' + studentId + '"]');
     if (!row.length) { return; }
-    row[0].textContent = avg.a || "";
+    row[0].textContent = avg.arithmetic || "";
     row[0].title = T.arith;
-    row[1].textContent = avg.w || "";
-    row[1].title = avg.f ? T.formula + "\n" + avg.f : T.formula;
-    row[2].textContent = avg.s || "";
+    row[1].textContent = avg.weighted || "";
+    row[1].title = avg.formula ? T.formula + "\n" + avg.formula : T.formula;
+    row[2].textContent = avg.suggested || "";
   }
 
   /* ---- selection and keyboard ---- */
@@ -318,7 +319,7 @@
 
   function lockOf(desc) {
     if (!D.editable) { return T.readonly; }
-    if (desc.kind === "att") { return desc.lesson.lockAtt; }
+    if (desc.kind === "att") { return desc.lesson.lockAttendance; }
     return desc.asg.control ? desc.lesson.lockControl : desc.lesson.lock;
   }
 
@@ -385,7 +386,7 @@
       var att = text ? (attendanceCode(text) || text) : "";
       if (att === desc.value) { paintAtt(desc, att); return; }
       paintAtt(desc, att);
-      stage(desc.key, {kind: "att", lesson: desc.lesson.id, student: desc.student.id, value: att, old: saved[desc.key]}, desc);
+      stage(desc.key, {kind: "attendance", lesson: desc.lesson.id, student: desc.student.id, value: att, old: saved[desc.key]}, desc);
     }
   }
   function setMark(desc, value) {
@@ -570,7 +571,7 @@
       request.open("GET", D.urls.plan);
       request.onload = function () {
         try { plan = request.status === 200 ? JSON.parse(request.responseText) : {}; } catch (e) { plan = {}; }
-        lessons.forEach(function (l) { if (plan[l.id]) { l.plan = plan[l.id].topic; l.planHw = plan[l.id].hw; } });
+        lessons.forEach(function (l) { if (plan[l.id]) { l.plan = plan[l.id].topic; l.planHw = plan[l.id].homework; } });
         var topicBox = document.getElementById("lesson-topic"), hwBox = document.getElementById("lesson-hw");
         if (dialogLesson === lesson && !lesson.topic && lesson.plan && !topicBox.value) {
           topicBox.value = lesson.plan;
@@ -582,13 +583,13 @@
       plan = {};
     }
     dialogLesson = lesson;
-    document.getElementById("lesson-dialog-title").textContent = fmt(T.lessonTitle, {date: ruDate(lesson.date), n: lesson.n});
+    document.getElementById("lesson-dialog-title").textContent = fmt(T.lessonTitle, {date: ruDate(lesson.date), n: lesson.number});
     var lockNote = document.getElementById("lesson-lock");
     if (lockNote) { lockNote.textContent = lesson.lock || ""; lockNote.hidden = !lesson.lock; }
     var topic = document.getElementById("lesson-topic");
     topic.value = lesson.topic || lesson.plan || "";
     document.getElementById("lesson-plan-hint").textContent = lesson.plan ? fmt(T.planHint, {topic: lesson.plan}) : "";
-    document.getElementById("lesson-hw").value = lesson.hw || (lesson.topic ? "" : (lesson.planHw || ""));
+    document.getElementById("lesson-hw").value = lesson.homework || (lesson.topic ? "" : (lesson.planHw || ""));
     document.getElementById("assignment-lesson").value = lesson.id;
     window.jQuery(dialog).modal("show");
     setTimeout(function () { topic.focus(); }, 300);
@@ -600,11 +601,11 @@
       if (!lesson) { return; }
       var topic = document.getElementById("lesson-topic").value.trim();
       var hw = document.getElementById("lesson-hw").value.trim();
-      if (topic !== lesson.topic || hw !== lesson.hw) {
-        stage("l:" + lesson.id, {kind: "lesson", lesson: lesson.id, topic: topic, hw: hw,
-                                 old: saved["l:" + lesson.id] || {topic: lesson.topic, hw: lesson.hw}});
+      if (topic !== lesson.topic || hw !== lesson.homework) {
+        stage("l:" + lesson.id, {kind: "lesson", lesson: lesson.id, topic: topic, homework: hw,
+                                 old: saved["l:" + lesson.id] || {topic: lesson.topic, homework: lesson.homework}});
         lesson.topic = topic;
-        lesson.hw = hw;
+        lesson.homework = hw;
         var head = table.querySelector('th[data-lesson="' + lesson.id + '"]');
         if (head) {
           head.querySelector("a").title = topic || T.noTopic;
@@ -662,7 +663,7 @@
         } else {
           delete refused[keys[i]];
           saved[keys[i]] = change.kind === "mark" ? [change.value, !!change.duty, change.comment || ""]
-            : change.kind === "lesson" ? {topic: change.topic, hw: change.hw} : change.value;
+            : change.kind === "lesson" ? {topic: change.topic, homework: change.homework} : change.value;
         }
         var next = pending[keys[i]];
         if (next && JSON.stringify(next.change.old) === JSON.stringify(change.old)) {

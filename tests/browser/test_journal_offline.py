@@ -33,6 +33,7 @@ def test_marks_typed_without_the_network_wait_in_the_browser_and_are_saved_when_
     data = _open(page, live_server, journal)
     lesson, assignment, free, _ = _pick(data, school_today())
     students = free[:3]
+    page.set_viewport_size({"width": 1366, "height": 900})
 
     page.context.set_offline(True)
     for student, code in zip(students, ("5", "4", "3")):
@@ -46,7 +47,6 @@ def test_marks_typed_without_the_network_wait_in_the_browser_and_are_saved_when_
     screenshot(page, "journal_offline")
     page.set_viewport_size({"width": 390, "height": 844})
     screenshot(page, "journal_offline_phone")
-    page.set_viewport_size({"width": 1366, "height": 900})
 
     page.context.set_offline(False)  # the "online" event sends the queue
     _wait_saved(page)

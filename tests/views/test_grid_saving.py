@@ -29,7 +29,7 @@ def _column(client, group: int) -> tuple:
     from tests.views.test_grid import _open
 
     data = _open(client, group)
-    assignments = [a["id"] for lesson in reversed(data["lessons"]) for a in lesson["asg"]]
+    assignments = [a["id"] for lesson in reversed(data["lessons"]) for a in lesson["assignments"]]
     students = [s["id"] for s in data["students"] if not s["left"]]
     return assignments, students
 
