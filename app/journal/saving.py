@@ -22,7 +22,7 @@ import weakref
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from sqlalchemy import select, text
+from sqlalchemy import and_, select, text
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, joinedload, lazyload
 
@@ -121,31 +121,31 @@ class GridBatch:
         self.group = s.get(SubjectGroup, group, options=[joinedload(SubjectGroup.school_class),
                                                          joinedload(SubjectGroup.year)])
         know_journal(s, self.group, self.ctx.scale_id)
-        self.assignments, self.assignment_lessons = {}, {}
+        self.assignments, self.assignment_lessons, self.marks = {}, {}, {}
         if assignment_ids:
-            for a, lesson in s.execute(
-                    select(Assignment, Lesson).join(Lesson, Assignment.lesson_id == Lesson.id)
-                    .where(Assignment.id.in_(assignment_ids), Lesson.subject_group_id == group), execution_options=reads):
+            # the assignments of this journal with their lessons and their stored marks, in one query
+            # (the scale's values are in the session already: the marks' own joins are not needed)
+            for a, lesson, m in s.execute(
+                    select(Assignment, Lesson, Mark).join(Lesson, Assignment.lesson_id == Lesson.id)
+                    .outerjoin(Mark, and_(Mark.assignment_id == Assignment.id, Mark.school_id == self.ctx.school_id))
+                    .where(Assignment.id.in_(assignment_ids), Lesson.subject_group_id == group)
+                    .options(lazyload(Mark.assignment), lazyload(Mark.student), lazyload(Mark.value)),
+                    execution_options=reads):
                 self.assignments[a.id], self.assignment_lessons[a.id] = a, lesson
-        self.lessons = {}
+                if m is not None:
+                    self.marks[(m.assignment_id, m.student_id)] = m
+        self.lessons, self.attendance = {}, {}
         if lesson_ids:
-            self.lessons = {lesson.id: lesson for lesson in s.scalars(
-                select(Lesson).where(Lesson.id.in_(lesson_ids), Lesson.subject_group_id == group), execution_options=reads)}
-        self.marks = {}
-        if self.assignments:
-            # the assignments and the scale's values are in the session already: no joins
-            for m in s.scalars(select(Mark).where(Mark.school_id == self.ctx.school_id,
-                                                  Mark.assignment_id.in_(list(self.assignments)))
-                               .options(lazyload(Mark.assignment), lazyload(Mark.student), lazyload(Mark.value)),
-                               execution_options=reads):
-                self.marks[(m.assignment_id, m.student_id)] = m
-        self.attendance = {}
-        if self.lessons:
-            for a in s.scalars(select(Attendance).where(Attendance.school_id == self.ctx.school_id,
-                                                        Attendance.lesson_id.in_(list(self.lessons)))
-                               .options(lazyload(Attendance.lesson), lazyload(Attendance.student), lazyload(Attendance.code)),
-                               execution_options=reads):
-                self.attendance[(a.lesson_id, a.student_id)] = a
+            # the lessons of this journal with their stored attendance, in one query
+            for lesson, entry in s.execute(
+                    select(Lesson, Attendance)
+                    .outerjoin(Attendance, and_(Attendance.lesson_id == Lesson.id, Attendance.school_id == self.ctx.school_id))
+                    .where(Lesson.id.in_(lesson_ids), Lesson.subject_group_id == group)
+                    .options(lazyload(Attendance.lesson), lazyload(Attendance.student), lazyload(Attendance.code)),
+                    execution_options=reads):
+                self.lessons[lesson.id] = lesson
+                if entry is not None:
+                    self.attendance[(entry.lesson_id, entry.student_id)] = entry
         period_ids = {int(c["period"]) for c in changes if c.get("kind") == "period"}
         self.periods, self.period_marks = {}, {}
         if period_ids:
