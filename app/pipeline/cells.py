@@ -19,7 +19,7 @@ read the batch again, where that cell becomes a conflict.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any
 
 from sqlalchemy import and_, delete
 from sqlalchemy.dialects import postgresql, sqlite
@@ -48,14 +48,14 @@ class CellWrite:
     audit's readable old → new per changed field, `group_id`/`entry_date` where it is."""
     model: type
     key: tuple
-    values: Optional[dict]
-    stored: Optional[dict]
+    values: dict | None
+    stored: dict | None
     texts: dict = field(default_factory=dict)
-    group_id: Optional[int] = None
+    group_id: int | None = None
     entry_date: Any = None
 
 
-def know_journal(session: Session, group, scale_id: Optional[int]) -> None:
+def know_journal(session: Session, group, scale_id: int | None) -> None:
     """Tells the pipeline's per-flush caches what the caller read under the journal's
     lock (the group with its year; the scale the batch checks against), so that each
     cell's checks do not read them again."""
@@ -108,7 +108,7 @@ def _audit(session: Session, school_id: int, writes: list, ids: dict, now) -> No
     user_id, address = _who()
     rows = []
     for w in writes:
-        entity, keys, _columns = CELLS[w.model]
+        entity = CELLS[w.model][0]
         action = "delete" if w.values is None else ("update" if w.stored is not None else "create")
         row_id = w.stored["id"] if w.stored is not None else ids.get((w.model, w.key))
         for name, (old, new) in w.texts.items():

@@ -10,7 +10,13 @@ from app.extensions import db
 from app.models import GradeScaleValue, Mark
 from tests.browser.conftest import screenshot
 from tests.browser.test_admin_pages import log_in
-from tests.browser.test_journal_grid import _coordinator, _open, _pick, _wait_saved, journal  # noqa: F401
+from tests.browser.test_journal_grid import (  # noqa: F401
+    _coordinator,
+    _open,
+    _pick,
+    _wait_saved,
+    journal,
+)
 from tests.conftest import school_today
 
 
@@ -31,7 +37,7 @@ def test_marks_typed_without_the_network_wait_in_the_browser_and_are_saved_when_
         app, page, live_server, journal):  # noqa: F811
     log_in(page, live_server, "teacher")
     data = _open(page, live_server, journal)
-    lesson, assignment, free, _ = _pick(data, school_today())
+    _, assignment, free, _ = _pick(data, school_today())
     students = free[:3]
     page.set_viewport_size({"width": 1366, "height": 900})
 
@@ -58,7 +64,7 @@ def test_a_change_queued_on_a_closed_page_is_sent_on_the_next_visit_and_meets_th
         app, page, live_server, journal):  # noqa: F811
     log_in(page, live_server, "teacher")
     data = _open(page, live_server, journal)
-    lesson, assignment, free, _ = _pick(data, school_today())
+    _, assignment, free, _ = _pick(data, school_today())
     student = free[-1]
     cell = f"td[data-a='{assignment['id']}'][data-s='{student['id']}']"
 

@@ -36,7 +36,7 @@ def _column(client, group: int) -> tuple:
 
 def _counted_save(app, client, group: int, changes: list) -> tuple:
     statements = []
-    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    listener = lambda *args: statements.append(args[2])
     with app.app_context():
         engine = db.engine
     event.listen(engine, "before_cursor_execute", listener)
@@ -85,7 +85,7 @@ def test_changing_and_clearing_a_column_is_audited_old_to_new_in_as_many_stateme
                 "comment": "", "old": ["4", False, ""]},
                {"kind": "mark", "assignment": assignment, "student": students[2], "value": "3", "duty": False,
                 "comment": "", "old": ["5", False, ""]}]  # the page saw another value: a conflict
-    answer, statements = _counted_save(app, teacher, group, changes)
+    answer, _ = _counted_save(app, teacher, group, changes)
     assert answer["saved"] == [0, 1] and answer["conflicts"] == {"2": ["4", False, ""]}, answer
     with app.app_context():
         rows = db.session.execute(select(AuditLog.action, AuditLog.field, AuditLog.old_value, AuditLog.new_value)
