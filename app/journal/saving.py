@@ -106,6 +106,8 @@ class GridBatch:
         self.codes = session.scalars(select(AttendanceCode).where(AttendanceCode.school_id == ctx.school_id)
                                      .order_by(AttendanceCode.order, AttendanceCode.id), execution_options=ctx.reads).all()
         self.values = {v.code.lower(): v for v in self.scale}
+        # the scores, kept for the averages read after the commit (which expires the rows)
+        self.scores = {v.id: (float(v.score) if v.score is not None else None) for v in self.scale}
         self.value_codes = {v.id: v.code for v in self.scale}
         self.att_codes = {c.code.lower(): c for c in self.codes}
         self.att_by_id = {c.id: c.code for c in self.codes}
@@ -393,7 +395,7 @@ class GridBatch:
 
     def averages(self, period_id: Optional[int]) -> dict:
         """Fresh averages of the students whose marks changed, for the period shown."""
-        return period_averages(self.session, self.ctx, period_id, sorted(self.touched_students))
+        return period_averages(self.session, self.ctx, period_id, sorted(self.touched_students), self.scores)
 
 
 def _mark_texts(old: Optional[tuple], new: Optional[tuple]) -> dict:
@@ -414,8 +416,10 @@ def _mark_texts(old: Optional[tuple], new: Optional[tuple]) -> dict:
     return texts
 
 
-def period_averages(session: Session, ctx: GroupContext, period_id: Optional[int], students: list) -> dict:
-    """Both averages, the formula and the suggested mark of some students for a period."""
+def period_averages(session: Session, ctx: GroupContext, period_id: Optional[int], students: list,
+                    scores: Optional[dict] = None) -> dict:
+    """Both averages, the formula and the suggested mark of some students for a period
+    (`scores`: the scale's value id → score, when the caller has read them)."""
     if not students or period_id is None:
         return {}
     period = session.get(StudyPeriod, period_id)
@@ -424,9 +428,10 @@ def period_averages(session: Session, ctx: GroupContext, period_id: Optional[int
     start, end = period.start_date, period.end_date
     marks = _mark_rows(session, ctx, start, end, students)
     weights = _weights(session, ctx, start, end)
-    scale = session.execute(select(GradeScaleValue.id, GradeScaleValue.score)
-                            .where(GradeScaleValue.scale_id == ctx.scale_id), execution_options=ctx.reads).all()
-    scores = {vid: (float(score) if score is not None else None) for vid, score in scale}
+    if scores is None:
+        scale = session.execute(select(GradeScaleValue.id, GradeScaleValue.score)
+                                .where(GradeScaleValue.scale_id == ctx.scale_id), execution_options=ctx.reads).all()
+        scores = {vid: (float(score) if score is not None else None) for vid, score in scale}
     stats = averages(_pairs(marks, weights, scores, students), ctx.thresholds)
     return {str(sid): _avg_json(a) for sid, a in stats.items()}
 
