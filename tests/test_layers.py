@@ -32,15 +32,9 @@ FORBIDDEN = {
     "reports": {"views"},
 }
 
-# Private names still imported across modules, to be made public or moved: the journal's
-# reading helpers the saving side shares (the grid's reading and saving are being split).
-# An entry that no longer occurs must be removed.
-KNOWN_PRIVATE_IMPORTS = {
-    ("app.journal.saving", "app.journal.grid", "_avg_json"),
-    ("app.journal.saving", "app.journal.grid", "_mark_rows"),
-    ("app.journal.saving", "app.journal.grid", "_pairs"),
-    ("app.journal.saving", "app.journal.grid", "_weights"),
-}
+# Private names imported across modules while they wait to be made public or moved (none
+# today): (importer, module, name). An entry that no longer occurs must be removed.
+KNOWN_PRIVATE_IMPORTS: set = set()
 
 
 @lru_cache(maxsize=1)

@@ -261,16 +261,16 @@ def averages(pairs_by_student: dict, thresholds) -> dict:
     return result
 
 
-def _mark_rows(session: Session, ctx: "GroupContext", start: dt.date, end: dt.date, students: Optional[list] = None):
+def mark_rows(session: Session, ctx: "GroupContext", start: dt.date, end: dt.date, students: Optional[list] = None):
     return group_marks(session, ctx.school_id, ctx.group_id, start, end, students, ctx.reads)
 
 
-def _weights(session: Session, ctx: "GroupContext", start: dt.date, end: dt.date) -> dict:
+def weights_of(session: Session, ctx: "GroupContext", start: dt.date, end: dt.date) -> dict:
     """assignment id → its weight, for the averages; cancelled lessons do not count."""
     return group_weights(session, ctx.school_id, ctx.group_id, start, end, ctx.reads)
 
 
-def _pairs(marks, weights: dict, scores: dict, students) -> dict:
+def average_pairs(marks, weights: dict, scores: dict, students) -> dict:
     pairs = {sid: [] for sid in students}
     for aid, sid, value_id, _duty, _comment, _id in marks:
         if aid in weights and sid in pairs and value_id is not None:
@@ -294,7 +294,7 @@ def load_grid(session: Session, ctx: GroupContext, period_id: Optional[int], tod
                Lesson.date <= end)
         .order_by(Lesson.date, Lesson.number, Assignment.id), execution_options=ctx.reads,
     ).all()
-    marks = _mark_rows(session, ctx, start, end)
+    marks = mark_rows(session, ctx, start, end)
     attendance = session.execute(
         select(Attendance.lesson_id, Attendance.student_id, Attendance.code_id)
         .where(Attendance.school_id == ctx.school_id,
@@ -314,25 +314,47 @@ def load_grid(session: Session, ctx: GroupContext, period_id: Optional[int], tod
         lesson = by_id.get(lid)
         if lesson is None:
             lesson = by_id[lid] = {
-                "id": lid, "date": day.isoformat(), "label": day.strftime("%d.%m"), "n": number, "topic": topic or "",
-                "hw": homework or "", "cancelled": bool(cancelled), "asg": [],
+                "id": lid, "date": day.isoformat(), "label": day.strftime("%d.%m"), "number": number, "topic": topic or "",
+                "homework": homework or "", "cancelled": bool(cancelled), "assignments": [],
                 "lock": _msg(lock_message("mark", day, today, ctx, unlocks)),
                 "lockControl": _msg(lock_message("control", day, today, ctx, unlocks)),
-                "lockAtt": _msg(lock_message("attendance", day, today, ctx, unlocks)),
+                "lockAttendance": _msg(lock_message("attendance", day, today, ctx, unlocks)),
             }
             lessons.append(lesson)
         if aid is not None:
             kind = types.get(type_id)
             w = grading.effective_weight(weight, kind.weight if kind else None)
-            lesson["asg"].append({"id": aid, "type": type_id, "abbr": kind.abbr if kind else "", "name": kind.name if kind else "",
-                                  "w": w, "control": bool(kind and kind.is_control), "title": title or ""})
+            lesson["assignments"].append({"id": aid, "type": type_id, "abbr": kind.abbr if kind else "",
+                                          "name": kind.name if kind else "", "weight": w,
+                                          "control": bool(kind and kind.is_control), "title": title or ""})
             if not cancelled:
                 weights[aid] = w
 
     student_ids = [s[0] for s in students]
     marked = grading.is_marked_grade(ctx.grade)  # a first grade: no scale, averages or period marks
-    stats = averages(_pairs(marks, weights, scores, student_ids), ctx.thresholds) if marked else {}
+    stats = averages(average_pairs(marks, weights, scores, student_ids), ctx.thresholds) if marked else {}
     period_lock = _msg(lock_message("period_mark", end, today, ctx, unlocks)) if period else None
+    # The grid's wire format (read by app/static/parta-grid.js; app/views/grid.py adds
+    # "editable", "csrf" and "urls"). Ids are numbers; a cell's key is "<row id>:<student id>".
+    #   group        {id, name, class, subject}; marked: false in a first grade (no marks)
+    #   period       {id, name, start, end, due} (ДД.ММ.ГГГГ) or null; periods [{id, name}]
+    #   scale        [{id, code, score}]: the journal's marks; codes [{id, code, name, excused}]:
+    #                attendance codes; types [{id, name, abbr, weight, control}]: kinds of work
+    #   students     [{id, name, joined, left}] (joined/left: a date within the period, else "")
+    #   lessons      [{id, date (ISO), label ("ДД.ММ"), number, topic, homework, cancelled,
+    #                 lock, lockControl, lockAttendance (the refusal's text or null),
+    #                 assignments: [{id, type, abbr, name, weight (effective), control, title}]}]
+    #   marks        {"<assignment>:<student>": [code, duty (a «точка»), comment]}
+    #   attendance   {"<lesson>:<student>": code}
+    #   periodMarks  {"<student>": code}; periodLock: the refusal's text or null
+    #   averages     {"<student>": {arithmetic, weighted (texts "4,25"), formula, suggested, count}}
+    # Saving (POST urls.save, app/views/grid.py) sends {group, period, changes: [...]}, each change
+    # one of {kind: "mark", assignment, student, value, duty, comment, old: [code, duty, comment]},
+    # {kind: "attendance", lesson, student, value, old}, {kind: "lesson", lesson, topic, homework,
+    # old: {topic, homework}}, {kind: "period", period, student, value, old}, {kind: "final", column,
+    # student, value, old} — old is what the page showed; the answer is {saved: [index],
+    # errors: {index: text}, conflicts: {index: the value stored meanwhile, shaped as old},
+    # averages: as above for the students changed, or null (then GET urls.averages)}.
     return {
         "group": {"id": ctx.group_id, "name": ctx.name, "class": ctx.class_name, "subject": ctx.subject},
         "marked": marked,
@@ -341,17 +363,17 @@ def load_grid(session: Session, ctx: GroupContext, period_id: Optional[int], tod
         "periods": [{"id": p.id, "name": p.name} for p in periods],
         "scale": [{"id": v.id, "code": v.code, "score": v.score} for v in dicts.scale] if marked else [],
         "codes": [{"id": c.id, "code": c.code, "name": c.name, "excused": bool(c.is_excused)} for c in dicts.codes],
-        "types": [{"id": t.id, "name": t.name, "abbr": t.abbr, "w": t.weight, "control": t.is_control}
+        "types": [{"id": t.id, "name": t.name, "abbr": t.abbr, "weight": t.weight, "control": t.is_control}
                   for t in dicts.types],
         "students": [{"id": sid, "name": name, "joined": _ru(j) if j and j > start else "",
                       "left": _ru(left) if left and left < end else ""} for sid, name, j, left in students],
         "lessons": lessons,
         "marks": {f"{aid}:{sid}": [codes.get(v, "") if v else "", bool(duty), comment or ""]
                   for aid, sid, v, duty, comment, _ in marks},
-        "att": {f"{lid}:{sid}": att_codes.get(code, "") for lid, sid, code in attendance},
-        "pm": {str(sid): codes.get(v, "") for sid, v in period_marks} if marked else {},
+        "attendance": {f"{lid}:{sid}": att_codes.get(code, "") for lid, sid, code in attendance},
+        "periodMarks": {str(sid): codes.get(v, "") for sid, v in period_marks} if marked else {},
         "periodLock": period_lock,
-        "avg": {str(sid): _avg_json(a) for sid, a in stats.items()},
+        "averages": {str(sid): average_json(a) for sid, a in stats.items()},
     }
 
 
@@ -363,13 +385,13 @@ def _msg(refusal) -> Optional[str]:
     return gettext(refusal.msgid, **refusal.params)
 
 
-def _avg_json(a: StudentAverage) -> dict:
-    return {"a": grading.format_average(a.arithmetic), "w": grading.format_average(a.weighted), "f": a.formula,
-            "s": a.suggested, "n": a.count}
+def average_json(a: StudentAverage) -> dict:
+    return {"arithmetic": grading.format_average(a.arithmetic), "weighted": grading.format_average(a.weighted),
+            "formula": a.formula, "suggested": a.suggested, "count": a.count}
 
 
 def plan_suggestions(session: Session, ctx: GroupContext) -> dict:
-    """Lesson id → {"topic", "hw"} from the group's КТП, for the lessons still without
+    """Lesson id → {"topic", "homework"} from the group's КТП, for the lessons still without
     a topic (app/rules/thematic.py lays the plan over the lessons in order)."""
     from decimal import Decimal
 
@@ -390,5 +412,5 @@ def plan_suggestions(session: Session, ctx: GroupContext) -> dict:
                session.execute(select(Lesson.id, Lesson.topic, Lesson.is_cancelled)
                                .where(Lesson.school_id == ctx.school_id, Lesson.subject_group_id == ctx.group_id)
                                .order_by(Lesson.date, Lesson.number, Lesson.id), execution_options=ctx.reads)]
-    return {str(lid): {"topic": plan[i].title, "hw": plan[i].homework or ""}
+    return {str(lid): {"topic": plan[i].title, "homework": plan[i].homework or ""}
             for lid, i in thematic.assign_topics(plan, lessons).items()}

@@ -2,7 +2,8 @@
  * Data comes from the page (#grid-data), texts from #grid-text; every change is
  * checked again on the server, which answers per cell. On a phone or a tablet a tap
  * on a cell opens the entry pad: an input (the phone's keyboard) and the scale's
- * values as buttons. A first grade (D.marked false) learns without marks: its grid
+ * values as buttons. The data's and the save's shape are described once, at their
+ * producer (app/journal/grid.py, load_grid). A first grade (D.marked false) learns without marks: its grid
  * has attendance only, no averages and no period marks. */
 (function () {
   "use strict";
@@ -69,6 +70,72 @@
   }
   function pendingCount() { return Object.keys(pending).length; }
 
+  /* ---- working without the network ----
+   * Every staged change is also kept in the browser's IndexedDB (database
+   * "parta-journal", store "changes", key "<group>|<cell key>", value {group, key,
+   * change}) until the server has answered for it, so that a dropped connection or
+   * a reload loses nothing. Without the network the page keeps taking marks and says
+   * how many changes wait; they are sent when the browser is online again (the
+   * "online" event, and a retry every few seconds after a failed request), each with
+   * the value the page saw, so a cell someone changed meanwhile comes back as a
+   * conflict showing their value — nothing is overwritten silently. */
+  var offline = navigator.onLine === false;
+  var queueDb = null;
+  var RETRY_MS = 5000;
+  var pluralRules = window.Intl && Intl.PluralRules ? new Intl.PluralRules(document.documentElement.lang || "ru") : null;
+
+  function offlineText(n) {
+    var forms = T.offline, category = pluralRules ? pluralRules.select(n) : (n === 1 ? "one" : "other");
+    return fmt(forms[category] || forms.other, {num: n});
+  }
+  function pendingStatus(kind) {
+    if (offline) { setStatus(offlineText(pendingCount()), "warning"); }
+    else { setStatus(fmt(T.unsaved, {n: pendingCount()}), kind || "warning"); }
+  }
+  function queueId(key) { return D.group.id + "|" + key; }
+  function remember(key) {
+    if (!queueDb) { return; }
+    try {
+      var store = queueDb.transaction("changes", "readwrite").objectStore("changes");
+      if (pending[key]) { store.put({group: D.group.id, key: key, change: pending[key].change}, queueId(key)); }
+      else { store.delete(queueId(key)); }
+    } catch (e) { /* a full or closed database: the change stays on this page */ }
+  }
+  function openQueue(done) {
+    var request;
+    try { request = window.indexedDB && indexedDB.open("parta-journal", 1); } catch (e) { request = null; }
+    if (!request) { done([]); return; }
+    request.onupgradeneeded = function () { request.result.createObjectStore("changes"); };
+    request.onerror = function () { done([]); };
+    request.onsuccess = function () {
+      queueDb = request.result;
+      var all = queueDb.transaction("changes").objectStore("changes").getAll();
+      all.onsuccess = function () { done((all.result || []).filter(function (item) { return item.group === D.group.id; })); };
+      all.onerror = function () { done([]); };
+    };
+  }
+  function descOf(key) {
+    for (var r = 0; r < grid.length; r++) {
+      for (var c = 0; c < grid[r].length; c++) { if (grid[r][c].key === key) { return grid[r][c]; } }
+    }
+    return null;
+  }
+  function restoreQueued(items) {
+    // changes typed before a reload (or on a page closed without the network): shown and sent again
+    items.forEach(function (item) {
+      if (pending[item.key]) { return; }
+      var change = item.change, desc = descOf(item.key);
+      pending[item.key] = {change: change, desc: desc};
+      if (desc && desc.kind === "mark") { paintMark(desc, [change.value || "", !!change.duty, change.comment || ""]); }
+      else if (desc) { paintAtt(desc, change.value || ""); }
+      else if (change.kind === "period") { restore(item.key, {change: change, desc: null}, change.value); }
+      if (desc) { desc.td.classList.add("dirty"); }
+    });
+    if (pendingCount()) { pendingStatus(); if (!offline) { save(); } }
+  }
+  window.addEventListener("offline", function () { offline = true; if (pendingCount()) { pendingStatus(); } });
+  window.addEventListener("online", function () { offline = false; if (pendingCount()) { pendingStatus(); save(); } });
+
   /* ---- building the table ---- */
   function build() {
     var head1 = el("tr"), head2 = el("tr");
@@ -80,7 +147,7 @@
       head1.appendChild(empty);
     }
     lessons.forEach(function (lesson) {
-      var asg = marked ? lesson.asg : [];
+      var asg = marked ? lesson.assignments : [];
       var span = marked ? Math.max(asg.length, 1) + 1 : 1;
       var cell = el("th", "parta-grid-lesson" + (lesson.cancelled ? " cancelled" : "") + (lesson.lock ? " locked" : ""));
       cell.colSpan = span;
@@ -97,8 +164,8 @@
       }
       asg.forEach(function (a) {
         var h = el("th", "parta-grid-asg" + (a.control ? " control" : ""), a.abbr);
-        h.title = a.name + (a.title ? " «" + a.title + "»" : "") + ", " + T.weight + " " + num(a.w) + (a.control ? ", " + T.control : "");
-        h.appendChild(el("sub", "", "×" + num(a.w)));
+        h.title = a.name + (a.title ? " «" + a.title + "»" : "") + ", " + T.weight + " " + num(a.weight) + (a.control ? ", " + T.control : "");
+        h.appendChild(el("sub", "", "×" + num(a.weight)));
         head2.appendChild(h);
       });
       var ah = el("th", "parta-grid-att", T.att);
@@ -125,7 +192,7 @@
       tr.appendChild(name);
       var row = [];
       lessons.forEach(function (lesson) {
-        var asg = marked ? lesson.asg : [];
+        var asg = marked ? lesson.assignments : [];
         if (marked && !asg.length) {
           var none = el("td", "parta-grid-cell muted");
           tr.appendChild(none);
@@ -146,9 +213,9 @@
           tr.appendChild(td);
         });
         var akey = attKey(lesson.id, student.id);
-        var att = D.att[lesson.id + ":" + student.id] || "";
+        var att = D.attendance[lesson.id + ":" + student.id] || "";
         saved[akey] = att;
-        var atd = el("td", "parta-grid-cell pg-att" + (lesson.lockAtt ? " locked" : ""));
+        var atd = el("td", "parta-grid-cell pg-att" + (lesson.lockAttendance ? " locked" : ""));
         atd.tabIndex = -1;
         atd.dataset.l = lesson.id;
         atd.dataset.s = student.id;
@@ -173,13 +240,13 @@
       grid.push(row);
     });
     table.appendChild(tbody);
-    students.forEach(function (student) { paintAverage(student.id, D.avg[String(student.id)] || {}); });
+    students.forEach(function (student) { paintAverage(student.id, D.averages[String(student.id)] || {}); });
   }
 
   function periodSelect(student) {
     var select = el("select", "form-control input-sm parta-grid-pm");
     var key = "p:" + student.id;
-    var current = D.pm[String(student.id)] || "";
+    var current = D.periodMarks[String(student.id)] || "";
     saved[key] = current;
     select.appendChild(el("option", "", ""));
     D.scale.forEach(function (v) {
@@ -226,11 +293,11 @@
   function paintAverage(studentId, avg) {
     var row = table.querySelectorAll('td.parta-grid-sum[data-student="' + studentId + '"]');
     if (!row.length) { return; }
-    row[0].textContent = avg.a || "";
+    row[0].textContent = avg.arithmetic || "";
     row[0].title = T.arith;
-    row[1].textContent = avg.w || "";
-    row[1].title = avg.f ? T.formula + "\n" + avg.f : T.formula;
-    row[2].textContent = avg.s || "";
+    row[1].textContent = avg.weighted || "";
+    row[1].title = avg.formula ? T.formula + "\n" + avg.formula : T.formula;
+    row[2].textContent = avg.suggested || "";
   }
 
   /* ---- selection and keyboard ---- */
@@ -252,7 +319,7 @@
 
   function lockOf(desc) {
     if (!D.editable) { return T.readonly; }
-    if (desc.kind === "att") { return desc.lesson.lockAtt; }
+    if (desc.kind === "att") { return desc.lesson.lockAttendance; }
     return desc.asg.control ? desc.lesson.lockControl : desc.lesson.lock;
   }
 
@@ -295,7 +362,7 @@
     if (!pendingCount() && !saving) { showOutcome(false); }
   }
   function showOutcome(failed) {
-    if (pendingCount()) { setStatus(fmt(T.unsaved, {n: pendingCount()}), "warning"); }
+    if (pendingCount()) { pendingStatus(); }
     else if (failed || Object.keys(refused).length) { setStatus(T.failed, "danger"); }
     else { setStatus(T.saved, "success"); }
   }
@@ -319,7 +386,7 @@
       var att = text ? (attendanceCode(text) || text) : "";
       if (att === desc.value) { paintAtt(desc, att); return; }
       paintAtt(desc, att);
-      stage(desc.key, {kind: "att", lesson: desc.lesson.id, student: desc.student.id, value: att, old: saved[desc.key]}, desc);
+      stage(desc.key, {kind: "attendance", lesson: desc.lesson.id, student: desc.student.id, value: att, old: saved[desc.key]}, desc);
     }
   }
   function setMark(desc, value) {
@@ -337,7 +404,8 @@
     pending[key] = {change: change, desc: desc || null};
     delete refused[key];
     if (desc) { desc.td.classList.remove("refused", "conflict"); desc.td.classList.add("dirty"); }
-    setStatus(fmt(T.unsaved, {n: pendingCount()}), "warning");
+    remember(key);
+    pendingStatus();
     clearTimeout(saveTimer);
     saveTimer = setTimeout(save, 1200);
   }
@@ -503,7 +571,7 @@
       request.open("GET", D.urls.plan);
       request.onload = function () {
         try { plan = request.status === 200 ? JSON.parse(request.responseText) : {}; } catch (e) { plan = {}; }
-        lessons.forEach(function (l) { if (plan[l.id]) { l.plan = plan[l.id].topic; l.planHw = plan[l.id].hw; } });
+        lessons.forEach(function (l) { if (plan[l.id]) { l.plan = plan[l.id].topic; l.planHw = plan[l.id].homework; } });
         var topicBox = document.getElementById("lesson-topic"), hwBox = document.getElementById("lesson-hw");
         if (dialogLesson === lesson && !lesson.topic && lesson.plan && !topicBox.value) {
           topicBox.value = lesson.plan;
@@ -515,13 +583,13 @@
       plan = {};
     }
     dialogLesson = lesson;
-    document.getElementById("lesson-dialog-title").textContent = fmt(T.lessonTitle, {date: ruDate(lesson.date), n: lesson.n});
+    document.getElementById("lesson-dialog-title").textContent = fmt(T.lessonTitle, {date: ruDate(lesson.date), n: lesson.number});
     var lockNote = document.getElementById("lesson-lock");
     if (lockNote) { lockNote.textContent = lesson.lock || ""; lockNote.hidden = !lesson.lock; }
     var topic = document.getElementById("lesson-topic");
     topic.value = lesson.topic || lesson.plan || "";
     document.getElementById("lesson-plan-hint").textContent = lesson.plan ? fmt(T.planHint, {topic: lesson.plan}) : "";
-    document.getElementById("lesson-hw").value = lesson.hw || (lesson.topic ? "" : (lesson.planHw || ""));
+    document.getElementById("lesson-hw").value = lesson.homework || (lesson.topic ? "" : (lesson.planHw || ""));
     document.getElementById("assignment-lesson").value = lesson.id;
     window.jQuery(dialog).modal("show");
     setTimeout(function () { topic.focus(); }, 300);
@@ -533,11 +601,11 @@
       if (!lesson) { return; }
       var topic = document.getElementById("lesson-topic").value.trim();
       var hw = document.getElementById("lesson-hw").value.trim();
-      if (topic !== lesson.topic || hw !== lesson.hw) {
-        stage("l:" + lesson.id, {kind: "lesson", lesson: lesson.id, topic: topic, hw: hw,
-                                 old: saved["l:" + lesson.id] || {topic: lesson.topic, hw: lesson.hw}});
+      if (topic !== lesson.topic || hw !== lesson.homework) {
+        stage("l:" + lesson.id, {kind: "lesson", lesson: lesson.id, topic: topic, homework: hw,
+                                 old: saved["l:" + lesson.id] || {topic: lesson.topic, homework: lesson.homework}});
         lesson.topic = topic;
-        lesson.hw = hw;
+        lesson.homework = hw;
         var head = table.querySelector('th[data-lesson="' + lesson.id + '"]');
         if (head) {
           head.querySelector("a").title = topic || T.noTopic;
@@ -554,6 +622,7 @@
     clearTimeout(saveTimer);
     var keys = Object.keys(pending);
     if (!keys.length || saving) { if (saving && keys.length) { saveTimer = setTimeout(save, 800); } return; }
+    if (offline && navigator.onLine === false) { pendingStatus(); return; }  // sent by the "online" event
     saving = true;
     var batch = keys.map(function (k) { return pending[k]; });
     pending = {};
@@ -569,7 +638,8 @@
       if (!answer || request.status >= 400) {
         batch.forEach(function (item, i) { if (!pending[keys[i]]) { pending[keys[i]] = item; } });
         showMessage((answer && answer.error) || T.network);
-        setStatus(fmt(T.unsaved, {n: pendingCount()}), "danger");
+        if (!answer || request.status >= 500) { saveTimer = setTimeout(save, RETRY_MS); }  // a proxy's or server's failure
+        pendingStatus("danger");
         return;
       }
       var failed = false;
@@ -593,8 +663,13 @@
         } else {
           delete refused[keys[i]];
           saved[keys[i]] = change.kind === "mark" ? [change.value, !!change.duty, change.comment || ""]
-            : change.kind === "lesson" ? {topic: change.topic, hw: change.hw} : change.value;
+            : change.kind === "lesson" ? {topic: change.topic, homework: change.homework} : change.value;
         }
+        var next = pending[keys[i]];
+        if (next && JSON.stringify(next.change.old) === JSON.stringify(change.old)) {
+          next.change.old = saved[keys[i]];  // typed again while this was sent: compare with what is stored now
+        }
+        remember(keys[i]);  // answered: out of the browser's queue unless typed again meanwhile
       });
       if (answer.averages === null) { reloadAverages(); }  // saved, but the averages could not be read with it
       Object.keys(answer.averages || {}).forEach(function (sid) { paintAverage(sid, answer.averages[sid]); });
@@ -604,8 +679,10 @@
     request.onerror = function () {
       saving = false;
       batch.forEach(function (item, i) { if (!pending[keys[i]]) { pending[keys[i]] = item; } });
-      showMessage(T.network);
-      setStatus(fmt(T.unsaved, {n: pendingCount()}), "danger");
+      if (navigator.onLine === false) { offline = true; } else { showMessage(T.network); }
+      pendingStatus("danger");
+      clearTimeout(saveTimer);
+      saveTimer = setTimeout(save, RETRY_MS);  // and at once when the browser says it is online again
     };
     request.send(JSON.stringify({group: D.group.id, period: D.period ? D.period.id : null,
                                  changes: batch.map(function (item) { return item.change; })}));
@@ -623,6 +700,7 @@
   var saveButton = document.getElementById("grid-save");
   if (saveButton) { saveButton.addEventListener("click", function () { commitBuffer(); save(); }); }
   window.addEventListener("beforeunload", function (event) {
+    if (queueDb) { return; }  // the changes wait in the browser's queue and are sent from the next visit
     if (pendingCount() || saving) { event.preventDefault(); event.returnValue = T.leave; return T.leave; }
   });
 
@@ -641,5 +719,6 @@
     var wrap = table.parentNode;
     wrap.scrollLeft = Math.max(0, grid[0][start].td.offsetLeft - wrap.clientWidth / 2);
   }
+  openQueue(restoreQueued);
   window.partaGrid = {save: save, pending: pendingCount};
 })();

@@ -127,7 +127,8 @@ class JournalGridView(BaseView):
     @expose("/save", methods=["POST"])
     @has_access_api
     def save(self):
-        """Saves a batch: {"group", "period", "changes": [...]} → per-cell results."""
+        """Saves a batch: {"group", "period", "changes": [...]} → per-cell results (the
+        changes and the answer are described with the grid's data in app/journal/grid.py)."""
         payload = request.get_json(silent=True)
         if not isinstance(payload, dict) or not isinstance(payload.get("changes"), list):
             return jsonify(error=gettext("The changes could not be read. Reload the page.")), 400
@@ -244,8 +245,8 @@ class JournalGridView(BaseView):
             "periods": [{"id": p.id, "name": p.name, "lock": period_locks[p.id]} for p in periods],
             "columns": [{"id": c.id, "name": c.name, "kind": c.kind.name, "lock": final_lock} for c in columns],
             "students": [{"id": sid, "name": name} for sid, name, _j, _l in students],
-            "pm": {f"{p}:{s}": v for (p, s), v in period_marks.items()},
-            "fm": {f"{c}:{s}": v for (c, s), v in final_marks.items()},
+            "periodMarks": {f"{p}:{s}": v for (p, s), v in period_marks.items()},
+            "finalMarks": {f"{c}:{s}": v for (c, s), v in final_marks.items()},
             "scale": [{"id": v.id, "code": v.code} for v in dicts.scale],
             "editable": journal_editable(session, ctx.group_id),
             "finalEditable": final_marks_editable(session, ctx.group_id),

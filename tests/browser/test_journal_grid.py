@@ -39,12 +39,12 @@ def _pick(data: dict, today: dt.date):
     """The latest open lesson with an ordinary assignment, two students without a mark there,
     and a locked lesson older than 10 days (None when the year has none yet)."""
     open_lessons = [l for l in data["lessons"] if not l["lock"] and not l["cancelled"] and l["date"] <= today.isoformat()
-                    and any(not a["control"] for a in l["asg"])]
+                    and any(not a["control"] for a in l["assignments"])]
     lesson = open_lessons[-1]
-    assignment = next(a for a in lesson["asg"] if not a["control"])
+    assignment = next(a for a in lesson["assignments"] if not a["control"])
     free = [s for s in data["students"] if f"{assignment['id']}:{s['id']}" not in data["marks"] and not s["left"]
-            and f"{lesson['id']}:{s['id']}" not in data["att"]]
-    locked = next((l for l in reversed(data["lessons"]) if l["lock"] and any(not a["control"] for a in l["asg"])), None)
+            and f"{lesson['id']}:{s['id']}" not in data["attendance"]]
+    locked = next((l for l in reversed(data["lessons"]) if l["lock"] and any(not a["control"] for a in l["assignments"])), None)
     return lesson, assignment, free, locked
 
 
@@ -110,7 +110,7 @@ def test_teacher_fills_a_lesson_by_keyboard_and_finds_it_after_reload(page, live
     assert page.inner_text(f"td[data-l='{lesson['id']}'][data-s='{absent['id']}']") == "Н"
     assert page.inner_text(f"td[data-l='{lesson['id']}'][data-s='{late['id']}']") == "Н"
     reloaded = next(l for l in _data(page)["lessons"] if l["id"] == lesson["id"])
-    assert (reloaded["topic"], reloaded["hw"]) == ("Умножение десятичных дробей", "№ 312, 315")
+    assert (reloaded["topic"], reloaded["homework"]) == ("Умножение десятичных дробей", "№ 312, 315")
     assert page.eval_on_selector(f"select.parta-grid-pm[data-student='{first['id']}']", "s => s.value") == suggested
 
     # the audit report shows the teacher's changes
@@ -129,7 +129,7 @@ def test_a_locked_lesson_is_refused_until_the_coordinator_unlocks_it_and_the_aud
         pytest.skip(f"on {school_today():%d.%m.%Y} no lesson of the school year is 11 days old yet")
 
     # a lesson 11+ days old is locked, with a Russian message
-    locked_assignment = next(a for a in locked["asg"] if not a["control"])
+    locked_assignment = next(a for a in locked["assignments"] if not a["control"])
     target = next(s for s in data["students"] if not s["left"]
                   and f"{locked_assignment['id']}:{s['id']}" not in data["marks"])["id"]
     cell = f"td[data-a='{locked_assignment['id']}'][data-s='{target}']"

@@ -163,4 +163,4 @@ def test_a_committed_save_is_reported_saved_when_reading_the_averages_fails(app,
     assert _stored(app, cell) == "5"
     monkeypatch.undo()
     again = teachers[0].get(f"/journal/averages?group={journal.group_id}&period={journal.current_period_id}").get_json()
-    assert again[str(cell["student"])]["n"] >= 1, "the page reads the averages again"
+    assert again[str(cell["student"])]["count"] >= 1, "the page reads the averages again"

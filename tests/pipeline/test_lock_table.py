@@ -195,7 +195,7 @@ PATHS: list[tuple[str, Callable[[Env], bool], set]] = [
      {("mark", "value_id", "update")}),
     ("grid: a mark added to a locked lesson", lambda e: grid(e, mark_cell(e, s(e).assignment, s(e).free_student, "5", "")),
      {("mark", "value_id", "create")}),
-    ("grid: locked attendance changed", lambda e: grid(e, {"kind": "att", "lesson": s(e).locked_lesson,
+    ("grid: locked attendance changed", lambda e: grid(e, {"kind": "attendance", "lesson": s(e).locked_lesson,
                                                           "student": j(e).other_student_id, "value": "Б", "old": "Н"}),
      {("attendance", "code_id", "update")}),
     ("grid: a period mark of an ended period changed", lambda e: grid(e, {

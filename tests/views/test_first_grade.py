@@ -36,7 +36,7 @@ def test_the_first_grade_journal_has_attendance_and_topics_but_no_scale_or_perio
     login(client, "teacher")
     data = _open(client, first_grade)
     assert data["marked"] is False
-    assert data["scale"] == [] and data["pm"] == {} and data["avg"] == {}
+    assert data["scale"] == [] and data["periodMarks"] == {} and data["averages"] == {}
     assert UNMARKED in client.get(f"/journal/?group={first_grade}").get_data(as_text=True)
 
     final = client.get(f"/journal/final?group={first_grade}").get_data(as_text=True)
@@ -46,23 +46,23 @@ def test_the_first_grade_journal_has_attendance_and_topics_but_no_scale_or_perio
 def test_a_mark_or_a_period_mark_in_a_first_grade_is_refused_while_attendance_is_saved(app, client, first_grade):
     login(client, "teacher")
     data = _open(client, first_grade)
-    lesson = next(l for l in reversed(data["lessons"]) if not l["lock"] and l["asg"])
+    lesson = next(l for l in reversed(data["lessons"]) if not l["lock"] and l["assignments"])
     student = next(s["id"] for s in data["students"] if not s["left"])
     status, answer = _save(client, first_grade, data["period"]["id"], [
-        {"kind": "mark", "assignment": lesson["asg"][0]["id"], "student": student, "value": "5", "duty": False,
+        {"kind": "mark", "assignment": lesson["assignments"][0]["id"], "student": student, "value": "5", "duty": False,
          "comment": "", "old": ["", False, ""]},
         {"kind": "period", "period": data["period"]["id"], "student": student, "value": "5", "old": ""},
-        {"kind": "att", "lesson": lesson["id"], "student": student, "value": "н", "old": ""},
+        {"kind": "attendance", "lesson": lesson["id"], "student": student, "value": "н", "old": ""},
     ])
     assert status == 200
     assert UNMARKED in answer["errors"]["0"] and UNMARKED in answer["errors"]["1"]
     assert "2" not in answer["errors"], "attendance is kept in a first grade"
     with app.app_context():
-        assert db.session.scalar(select(Mark.id).where(Mark.assignment_id == lesson["asg"][0]["id"],
+        assert db.session.scalar(select(Mark.id).where(Mark.assignment_id == lesson["assignments"][0]["id"],
                                                        Mark.student_id == student)) is None
         assert db.session.scalar(select(PeriodMark.id).where(PeriodMark.subject_group_id == first_grade)) is None
         db.session.remove()
-    assert _open(client, first_grade)["att"][f"{lesson['id']}:{student}"] == "Н"
+    assert _open(client, first_grade)["attendance"][f"{lesson['id']}:{student}"] == "Н"
 
 
 def test_the_missing_marks_report_follows_the_same_rule(app):

@@ -126,14 +126,14 @@ def test_teacher_sees_the_students_lessons_and_marks_of_their_group(app, teacher
     assert len(data["lessons"]) == lessons
     assert len(data["students"]) >= 20
     assert data["editable"] is True
-    assert all(a["abbr"] and a["w"] > 0 for lesson in data["lessons"] for a in lesson["asg"])
+    assert all(a["abbr"] and a["weight"] > 0 for lesson in data["lessons"] for a in lesson["assignments"])
 
 
 def test_averages_on_the_page_are_the_weighted_average_of_the_rules(app, teacher):
     group = _teacher_group(app)
     data = _open(teacher, group)
     scores = {v["code"]: v["score"] for v in data["scale"]}
-    weights = {a["id"]: a["w"] for lesson in data["lessons"] if not lesson["cancelled"] for a in lesson["asg"]}
+    weights = {a["id"]: a["weight"] for lesson in data["lessons"] if not lesson["cancelled"] for a in lesson["assignments"]}
 
     def pairs_of(student):
         return [(scores[v[0]], weights[int(key.split(":")[0])]) for key, v in data["marks"].items()
@@ -143,10 +143,10 @@ def test_averages_on_the_page_are_the_weighted_average_of_the_rules(app, teacher
     student = next(s["id"] for s in data["students"] if pairs_of(s["id"]))
     pairs = pairs_of(student)
     expected = weighted_average(pairs)
-    shown = data["avg"][str(student)]
-    assert shown["w"] == format_average(expected)
-    assert shown["s"] == suggest_period_mark(expected)
-    assert shown["f"].endswith("= " + format_average(expected))
+    shown = data["averages"][str(student)]
+    assert shown["weighted"] == format_average(expected)
+    assert shown["suggested"] == suggest_period_mark(expected)
+    assert shown["formula"].endswith("= " + format_average(expected))
 
 
 def test_a_batch_saves_good_cells_and_refuses_a_bad_one_with_a_russian_message(app, teacher, own_group):
@@ -161,8 +161,8 @@ def test_a_batch_saves_good_cells_and_refuses_a_bad_one_with_a_russian_message(a
          "comment": "Устный ответ", "old": data["marks"].get(f"{assignment_id}:{students[0]}", ["", False, ""])},
         {"kind": "mark", "assignment": assignment_id, "student": students[1], "value": "7", "duty": False, "comment": "",
          "old": data["marks"].get(f"{assignment_id}:{students[1]}", ["", False, ""])},
-        {"kind": "att", "lesson": lesson_id, "student": students[1], "value": "н",
-         "old": data["att"].get(f"{lesson_id}:{students[1]}", "")},
+        {"kind": "attendance", "lesson": lesson_id, "student": students[1], "value": "н",
+         "old": data["attendance"].get(f"{lesson_id}:{students[1]}", "")},
     ]
     status, answer = _save(teacher, group, data["period"]["id"], changes)
     assert status == 200
@@ -303,7 +303,7 @@ def test_lesson_topic_and_homework_are_saved_from_the_header(app, teacher, own_g
     data = _open(teacher, group)
     lesson = next(l for l in data["lessons"] if l["id"] == lesson_id)
     _, answer = _save(teacher, group, None, [{"kind": "lesson", "lesson": lesson_id, "topic": "Сложение дробей",
-                                              "hw": "№ 245, 246", "old": {"topic": lesson["topic"], "hw": lesson["hw"]}}])
+                                              "homework": "№ 245, 246", "old": {"topic": lesson["topic"], "homework": lesson["homework"]}}])
     assert answer["saved"] == [0]
     with app.app_context():
         stored = db.session.get(Lesson, lesson_id)
@@ -317,7 +317,7 @@ def test_teacher_sets_a_period_mark_from_the_menu(app, teacher, own_group):
     group = own_group
     data = _open(teacher, group)
     student = data["students"][-1]["id"]
-    old = data["pm"].get(str(student), "")
+    old = data["periodMarks"].get(str(student), "")
     new = "4" if old != "4" else "5"
     _, answer = _save(teacher, group, data["period"]["id"], [
         {"kind": "period", "period": data["period"]["id"], "student": student, "value": new, "old": old}])
@@ -381,7 +381,7 @@ def test_the_lesson_dialog_offers_the_thematic_plans_topics_for_lessons_without_
             if (lesson.topic or "").strip():
                 assert str(lesson.id) not in suggestions  # a written topic is never replaced
             else:
-                assert suggestions[str(lesson.id)] == {"topic": f"Тема плана {index + 1}", "hw": f"§ {index + 1}"}
+                assert suggestions[str(lesson.id)] == {"topic": f"Тема плана {index + 1}", "homework": f"§ {index + 1}"}
     finally:
         with app.app_context():
             plan = db.session.get(ThematicPlan, plan_id)

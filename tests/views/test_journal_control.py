@@ -82,7 +82,7 @@ def test_a_mark_and_an_absence_saved_in_the_grid_carry_their_author(app, client,
     student = journal.classmates[8]
     changes = [{"kind": "mark", "assignment": lesson["assignment"], "student": student, "value": "5", "duty": False,
                 "comment": "", "old": ["", False, ""]},
-               {"kind": "att", "lesson": lesson["lesson"], "student": student, "value": "н", "old": ""}]
+               {"kind": "attendance", "lesson": lesson["lesson"], "student": student, "value": "н", "old": ""}]
     response = client.post("/journal/save", json={"group": journal.group_id, "period": journal.current_period_id,
                                                   "changes": changes})
     assert response.status_code == 200 and response.json["saved"] == [0, 1], response.json

@@ -114,7 +114,7 @@ def test_a_teacher_who_leads_no_class_is_told_so_on_the_split_page(copy_app, sch
 
 def test_the_class_teacher_moves_a_pupil_on_a_day_and_the_journals_follow(copy_app, school):
     from app.journal import data
-    from app.journal.grid import _mark_rows, group_context, students_of
+    from app.journal.grid import mark_rows, group_context, students_of
 
     client = login(copy_app.test_client(), "classteacher")
     query = f"class_id={school.class_id}&subject_id={school.subject_id}&day={school.day:%d.%m.%Y}"
@@ -145,7 +145,7 @@ def test_the_class_teacher_moves_a_pupil_on_a_day_and_the_journals_follow(copy_a
         assert school.pupil not in {r[0] for r in students_of(s, old, after, school.year_end)}
         assert school.pupil not in {r[0] for r in students_of(s, new, school.year_start, before)}
         # his marks stay in the old group's journal
-        assert sum(1 for m in _mark_rows(s, old, school.year_start, school.year_end) if m[1] == school.pupil) \
+        assert sum(1 for m in mark_rows(s, old, school.year_start, school.year_end) if m[1] == school.pupil) \
             == school.marks_before
         # the diary: the old group's lessons before the day, the new one's from it
         assert school.first in {g.id for g in data.student_groups(s, school.pupil, before, before)}
