@@ -9,7 +9,7 @@ models and FAB's security manager, which stay put. Prints one JSON line of ids.
                   its first student holds exactly 60 marks and has a parent login
                   `benchparent` (the student report's «one subject, 60 marks»).
   --teachers N    N teacher logins `bt0001`…, each a co-teacher of one whole-class journal
-                  with a lesson in the last days, with an assignment of its own to mark.
+                  (5th grade and up) with a lesson in the last days, with an assignment of its own to mark.
   --parents N     N parent logins `bp0001`… for the guardians of current students.
 Every new login has the demo password (its hash copied from the demo teacher's).
 """
@@ -48,24 +48,33 @@ def current_period(s, year, day):
                                               StudyPeriod.end_date >= day).order_by(StudyPeriod.end_date))
 
 
-def new_login(s, username: str, role_name: str, school_id: int, first: str, last: str):
-    from sqlalchemy import select
+def new_login(s, username: str, role_name: str, school_id: int, first: str, last: str) -> int:
+    """A login with the demo password, inserted directly (bench rows, valid by construction,
+    as the demo's own bulk inserts): the account checks of a flush would cost seconds a login."""
+    from sqlalchemy import insert, select
 
     from app.models import PartaUser
 
-    sm = app.appbuilder.sm
-    template = s.scalar(select(PartaUser).where(PartaUser.username == "teacher"))
-    user = sm.add_user(username, first, last, f"{username}@bench.invalid", sm.find_role(role_name),
-                       hashed_password=template.password, commit=False)
-    if not user:
-        raise RuntimeError(f"could not create {username}")
-    user.school_id = school_id
-    return user
+    global _hash, _roles
+    if _hash is None:
+        _hash = s.scalar(select(PartaUser.password).where(PartaUser.username == "teacher"))
+        _roles = {}
+    if role_name not in _roles:
+        _roles[role_name] = app.appbuilder.sm.find_role(role_name).id
+    now = dt.datetime.utcnow()
+    user_id = s.execute(insert(PartaUser.__table__).values(
+        username=username, first_name=first, last_name=last, email=f"{username}@bench.invalid", password=_hash,
+        active=True, school_id=school_id, created_on=now, changed_on=now)).inserted_primary_key[0]
+    s.execute(insert(PartaUser.roles.property.secondary).values(user_id=user_id, role_id=_roles[role_name]))
+    return user_id
+
+
+_hash = _roles = None
 
 
 def build_grid(s, day) -> dict:
     """The 30 × 60 journal of bench/journal_grid.py, and the report's student with 60 marks."""
-    from sqlalchemy import select
+    from sqlalchemy import select, update
 
     from app.models import (
         Assignment, AssignmentType, Attendance, AttendanceCode, Employee, Enrolment, GradeScale, GradeScaleValue,
@@ -133,10 +142,8 @@ def build_grid(s, day) -> dict:
     s.add(guardian)
     s.flush()
     s.add(StudentGuardian(school_id=sid, student_id=students[0].id, guardian_id=guardian.id))
-    user = new_login(s, "benchparent", "Родитель", sid, "Бенч", "Родитель")
-    s.flush()
-    guardian.user_id = user.id
-    s.flush()
+    s.execute(update(Guardian).where(Guardian.id == guardian.id).values(
+        user_id=new_login(s, "benchparent", "Родитель", sid, "Бенч", "Родитель")))
     return {"group": group.id, "assignment": target.id, "students": [st.id for st in students], "period": period.id,
             "report_student": students[0].id, "lessons": len(lessons), "assignments": len(assignments),
             "marks": len(marks), "absences": len(absences)}
@@ -144,10 +151,11 @@ def build_grid(s, day) -> dict:
 
 def build_teachers(s, day, count: int) -> list:
     """Teacher logins, each co-teaching one whole-class journal with an open lesson and an assignment to mark."""
-    from sqlalchemy import func, select
+    from sqlalchemy import func, select, update
 
     from app.models import (
-        Assignment, AssignmentType, Employee, Enrolment, Lesson, SchoolYear, SubjectGroup, SubjectGroupTeacher,
+        Assignment, AssignmentType, Employee, Enrolment, Lesson, SchoolClass, SchoolYear, SubjectGroup,
+        SubjectGroupTeacher,
     )
 
     recent = (select(Lesson.subject_group_id, func.max(Lesson.id).label("lesson_id"))
@@ -156,7 +164,9 @@ def build_teachers(s, day, count: int) -> list:
     rows = s.execute(select(SubjectGroup.id, SubjectGroup.school_id, SubjectGroup.class_id, recent.c.lesson_id)
                      .join(recent, recent.c.subject_group_id == SubjectGroup.id)
                      .join(SchoolYear, SchoolYear.id == SubjectGroup.year_id)
-                     .where(SubjectGroup.is_whole_class.is_(True), SchoolYear.is_current.is_(True),
+                     .join(SchoolClass, SchoolClass.id == SubjectGroup.class_id)
+                     # from the 5th grade: the first grades learn without marks
+                     .where(SubjectGroup.is_whole_class.is_(True), SchoolYear.is_current.is_(True), SchoolClass.grade >= 5,
                             SubjectGroup.name.not_like("%7Я%"))
                      .order_by(SubjectGroup.school_id, SubjectGroup.id)).all()
     if not rows:
@@ -180,9 +190,9 @@ def build_teachers(s, day, count: int) -> list:
         s.add(SubjectGroupTeacher(school_id=school_id, subject_group_id=group_id, employee_id=employee.id))
         assignment = Assignment(school_id=school_id, lesson_id=lesson_id, type_id=types[school_id])
         s.add(assignment)
-        user = new_login(s, username, "Учитель", school_id, "Бенч", f"Учитель{i + 1:04d}")
         s.flush()
-        employee.user_id = user.id
+        s.execute(update(Employee).where(Employee.id == employee.id).values(
+            user_id=new_login(s, username, "Учитель", school_id, "Бенч", f"Учитель{i + 1:04d}")))
         out.append({"login": username, "group": group_id, "assignment": assignment.id, "student": student_id})
     s.flush()
     return out
@@ -190,7 +200,7 @@ def build_teachers(s, day, count: int) -> list:
 
 def build_parents(s, day, count: int) -> list:
     """Parent logins for guardians (without one) of students enrolled today, in id order."""
-    from sqlalchemy import select
+    from sqlalchemy import select, update
 
     from app.models import Enrolment, Guardian, StudentGuardian
 
@@ -202,10 +212,9 @@ def build_parents(s, day, count: int) -> list:
     out = []
     for i, guardian in enumerate(guardians):
         username = f"bp{i + 1:04d}"
-        user = new_login(s, username, "Родитель", guardian.school_id, guardian.first_name or "Бенч",
-                         guardian.last_name or "Родитель")
-        s.flush()
-        guardian.user_id = user.id
+        user_id = new_login(s, username, "Родитель", guardian.school_id, guardian.first_name or "Бенч",
+                            guardian.last_name or "Родитель")
+        s.execute(update(Guardian).where(Guardian.id == guardian.id).values(user_id=user_id))
         out.append({"login": username})
     s.flush()
     return out
