@@ -61,6 +61,12 @@ class Target:
         self.engine = engine_of(self.url)
         self.python = python_of(self.root)
 
+    @property
+    def commit(self) -> str:
+        """The measured checkout's commit (short), for the before/after lines."""
+        done = subprocess.run(["git", "-C", str(self.root), "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+        return done.stdout.strip() or "?"
+
     def env(self, **extra) -> dict:
         env = {**os.environ, "PARTA_DATABASE_URL": self.url, "PARTA_INSTANCE_DIR": str(self.workdir),
                "PARTA_SECRET_KEY": "bench-" + "x" * 40, "PYTHONPATH": str(self.root), "FLASK_APP": "run"}

@@ -90,16 +90,18 @@ async def teacher(client: AsyncClient, me: dict, stats: Stats, think: tuple, sto
             change = {"kind": "mark", "assignment": me["assignment"], "student": me["student"], "value": value,
                       "duty": False, "comment": "", "old": old}
             body = json.dumps({"group": me["group"], "period": period, "changes": [change]}).encode()
-
-            def saved(answer: bytes) -> str:
-                result = json.loads(answer)
-                return "" if result.get("saved") else f"not saved: {str(result)[:150]}"
-
-            if await timed_request(stats, "save_cell", lambda: client.request(
-                    "POST", "/journal/save", body, {"Content-Type": "application/json", "X-CSRFToken": token}),
-                    saved) is not None:
+            headers = {"Content-Type": "application/json", "X-CSRFToken": token}
+            if await timed_request(stats, "save_cell", lambda body=body, headers=headers: client.request(
+                    "POST", "/journal/save", body, headers),
+                                   cell_saved) is not None:
                 old = [value, False, ""]
         await asyncio.sleep(random.uniform(*think))
+
+
+def cell_saved(answer: bytes) -> str:
+    """'' when the journal saved the cell; why not otherwise (refused, a conflict)."""
+    result = json.loads(answer)
+    return "" if result.get("saved") else f"not saved: {str(result)[:150]}"
 
 
 async def parent(client: AsyncClient, stats: Stats, think: tuple, stop: float) -> None:
@@ -191,8 +193,8 @@ def main() -> None:
             target.seed()
             teachers = round(args.users * args.teacher_share)
             data = target.build("--teachers", str(teachers), "--parents", str(args.users - teachers))
-            emit(name="load_data", engine="postgresql", root=str(target.root), teachers=len(data["teachers"]),
-                 parents=len(data["parents"]), build_s=round(time.perf_counter() - started))
+            emit(name="load_data", engine="postgresql", root=str(target.root), commit=target.commit,
+                 teachers=len(data["teachers"]), parents=len(data["parents"]), build_s=round(time.perf_counter() - started))
             if args.state:
                 args.state.write_text(json.dumps(data))
         with target.server(workers=args.workers) as base:

@@ -92,14 +92,14 @@ def homes(base: str, target: Target, runs: int) -> None:
     for login in HOME_LOGINS:
         browser = Browser(base)
         browser.login(login)
-        measure(f"home_{login}", target.engine, lambda: browser.request("/"), runs)
+        measure(f"home_{login}", target.engine, lambda browser=browser: browser.request("/"), runs)
 
 
 def lists(base: str, target: Target, runs: int) -> None:
     browser = Browser(base)
     browser.login("admin")
     for name, path in LISTS.items():
-        measure(f"list_{name}", target.engine, lambda: browser.request(path), runs)
+        measure(f"list_{name}", target.engine, lambda path=path: browser.request(path), runs)
 
 
 def webapi(base: str, target: Target, runs: int) -> None:
@@ -168,14 +168,14 @@ def bench_engine(target: Target, args) -> None:
     started = time.perf_counter()
     target.seed()
     data = target.build("--grid")
-    emit(name="bench_data", engine=target.engine, root=str(target.root), today=data["today"],
+    emit(name="bench_data", engine=target.engine, root=str(target.root), commit=target.commit, today=data["today"],
          **{k: v for k, v in data["grid"].items() if k in ("lessons", "assignments", "marks", "absences")},
          build_s=round(time.perf_counter() - started))
     with target.server(workers=1) as base:
         for group in (journal, family):
-            attempt(group.__name__, target, lambda: group(base, target, data, args.runs))
+            attempt(group.__name__, target, lambda group=group: group(base, target, data, args.runs))
         for group in (homes, lists, webapi):
-            attempt(group.__name__, target, lambda: group(base, target, args.runs))
+            attempt(group.__name__, target, lambda group=group: group(base, target, args.runs))
     if args.seconds > 0:
         with target.server(workers=4) as base:
             attempt("throughput", target, lambda: asyncio.run(throughput(base, target, data, args.clients, args.seconds)))

@@ -66,8 +66,8 @@ def main() -> None:
         started = time.perf_counter()
         target.flask("generate-data", "--schools", str(args.schools - 1), "--students", str(args.students))
         analyze(target)
-        emit(name="scale_data", engine=target.engine, schools=target.schools(), students_per_school=args.students,
-             generate_s=round(time.perf_counter() - started))
+        emit(name="scale_data", engine=target.engine, commit=target.commit, schools=target.schools(),
+             students_per_school=args.students, generate_s=round(time.perf_counter() - started))
         among = pages(target, data, target.schools(), args.runs)
         emit(name="scale_ratio", engine=target.engine, schools=target.schools(),
              **{page: round(among[page]["p50_ms"] / alone[page]["p50_ms"], 2) for page in alone},
