@@ -91,9 +91,11 @@ async def teacher(client: AsyncClient, me: dict, stats: Stats, think: tuple, sto
                       "duty": False, "comment": "", "old": old}
             body = json.dumps({"group": me["group"], "period": period, "changes": [change]}).encode()
             headers = {"Content-Type": "application/json", "X-CSRFToken": token}
-            if await timed_request(stats, "save_cell", lambda body=body, headers=headers: client.request(
-                    "POST", "/journal/save", body, headers),
-                                   cell_saved) is not None:
+
+            def save(body=body, headers=headers):
+                return client.request("POST", "/journal/save", body, headers)
+
+            if await timed_request(stats, "save_cell", save, cell_saved) is not None:
                 old = [value, False, ""]
         await asyncio.sleep(random.uniform(*think))
 
