@@ -60,6 +60,11 @@ class Stats:
                 self.examples.append(f"{kind}: {why}"[:200])
 
 
+async def pause(seconds: float, stop: float) -> None:
+    """Think time, cut at the end of the window (so the window lasts --seconds)."""
+    await asyncio.sleep(max(0.0, min(seconds, stop - time.perf_counter())))
+
+
 async def timed_request(stats: Stats, kind: str, call, check=None):
     started = time.perf_counter()
     try:
@@ -82,7 +87,7 @@ async def teacher(client: AsyncClient, me: dict, stats: Stats, think: tuple, sto
     period = re.search(rb'"period":\s*\{"id":\s*(\d+)', page)
     period = int(period.group(1)) if period else None
     cell, step = [["", False, ""]], 0  # the cell as this teacher last saw it
-    await asyncio.sleep(random.uniform(0, think[1]))
+    await pause(random.uniform(0, think[1]), stop)
     while time.perf_counter() < stop:
         step += 1
         if step % 10 == 0:
@@ -112,14 +117,14 @@ async def teacher(client: AsyncClient, me: dict, stats: Stats, think: tuple, sto
                 return ""
 
             await timed_request(stats, "save_cell", save, answered)
-        await asyncio.sleep(random.uniform(*think))
+        await pause(random.uniform(*think), stop)
 
 
 async def parent(client: AsyncClient, stats: Stats, think: tuple, stop: float) -> None:
-    await asyncio.sleep(random.uniform(0, think[1]))
+    await pause(random.uniform(0, think[1]), stop)
     while time.perf_counter() < stop:
         await timed_request(stats, "diary", lambda: client.get("/diary/"))
-        await asyncio.sleep(random.uniform(*think))
+        await pause(random.uniform(*think), stop)
 
 
 async def run(base: str, data: dict, args) -> None:
