@@ -41,7 +41,7 @@ AUDITED = {
 }
 
 
-def _who() -> tuple[Optional[int], Optional[str]]:
+def acting_user() -> tuple[Optional[int], Optional[str]]:
     if not has_request_context():
         return None, None
     from app.security.scoping import request_user
@@ -140,7 +140,7 @@ def write(session: Session, flush_context) -> None:
     pending = session.info.pop("parta_audit_pending", [])
     if not pending:
         return
-    user_id, address = _who()
+    user_id, address = acting_user()
     now = utcnow()
     # the audit outlives the journal and the student it names when they are deleted
     gone_groups = {o.id for o in session.deleted if isinstance(o, SubjectGroup)}

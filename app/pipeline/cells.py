@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from app.clock import utcnow
 from app.models import Attendance, AuditLog, Mark
-from app.pipeline.audit import _who
+from app.pipeline.audit import acting_user
 from app.security import accounts
 
 # model → (audit entity, the cell's key columns, its value columns)
@@ -105,7 +105,7 @@ def write_cells(session: Session, school_id: int, writes: list) -> None:
 
 
 def _audit(session: Session, school_id: int, writes: list, ids: dict, now) -> None:
-    user_id, address = _who()
+    user_id, address = acting_user()
     rows = []
     for w in writes:
         entity = CELLS[w.model][0]

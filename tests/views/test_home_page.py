@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import event
 
-from app.demo import DEMO_ACCOUNTS
+from demo import DEMO_ACCOUNTS
 from app.extensions import db
 from tests.conftest import login
 
