@@ -62,7 +62,7 @@ def _absences_by_period(session: Session, groups, members, students, periods) ->
         by_student.setdefault(a.student_id, []).append(a)
     found = {}
     for period in periods:
-        inside = lambda day: period.start <= day <= period.end  # noqa: E731
+        inside = lambda day, period=period: period.start <= day <= period.end  # noqa: E731
         for student in students:
             missed = [a.absence for a in by_student.get(student.id, []) if inside(a.day)]
             held = {day: count for day, count in days.get(student.id, {}).items() if inside(day)}

@@ -231,13 +231,12 @@ def teachers_of(session: Session, group_ids: Iterable[int]) -> dict:
 def class_students(session: Session, class_id: int, start: dt.date, end: dt.date) -> list[StudentRow]:
     """The class's students at any time in [start, end], by name; a student who left and
     came back shows once, with the widest dates."""
-    rows = session.execute(
-        select(Student.id, Student.last_name, Student.first_name, Student.middle_name, Enrolment.start_date,
-               Enrolment.end_date)
-        .join(Enrolment, Enrolment.student_id == Student.id)
-        .where(Enrolment.class_id == class_id, Enrolment.start_date <= end,
-               or_(Enrolment.end_date.is_(None), Enrolment.end_date >= start))
-    ).all()
+    return class_students_in(session, class_id, [(start, end)])[(start, end)]
+
+
+def _merged_students(rows) -> list[StudentRow]:
+    """StudentRows of (id, names, joined, left) enrolment rows, by name: a student who
+    left and came back shows once, with the widest dates."""
     seen: dict = {}
     for sid, last, first, middle, joined, left in rows:
         if sid in seen:
@@ -246,6 +245,23 @@ def class_students(session: Session, class_id: int, start: dt.date, end: dt.date
             left = None if old.left is None or left is None else max(old.left, left)
         seen[sid] = StudentRow(sid, last, first, middle, joined, left)
     return sorted(seen.values(), key=lambda s: s.sort_key)
+
+
+def class_students_in(session: Session, class_id: int, spans: Sequence[tuple]) -> dict:
+    """(start, end) → class_students() of the dates, for several spans of dates (a
+    class's study periods) in one statement."""
+    if not spans:
+        return {}
+    start, end = min(s for s, _e in spans), max(e for _s, e in spans)
+    rows = session.execute(
+        select(Student.id, Student.last_name, Student.first_name, Student.middle_name, Enrolment.start_date,
+               Enrolment.end_date)
+        .join(Enrolment, Enrolment.student_id == Student.id)
+        .where(Enrolment.class_id == class_id, Enrolment.start_date <= end,
+               or_(Enrolment.end_date.is_(None), Enrolment.end_date >= start))
+    ).all()
+    return {(s, e): _merged_students([row for row in rows if row[4] <= e and (row[5] is None or row[5] >= s)])
+            for s, e in spans}
 
 
 def student_row(session: Session, student_id: int) -> Optional[StudentRow]:
@@ -444,6 +460,19 @@ def attendance_marks_of(session: Session, lesson_ids: Iterable[int]) -> dict:
         select(Attendance.lesson_id, Attendance.student_id, AttendanceCode.code)
         .join(AttendanceCode, Attendance.code_id == AttendanceCode.id)
         .where(Attendance.lesson_id.in_(ids)))}
+
+
+def attendance_codes_of(session: Session, group_ids: Iterable[int], start: dt.date, end: dt.date) -> dict:
+    """(lesson id, student id) → the attendance code, any code (lateness too), of the
+    groups' lessons in [start, end]: attendance_marks_of() for whole periods of journals."""
+    ids = list(group_ids)
+    if not ids:
+        return {}
+    return {(lid, sid): code for lid, sid, code in session.execute(
+        select(Attendance.lesson_id, Attendance.student_id, AttendanceCode.code)
+        .join(AttendanceCode, Attendance.code_id == AttendanceCode.id)
+        .join(Lesson, Attendance.lesson_id == Lesson.id)
+        .where(Lesson.subject_group_id.in_(ids), Lesson.date >= start, Lesson.date <= end))}
 
 
 def student_absences(session: Session, student_id: int, group_ids: Iterable[int], start: dt.date,
