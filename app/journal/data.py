@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Iterable, Optional, Sequence
 
-from sqlalchemy import and_, func, literal, null, or_, select, union_all
+from sqlalchemy import and_, case, func, literal, null, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from app.journal.marks import (  # noqa: F401  (the reports read marks and periods through data, as before)
@@ -330,6 +330,7 @@ class StudentPlaces:
     spans: list                        # MemberSpan over the stretch
     teachers: dict                     # group id → [(employee id, «Иванова А. С.»)], the main first
     periods: dict = field(default_factory=dict)  # class id → its grade's study periods (periods_of_grade)
+    year_start: Optional[dt.date] = None         # the start of year_on(year_on=) of the student's school, if asked
 
     def classes(self, start: dt.date, end: dt.date) -> list[ClassRow]:
         """student_classes(): the classes of [start, end], the latest last."""
@@ -349,18 +350,30 @@ class StudentPlaces:
         return {c.id: bells for c, bells, _s, _e in self.enrolments}
 
 
-def student_places(session: Session, student_id: int, start: dt.date, end: dt.date) -> StudentPlaces:
+def _year_start_of(school_column, day: dt.date):
+    """year_on(day)'s start date as a scalar subquery: the year holding the day, else the
+    current one, else the latest begun."""
+    holds = and_(SchoolYear.start_date <= day, SchoolYear.end_date >= day)
+    return (select(SchoolYear.start_date).where(SchoolYear.school_id == school_column)
+            .order_by(case((holds, 0), (SchoolYear.is_current.is_(True), 1), else_=2), SchoolYear.start_date.desc())
+            .limit(1).scalar_subquery())
+
+
+def student_places(session: Session, student_id: int, start: dt.date, end: dt.date,
+                   year_on: Optional[dt.date] = None) -> StudentPlaces:
     """The student's StudentPlaces over [start, end]: one statement for the student, their
     school's thresholds, their enrolments with the classes and the study periods of the
-    classes' grades; one for the subject groups of those classes with the student's spans
-    in them and the groups' teachers."""
+    classes' grades (and, given `year_on`, the start of that day's school year); one for
+    the subject groups of those classes with the student's spans in them and the groups'
+    teachers."""
+    year = [_year_start_of(Student.school_id, year_on)] if year_on is not None else []
     rows = session.execute(
         select(Student.id, Student.last_name, Student.first_name, Student.middle_name, Student.school_id,
                School.threshold_5, School.threshold_4, School.threshold_3,
                Enrolment.start_date, Enrolment.end_date, SchoolClass.id, SchoolClass.grade, SchoolClass.letter,
                SchoolClass.year_id, SchoolClass.school_id, SchoolClass.bell_schedule_id,
                Employee.last_name, Employee.first_name, Employee.middle_name,
-               StudyPeriod.id, StudyPeriod.name, StudyPeriod.start_date, StudyPeriod.end_date, PeriodType.is_year)
+               StudyPeriod.id, StudyPeriod.name, StudyPeriod.start_date, StudyPeriod.end_date, PeriodType.is_year, *year)
         .join(School, Student.school_id == School.id)
         .outerjoin(Enrolment, Enrolment.student_id == Student.id)
         .outerjoin(SchoolClass, Enrolment.class_id == SchoolClass.id)
@@ -374,6 +387,8 @@ def student_places(session: Session, student_id: int, start: dt.date, end: dt.da
     ).all()
     if not rows:
         return StudentPlaces(None, (None, None, None), [], {}, [], {})
+    year_start = rows[0][24] if year else None
+    rows = [tuple(row)[:24] for row in rows]
     sid, last, first, middle, school_id, t5, t4, t3 = rows[0][:8]
     student = StudentRow(sid, last, first, middle, school_id=school_id)
     thresholds = tuple(float(v) if v is not None else None for v in (t5, t4, t3))
@@ -381,7 +396,7 @@ def student_places(session: Session, student_id: int, start: dt.date, end: dt.da
         (ClassRow(cid, f"{grade}{letter}", grade, letter, year, cschool,
                   short_name(tlast, tfirst, tmiddle) if tlast else ""), bells, joined, left)
         for *_s, joined, left, cid, grade, letter, year, cschool, bells, tlast, tfirst, tmiddle, _p1, _p2, _p3, _p4, _p5
-        in (tuple(row) for row in rows) if cid is not None))
+        in rows if cid is not None))
     found_periods: dict = defaultdict(set)
     for row in rows:
         cid, (pid, name, pstart, pend, is_year) = row[10], row[19:]
@@ -390,7 +405,7 @@ def student_places(session: Session, student_id: int, start: dt.date, end: dt.da
     periods = {cid: sort_periods(items) for cid, items in found_periods.items()}
     classes = {c.id for c, _b, joined, left in enrolments if joined <= end and (left is None or left >= start)}
     if not classes:
-        return StudentPlaces(student, thresholds, enrolments, {}, [], {}, periods)
+        return StudentPlaces(student, thresholds, enrolments, {}, [], {}, periods, year_start)
     candidates = select(SubjectGroup.id).where(SubjectGroup.class_id.in_(classes))
     members = group_member_rows(candidates, start, end, student_ids=[student_id])
     found = session.execute(
@@ -411,7 +426,7 @@ def student_places(session: Session, student_id: int, start: dt.date, end: dt.da
         gid, (eid, tlast, tfirst, tmiddle) = row[0], row[width + 12:]
         if eid is not None and eid not in {e for e, _n in teachers[gid]}:
             teachers[gid].append((eid, short_name(tlast, tfirst, tmiddle)))
-    return StudentPlaces(student, thresholds, enrolments, groups, spans, dict(teachers), periods)
+    return StudentPlaces(student, thresholds, enrolments, groups, spans, dict(teachers), periods, year_start)
 
 
 # --- the journal's entries ------------------------------------------------------------
