@@ -17,10 +17,10 @@ from sqlalchemy.orm import Session
 
 from app.journal.marks import (  # noqa: F401  (the reports read marks and periods through data, as before)
     MarkRow, PeriodRow, current_period, final_marks_of, marks_of, period_at, period_marks_of, periods_of_grade,
-    sort_periods,
+    mark_row, sort_periods, tagged_marks,
 )
 from app.models import (
-    Attendance, AttendanceCode, Employee, Enrolment, FinalMarkColumn, Lesson, PeriodType, School, SchoolClass,
+    Attendance, AttendanceCode, Employee, Enrolment, Mark, FinalMarkColumn, Lesson, PeriodType, School, SchoolClass,
     SchoolYear, Student, StudyPeriod, Subject, SubjectGroup, SubjectGroupTeacher, group_member_rows,
     group_member_spans, member_spans_of,
 )
@@ -490,33 +490,42 @@ def attendance_codes_of(session: Session, group_ids: Iterable[int], start: dt.da
         .where(Lesson.subject_group_id.in_(ids), Lesson.date >= start, Lesson.date <= end))}
 
 
-def student_absences(session: Session, student_id: int, group_ids: Iterable[int], start: dt.date,
-                     end: dt.date) -> tuple[list[AbsenceRow], dict]:
-    """absences_of() and lesson_days() of one student in one statement (UNION ALL):
-    (the lessons they missed in [start, end], {day: lessons held that day in the groups})."""
+def student_record(session: Session, student_id: int, group_ids: Iterable[int], start: dt.date,
+                   end: dt.date) -> tuple[list[MarkRow], list[AbsenceRow], dict]:
+    """The student's marks of lessons held in [start, end] (marks_of()), the lessons they
+    missed (absences_of()) and the lessons held each day in the groups, in one statement
+    (UNION ALL of the three): ([MarkRow] by date, [AbsenceRow] by date, {day: lessons})."""
     groups = list(group_ids)
-    missed = (select(literal("a"), Lesson.subject_group_id, Lesson.id, Lesson.date, Lesson.number, AttendanceCode.code,
-                     AttendanceCode.is_excused)
-              .select_from(Attendance)
-              .join(Lesson, Attendance.lesson_id == Lesson.id)
-              .join(AttendanceCode, Attendance.code_id == AttendanceCode.id)
-              .where(Lesson.date >= start, Lesson.date <= end, Lesson.is_cancelled.is_(False),
-                     AttendanceCode.is_absence.is_(True), Attendance.student_id == student_id))
-    parts = [missed]
+    held = [Lesson.date >= start, Lesson.date <= end, Lesson.is_cancelled.is_(False)]
+    nulls = [null()] * 6
+    parts = [
+        tagged_marks("m", *held, Mark.student_id == student_id),
+        select(literal("a"), Lesson.subject_group_id, Lesson.id, Lesson.date, Lesson.number, *nulls, null(),
+               AttendanceCode.code, null(), null(), AttendanceCode.is_excused, null())
+        .select_from(Attendance)
+        .join(Lesson, Attendance.lesson_id == Lesson.id)
+        .join(AttendanceCode, Attendance.code_id == AttendanceCode.id)
+        .where(*held, AttendanceCode.is_absence.is_(True), Attendance.student_id == student_id),
+    ]
     if groups:
-        parts.append(select(literal("d"), null(), null(), Lesson.date, func.count(Lesson.id), null(), null())
-                     .where(Lesson.subject_group_id.in_(groups), Lesson.date >= start, Lesson.date <= end,
-                            Lesson.is_cancelled.is_(False))
+        parts.append(select(literal("d"), null(), null(), Lesson.date, func.count(Lesson.id), *nulls, *nulls)
+                     .where(Lesson.subject_group_id.in_(groups), *held)
                      .group_by(Lesson.date))
-    absences, days = [], {}
-    for tag, gid, lid, day, number, code, excused in session.execute(union_all(*parts)).all():
+    marks, absences, days = [], [], {}
+    for tag, gid, lid, day, number, aid, *rest in session.execute(union_all(*parts)).all():
+        if tag == "m":
+            row = mark_row(gid, lid, day, aid, *rest)
+            marks.append(((row.day, number, aid), row))
+            continue
         day = day if isinstance(day, dt.date) else dt.date.fromisoformat(str(day)[:10])  # SQLite: text in a UNION
         if tag == "a":
-            absences.append((day, number, AbsenceRow(gid, lid, day, student_id, code, bool(excused))))
+            code, excused = rest[6], rest[9]
+            absences.append(((day, number), AbsenceRow(gid, lid, day, student_id, code, bool(excused))))
         else:
             days[day] = int(number)
-    absences.sort(key=lambda item: (item[0], item[1]))
-    return [row for _d, _n, row in absences], days
+    marks.sort(key=lambda item: item[0])
+    absences.sort(key=lambda item: item[0])
+    return [row for _k, row in marks], [row for _k, row in absences], days
 
 
 def lesson_days(session: Session, group_ids_by_student: dict, start: dt.date, end: dt.date) -> dict:

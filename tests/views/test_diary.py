@@ -145,7 +145,7 @@ def test_a_bad_week_falls_back_to_this_week(app, client):
 
 # The whole request, the session, roles, rights and scope included; the pages' own reads
 # are counted apart below.
-DIARY_STATEMENTS, STUDENT_REPORT_STATEMENTS, WEBAPI_WEEK_STATEMENTS = 15, 14, 15
+DIARY_STATEMENTS, STUDENT_REPORT_STATEMENTS, WEBAPI_WEEK_STATEMENTS = 15, 12, 15
 
 
 def _statements(app, client, url: str, headers: dict | None = None) -> int:
@@ -239,5 +239,5 @@ def test_the_diary_and_the_student_report_read_one_statement_per_kind_of_data(ap
     # where the student learns, the periods and the year (2), the week (2), the period's marks, work owed with
     # absences, the timetable
     assert before["diary"] <= 7, before
-    # where the student learns (2), marks, absences with the lessons held
-    assert before["report"] <= 4, before
+    # where the student learns (2), marks with absences and the lessons held
+    assert before["report"] <= 3, before
