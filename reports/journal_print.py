@@ -77,17 +77,15 @@ def journal_print(session: Session, group: data.GroupRow, period: data.PeriodRow
 
 
 def journal_prints(session: Session, groups: list, periods: list) -> dict:
-    """(group id, period id) → JournalPrint of each of the groups (of one class) in each
-    of the periods, read in a fixed number of statements — one per kind of data for all
-    of them (the year-end archive prints every journal of a class)."""
+    """(group id, period id) → JournalPrint of each of the groups in each of the periods,
+    read in a fixed number of statements — one per kind of data for all of them (and the
+    students one per class): the year-end archive prints every journal of a class."""
     if not groups or not periods:
         return {}
-    class_ids = {group.class_id for group in groups}
-    assert len(class_ids) == 1, "the groups of one class"
     group_ids = [group.id for group in groups]
     spans = [(period.start, period.end) for period in periods]
     start, end = min(s for s, _e in spans), max(e for _s, e in spans)
-    everyone = data.class_students_in(session, class_ids.pop(), spans)
+    everyone = {cid: data.class_students_in(session, cid, spans) for cid in {group.class_id for group in groups}}
     subgroups = [group.id for group in groups if not group.is_whole_class]
     member_spans = group_member_spans(session, subgroups, start, end) if subgroups else []
     lessons = [lesson for lesson in data.lessons_of(session, group_ids, start, end) if not lesson.cancelled]
@@ -108,7 +106,7 @@ def journal_prints(session: Session, groups: list, periods: list) -> dict:
         names = ", ".join(name for _e, name in teachers.get(group.id, []))
         its_lessons, its_marks = by_group.get(group.id, ([], []))
         for period in periods:
-            students = everyone[(period.start, period.end)]
+            students = everyone[group.class_id][(period.start, period.end)]
             if not group.is_whole_class:
                 members = {span.student_id for span in member_spans if span.group_id == group.id
                            and span.start <= period.end and (span.end is None or span.end >= period.start)}

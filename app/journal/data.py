@@ -466,20 +466,9 @@ def absences_of(session: Session, start: dt.date, end: dt.date, group_ids: Optio
     return [AbsenceRow(gid, lid, day, sid, code, bool(excused)) for gid, lid, day, sid, code, excused in rows]
 
 
-def attendance_marks_of(session: Session, lesson_ids: Iterable[int]) -> dict:
-    """(lesson id, student id) → the attendance code, any code (lateness too), for printouts."""
-    ids = list(lesson_ids)
-    if not ids:
-        return {}
-    return {(lid, sid): code for lid, sid, code in session.execute(
-        select(Attendance.lesson_id, Attendance.student_id, AttendanceCode.code)
-        .join(AttendanceCode, Attendance.code_id == AttendanceCode.id)
-        .where(Attendance.lesson_id.in_(ids)))}
-
-
 def attendance_codes_of(session: Session, group_ids: Iterable[int], start: dt.date, end: dt.date) -> dict:
     """(lesson id, student id) → the attendance code, any code (lateness too), of the
-    groups' lessons in [start, end]: attendance_marks_of() for whole periods of journals."""
+    groups' lessons in [start, end], for printouts: one statement for whole periods of journals."""
     ids = list(group_ids)
     if not ids:
         return {}
