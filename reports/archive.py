@@ -26,7 +26,7 @@ from app.rules.grading import is_marked_grade
 from app.models import DocumentKind, SchoolYear, StoredDocument, StudyPeriod
 from reports.class_documents import Words, sheet_document, sheet_words
 from reports.classes import SummarySheet, sheet_columns, summary_sheet
-from reports.journal_print import journal_labels, journal_print, journals_pdf
+from reports.journal_print import journal_labels, journal_prints, journals_pdf
 from reports.pdf import format_date, page_count
 
 log = logging.getLogger(__name__)
@@ -135,12 +135,9 @@ def prepare_class(session: Session, school_name: str, year: SchoolYear, school_c
     words = sheet_words(sheet, columns, school_name, format_date(school_today()),
                         gettext("Year-end archive of %(year)s.", year=year.name))
     periods = [p for p in data.periods_of_grade(session, school_class.year_id, school_class.grade) if not p.is_year]
-    journals = []
-    for group in data.groups_of_classes(session, [school_class.id]):
-        for period in periods:
-            doc = journal_print(session, group, period)
-            if doc.lessons:
-                journals.append(doc)
+    groups = data.groups_of_classes(session, [school_class.id])
+    docs = journal_prints(session, groups, periods)
+    journals = [doc for doc in (docs[(group.id, period.id)] for group in groups for period in periods) if doc.lessons]
     footer = gettext("Year-end archive %(year)s, class %(name)s", year=year.name, name=school_class.name)
     return ClassPrint(school_class, SheetPrint(sheet, columns, words), journals, school_name, footer, journal_labels())
 

@@ -18,6 +18,8 @@ from sqlalchemy.orm import Session
 
 from app.clock import school_today
 from app.journal import data
+from app.journal import marks as journal_marks
+from app.models import group_member_spans
 from app.rules import grading
 
 from reports import layout
@@ -71,15 +73,55 @@ def month_spans(lessons: list) -> list:
 def journal_print(session: Session, group: data.GroupRow, period: data.PeriodRow) -> JournalPrint:
     """The group's journal for a study period: cells of marks (several assignments of a
     lesson as «5/4», a «точка» as «•») with the absence code before them."""
-    if group.is_whole_class:
-        students = data.class_students(session, group.class_id, period.start, period.end)
-    else:
-        everyone = data.class_students(session, group.class_id, period.start, period.end)
-        members = data.members_of(session, [group], everyone, period.start, period.end).get(group.id, set())
-        students = [s for s in everyone if s.id in members]
-    lessons = [lesson for lesson in data.lessons_of(session, [group.id], period.start, period.end) if not lesson.cancelled]
-    marks = data.marks_of(session, period.start, period.end, group_ids=[group.id])
-    attendance = data.attendance_marks_of(session, [lesson.id for lesson in lessons])
+    return journal_prints(session, [group], [period])[(group.id, period.id)]
+
+
+def journal_prints(session: Session, groups: list, periods: list) -> dict:
+    """(group id, period id) → JournalPrint of each of the groups in each of the periods,
+    read in a fixed number of statements — one per kind of data for all of them (and the
+    students one per class): the year-end archive prints every journal of a class."""
+    if not groups or not periods:
+        return {}
+    group_ids = [group.id for group in groups]
+    spans = [(period.start, period.end) for period in periods]
+    start, end = min(s for s, _e in spans), max(e for _s, e in spans)
+    everyone = {cid: data.class_students_in(session, cid, spans) for cid in {group.class_id for group in groups}}
+    subgroups = [group.id for group in groups if not group.is_whole_class]
+    member_spans = group_member_spans(session, subgroups, start, end) if subgroups else []
+    lessons = [lesson for lesson in data.lessons_of(session, group_ids, start, end) if not lesson.cancelled]
+    marks = journal_marks.marks_of(session, start, end, group_ids=group_ids)
+    attendance = data.attendance_codes_of(session, group_ids, start, end)
+    period_marks = journal_marks.period_marks_of(session, group_ids, [period.id for period in periods])
+    teachers = data.teachers_of(session, group_ids)
+    by_group: dict = {}
+    for lesson in lessons:
+        by_group.setdefault(lesson.group_id, ([], []))[0].append(lesson)
+    for m in marks:
+        by_group.setdefault(m.group_id, ([], []))[1].append(m)
+    by_lesson: dict = {}
+    for (lesson_id, student_id), code in attendance.items():
+        by_lesson.setdefault(lesson_id, {})[(lesson_id, student_id)] = code
+    docs = {}
+    for group in groups:
+        names = ", ".join(name for _e, name in teachers.get(group.id, []))
+        its_lessons, its_marks = by_group.get(group.id, ([], []))
+        for period in periods:
+            students = everyone[group.class_id][(period.start, period.end)]
+            if not group.is_whole_class:
+                members = {span.student_id for span in member_spans if span.group_id == group.id
+                           and span.start <= period.end and (span.end is None or span.end >= period.start)}
+                students = [s for s in students if s.id in members]
+            held = [lesson for lesson in its_lessons if period.start <= lesson.day <= period.end]
+            codes = {key: code for lesson in held for key, code in by_lesson.get(lesson.id, {}).items()}
+            docs[(group.id, period.id)] = _journal(
+                group, names, period, students, held,
+                [m for m in its_marks if period.start <= m.day <= period.end], codes,
+                {sid: mark for (gid, pid, sid), mark in period_marks.items() if gid == group.id and pid == period.id})
+    return docs
+
+
+def _journal(group, teachers: str, period, students: list, lessons: list, marks: list, attendance: dict,
+             period_marks: dict) -> JournalPrint:
     texts: dict = {}
     for m in marks:
         text = m.mark.code if m.mark is not None else ""
@@ -95,11 +137,9 @@ def journal_print(session: Session, group: data.GroupRow, period: data.PeriodRow
     for m in marks:
         if m.mark is not None:
             pairs.setdefault(m.student_id, []).append((m.mark.score, m.weight))
-    period_marks = data.period_marks_of(session, [group.id], [period.id])
-    teachers = ", ".join(name for _e, name in data.teachers_of(session, [group.id]).get(group.id, []))
     return JournalPrint(group, teachers, period, students, lessons, cells,
                         {sid: grading.weighted_average(p) for sid, p in pairs.items()},
-                        {sid: mark.code for (_g, _p, sid), mark in period_marks.items()})
+                        {sid: mark.code for sid, mark in period_marks.items()})
 
 
 # ---------------------------------------------------------------------------

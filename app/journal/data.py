@@ -12,15 +12,15 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Iterable, Optional, Sequence
 
-from sqlalchemy import and_, func, literal, null, or_, select, union_all
+from sqlalchemy import and_, case, func, literal, null, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from app.journal.marks import (  # noqa: F401  (the reports read marks and periods through data, as before)
     MarkRow, PeriodRow, current_period, final_marks_of, marks_of, period_at, period_marks_of, periods_of_grade,
-    sort_periods,
+    mark_row, sort_periods, tagged_marks,
 )
 from app.models import (
-    Attendance, AttendanceCode, Employee, Enrolment, FinalMarkColumn, Lesson, PeriodType, School, SchoolClass,
+    Attendance, AttendanceCode, Employee, Enrolment, Mark, FinalMarkColumn, Lesson, PeriodType, School, SchoolClass,
     SchoolYear, Student, StudyPeriod, Subject, SubjectGroup, SubjectGroupTeacher, group_member_rows,
     group_member_spans, member_spans_of,
 )
@@ -231,13 +231,12 @@ def teachers_of(session: Session, group_ids: Iterable[int]) -> dict:
 def class_students(session: Session, class_id: int, start: dt.date, end: dt.date) -> list[StudentRow]:
     """The class's students at any time in [start, end], by name; a student who left and
     came back shows once, with the widest dates."""
-    rows = session.execute(
-        select(Student.id, Student.last_name, Student.first_name, Student.middle_name, Enrolment.start_date,
-               Enrolment.end_date)
-        .join(Enrolment, Enrolment.student_id == Student.id)
-        .where(Enrolment.class_id == class_id, Enrolment.start_date <= end,
-               or_(Enrolment.end_date.is_(None), Enrolment.end_date >= start))
-    ).all()
+    return class_students_in(session, class_id, [(start, end)])[(start, end)]
+
+
+def _merged_students(rows) -> list[StudentRow]:
+    """StudentRows of (id, names, joined, left) enrolment rows, by name: a student who
+    left and came back shows once, with the widest dates."""
     seen: dict = {}
     for sid, last, first, middle, joined, left in rows:
         if sid in seen:
@@ -246,6 +245,23 @@ def class_students(session: Session, class_id: int, start: dt.date, end: dt.date
             left = None if old.left is None or left is None else max(old.left, left)
         seen[sid] = StudentRow(sid, last, first, middle, joined, left)
     return sorted(seen.values(), key=lambda s: s.sort_key)
+
+
+def class_students_in(session: Session, class_id: int, spans: Sequence[tuple]) -> dict:
+    """(start, end) → class_students() of the dates, for several spans of dates (a
+    class's study periods) in one statement."""
+    if not spans:
+        return {}
+    start, end = min(s for s, _e in spans), max(e for _s, e in spans)
+    rows = session.execute(
+        select(Student.id, Student.last_name, Student.first_name, Student.middle_name, Enrolment.start_date,
+               Enrolment.end_date)
+        .join(Enrolment, Enrolment.student_id == Student.id)
+        .where(Enrolment.class_id == class_id, Enrolment.start_date <= end,
+               or_(Enrolment.end_date.is_(None), Enrolment.end_date >= start))
+    ).all()
+    return {(s, e): _merged_students([row for row in rows if row[4] <= e and (row[5] is None or row[5] >= s)])
+            for s, e in spans}
 
 
 def student_row(session: Session, student_id: int) -> Optional[StudentRow]:
@@ -314,6 +330,7 @@ class StudentPlaces:
     spans: list                        # MemberSpan over the stretch
     teachers: dict                     # group id → [(employee id, «Иванова А. С.»)], the main first
     periods: dict = field(default_factory=dict)  # class id → its grade's study periods (periods_of_grade)
+    year_start: Optional[dt.date] = None         # the start of year_on(year_on=) of the student's school, if asked
 
     def classes(self, start: dt.date, end: dt.date) -> list[ClassRow]:
         """student_classes(): the classes of [start, end], the latest last."""
@@ -333,18 +350,30 @@ class StudentPlaces:
         return {c.id: bells for c, bells, _s, _e in self.enrolments}
 
 
-def student_places(session: Session, student_id: int, start: dt.date, end: dt.date) -> StudentPlaces:
+def _year_start_of(school_column, day: dt.date):
+    """year_on(day)'s start date as a scalar subquery: the year holding the day, else the
+    current one, else the latest begun."""
+    holds = and_(SchoolYear.start_date <= day, SchoolYear.end_date >= day)
+    return (select(SchoolYear.start_date).where(SchoolYear.school_id == school_column)
+            .order_by(case((holds, 0), (SchoolYear.is_current.is_(True), 1), else_=2), SchoolYear.start_date.desc())
+            .limit(1).scalar_subquery())
+
+
+def student_places(session: Session, student_id: int, start: dt.date, end: dt.date,
+                   year_on: Optional[dt.date] = None) -> StudentPlaces:
     """The student's StudentPlaces over [start, end]: one statement for the student, their
     school's thresholds, their enrolments with the classes and the study periods of the
-    classes' grades; one for the subject groups of those classes with the student's spans
-    in them and the groups' teachers."""
+    classes' grades (and, given `year_on`, the start of that day's school year); one for
+    the subject groups of those classes with the student's spans in them and the groups'
+    teachers."""
+    year = [_year_start_of(Student.school_id, year_on)] if year_on is not None else []
     rows = session.execute(
         select(Student.id, Student.last_name, Student.first_name, Student.middle_name, Student.school_id,
                School.threshold_5, School.threshold_4, School.threshold_3,
                Enrolment.start_date, Enrolment.end_date, SchoolClass.id, SchoolClass.grade, SchoolClass.letter,
                SchoolClass.year_id, SchoolClass.school_id, SchoolClass.bell_schedule_id,
                Employee.last_name, Employee.first_name, Employee.middle_name,
-               StudyPeriod.id, StudyPeriod.name, StudyPeriod.start_date, StudyPeriod.end_date, PeriodType.is_year)
+               StudyPeriod.id, StudyPeriod.name, StudyPeriod.start_date, StudyPeriod.end_date, PeriodType.is_year, *year)
         .join(School, Student.school_id == School.id)
         .outerjoin(Enrolment, Enrolment.student_id == Student.id)
         .outerjoin(SchoolClass, Enrolment.class_id == SchoolClass.id)
@@ -358,6 +387,8 @@ def student_places(session: Session, student_id: int, start: dt.date, end: dt.da
     ).all()
     if not rows:
         return StudentPlaces(None, (None, None, None), [], {}, [], {})
+    year_start = rows[0][24] if year else None
+    rows = [tuple(row)[:24] for row in rows]
     sid, last, first, middle, school_id, t5, t4, t3 = rows[0][:8]
     student = StudentRow(sid, last, first, middle, school_id=school_id)
     thresholds = tuple(float(v) if v is not None else None for v in (t5, t4, t3))
@@ -365,7 +396,7 @@ def student_places(session: Session, student_id: int, start: dt.date, end: dt.da
         (ClassRow(cid, f"{grade}{letter}", grade, letter, year, cschool,
                   short_name(tlast, tfirst, tmiddle) if tlast else ""), bells, joined, left)
         for *_s, joined, left, cid, grade, letter, year, cschool, bells, tlast, tfirst, tmiddle, _p1, _p2, _p3, _p4, _p5
-        in (tuple(row) for row in rows) if cid is not None))
+        in rows if cid is not None))
     found_periods: dict = defaultdict(set)
     for row in rows:
         cid, (pid, name, pstart, pend, is_year) = row[10], row[19:]
@@ -374,7 +405,7 @@ def student_places(session: Session, student_id: int, start: dt.date, end: dt.da
     periods = {cid: sort_periods(items) for cid, items in found_periods.items()}
     classes = {c.id for c, _b, joined, left in enrolments if joined <= end and (left is None or left >= start)}
     if not classes:
-        return StudentPlaces(student, thresholds, enrolments, {}, [], {}, periods)
+        return StudentPlaces(student, thresholds, enrolments, {}, [], {}, periods, year_start)
     candidates = select(SubjectGroup.id).where(SubjectGroup.class_id.in_(classes))
     members = group_member_rows(candidates, start, end, student_ids=[student_id])
     found = session.execute(
@@ -395,7 +426,7 @@ def student_places(session: Session, student_id: int, start: dt.date, end: dt.da
         gid, (eid, tlast, tfirst, tmiddle) = row[0], row[width + 12:]
         if eid is not None and eid not in {e for e, _n in teachers[gid]}:
             teachers[gid].append((eid, short_name(tlast, tfirst, tmiddle)))
-    return StudentPlaces(student, thresholds, enrolments, groups, spans, dict(teachers), periods)
+    return StudentPlaces(student, thresholds, enrolments, groups, spans, dict(teachers), periods, year_start)
 
 
 # --- the journal's entries ------------------------------------------------------------
@@ -435,44 +466,55 @@ def absences_of(session: Session, start: dt.date, end: dt.date, group_ids: Optio
     return [AbsenceRow(gid, lid, day, sid, code, bool(excused)) for gid, lid, day, sid, code, excused in rows]
 
 
-def attendance_marks_of(session: Session, lesson_ids: Iterable[int]) -> dict:
-    """(lesson id, student id) → the attendance code, any code (lateness too), for printouts."""
-    ids = list(lesson_ids)
+def attendance_codes_of(session: Session, group_ids: Iterable[int], start: dt.date, end: dt.date) -> dict:
+    """(lesson id, student id) → the attendance code, any code (lateness too), of the
+    groups' lessons in [start, end], for printouts: one statement for whole periods of journals."""
+    ids = list(group_ids)
     if not ids:
         return {}
     return {(lid, sid): code for lid, sid, code in session.execute(
         select(Attendance.lesson_id, Attendance.student_id, AttendanceCode.code)
         .join(AttendanceCode, Attendance.code_id == AttendanceCode.id)
-        .where(Attendance.lesson_id.in_(ids)))}
+        .join(Lesson, Attendance.lesson_id == Lesson.id)
+        .where(Lesson.subject_group_id.in_(ids), Lesson.date >= start, Lesson.date <= end))}
 
 
-def student_absences(session: Session, student_id: int, group_ids: Iterable[int], start: dt.date,
-                     end: dt.date) -> tuple[list[AbsenceRow], dict]:
-    """absences_of() and lesson_days() of one student in one statement (UNION ALL):
-    (the lessons they missed in [start, end], {day: lessons held that day in the groups})."""
+def student_record(session: Session, student_id: int, group_ids: Iterable[int], start: dt.date,
+                   end: dt.date) -> tuple[list[MarkRow], list[AbsenceRow], dict]:
+    """The student's marks of lessons held in [start, end] (marks_of()), the lessons they
+    missed (absences_of()) and the lessons held each day in the groups, in one statement
+    (UNION ALL of the three): ([MarkRow] by date, [AbsenceRow] by date, {day: lessons})."""
     groups = list(group_ids)
-    missed = (select(literal("a"), Lesson.subject_group_id, Lesson.id, Lesson.date, Lesson.number, AttendanceCode.code,
-                     AttendanceCode.is_excused)
-              .select_from(Attendance)
-              .join(Lesson, Attendance.lesson_id == Lesson.id)
-              .join(AttendanceCode, Attendance.code_id == AttendanceCode.id)
-              .where(Lesson.date >= start, Lesson.date <= end, Lesson.is_cancelled.is_(False),
-                     AttendanceCode.is_absence.is_(True), Attendance.student_id == student_id))
-    parts = [missed]
+    held = [Lesson.date >= start, Lesson.date <= end, Lesson.is_cancelled.is_(False)]
+    nulls = [null()] * 6
+    parts = [
+        tagged_marks("m", *held, Mark.student_id == student_id),
+        select(literal("a"), Lesson.subject_group_id, Lesson.id, Lesson.date, Lesson.number, *nulls, null(),
+               AttendanceCode.code, null(), null(), AttendanceCode.is_excused, null())
+        .select_from(Attendance)
+        .join(Lesson, Attendance.lesson_id == Lesson.id)
+        .join(AttendanceCode, Attendance.code_id == AttendanceCode.id)
+        .where(*held, AttendanceCode.is_absence.is_(True), Attendance.student_id == student_id),
+    ]
     if groups:
-        parts.append(select(literal("d"), null(), null(), Lesson.date, func.count(Lesson.id), null(), null())
-                     .where(Lesson.subject_group_id.in_(groups), Lesson.date >= start, Lesson.date <= end,
-                            Lesson.is_cancelled.is_(False))
+        parts.append(select(literal("d"), null(), null(), Lesson.date, func.count(Lesson.id), *nulls, *nulls)
+                     .where(Lesson.subject_group_id.in_(groups), *held)
                      .group_by(Lesson.date))
-    absences, days = [], {}
-    for tag, gid, lid, day, number, code, excused in session.execute(union_all(*parts)).all():
+    marks, absences, days = [], [], {}
+    for tag, gid, lid, day, number, aid, *rest in session.execute(union_all(*parts)).all():
+        if tag == "m":
+            row = mark_row(gid, lid, day, aid, *rest)
+            marks.append(((row.day, number, aid), row))
+            continue
         day = day if isinstance(day, dt.date) else dt.date.fromisoformat(str(day)[:10])  # SQLite: text in a UNION
         if tag == "a":
-            absences.append((day, number, AbsenceRow(gid, lid, day, student_id, code, bool(excused))))
+            code, excused = rest[6], rest[9]
+            absences.append(((day, number), AbsenceRow(gid, lid, day, student_id, code, bool(excused))))
         else:
             days[day] = int(number)
-    absences.sort(key=lambda item: (item[0], item[1]))
-    return [row for _d, _n, row in absences], days
+    marks.sort(key=lambda item: item[0])
+    absences.sort(key=lambda item: item[0])
+    return [row for _k, row in marks], [row for _k, row in absences], days
 
 
 def lesson_days(session: Session, group_ids_by_student: dict, start: dt.date, end: dt.date) -> dict:

@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Optional
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Boolean, String, and_, cast, func, literal, null, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from app.journal import data, marks
@@ -165,8 +165,8 @@ class PeriodMarks:
 def period_marks(session: Session, student_id: int, today: dt.date, thresholds=None,
                  places: Optional[data.StudentPlaces] = None) -> PeriodMarks:
     """The marks of the current period up to today, per subject, with the journal's
-    averages: one statement for the marks, one for the period marks (`places`, read over
-    the year before today, when the page has them, holds the periods)."""
+    averages: one statement for the marks and the period marks (`places`, read over the
+    year before today, when the page has them, holds the periods)."""
     places = places or data.student_places(session, student_id, today - dt.timedelta(days=366), today)
     classes = places.classes(today, today) or places.classes(today - dt.timedelta(days=366), today)
     if not classes:
@@ -180,10 +180,10 @@ def period_marks(session: Session, student_id: int, today: dt.date, thresholds=N
     groups = places.groups_during(period.start, until)
     subject_of = {g.id: g.subject_id for g in groups}
     lines = {sid: PeriodLine(name) for sid, name, _short, _g in data.by_subject(groups)}
-    for m in marks.marks_of(session, period.start, until, group_ids=list(subject_of), student_ids=[student_id]):
+    found, set_marks = marks.student_period_marks(session, student_id, period.start, until, list(subject_of), period.id)
+    for m in found:
         if m.mark is not None or m.duty:
             lines[subject_of[m.group_id]].marks.append(m)
-    set_marks = marks.period_marks_of(session, list(subject_of), [period.id], [student_id])
     for (gid, _pid, _sid), mark in set_marks.items():
         lines[subject_of[gid]].period_mark = mark.code
     for line in lines.values():
@@ -214,19 +214,18 @@ class Owed:
     comment: str
 
 
-def work_owed(session: Session, student_id: int, start: dt.date, until: dt.date,
-              places: Optional[data.StudentPlaces] = None) -> list:
-    """The «точки» still without a mark: work the student owes, oldest first."""
-    rows = session.execute(
+def _owed_query(student_id: int, start: dt.date, until: dt.date):
+    return (
         select(Assignment.id, Lesson.date, Assignment.due_date, SubjectGroup.subject_id, AssignmentType.name,
                Assignment.title, AssignmentType.id, Assignment.weight, AssignmentType.weight, Mark.comment)
         .select_from(Mark).join(Assignment, Mark.assignment_id == Assignment.id)
         .join(Lesson, Assignment.lesson_id == Lesson.id).join(SubjectGroup, Lesson.subject_group_id == SubjectGroup.id)
         .join(AssignmentType, Assignment.type_id == AssignmentType.id)
         .where(Mark.student_id == student_id, Mark.is_duty.is_(True), Mark.value_id.is_(None), Lesson.date >= start,
-               Lesson.date <= until)
-        .order_by(Lesson.date)
-    ).all()
+               Lesson.date <= until))
+
+
+def _owed_rows(session: Session, student_id: int, start: dt.date, until: dt.date, places, rows) -> list:
     groups = places.groups_during(start, until) if places else data.student_groups(session, student_id, start, until)
     subjects = {g.subject_id: g.subject for g in groups}
     return [Owed(aid, day, due, subjects.get(subject, ""), journal_rules.assignment_label(tname, title), type_id,
@@ -234,17 +233,42 @@ def work_owed(session: Session, student_id: int, start: dt.date, until: dt.date,
             for aid, day, due, subject, tname, title, type_id, own, by_type, comment in rows]
 
 
-def absences(session: Session, student_id: int, start: dt.date, until: dt.date) -> list:
-    """(day, lesson number, subject, code, name, excused) of every attendance entry."""
-    return session.execute(
-        select(Lesson.date, Lesson.number, SubjectGroup.name, AttendanceCode.code, AttendanceCode.name,
-               AttendanceCode.is_excused)
-        .select_from(Attendance).join(Lesson, Attendance.lesson_id == Lesson.id)
-        .join(SubjectGroup, Lesson.subject_group_id == SubjectGroup.id)
-        .join(AttendanceCode, Attendance.code_id == AttendanceCode.id)
-        .where(Attendance.student_id == student_id, Lesson.date >= start, Lesson.date <= until)
-        .order_by(Lesson.date.desc(), Lesson.number)
-    ).all()
+def work_owed(session: Session, student_id: int, start: dt.date, until: dt.date,
+              places: Optional[data.StudentPlaces] = None) -> list:
+    """The «точки» still without a mark: work the student owes, oldest first."""
+    rows = session.execute(_owed_query(student_id, start, until).order_by(Lesson.date)).all()
+    return _owed_rows(session, student_id, start, until, places, rows)
+
+
+def owed_and_absences(session: Session, student_id: int, owed_since: dt.date, absent_since: dt.date,
+                      until: dt.date, places: Optional[data.StudentPlaces] = None) -> tuple[list, list]:
+    """work_owed() from `owed_since`, oldest first, and (day, lesson number, subject, code,
+    name, excused) of every attendance entry from `absent_since`, the latest first: one
+    statement (UNION ALL of the two, each row tagged)."""
+    owed = _owed_query(student_id, owed_since, until).add_columns(
+        literal("o"), Lesson.number, cast(null(), String), cast(null(), String), cast(null(), Boolean),
+        cast(null(), String))
+    missed = (select(null(), Lesson.date, null(), null(), null(), null(), null(), null(), null(), null(), literal("a"),
+                     Lesson.number, SubjectGroup.name, AttendanceCode.code, AttendanceCode.is_excused,
+                     AttendanceCode.name)
+              .select_from(Attendance).join(Lesson, Attendance.lesson_id == Lesson.id)
+              .join(SubjectGroup, Lesson.subject_group_id == SubjectGroup.id)
+              .join(AttendanceCode, Attendance.code_id == AttendanceCode.id)
+              .where(Attendance.student_id == student_id, Lesson.date >= absent_since, Lesson.date <= until))
+    owed_rows, absent_rows = [], []
+    for row in session.execute(union_all(owed, missed)).all():
+        *fields, tag, number, group_name, code, excused, code_name = row
+        day = fields[1] if isinstance(fields[1], dt.date) else dt.date.fromisoformat(str(fields[1])[:10])
+        if tag == "o":
+            due = fields[2]
+            if due is not None and not isinstance(due, dt.date):
+                due = dt.date.fromisoformat(str(due)[:10])
+            owed_rows.append((day, fields[0], [fields[0], day, due, *fields[3:]]))
+        else:
+            absent_rows.append((day, number, group_name, code, code_name, bool(excused)))
+    owed_rows.sort(key=lambda item: (item[0], item[1]))
+    absent_rows.sort(key=lambda item: (-item[0].toordinal(), item[1]))
+    return _owed_rows(session, student_id, owed_since, until, places, [row for _d, _a, row in owed_rows]), absent_rows
 
 
 def timetable(session: Session, student_id: int, day: dt.date, places: Optional[data.StudentPlaces] = None) -> dict:

@@ -18,7 +18,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Iterable, Optional, Sequence
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, literal, null, select, union_all
 from sqlalchemy.orm import Session
 
 from app.models import (
@@ -153,6 +153,59 @@ def marks_of(session: Session, start: dt.date, end: dt.date, group_ids: Optional
                     bool(control), sid, scale_mark(code, score, passing), bool(duty), comment or "")
             for gid, lid, day, aid, abbr, tname, own, by_type, control, sid, code, score, passing, duty, comment
             in rows]
+
+
+def tagged_marks(tag: str, *conditions):
+    """The select behind marks_of() with a tag first and the lesson's number, for a
+    UNION ALL with other kinds of rows: tag, group id, lesson id, date, number, then
+    mark_row()'s columns."""
+    return (
+        select(literal(tag), Lesson.subject_group_id, Lesson.id, Lesson.date, Lesson.number, Assignment.id,
+               AssignmentType.abbr, AssignmentType.name, Assignment.weight, AssignmentType.weight,
+               AssignmentType.is_control, Mark.student_id, GradeScaleValue.code, GradeScaleValue.score,
+               GradeScaleValue.is_passing, Mark.is_duty, Mark.comment)
+        .select_from(Mark)
+        .join(Assignment, Mark.assignment_id == Assignment.id)
+        .join(Lesson, Assignment.lesson_id == Lesson.id)
+        .join(AssignmentType, Assignment.type_id == AssignmentType.id)
+        .outerjoin(GradeScaleValue, Mark.value_id == GradeScaleValue.id)
+        .where(*conditions))
+
+
+def mark_row(gid, lid, day, aid, abbr, tname, own, by_type, control, sid, code, score, passing, duty,
+             comment) -> MarkRow:
+    day = day if isinstance(day, dt.date) else dt.date.fromisoformat(str(day)[:10])  # SQLite: text in a UNION
+    return MarkRow(gid, lid, day, aid, abbr or "", tname or "", grading.effective_weight(own, by_type), bool(control),
+                   sid, scale_mark(code, score, passing), bool(duty), comment or "")
+
+
+def student_period_marks(session: Session, student_id: int, start: dt.date, end: dt.date, group_ids: Sequence[int],
+                         period_id: int) -> tuple[list[MarkRow], dict]:
+    """marks_of() the student's marks in the groups' lessons of [start, end] and
+    period_marks_of() their marks of the period in the groups, in one statement (UNION
+    ALL): ([MarkRow] by date, {(group id, period id, student id): ScaleMark})."""
+    groups = list(group_ids)
+    if not groups:
+        return [], {}
+    marked = tagged_marks("m", Lesson.date >= start, Lesson.date <= end, Lesson.is_cancelled.is_(False),
+                          Lesson.subject_group_id.in_(groups), Mark.student_id == student_id)
+    set_ = (
+        select(literal("p"), PeriodMark.subject_group_id, null(), null(), null(), null(), null(), null(), null(),
+               null(), null(), PeriodMark.student_id, GradeScaleValue.code, GradeScaleValue.score,
+               GradeScaleValue.is_passing, null(), null())
+        .join(GradeScaleValue, PeriodMark.value_id == GradeScaleValue.id)
+        .where(PeriodMark.subject_group_id.in_(groups), PeriodMark.period_id == period_id,
+               PeriodMark.student_id == student_id))
+    found, period_marks = [], {}
+    for tag, gid, lid, day, number, aid, *rest in session.execute(union_all(marked, set_)).all():
+        if tag == "p":
+            code, score, passing = rest[6:9]
+            period_marks[(gid, period_id, student_id)] = scale_mark(code, score, passing)
+        else:
+            row = mark_row(gid, lid, day, aid, *rest)
+            found.append(((row.day, number, aid), row))
+    found.sort(key=lambda item: item[0])
+    return [row for _key, row in found], period_marks
 
 
 @dataclass(frozen=True)

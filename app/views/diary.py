@@ -36,22 +36,25 @@ class DiaryView(BaseView):
         if student_id is None:
             return self.render_template("parta/diary.html", title=_l("Diary"), student=None, children=children)
         start = diary.week_start(parse_day(request.args.get("week")) or today)
-        year = data.year_on(session, today)
-        # where the student learns, read once for the week, the period and the year
-        first = min(start, today - dt.timedelta(days=366), year.start_date if year else today)
-        places = data.student_places(session, student_id, first, max(start + dt.timedelta(days=6), today))
+        # where the student learns, read once for the week, the period and the year (with the
+        # year's start; a school year is shorter than 366 days, so it starts inside the stretch)
+        first, last = min(start, today - dt.timedelta(days=366)), max(start + dt.timedelta(days=6), today)
+        places = data.student_places(session, student_id, first, last, year_on=today)
         if places.student is None:
             abort(404)  # anyone not theirs to see: the same answer as for a student who does not exist
+        if places.year_start is not None and places.year_start < first:  # no year holds today: an older one
+            places = data.student_places(session, student_id, places.year_start, last, year_on=today)
         week = diary.diary_week(session, student_id, start, places=places)
         marks = diary.period_marks(session, student_id, today, places.thresholds, places=places)
         since = marks.period.start if marks.period else today - dt.timedelta(days=90)
-        owed = diary.work_owed(session, student_id, year.start_date if year else since, today, places=places)
+        owed, absences = diary.owed_and_absences(session, student_id, places.year_start or since, since, today,
+                                                 places=places)
         classes = places.classes(start, start + dt.timedelta(days=6))
         return self.render_template(
             "parta/diary.html", title=_l("Diary"), student=places.student, children=children,
             class_name=classes[-1].name if classes else "", week=week, today=today,
             previous=start - dt.timedelta(days=7), next=start + dt.timedelta(days=7), marks=marks, owed=owed,
-            absences=diary.absences(session, student_id, since, today),
+            absences=absences,
             timetable=diary.timetable(session, student_id, today, places=places),
             weekdays=WEEKDAYS, student_id=student_id,
         )

@@ -181,9 +181,10 @@ class StudentReportMixin:
         student_id = parse_int(request.args.get("student"))
         if student_id is None and not classes and len(students) == 1:
             student_id = students[0][0]
-        if student_id is not None:
+        # a student of the list is one the user sees (the list is read through the scoping)
+        if student_id is not None and student_id not in {sid for sid, _ in students}:
             reporting.report_student(session, student_id)
-            if students and classes and student_id not in {sid for sid, _ in students}:
+            if students and classes:
                 abort(404)
         return {"classes": classes, "school_class": school_class, "students": students, "student_id": student_id}
 

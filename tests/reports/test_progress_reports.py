@@ -258,6 +258,69 @@ def test_journal_printout_has_the_grid_of_marks_and_the_topics(rs):
     assert next(r for r in rows if r[1] == "Григорьева Галина Геннадьевна")[2:] == ["н", "2", "б", "2,00", "2"]
 
 
+def _journal_statements(rs) -> int:
+    """The statements of reading every journal of class 5А for both quarters, as the
+    year-end archive reads a class."""
+    from sqlalchemy import event
+
+    from reports.journal_print import journal_prints
+
+    school_class = _class(rs)
+    statements: list = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        groups = data.groups_of_classes(db.session, [school_class.id])
+        periods = [p for p in data.periods_of_grade(db.session, school_class.year_id, school_class.grade) if not p.is_year]
+        docs = journal_prints(db.session, groups, periods)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    assert len(docs) == len(groups) * len(periods) >= 6
+    return len(statements)
+
+
+def _add_subgroup_with_lessons(rs, name: str, members: str, days: list) -> None:
+    """A subgroup of 5А learning math, its members, and a marked lesson with an absence on each day."""
+    from sqlalchemy import insert, select
+
+    from app.models import (
+        Assignment, AssignmentType, Attendance, AttendanceCode, GradeScaleValue, Lesson, Mark, SubjectGroup,
+        SubjectGroupMember,
+    )
+
+    def add(model, **values):
+        return db.session.scalar(insert(model).values(school_id=rs.school, **values).returning(model.id))
+
+    math = db.session.get(SubjectGroup, rs.groups["math"])
+    group = add(SubjectGroup, year_id=rs.year, class_id=rs.class_a, subject_id=math.subject_id, name=name,
+                is_whole_class=False)
+    oral = db.session.scalar(select(AssignmentType.id).where(AssignmentType.abbr == "О"))
+    four = db.session.scalar(select(GradeScaleValue.id).where(GradeScaleValue.code == "4"))
+    absent = db.session.scalar(select(AttendanceCode.id).where(AttendanceCode.code == "Н"))
+    for who in members:
+        add(SubjectGroupMember, subject_group_id=group, student_id=rs.students[who])
+    for number, day in enumerate(days, start=1):
+        lesson = add(Lesson, subject_group_id=group, date=day, number=number, topic=f"Тема {number}",
+                     is_cancelled=False, is_manual=False)
+        assignment = add(Assignment, lesson_id=lesson, type_id=oral)
+        add(Mark, assignment_id=assignment, student_id=rs.students[members[0]], value_id=four, is_duty=False)
+        add(Attendance, lesson_id=lesson, student_id=rs.students[members[-1]], code_id=absent)
+    db.session.flush()
+
+
+def test_reading_a_classs_journals_takes_the_same_statements_however_many_groups_and_lessons(rs):
+    _add_subgroup_with_lessons(rs, "Математика 5А, группа 1", "AB", [D(2025, 9, 2)])
+    few = _journal_statements(rs)
+    _add_subgroup_with_lessons(rs, "Математика 5А, группа 2", "VG", [D(2025, 9, 4), D(2025, 9, 11), D(2025, 11, 6)])
+    _add_subgroup_with_lessons(rs, "Математика 5А, группа 3", "ABVG", [D(2025, 10, 1), D(2025, 12, 1)])
+    many = _journal_statements(rs)
+    assert few == many <= 9, (few, many)
+    group = next(g for g in data.groups_of_classes(db.session, [rs.class_a]) if g.name.endswith("группа 3"))
+    doc = journal_print(db.session, group, data.PeriodRow(rs.quarter2, "2 четверть", D(2025, 11, 5), D(2025, 12, 28), False))
+    assert [s.id for s in doc.students] == [rs.students[k] for k in "ABVG"]
+    assert doc.cells == {(rs.students["A"], doc.lessons[0].id): "4", (rs.students["G"], doc.lessons[0].id): "н"}
+
+
 # --- 7. journal control -------------------------------------------------------------------------
 
 def test_journal_control_counts_lessons_without_topic_or_marks_and_late_marks(rs):

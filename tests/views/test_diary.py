@@ -145,7 +145,7 @@ def test_a_bad_week_falls_back_to_this_week(app, client):
 
 # The whole request, the session, roles, rights and scope included; the pages' own reads
 # are counted apart below.
-DIARY_STATEMENTS, STUDENT_REPORT_STATEMENTS, WEBAPI_WEEK_STATEMENTS = 18, 14, 15
+DIARY_STATEMENTS, STUDENT_REPORT_STATEMENTS, WEBAPI_WEEK_STATEMENTS = 15, 12, 15
 
 
 def _statements(app, client, url: str, headers: dict | None = None) -> int:
@@ -213,16 +213,15 @@ def _own_reads(app, journal) -> dict:
         listener = lambda *args: statements.append(args[2])  # noqa: E731
         event.listen(engine, "before_cursor_execute", listener)
         try:
-            year = data.year_on(session, today)
-            places = data.student_places(session, child, year.start_date, year.end_date)
+            places = data.student_places(session, child, today - dt.timedelta(days=366), today, year_on=today)
             diary.diary_week(session, child, diary.week_start(today), places=places)
             marks = diary.period_marks(session, child, today, places.thresholds, places=places)
-            diary.work_owed(session, child, year.start_date, today, places=places)
-            diary.absences(session, child, marks.period.start if marks.period else year.start_date, today)
+            since = marks.period.start if marks.period else places.year_start
+            diary.owed_and_absences(session, child, places.year_start, since, today, places=places)
             diary.timetable(session, child, today, places=places)
             counted["diary"] = len(statements)
             statements.clear()
-            student_progress(session, child, marks.period.start if marks.period else year.start_date, today)
+            student_progress(session, child, since, today)
             counted["report"] = len(statements)
         finally:
             event.remove(engine, "before_cursor_execute", listener)
@@ -237,8 +236,8 @@ def test_the_diary_and_the_student_report_read_one_statement_per_kind_of_data(ap
     for days_ago in (fresh_journal.recent(n) for n in (0, 1, 2, 5, 9)):
         make_mark(app, fresh_journal, days_ago)
     assert _own_reads(app, fresh_journal) == before
-    # the year, where the student learns and the periods (2), the week (2), the period (2), work owed, absences,
-    # timetable
-    assert before["diary"] <= 10, before
-    # where the student learns (2), marks, absences with the lessons held
-    assert before["report"] <= 4, before
+    # where the student learns, the periods and the year (2), the week (2), the period's marks, work owed with
+    # absences, the timetable
+    assert before["diary"] <= 7, before
+    # where the student learns (2), marks with absences and the lessons held
+    assert before["report"] <= 3, before
