@@ -116,11 +116,11 @@ def _command_line() -> bool:
 
 def _warm_up(app: Flask) -> None:
     """What the first visit of a page would otherwise pay for, paid at start: every template
-    compiled (kept compiled in instance/ across restarts), the translations read, the
-    printouts' fonts and engines loaded, the
-    mappers configured, the roles' permissions read, each role's menus rendered and the
-    sign-in page requested once. A worker that cannot reach the database yet still starts
-    (the rest is done on first use)."""
+    compiled (kept compiled in instance/ across restarts), the translations read, the mappers
+    configured, the roles' permissions read, each role's menus rendered, the sign-in page
+    requested once, each role's home page rendered, and the printouts' fonts and engines
+    loaded. A worker that cannot reach the database yet still starts (the rest is done on
+    first use)."""
     import time
 
     from flask_babel import get_translations
