@@ -312,6 +312,7 @@ def _pupil_of(app, group=None, lesson=None, assignment=None) -> str:
         db.session.flush()
         db.session.add(Enrolment(school_id=subject_group.school_id, student_id=student.id,
                                  class_id=subject_group.class_id, start_date=year.start_date))
+        db.session.flush()  # enrolled first: the membership's check reads the class's enrolments
         if not subject_group.is_whole_class:  # a subgroup (the latest lesson may be of one): a member of it
             db.session.add(SubjectGroupMember(school_id=subject_group.school_id, subject_group_id=subject_group.id,
                                               student_id=student.id))
