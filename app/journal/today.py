@@ -62,7 +62,8 @@ def teacher_day(session: Session, employee_id: int, school_id: int, today: dt.da
     mine = or_(Lesson.subject_group_id.in_(taught if taught is not None else taught_query), Lesson.substitute_id == employee_id)
     # the lesson's assignments first, then their marks by (school, assignment): joined the other
     # way round, SQLite walks every mark of the school for each lesson
-    of_lesson = select(Assignment.id).where(Assignment.lesson_id == Lesson.id, Assignment.school_id == school_id)
+    of_lesson = (select(Assignment.id).where(Assignment.lesson_id == Lesson.id, Assignment.school_id == school_id)
+                 .correlate(Lesson))
     marks = (select(func.count(Mark.id)).where(Mark.school_id == school_id, Mark.assignment_id.in_(of_lesson))
              .correlate(Lesson).scalar_subquery())
     absences = (select(func.count(Attendance.id))

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Employee, Lesson, PartaUser, SubjectGroupTeacher
 from tests.conftest import login, school_today
+from tests.views.journal_fixtures import fresh_journal  # noqa: F401  (fixture)
 
 
 def _teacher_group(app):
@@ -79,3 +80,13 @@ def test_teacher_sees_the_recent_lessons_still_without_a_topic(app, client):
 def test_a_secretary_has_no_teacher_day(app, client):
     login(client, "secretary")
     assert "Мои уроки сегодня" not in client.get("/").get_data(as_text=True)
+
+
+def test_todays_lesson_counts_its_own_marks_and_absences(app, client, fresh_journal):
+    from tests.views.journal_fixtures import make_mark
+
+    make_mark(app, fresh_journal, 0)  # today's lesson: one mark, one absence
+    make_mark(app, fresh_journal, fresh_journal.recent(1), value="5")  # another lesson's mark is not counted
+    login(client, "teacher")
+    html = client.get("/").get_data(as_text=True)
+    assert "отметок: 1, отсутствовали: 1" in html
