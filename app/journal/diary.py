@@ -27,24 +27,8 @@ from app.rules import journal as journal_rules
 DAYS_SHOWN = 6  # Monday to Saturday; Sunday too when it has lessons
 
 
-@dataclass
-class DiaryAssignment:
-    id: int
-    type_id: int
-    type_abbr: str
-    type_name: str
-    title: str
-    weight: float
-    due_date: Optional[dt.date]
-    is_control: bool
-    mark: Optional[str] = None       # the code: «5», «зач»
-    score: Optional[float] = None
-    duty: bool = False               # a «точка»: work owed
-    comment: str = ""
-
-    @property
-    def label(self) -> str:
-        return journal_rules.assignment_label(self.type_name, self.title)
+# An assignment of the week with the student's mark on it, as the one read path gives it.
+DiaryAssignment = marks.WorkRow
 
 
 @dataclass
@@ -125,8 +109,7 @@ def diary_week(session: Session, student_id: int, start: dt.date, end: Optional[
         group = by_group[gid]
         substitute = short_name(last, first, middle) if last else ""
         names = [name for _e, name in places.teachers.get(gid, [])]
-        items = [DiaryAssignment(w.id, w.type_id, w.type_abbr, w.type_name, w.title, w.weight, w.due_date, w.is_control,
-                                 w.mark, w.score, w.duty, w.comment) for w in work.get(lid, [])]
+        items = work.get(lid, [])
         days.setdefault(day, []).append(DiaryLesson(
             lid, day, number, start_time, end_time, group.subject, gid, room or "",
             substitute or (names[0] if names else ""), topic or "", homework or "", items, absence or "", substitute))

@@ -25,6 +25,7 @@ from app.models import (
     Assignment, AssignmentType, FinalMark, GradeScaleValue, Lesson, Mark, PeriodMark, PeriodType, StudyPeriod,
 )
 from app.rules import grading
+from app.rules import journal as journal_rules
 from app.rules import periods as period_rules
 from app.rules.performance import ScaleMark
 
@@ -212,7 +213,6 @@ def student_period_marks(session: Session, student_id: int, start: dt.date, end:
 class WorkRow:
     """An assignment of a lesson with one student's mark on it (the diary's week)."""
 
-    lesson_id: int
     id: int
     type_id: int
     type_abbr: str
@@ -225,6 +225,10 @@ class WorkRow:
     score: Optional[float]
     duty: bool
     comment: str
+
+    @property
+    def label(self) -> str:
+        return journal_rules.assignment_label(self.type_name, self.title)
 
 
 def work_of_lessons(session: Session, lesson_ids: Sequence[int], student_id: int) -> dict:
@@ -243,7 +247,7 @@ def work_of_lessons(session: Session, lesson_ids: Sequence[int], student_id: int
         .where(Assignment.lesson_id.in_(list(lesson_ids))).order_by(Assignment.id))
     for lid, aid, type_id, abbr, tname, title, own, by_type, control, due, code, score, duty, comment in rows:
         found.setdefault(lid, []).append(WorkRow(
-            lid, aid, type_id, abbr or "", tname or "", title or "", grading.effective_weight(own, by_type), due,
+            aid, type_id, abbr or "", tname or "", title or "", grading.effective_weight(own, by_type), due,
             bool(control), code, float(score) if score is not None else None, bool(duty), comment or ""))
     return found
 
