@@ -119,17 +119,24 @@ def engine_options(uri: str) -> dict:
     burst; the server's max_connections must cover workers × (pool + overflow)), connections
     renewed after half an hour, and server-side prepared statements for the statements a
     connection has run PARTA_DB_PREPARE_THRESHOLD times (psycopg's default is 5; 0: never —
-    behind PgBouncer in transaction mode)."""
+    behind PgBouncer in transaction mode), planned once for any parameters
+    (PARTA_DB_PLAN_CACHE_MODE, force_generic_plan by default: PostgreSQL would otherwise plan
+    again at every execution a statement whose ids come as one array; empty: the server's
+    setting). The pool hands out the connection used last, whose statements are prepared."""
     if not uri.startswith("postgresql"):
         return {}
     options: dict = {
         "pool_size": int(os.environ.get("PARTA_DB_POOL_SIZE", "5")),
         "max_overflow": int(os.environ.get("PARTA_DB_MAX_OVERFLOW", "5")),
         "pool_recycle": 1800,
+        "pool_use_lifo": True,
     }
     if uri.startswith("postgresql+psycopg:"):
         threshold = int(os.environ.get("PARTA_DB_PREPARE_THRESHOLD", "2"))
         options["connect_args"] = {"prepare_threshold": threshold or None}
+        plan_cache_mode = os.environ.get("PARTA_DB_PLAN_CACHE_MODE", "force_generic_plan")
+        if plan_cache_mode and threshold:
+            options["connect_args"]["options"] = f"-c plan_cache_mode={plan_cache_mode}"
     return options
 
 

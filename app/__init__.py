@@ -58,6 +58,7 @@ def create_app(config_object: object | str | None = None) -> Flask:
         parta_config.INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
 
     from app import models, pipeline  # noqa: F401  (models: register the tables)
+    from app import database
     from app.security import grants, http, scoping
 
     db.init_app(app)
@@ -68,6 +69,7 @@ def create_app(config_object: object | str | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
     migrate.init_app(app, db, directory=str(parta_config.BASE_DIR / "migrations"), render_as_batch=True)
     scoping.install()
+    database.install(app)  # PostgreSQL: read-only transactions keep their prepared statements
     grants.install()
     pipeline.install()
     http.install(app)

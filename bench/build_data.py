@@ -45,7 +45,8 @@ def current_period(s, year, day):
     from app.models import StudyPeriod
 
     return s.scalar(select(StudyPeriod).where(StudyPeriod.year_id == year.id, StudyPeriod.start_date <= day,
-                                              StudyPeriod.end_date >= day).order_by(StudyPeriod.end_date))
+                                              StudyPeriod.end_date >= day)
+                    .order_by(StudyPeriod.end_date, StudyPeriod.start_date.desc()))  # a quarter before its half-year
 
 
 def new_login(s, username: str, role_name: str, school_id: int, first: str, last: str) -> int:

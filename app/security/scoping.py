@@ -26,7 +26,8 @@ from dataclasses import dataclass
 from typing import Iterator, Optional, Tuple
 
 from flask import current_app, g, has_request_context
-from sqlalchemy import and_, event, func, literal, or_, select, true, union_all
+from sqlalchemy import Integer, and_, any_, cast, event, func, literal, or_, select, true, union_all
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
 from app.models import (
@@ -229,20 +230,45 @@ def current_scope(session: Session) -> Scope:
     return g.parta_scope
 
 
+def _in_list(column, ids):
+    """`column IN (…)`, one parameter per id (SQLite; on PostgreSQL a single id, which it
+    reads as `column = id`)."""
+    return column.in_(ids)
+
+
+def _in_array(column, ids):
+    """`column = ANY(…)`, the ids as one array parameter (PostgreSQL): the statement's text is
+    the same for every login and short, so psycopg keeps it prepared and PostgreSQL plans it
+    once, where a list of a hundred parameters in every subquery cost milliseconds of
+    planning per statement."""
+    return column == any_(cast(ids, ARRAY(Integer)))
+
+
+_LESSONS, _ASSIGNMENTS, _PLANS, _PARENTHOOD = (Lesson.__table__, Assignment.__table__, ThematicPlan.__table__,
+                                               StudentGuardian.__table__)
+
+
 @lru_cache(maxsize=512)
-def _criteria(scope: Scope) -> tuple:
+def _criteria(scope: Scope, arrays: bool = False) -> tuple:
     """The loader criteria of a scope (SQLAlchemy caches each lambda by its code), built
-    once per scope in a process: a login's scope is the same from request to request."""
+    once per scope in a process: a login's scope is the same from request to request.
+    `arrays`: ids as one array parameter (PostgreSQL). The subqueries that turn groups into
+    lessons and assignments read the tables, not the mapped classes, so that the criteria
+    are not applied again inside them (the outer row is scoped by its own school)."""
+    in_ids = _in_array if arrays else _in_list
     options = []
     if scope.schools is not UNSCOPED:
-        schools = scope.schools
+        schools = list(scope.schools)
+        # One school (a school's staff and families) as `= school`: an index led by school_id
+        # then also gives the rows in its order (a list's newest 25 without sorting them all).
+        in_schools = in_ids if len(schools) > 1 else _in_list
         options += [
-            with_loader_criteria(SchoolScoped, lambda cls: cls.school_id.in_(schools), include_aliases=True),
-            with_loader_criteria(School, lambda cls: cls.id.in_(schools), include_aliases=True),
+            with_loader_criteria(SchoolScoped, lambda cls: in_schools(cls.school_id, schools), include_aliases=True),
+            with_loader_criteria(School, lambda cls: in_schools(cls.id, schools), include_aliases=True),
             # Visits carry a school when the login is known; unknown logins stay with the system administrator.
-            with_loader_criteria(VisitLog, lambda cls: cls.school_id.in_(schools), include_aliases=True),
+            with_loader_criteria(VisitLog, lambda cls: in_schools(cls.school_id, schools), include_aliases=True),
             # The account audit likewise; actions on municipal logins stay with the system administrator.
-            with_loader_criteria(AccountAudit, lambda cls: cls.school_id.in_(schools), include_aliases=True),
+            with_loader_criteria(AccountAudit, lambda cls: in_schools(cls.school_id, schools), include_aliases=True),
         ]
         if schools or scope.user_id is not None:
             # Logins of other schools are invisible too (a municipal user also sees the
@@ -250,52 +276,53 @@ def _criteria(scope: Scope) -> tuple:
             # in itself looks the login up.
             me = scope.user_id if scope.user_id is not None else -1
             options.append(with_loader_criteria(PartaUser, lambda cls: or_(
-                cls.school_id.in_(schools), cls.id == me,
+                in_schools(cls.school_id, schools), cls.id == me,
                 cls.municipality_id.in_(select(_LOGINS.c.municipality_id).where(_LOGINS.c.id == me, _LOGINS.c.school_id.is_(None))),
             ), include_aliases=True))
     if scope.groups is not UNSCOPED:
-        groups, substitute = scope.groups, scope.substitute_for if scope.substitute_for is not None else -1
-        lessons = select(Lesson.id).where(or_(Lesson.subject_group_id.in_(groups), Lesson.substitute_id == substitute))
-        assignments = select(Assignment.id).where(Assignment.lesson_id.in_(lessons))
-        plans = select(ThematicPlan.id).where(ThematicPlan.subject_group_id.in_(groups))
+        groups, substitute = list(scope.groups), scope.substitute_for if scope.substitute_for is not None else -1
+        lessons = select(_LESSONS.c.id).where(or_(in_ids(_LESSONS.c.subject_group_id, groups),
+                                                  _LESSONS.c.substitute_id == substitute))
+        assignments = select(_ASSIGNMENTS.c.id).where(_ASSIGNMENTS.c.lesson_id.in_(lessons))
+        plans = select(_PLANS.c.id).where(in_ids(_PLANS.c.subject_group_id, groups))
+        substituted = select(_LESSONS.c.subject_group_id).where(_LESSONS.c.substitute_id == substitute)
         options += [
-            with_loader_criteria(SubjectGroup, lambda cls: or_(
-                cls.id.in_(groups), cls.id.in_(select(Lesson.subject_group_id).where(Lesson.substitute_id == substitute))
-            ), include_aliases=True),
-            with_loader_criteria(Lesson, lambda cls: or_(cls.subject_group_id.in_(groups), cls.substitute_id == substitute),
+            with_loader_criteria(SubjectGroup, lambda cls: or_(in_ids(cls.id, groups), cls.id.in_(substituted)),
+                                 include_aliases=True),
+            with_loader_criteria(Lesson, lambda cls: or_(in_ids(cls.subject_group_id, groups), cls.substitute_id == substitute),
                                  include_aliases=True),
             with_loader_criteria(Assignment, lambda cls: cls.lesson_id.in_(lessons), include_aliases=True),
             with_loader_criteria(Mark, lambda cls: cls.assignment_id.in_(assignments), include_aliases=True),
             with_loader_criteria(Attendance, lambda cls: cls.lesson_id.in_(lessons), include_aliases=True),
-            with_loader_criteria(PeriodMark, lambda cls: cls.subject_group_id.in_(groups), include_aliases=True),
-            with_loader_criteria(FinalMark, lambda cls: cls.subject_group_id.in_(groups), include_aliases=True),
-            with_loader_criteria(ThematicPlan, lambda cls: cls.subject_group_id.in_(groups), include_aliases=True),
+            with_loader_criteria(PeriodMark, lambda cls: in_ids(cls.subject_group_id, groups), include_aliases=True),
+            with_loader_criteria(FinalMark, lambda cls: in_ids(cls.subject_group_id, groups), include_aliases=True),
+            with_loader_criteria(ThematicPlan, lambda cls: in_ids(cls.subject_group_id, groups), include_aliases=True),
             with_loader_criteria(ThematicPlanTopic, lambda cls: cls.plan_id.in_(plans), include_aliases=True),
-            with_loader_criteria(SubjectGroupMember, lambda cls: cls.subject_group_id.in_(groups), include_aliases=True),
+            with_loader_criteria(SubjectGroupMember, lambda cls: in_ids(cls.subject_group_id, groups), include_aliases=True),
             # The journal's audit (the «Отчёт о доступе к классному журналу») follows the journals.
-            with_loader_criteria(AuditLog, lambda cls: cls.subject_group_id.in_(groups), include_aliases=True),
+            with_loader_criteria(AuditLog, lambda cls: in_ids(cls.subject_group_id, groups), include_aliases=True),
         ]
     if scope.students is not UNSCOPED:
-        students = scope.students
-        options += [with_loader_criteria(Student, lambda cls: cls.id.in_(students), include_aliases=True)]
+        students = list(scope.students)
+        options += [with_loader_criteria(Student, lambda cls: in_ids(cls.id, students), include_aliases=True)]
         options += [
-            with_loader_criteria(model, lambda cls: cls.student_id.in_(students), include_aliases=True)
+            with_loader_criteria(model, lambda cls: in_ids(cls.student_id, students), include_aliases=True)
             for model in (StudentHealth, Enrolment, StudentGuardian, PersonalDataConsent, Mark, Attendance,
                           PeriodMark, FinalMark, SubjectGroupMember, MovementOrderItem)
         ]
         if scope.substitute_for is not None:  # staff: also the rows about no student (lesson topics, …)
             options.append(with_loader_criteria(
-                AuditLog, lambda cls: or_(cls.student_id.in_(students), cls.student_id.is_(None)), include_aliases=True))
+                AuditLog, lambda cls: or_(in_ids(cls.student_id, students), cls.student_id.is_(None)), include_aliases=True))
         else:  # parents and students: only the rows about their own (children's) marks
-            options.append(with_loader_criteria(AuditLog, lambda cls: cls.student_id.in_(students), include_aliases=True))
+            options.append(with_loader_criteria(AuditLog, lambda cls: in_ids(cls.student_id, students), include_aliases=True))
     if scope.guardians is not UNSCOPED:
-        guardians = scope.guardians
+        guardians = list(scope.guardians)
         if scope.guardians_of_students and scope.students is not UNSCOPED:
-            of_students = select(StudentGuardian.guardian_id).where(StudentGuardian.student_id.in_(scope.students))
+            of_students = select(_PARENTHOOD.c.guardian_id).where(in_ids(_PARENTHOOD.c.student_id, list(scope.students)))
             options += [with_loader_criteria(
-                Guardian, lambda cls: or_(cls.id.in_(guardians), cls.id.in_(of_students)), include_aliases=True)]
+                Guardian, lambda cls: or_(in_ids(cls.id, guardians), cls.id.in_(of_students)), include_aliases=True)]
         else:
-            options += [with_loader_criteria(Guardian, lambda cls: cls.id.in_(guardians), include_aliases=True)]
+            options += [with_loader_criteria(Guardian, lambda cls: in_ids(cls.id, guardians), include_aliases=True)]
     return tuple(options)
 
 
@@ -321,7 +348,7 @@ def _scope_queries(state: ORMExecuteState) -> None:
     if state.is_relationship_load and isinstance(getattr(state.lazy_loaded_from, "obj", lambda: None)(), PartaUser):
         return  # a login's roles: nothing school-scoped, and needed to resolve the scope itself
     scope = current_scope(state.session)
-    options = _criteria(scope)
+    options = _criteria(scope, state.session.get_bind(**state.bind_arguments).dialect.name == "postgresql")
     if options:
         state.statement = state.statement.options(*options)
 

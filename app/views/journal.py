@@ -1,7 +1,9 @@
 """The journal's records as plain CRUD; the journal grid is a custom view of its own."""
 from flask_babel import lazy_gettext as _l
 
-from app.models import Assignment, AssignmentType, Attendance, FinalMark, Lesson, Mark, PeriodMark, Student, SubjectGroup
+from app.models import (
+    Assignment, AssignmentType, Attendance, Employee, FinalMark, Lesson, Mark, PeriodMark, Student, SubjectGroup,
+)
 from app.views.base import PartaInterface, PartaModelView, Searched, SearchedSelects
 
 # The relations whose rows number thousands in a school, chosen by typing: «5А 12.11», «Иванова».
@@ -15,6 +17,11 @@ ASSIGNMENTS = Searched(Assignment, texts=(SubjectGroup.name, Assignment.title, A
                        order_by=(Lesson.date.desc(), Lesson.number, Assignment.id))
 STUDENTS = Searched(Student, texts=(Student.last_name, Student.first_name, Student.middle_name),
                     order_by=(Student.last_name, Student.first_name, Student.id))
+# Hundreds in a school over the years (this year's first): «5А мат».
+SUBJECT_GROUPS = Searched(SubjectGroup, texts=(SubjectGroup.name,),
+                          order_by=(SubjectGroup.year_id.desc(), SubjectGroup.name, SubjectGroup.id))
+EMPLOYEES = Searched(Employee, texts=(Employee.last_name, Employee.first_name, Employee.middle_name),
+                     order_by=(Employee.last_name, Employee.first_name, Employee.id))
 
 
 class AssignmentView(SearchedSelects, PartaModelView):
@@ -26,7 +33,7 @@ class AssignmentView(SearchedSelects, PartaModelView):
     searched_fields = {"lesson": LESSONS}
 
 
-class LessonView(PartaModelView):
+class LessonView(SearchedSelects, PartaModelView):
     datamodel = PartaInterface(Lesson)
     list_title = _l("Lessons")
     list_columns = ["date", "number", "subject_group", "teacher", "topic", "is_cancelled"]
@@ -37,6 +44,7 @@ class LessonView(PartaModelView):
     show_columns = add_columns + ["is_manual", "moved_from"]
     base_order = ("date", "desc")
     related_views = [AssignmentView]
+    searched_fields = {"subject_group": SUBJECT_GROUPS, "teacher": EMPLOYEES, "substitute": EMPLOYEES}
 
     def pre_add(self, item) -> None:
         item.is_manual = True  # added by hand: re-generating the calendar keeps it
@@ -69,7 +77,7 @@ class PeriodMarkView(SearchedSelects, PartaModelView):
     list_columns = ["period", "subject_group", "student", "value"]
     search_columns = ["period", "subject_group", "student"]
     add_columns = edit_columns = show_columns = ["period", "subject_group", "student", "value", "comment"]
-    searched_fields = {"student": STUDENTS}
+    searched_fields = {"subject_group": SUBJECT_GROUPS, "student": STUDENTS}
 
 
 class FinalMarkView(SearchedSelects, PartaModelView):
@@ -78,4 +86,4 @@ class FinalMarkView(SearchedSelects, PartaModelView):
     list_columns = ["column", "subject_group", "student", "value"]
     search_columns = ["column", "subject_group", "student"]
     add_columns = edit_columns = show_columns = ["column", "subject_group", "student", "value"]
-    searched_fields = {"student": STUDENTS}
+    searched_fields = {"subject_group": SUBJECT_GROUPS, "student": STUDENTS}

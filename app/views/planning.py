@@ -10,7 +10,8 @@ from app.models import (
     WEEKDAYS, CurriculumItem, ScheduleEntry, SchoolClass, Subject, SubjectGroup, SubjectGroupMember, SubjectGroupTeacher,
     ThematicPlan, ThematicPlanTopic,
 )
-from app.views.base import PartaInterface, PartaModelView
+from app.views.base import PartaInterface, PartaModelView, SearchedSelects
+from app.views.journal import EMPLOYEES, SUBJECT_GROUPS
 
 
 class SubjectView(PartaModelView):
@@ -22,12 +23,13 @@ class SubjectView(PartaModelView):
     base_order = ("order", "asc")
 
 
-class SubjectGroupTeacherView(PartaModelView):
+class SubjectGroupTeacherView(SearchedSelects, PartaModelView):
     datamodel = PartaInterface(SubjectGroupTeacher)
     list_title = _l("Teachers of subject groups")
     list_columns = ["subject_group", "employee", "is_main"]
     search_columns = ["subject_group", "employee", "is_main"]
     add_columns = edit_columns = show_columns = ["subject_group", "employee", "is_main"]
+    searched_fields = {"subject_group": SUBJECT_GROUPS, "employee": EMPLOYEES}
 
 
 class SubjectGroupMemberView(PartaModelView):
@@ -52,7 +54,7 @@ def weekday_field():
     )
 
 
-class ScheduleEntryView(PartaModelView):
+class ScheduleEntryView(SearchedSelects, PartaModelView):
     datamodel = PartaInterface(ScheduleEntry)
     formatters_columns = {"weekday": weekday_name}
     add_form_extra_fields = {"weekday": weekday_field()}
@@ -62,6 +64,7 @@ class ScheduleEntryView(PartaModelView):
     search_columns = ["weekday", "lesson_number", "subject_group", "room"]
     add_columns = edit_columns = show_columns = ["subject_group", "weekday", "lesson_number", "room", "valid_from", "valid_to"]
     base_order = ("weekday", "asc")
+    searched_fields = {"subject_group": SUBJECT_GROUPS}
 
 
 class SubjectGroupView(PartaModelView):
@@ -106,11 +109,12 @@ class ThematicPlanTopicView(PartaModelView):
     base_order = ("position", "asc")
 
 
-class ThematicPlanView(PartaModelView):
+class ThematicPlanView(SearchedSelects, PartaModelView):
     datamodel = PartaInterface(ThematicPlan)
     list_title = _l("Thematic plans")
     list_columns = ["name", "subject_group", "approved_on"]
     search_columns = ["name", "subject_group"]
     add_columns = edit_columns = show_columns = ["subject_group", "name", "approved_on"]
+    searched_fields = {"subject_group": SUBJECT_GROUPS}
     related_views = [ThematicPlanTopicView]
     show_template = "parta/thematic_plan_show.html"  # links to the plan against the lessons

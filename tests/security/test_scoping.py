@@ -148,3 +148,25 @@ def test_a_school_administrator_cannot_create_schools(app, admin_client):
     with app.app_context():
         assert db.session.scalar(select(func.count(School.id))) == before
         db.session.remove()
+
+
+def test_on_postgresql_a_scope_reads_with_the_same_statement_whatever_the_number_of_its_rows():
+    """The ids a login may see go to PostgreSQL as one array each, so that every teacher's (or
+    parent's) statement is the same text — prepared once per connection, planned once — and a
+    single school as `= school` (an index led by school_id then also gives a list's order)."""
+    from sqlalchemy.dialects import postgresql
+
+    from app.models import Mark
+    from app.security.scoping import Scope, _criteria
+
+    def compiled(scope):
+        statement = select(Mark.id).options(*_criteria(scope, True))
+        return statement.compile(dialect=postgresql.psycopg.dialect())
+
+    few = compiled(Scope(schools=(1,), groups=(3,), substitute_for=7, students=(11, 12)))
+    many = compiled(Scope(schools=(1,), groups=tuple(range(3, 40)), substitute_for=8, students=tuple(range(11, 300))))
+    assert str(few) == str(many)
+    assert "= ANY" in str(few) and len(few.params) == len(many.params) < 10
+    assert sorted(map(str, few.params.values())) != sorted(map(str, many.params.values()))
+    assert "mark.school_id IN (__[POSTCOMPILE" in str(compiled(Scope(schools=(1,))))  # one value: PostgreSQL reads `=`
+    assert "mark.school_id = ANY" in str(compiled(Scope(schools=(1, 2))))
