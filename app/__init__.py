@@ -58,7 +58,7 @@ def create_app(config_object: object | str | None = None) -> Flask:
         parta_config.INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
 
     from app import models, pipeline  # noqa: F401  (models: register the tables)
-    from app import database
+    from app import database, i18n
     from app.security import grants, http, scoping
 
     db.init_app(app)
@@ -86,6 +86,7 @@ def create_app(config_object: object | str | None = None) -> Flask:
         appbuilder.indexview = PartaIndexView
         appbuilder.init_app(app, db.session)
         register_views(appbuilder)
+        i18n.install(app)  # after Flask-Babel's own callables
         from app import webapi
         from app.security import sessions
 

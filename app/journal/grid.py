@@ -380,7 +380,7 @@ def load_grid(session: Session, ctx: GroupContext, period_id: Optional[int], tod
 def _msg(refusal) -> Optional[str]:
     if refusal is None:
         return None
-    from flask_babel import gettext
+    from app.i18n import gettext
 
     return gettext(refusal.msgid, **refusal.params)
 

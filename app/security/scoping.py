@@ -110,44 +110,54 @@ def request_user():
         return None
 
 
-def _who_and_whose(session: Session, user_id: int, rights) -> tuple:
+def _who_and_whose(session: Session, user_id: int, rights, schools: Ids = UNSCOPED) -> tuple:
     """Who the login is (an employee, a guardian, a student — or several) and the rows
     that opens, in one statement (a UNION ALL of tagged rows): the groups a teacher
     teaches or whose class they lead, with those groups' students; a parent's children
     and their groups; a student's guardians and groups. Returns (employee, guardian,
-    student, groups, editable groups, students, guardians, taught groups)."""
+    student, groups, editable groups, students, guardians, taught groups). Every table is
+    read within the login's schools: the indexes lead with school_id (among a hundred schools
+    a class's enrolments were otherwise found by reading them all)."""
     def one(model):
         return select(func.min(model.id)).where(model.user_id == user_id).scalar_subquery()
+
+    def at(*models):
+        return and_(true(), *(model.school_id.in_(schools) for model in models if schools is not UNSCOPED))
 
     employee, guardian, student = one(Employee), one(Guardian), one(Student)
     parts = [select(literal("employee"), employee, literal(False)),
              select(literal("guardian"), guardian, literal(False)),
              select(literal("student"), student, literal(False))]
     if rights & {"journal_view_own", "students_view_own"}:
-        taught = select(SubjectGroupTeacher.subject_group_id).where(SubjectGroupTeacher.employee_id == employee)
-        led = select(SchoolClass.id).where(SchoolClass.class_teacher_id == employee)
-        classes = select(SubjectGroup.class_id).where(or_(SubjectGroup.id.in_(taught), SubjectGroup.class_id.in_(led)))
+        taught = select(SubjectGroupTeacher.subject_group_id).where(SubjectGroupTeacher.employee_id == employee,
+                                                                    at(SubjectGroupTeacher))
+        led = select(SchoolClass.id).where(SchoolClass.class_teacher_id == employee, at(SchoolClass))
+        classes = select(SubjectGroup.class_id).where(or_(SubjectGroup.id.in_(taught), SubjectGroup.class_id.in_(led)),
+                                                      at(SubjectGroup))
         parts += [
             select(literal("taught"), SubjectGroupTeacher.subject_group_id, literal(True))
-            .where(SubjectGroupTeacher.employee_id == employee),
+            .where(SubjectGroupTeacher.employee_id == employee, at(SubjectGroupTeacher)),
             # a led class's groups are editable unless the class learns by an ИУП
             select(literal("led"), SubjectGroup.id, SchoolClass.curriculum_type != CurriculumType.individual.name)
-            .join(SchoolClass, SubjectGroup.class_id == SchoolClass.id).where(SchoolClass.class_teacher_id == employee),
-            select(literal("pupil"), Enrolment.student_id, literal(False)).where(Enrolment.class_id.in_(classes)).distinct(),
+            .join(SchoolClass, SubjectGroup.class_id == SchoolClass.id)
+            .where(SchoolClass.class_teacher_id == employee, at(SchoolClass, SubjectGroup)),
+            select(literal("pupil"), Enrolment.student_id, literal(False))
+            .where(Enrolment.class_id.in_(classes), at(Enrolment)).distinct(),
         ]
     if "own_children_view" in rights:
-        children = select(StudentGuardian.student_id).where(StudentGuardian.guardian_id == guardian)
+        children = select(StudentGuardian.student_id).where(StudentGuardian.guardian_id == guardian, at(StudentGuardian))
         parts += [
-            select(literal("child"), StudentGuardian.student_id, literal(False)).where(StudentGuardian.guardian_id == guardian),
+            select(literal("child"), StudentGuardian.student_id, literal(False))
+            .where(StudentGuardian.guardian_id == guardian, at(StudentGuardian)),
             select(literal("group"), SubjectGroup.id, literal(False)).where(SubjectGroup.class_id.in_(
-                select(Enrolment.class_id).where(Enrolment.student_id.in_(children)))),
+                select(Enrolment.class_id).where(Enrolment.student_id.in_(children), at(Enrolment))), at(SubjectGroup)),
         ]
     if "self_view" in rights:
         parts += [
             select(literal("guardian_of"), StudentGuardian.guardian_id, literal(False))
-            .where(StudentGuardian.student_id == student).distinct(),
+            .where(StudentGuardian.student_id == student, at(StudentGuardian)).distinct(),
             select(literal("group"), SubjectGroup.id, literal(False)).where(SubjectGroup.class_id.in_(
-                select(Enrolment.class_id).where(Enrolment.student_id == student))),
+                select(Enrolment.class_id).where(Enrolment.student_id == student, at(Enrolment))), at(SubjectGroup)),
         ]
     found = {"employee": None, "guardian": None, "student": None}
     groups: set = set()
@@ -191,7 +201,8 @@ def _user_scope(session: Session, user) -> Scope:
         final = UNSCOPED if "final_marks_edit_all" in rights else ()
         return Scope(schools=schools, editable_groups=editable, final_groups=final, read_only=read_only, user_id=user.id)
 
-    employee, _guardian, _student, groups, editable, students, guardians, taught = _who_and_whose(session, user.id, rights)
+    employee, _guardian, _student, groups, editable, students, guardians, taught = _who_and_whose(
+        session, user.id, rights, schools)
     return Scope(
         schools=schools,
         groups=UNSCOPED if "journal_view_all" in rights else tuple(sorted(groups)),
@@ -281,11 +292,13 @@ def _criteria(scope: Scope, arrays: bool = False) -> tuple:
             ), include_aliases=True))
     if scope.groups is not UNSCOPED:
         groups, substitute = list(scope.groups), scope.substitute_for if scope.substitute_for is not None else -1
+        # within the schools too: the indexes lead with school_id
+        school_lessons = in_schools(_LESSONS.c.school_id, schools) if scope.schools is not UNSCOPED else true()
         lessons = select(_LESSONS.c.id).where(or_(in_ids(_LESSONS.c.subject_group_id, groups),
-                                                  _LESSONS.c.substitute_id == substitute))
+                                                  _LESSONS.c.substitute_id == substitute), school_lessons)
         assignments = select(_ASSIGNMENTS.c.id).where(_ASSIGNMENTS.c.lesson_id.in_(lessons))
         plans = select(_PLANS.c.id).where(in_ids(_PLANS.c.subject_group_id, groups))
-        substituted = select(_LESSONS.c.subject_group_id).where(_LESSONS.c.substitute_id == substitute)
+        substituted = select(_LESSONS.c.subject_group_id).where(_LESSONS.c.substitute_id == substitute, school_lessons)
         options += [
             with_loader_criteria(SubjectGroup, lambda cls: or_(in_ids(cls.id, groups), cls.id.in_(substituted)),
                                  include_aliases=True),
