@@ -160,6 +160,7 @@ def _page_arguments_are_numbers() -> bool:
 def install(app: Flask) -> None:
     app.url_map.converters["int"] = IdConverter
     app.json = LimitedJSONProvider(app)
+    app.jinja_env.policies["json.dumps_function"] = app.json.dumps  # |tojson too (bound when the templates were set up)
     app.request_class = PartaRequest
     if app.config.get("MAX_CONTENT_LENGTH") is None:  # Flask's default: no limit
         app.config["MAX_CONTENT_LENGTH"] = MAX_CONTENT_LENGTH
