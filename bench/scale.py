@@ -1,24 +1,26 @@
 """Benchmark: one school alone, then the same school among 100 in one PostgreSQL database.
 
-The database (PARTA_BENCH_DATABASE_URL, emptied first) gets the demo school and the 30 × 60
-journal of bench/build_data.py; the demo teacher's journal (grid_get) and the demo parent's
-diary are measured; then `flask --app run generate-data --schools 99 --students M` adds the
-other schools, VACUUM ANALYZE refreshes the planner's statistics and the visibility map (as
-autovacuum would in time — measured while autovacuum still works through the new rows, the
-pages took 30–50 % longer on the 2-core machine), and
-the same pages of the same school are measured again, each time on a freshly started
-gunicorn (one sync worker). JSON lines:
-  {"name": "scale_<page>", "engine", "schools", "p50_ms", "p95_ms", "sql_statements", "bytes", "runs"}
-  {"name": "scale_ratio", "schools", "<page>": p50 among many ÷ p50 alone, "same_sql": {…}}
+Two databases: PARTA_BENCH_DATABASE_URL (emptied first) gets the demo school, the 30 × 60
+journal of bench/build_data.py, and then `flask --app run generate-data --schools 99
+--students M` adds the other schools; a second one beside it (its name + "_alone", created if
+missing) gets the demo school and the journal alone. VACUUM ANALYZE readies both (statistics and
+visibility map, as autovacuum would in time). Then the demo teacher's journal (grid_get) and the
+demo parent's diary are measured on each, alone and among, alone and among again — interleaved,
+each time on a freshly started gunicorn (one sync worker), so that the two are measured on a
+machine in the same state (measured one after the other, right after minutes of generating data,
+the second measure ran 30–50 % slower on the 2-core machine whatever the data). JSON lines:
+  {"name": "scale_<page>", "engine", "schools", "round", "p50_ms", "p95_ms", "sql_statements", "bytes", "runs"}
+  {"name": "scale_ratio", "schools", "<page>": p50 among many ÷ p50 alone (of all rounds' runs), "same_sql": {…}}
 
-Run (generating 99 schools of 300 students takes tens of minutes; --students 100 is quicker):
+Run (generating 99 schools of 300 students takes ~7 minutes; --students 100 is quicker):
   PARTA_BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/bench \\
-    .venv/bin/python bench/scale.py [--schools 100] [--students 300] [--runs 40] [--root PATH]
+    .venv/bin/python bench/scale.py [--schools 100] [--students 300] [--runs 40] [--rounds 2] [--root PATH]
 """
 from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -26,17 +28,18 @@ from pathlib import Path
 from harness import HERE, Browser, Target, emit, measure, note
 
 
-def pages(target: Target, data: dict, schools: int, runs: int) -> dict:
+def pages(target: Target, data: dict, schools: int, runs: int, round_: int = 1) -> dict:
     results = {}
     with target.server(workers=1) as base:
         teacher = Browser(base)
         teacher.login("teacher")
         path = f"/journal/?group={data['grid']['group']}"
         results["grid_get"] = measure("scale_grid_get", target.engine, lambda: teacher.request(path), runs,
-                                      schools=schools)
+                                      schools=schools, round=round_)
         parent = Browser(base)
         parent.login("parent")
-        results["diary"] = measure("scale_diary", target.engine, lambda: parent.request("/diary/"), runs, schools=schools)
+        results["diary"] = measure("scale_diary", target.engine, lambda: parent.request("/diary/"), runs, schools=schools,
+                                   round=round_)
     return results
 
 
@@ -49,33 +52,59 @@ def analyze(target: Target) -> None:
     engine.dispose()
 
 
+def beside(url: str) -> str:
+    """The URL of the "_alone" database next to `url`, created if missing."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    alone = make_url(url).set(database=make_url(url).database + "_alone")
+    engine = create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        if not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": alone.database}):
+            conn.execute(text(f'CREATE DATABASE "{alone.database}"'))
+    engine.dispose()
+    return alone.render_as_string(hide_password=False)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--root", type=Path, default=HERE, help="the checkout whose code is measured")
     parser.add_argument("--schools", type=int, default=100, help="schools in the database, the demo school among them")
     parser.add_argument("--students", type=int, default=300, help="students in each generated school")
     parser.add_argument("--runs", type=int, default=int(os.environ.get("PARTA_BENCH_RUNS", "40")))
+    parser.add_argument("--rounds", type=int, default=2, help="alone and among, measured in turn this many times")
     args = parser.parse_args()
     url = os.environ.get("PARTA_BENCH_DATABASE_URL")
     if not url or not url.startswith("postgresql"):
         sys.exit("PARTA_BENCH_DATABASE_URL=postgresql+psycopg://… is needed (its database is emptied)")
-    target = Target(args.root, url)
+    many, alone = Target(args.root, url), Target(args.root, beside(url))
     try:
-        target.seed()
-        data = target.build("--grid")
-        analyze(target)
-        alone = pages(target, data, 1, args.runs)
+        data = {}
+        for target in (alone, many):
+            target.seed()
+            data[target.url] = target.build("--grid")
         started = time.perf_counter()
-        target.flask("generate-data", "--schools", str(args.schools - 1), "--students", str(args.students))
-        analyze(target)
-        emit(name="scale_data", engine=target.engine, commit=target.commit, schools=target.schools(),
+        many.flask("generate-data", "--schools", str(args.schools - 1), "--students", str(args.students))
+        emit(name="scale_data", engine=many.engine, commit=many.commit, schools=many.schools(),
              students_per_school=args.students, generate_s=round(time.perf_counter() - started))
-        among = pages(target, data, target.schools(), args.runs)
-        emit(name="scale_ratio", engine=target.engine, schools=target.schools(),
-             **{page: round(among[page]["p50_ms"] / alone[page]["p50_ms"], 2) for page in alone},
-             same_sql={page: among[page]["sql_statements"] == alone[page]["sql_statements"] for page in alone})
+        for target in (alone, many):
+            analyze(target)
+        samples: dict = {}
+        for round_ in range(1, args.rounds + 1):
+            for target in (alone, many):
+                schools = target.schools()
+                for page, result in pages(target, data[target.url], schools, args.runs, round_).items():
+                    samples.setdefault((page, schools > 1), []).append(result)
+        ratio, same_sql = {}, {}
+        for page in ("grid_get", "diary"):
+            p50 = {among: statistics.median(r["p50_ms"] for r in samples[(page, among)]) for among in (False, True)}
+            ratio[page] = round(p50[True] / p50[False], 2)
+            same_sql[page] = ({str(r["sql_statements"]) for r in samples[(page, True)]}
+                              == {str(r["sql_statements"]) for r in samples[(page, False)]})
+        emit(name="scale_ratio", engine=many.engine, schools=many.schools(), **ratio, same_sql=same_sql)
     finally:
-        target.cleanup()
+        many.cleanup()
+        alone.cleanup()
     note("done")
 
 
