@@ -4,7 +4,7 @@ Two databases: PARTA_BENCH_DATABASE_URL (emptied first) gets the demo school, th
 journal of bench/build_data.py, and then `flask --app run generate-data --schools 99
 --students M` adds the other schools; a second one beside it (its name + "_alone", created if
 missing) gets the demo school and the journal alone. VACUUM ANALYZE readies both (statistics and
-visibility map, as autovacuum would in time). Then the demo teacher's journal (grid_get) and the
+visibility map, as autovacuum would in time) and a CHECKPOINT writes what that changed. Then the demo teacher's journal (grid_get) and the
 demo parent's diary are measured on each, alone and among, alone and among again — interleaved,
 each time on a freshly started gunicorn (one sync worker), so that the two are measured on a
 machine in the same state (measured one after the other, right after minutes of generating data,
@@ -49,6 +49,8 @@ def analyze(target: Target) -> None:
     engine = create_engine(target.url, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
         conn.execute(text("VACUUM ANALYZE"))
+        # and the written pages flushed now, not by a checkpoint spread over the measure
+        conn.execute(text("CHECKPOINT"))
     engine.dispose()
 
 
