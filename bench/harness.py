@@ -12,6 +12,7 @@ Results are JSON lines on stdout; progress goes to stderr.
 from __future__ import annotations
 
 import asyncio
+import datetime
 import http.cookiejar
 import json
 import os
@@ -25,12 +26,18 @@ import tempfile
 import time
 import urllib.parse
 import urllib.request
+import zoneinfo
 from contextlib import contextmanager
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
 HERE = BENCH.parent
 PASSWORD = os.environ.get("PARTA_DEMO_PASSWORD", "demo")
+# The school's date when the benchmark started, fixed for everything it runs (PARTA_TODAY): a
+# run that crosses midnight in the school's time zone would otherwise measure the diary of
+# another week in its second half.
+TODAY = os.environ.get("PARTA_TODAY") or datetime.datetime.now(
+    zoneinfo.ZoneInfo(os.environ.get("PARTA_TIMEZONE") or "Europe/Moscow")).date().isoformat()
 
 
 def emit(**fields) -> None:
@@ -69,7 +76,8 @@ class Target:
 
     def env(self, **extra) -> dict:
         env = {**os.environ, "PARTA_DATABASE_URL": self.url, "PARTA_INSTANCE_DIR": str(self.workdir),
-               "PARTA_SECRET_KEY": "bench-" + "x" * 40, "PYTHONPATH": str(self.root), "FLASK_APP": "run"}
+               "PARTA_SECRET_KEY": "bench-" + "x" * 40, "PYTHONPATH": str(self.root), "FLASK_APP": "run",
+               "PARTA_TODAY": TODAY}
         env.pop("PARTA_TEST_DATABASE_URL", None)
         env.update({k: str(v) for k, v in extra.items()})
         return env
