@@ -10,7 +10,7 @@ import pytest
 from flask_babel import gettext
 from sqlalchemy import select
 
-from app.clock import utcnow
+from app.clock import school_zone, utcnow
 from app.extensions import db
 from app.models import AuditLog, JournalUnlock, Mark, PartaUser
 from app.rules.locks import LOCK_MESSAGES
@@ -90,7 +90,9 @@ def test_coordinator_closes_an_unlock_early_and_the_teachers_next_change_is_refu
     assert _value_of(app, ids["mark"]) == journal.values["5"], "the change after the closing is not written"
 
     listing = coordinator.get("/journalunlockview/list/").get_data(as_text=True)
-    assert closed_at.strftime("%d.%m.%Y") in listing
+    # the list shows the school's time: after 21:00 UTC it is the next day in Moscow
+    shown = (closed_at if closed_at.tzinfo else closed_at.replace(tzinfo=dt.timezone.utc)).astimezone(school_zone())
+    assert shown.strftime("%d.%m.%Y %H:%M") in listing
     assert "Закрыть досрочно" not in coordinator.get(f"/journalunlockview/show/{pk}").get_data(as_text=True)
     audit_page = coordinator.get(f"/journalaudit/?class={journal.class_id}&user=coordinator").get_data(as_text=True)
     assert "Разблокировка закрыта досрочно" in audit_page
