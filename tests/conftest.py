@@ -389,6 +389,15 @@ def admin_client(client):
     return login(client, "admin")
 
 
+@pytest.fixture()
+def postgresql(app):
+    """Skips a test of PostgreSQL itself (its planner, psycopg's prepared statements) when the
+    suite runs on SQLite; PARTA_TEST_DATABASE_URL runs it."""
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("a test of PostgreSQL itself (PARTA_TEST_DATABASE_URL)")
+
+
 def flashes(html: str) -> list[str]:
     """The texts of the flash messages on a page."""
     found = re.findall(r'<div class="alert[^"]*"[^>]*>(.*?)</div>', html, re.S)

@@ -12,13 +12,6 @@ from app.models import Subject
 from tests.conftest import login, unique
 
 
-@pytest.fixture()
-def postgresql(app):
-    with app.app_context():
-        if db.engine.dialect.name != "postgresql":
-            pytest.skip("psycopg's prepared statements (PARTA_TEST_DATABASE_URL)")
-
-
 def _prepared(app) -> int:
     """How many statements the connection the next request gets holds prepared."""
     with app.app_context():

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import re
 
-import pytest
 from sqlalchemy import event, select
 
 from app.extensions import db
@@ -83,13 +82,6 @@ def _bad_scans(app, statements, strict: bool = True) -> list:
             connection.rollback()
             connection.close()
     return bad
-
-
-@pytest.fixture()
-def postgresql(app):
-    with app.app_context():
-        if db.engine.dialect.name != "postgresql":
-            pytest.skip("EXPLAIN of PostgreSQL's planner (PARTA_TEST_DATABASE_URL)")
 
 
 def _teacher_group(app) -> int:

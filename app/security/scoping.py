@@ -292,13 +292,15 @@ def _criteria(scope: Scope, arrays: bool = False) -> tuple:
             ), include_aliases=True))
     if scope.groups is not UNSCOPED:
         groups, substitute = list(scope.groups), scope.substitute_for if scope.substitute_for is not None else -1
-        # within the schools too: the indexes lead with school_id
-        school_lessons = in_schools(_LESSONS.c.school_id, schools) if scope.schools is not UNSCOPED else true()
+        def of_schools(table):  # within the schools too: the indexes lead with school_id
+            return in_schools(table.c.school_id, schools) if scope.schools is not UNSCOPED else true()
+
         lessons = select(_LESSONS.c.id).where(or_(in_ids(_LESSONS.c.subject_group_id, groups),
-                                                  _LESSONS.c.substitute_id == substitute), school_lessons)
+                                                  _LESSONS.c.substitute_id == substitute), of_schools(_LESSONS))
         assignments = select(_ASSIGNMENTS.c.id).where(_ASSIGNMENTS.c.lesson_id.in_(lessons))
-        plans = select(_PLANS.c.id).where(in_ids(_PLANS.c.subject_group_id, groups))
-        substituted = select(_LESSONS.c.subject_group_id).where(_LESSONS.c.substitute_id == substitute, school_lessons)
+        plans = select(_PLANS.c.id).where(in_ids(_PLANS.c.subject_group_id, groups), of_schools(_PLANS))
+        substituted = select(_LESSONS.c.subject_group_id).where(_LESSONS.c.substitute_id == substitute,
+                                                                of_schools(_LESSONS))
         options += [
             with_loader_criteria(SubjectGroup, lambda cls: or_(in_ids(cls.id, groups), cls.id.in_(substituted)),
                                  include_aliases=True),

@@ -48,8 +48,10 @@ def other_school(app):
         assignment = Assignment(school_id=school.id, lesson_id=lesson.id, type_id=kind.id, title=unique("Чужая"))
         db.session.add(assignment)
         db.session.commit()
+        db.session.add(Employee(school_id=school.id, last_name="Чужестранцев", first_name="Учитель"))
+        db.session.commit()
         ids = {"lesson": lesson.id, "assignment": assignment.id, "student": pupil.id, "group": group.name,
-               "title": assignment.title}
+               "group_id": group.id, "title": assignment.title}
         db.session.remove()
     return ids
 
@@ -61,7 +63,11 @@ def options(client, view: str, field: str, q: str = "", page: int = 1):
 
 
 @pytest.mark.parametrize("view,fields", [("markview", ("assignment", "student")), ("attendanceview", ("lesson", "student")),
-                                         ("assignmentview", ("lesson",)), ("periodmarkview", ("student",))])
+                                         ("assignmentview", ("lesson",)), ("periodmarkview", ("student", "subject_group")),
+                                         ("finalmarkview", ("student", "subject_group")),
+                                         ("lessonview", ("subject_group", "teacher", "substitute")),
+                                         ("scheduleentryview", ("subject_group",)), ("thematicplanview", ("subject_group",)),
+                                         ("subjectgroupteacherview", ("subject_group", "employee"))])
 def test_the_add_form_holds_a_searched_select_instead_of_every_row(admin_client, view, fields):
     page = admin_client.get(f"/{view}/add").get_data(as_text=True)
     for field in fields:
@@ -102,6 +108,10 @@ def test_the_options_never_name_another_schools_rows(admin_client, other_school)
     assert options(admin_client, "markview", "assignment", q=other_school["title"])["results"] == []
     assert options(admin_client, "attendanceview", "lesson", q=other_school["group"])["results"] == []
     assert options(admin_client, "markview", "student", q="Чужеземцев")["results"] == []
+    assert options(admin_client, "lessonview", "subject_group", q=other_school["group"])["results"] == []
+    assert options(admin_client, "lessonview", "teacher", q="Чужестранцев")["results"] == []
+    own = options(admin_client, "lessonview", "subject_group")["results"]
+    assert own and other_school["group_id"] not in {r["id"] for r in own}
 
 
 def test_a_teacher_is_offered_only_the_lessons_of_the_groups_they_see(app, client):
@@ -130,7 +140,7 @@ def test_the_options_need_the_right_to_read_the_views_list(client):
 
 
 def test_a_lists_search_by_student_is_a_searched_select_that_keeps_the_chosen_student(app, admin_client):
-    # the search form's fields travel to FAB's script as JSON strings (\u003c for «<», Cyrillic escaped)
+    # the search form's fields travel to FAB's script as JSON strings (\u003c for «<»)
     def decoded(page):
         return re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), page)
 
@@ -158,4 +168,18 @@ def test_a_posted_id_of_another_schools_row_is_refused_and_nothing_is_written(ap
         assert CHOICE_REFUSED in page and "Запись добавлена" not in flashes(page)
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Mark)) == before
+        db.session.remove()
+
+
+def test_a_lesson_posted_with_another_schools_subject_group_is_refused_and_nothing_is_written(app, admin_client,
+                                                                                               other_school):
+    form = read_form(admin_client.get("/lessonview/add").get_data(as_text=True)).data
+    with app.app_context():
+        before = db.session.scalar(select(func.count()).select_from(Lesson))
+        db.session.remove()
+    posted = {"subject_group": other_school["group_id"], "date": "12.11.2026", "number": "7"}
+    page = admin_client.post("/lessonview/add", data={**form, **posted}, follow_redirects=True).get_data(as_text=True)
+    assert CHOICE_REFUSED in page and "Запись добавлена" not in flashes(page)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Lesson)) == before
         db.session.remove()
