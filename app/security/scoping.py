@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Iterator, Optional, Tuple
 
 from flask import current_app, g, has_request_context
-from sqlalchemy import Integer, and_, any_, cast, event, func, literal, or_, select, true, union_all
+from sqlalchemy import Integer, and_, any_, bindparam, cast, event, func, literal, or_, select, true, union_all
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
@@ -110,25 +110,25 @@ def request_user():
         return None
 
 
-def _who_and_whose(session: Session, user_id: int, rights, schools: Ids = UNSCOPED) -> tuple:
-    """Who the login is (an employee, a guardian, a student — or several) and the rows
-    that opens, in one statement (a UNION ALL of tagged rows): the groups a teacher
-    teaches or whose class they lead, with those groups' students; a parent's children
-    and their groups; a student's guardians and groups. Returns (employee, guardian,
-    student, groups, editable groups, students, guardians, taught groups). Every table is
-    read within the login's schools: the indexes lead with school_id (among a hundred schools
-    a class's enrolments were otherwise found by reading them all)."""
+@lru_cache(maxsize=32)
+def _who_and_whose_statement(teaches: bool, parent: bool, pupil: bool, within_schools: bool):
+    """The statement of _who_and_whose for a kind of login, built once per process (its
+    parameters: user_id, and schools when within_schools): built on every request,
+    SQLAlchemy's building and cache key of this union cost several times PostgreSQL's answer."""
+    user_id = bindparam("user_id", type_=Integer)
+    schools = bindparam("schools", expanding=True, type_=Integer) if within_schools else None
+
     def one(model):
         return select(func.min(model.id)).where(model.user_id == user_id).scalar_subquery()
 
     def at(*models):
-        return and_(true(), *(model.school_id.in_(schools) for model in models if schools is not UNSCOPED))
+        return and_(true(), *(model.school_id.in_(schools) for model in models if within_schools))
 
     employee, guardian, student = one(Employee), one(Guardian), one(Student)
     parts = [select(literal("employee"), employee, literal(False)),
              select(literal("guardian"), guardian, literal(False)),
              select(literal("student"), student, literal(False))]
-    if rights & {"journal_view_own", "students_view_own"}:
+    if teaches:
         taught = select(SubjectGroupTeacher.subject_group_id).where(SubjectGroupTeacher.employee_id == employee,
                                                                     at(SubjectGroupTeacher))
         led = select(SchoolClass.id).where(SchoolClass.class_teacher_id == employee, at(SchoolClass))
@@ -144,7 +144,7 @@ def _who_and_whose(session: Session, user_id: int, rights, schools: Ids = UNSCOP
             select(literal("pupil"), Enrolment.student_id, literal(False))
             .where(Enrolment.class_id.in_(classes), at(Enrolment)).distinct(),
         ]
-    if "own_children_view" in rights:
+    if parent:
         children = select(StudentGuardian.student_id).where(StudentGuardian.guardian_id == guardian, at(StudentGuardian))
         parts += [
             select(literal("child"), StudentGuardian.student_id, literal(False))
@@ -152,20 +152,34 @@ def _who_and_whose(session: Session, user_id: int, rights, schools: Ids = UNSCOP
             select(literal("group"), SubjectGroup.id, literal(False)).where(SubjectGroup.class_id.in_(
                 select(Enrolment.class_id).where(Enrolment.student_id.in_(children), at(Enrolment))), at(SubjectGroup)),
         ]
-    if "self_view" in rights:
+    if pupil:
         parts += [
             select(literal("guardian_of"), StudentGuardian.guardian_id, literal(False))
             .where(StudentGuardian.student_id == student, at(StudentGuardian)).distinct(),
             select(literal("group"), SubjectGroup.id, literal(False)).where(SubjectGroup.class_id.in_(
                 select(Enrolment.class_id).where(Enrolment.student_id == student, at(Enrolment))), at(SubjectGroup)),
         ]
+    return union_all(*parts)
+
+
+def _who_and_whose(session: Session, user_id: int, rights, schools: Ids = UNSCOPED) -> tuple:
+    """Who the login is (an employee, a guardian, a student — or several) and the rows
+    that opens, in one statement (a UNION ALL of tagged rows): the groups a teacher
+    teaches or whose class they lead, with those groups' students; a parent's children
+    and their groups; a student's guardians and groups. Returns (employee, guardian,
+    student, groups, editable groups, students, guardians, taught groups). Every table is
+    read within the login's schools: the indexes lead with school_id (among a hundred schools
+    a class's enrolments were otherwise found by reading them all)."""
+    statement = _who_and_whose_statement(bool(rights & {"journal_view_own", "students_view_own"}),
+                                         "own_children_view" in rights, "self_view" in rights, schools is not UNSCOPED)
+    params = {"user_id": user_id} if schools is UNSCOPED else {"user_id": user_id, "schools": list(schools)}
     found = {"employee": None, "guardian": None, "student": None}
     groups: set = set()
     editable: set = set()
     students: set = set()
     guardians: set = set()
     taught_groups: set = set()
-    for kind, row_id, flag in session.execute(union_all(*parts), execution_options=_UNSCOPED_QUERY):
+    for kind, row_id, flag in session.execute(statement, params, execution_options=_UNSCOPED_QUERY):
         if kind in found:
             found[kind] = row_id
         elif row_id is None:

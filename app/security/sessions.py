@@ -25,11 +25,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+from functools import lru_cache
 from typing import Optional
 
 from flask import Flask, current_app, g, has_request_context, request, session as cookie
 from flask_login import user_logged_in, user_logged_out
-from sqlalchemy import event, func, inspect, select, update
+from sqlalchemy import bindparam, event, func, inspect, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from app.clock import utcnow
@@ -98,13 +99,8 @@ def signed_in_user(user_id) -> Optional[PartaUser]:
     # One statement per request: the row, the login with its roles (every permission check
     # needs them), its school or municipality (the navbar names it) and the rights version
     # (whether this process's copy of the roles' permissions is current, app/security/grants.py).
-    found = db.session.execute(
-        select(UserSession.id, UserSession.last_seen_at, grants.version_column(db.session.get_bind().dialect.name),
-               _unread_letters(), PartaUser)
-        .join(PartaUser, PartaUser.id == UserSession.user_id)
-        .where(UserSession.token_hash == token_hash(token), UserSession.ended_at.is_(None))
-        .options(joinedload(PartaUser.school), joinedload(PartaUser.municipality), joinedload(PartaUser.roles)),
-        execution_options=UNSCOPED).unique().first()
+    found = db.session.execute(_signed_in_statement(db.session.get_bind().dialect.name),
+                               {"token_hash": token_hash(token)}, execution_options=UNSCOPED).unique().first()
     if found is None or str(found.PartaUser.id) != str(user_id):
         return None
     row_id, last_seen, version, unread, user = found
@@ -120,6 +116,17 @@ def signed_in_user(user_id) -> Optional[PartaUser]:
         _touch_or_end(row_id, now)
     g.parta_session_row = (row_id, user.id)
     return user if user.is_active else None
+
+
+@lru_cache(maxsize=4)
+def _signed_in_statement(dialect_name: str):
+    """The statement of signed_in_user, built once per process (per database dialect): built on
+    every request, SQLAlchemy's building and cache key cost more than PostgreSQL's answer."""
+    return (select(UserSession.id, UserSession.last_seen_at, grants.version_column(dialect_name), _unread_letters(),
+                   PartaUser)
+            .join(PartaUser, PartaUser.id == UserSession.user_id)
+            .where(UserSession.token_hash == bindparam("token_hash"), UserSession.ended_at.is_(None))
+            .options(joinedload(PartaUser.school), joinedload(PartaUser.municipality), joinedload(PartaUser.roles)))
 
 
 def _unread_letters():
