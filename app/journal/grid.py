@@ -9,9 +9,10 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Optional
 
-from sqlalchemy import Date, Numeric, String, and_, cast, literal, null, or_, select, union_all
+from sqlalchemy import Date, Numeric, String, and_, bindparam, cast, literal, null, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from app.models import (
@@ -124,13 +125,12 @@ class _Row:
         return self.end_date
 
 
-def dictionaries(session: Session, ctx: GroupContext, with_types: bool = True,
-                 with_period_marks: bool = False) -> Dictionaries:
-    """The journal's reference data — its mark scale, the attendance codes, the work
-    types, the study periods for its grade and its unlocks; with `with_period_marks` the
-    period marks of all its periods (a few per student) — read in one statement (UNION
-    ALL of small selects of one shape), so that opening a journal costs the same few
-    statements whatever its size."""
+@lru_cache(maxsize=4)
+def _dictionaries_statement(with_types: bool, with_period_marks: bool):
+    """dictionaries' statement, built once per shape (parameters scale_id, school_id, year_id,
+    grade, group_id)."""
+    scale_id, school_id, year_id, grade, group_id = (bindparam(name) for name in (
+        "scale_id", "school_id", "year_id", "grade", "group_id"))
     # typed NULLs: PostgreSQL matches the columns of a UNION by type
     d = lambda: cast(null(), Date)  # noqa: E731
     t = lambda: cast(null(), String)  # noqa: E731
@@ -139,27 +139,40 @@ def dictionaries(session: Session, ctx: GroupContext, with_types: bool = True,
     parts = [
         select(literal("s"), GradeScaleValue.id, GradeScaleValue.code, t(), GradeScaleValue.score,
                GradeScaleValue.is_passing, GradeScaleValue.order, d(), d(), d())
-        .where(GradeScaleValue.scale_id == ctx.scale_id),
+        .where(GradeScaleValue.scale_id == scale_id),
         select(literal("c"), AttendanceCode.id, AttendanceCode.code, AttendanceCode.name, n(),
                AttendanceCode.is_excused, AttendanceCode.order, d(), d(), d())
-        .where(AttendanceCode.school_id == ctx.school_id),
+        .where(AttendanceCode.school_id == school_id),
         select(literal("p"), StudyPeriod.id, StudyPeriod.name, t(), n(), PeriodType.is_year, literal(0),
                StudyPeriod.start_date, StudyPeriod.end_date, d())
         .join(PeriodType, StudyPeriod.period_type_id == PeriodType.id)
-        .where(StudyPeriod.year_id == ctx.year_id, StudyPeriod.grade_from <= ctx.grade, StudyPeriod.grade_to >= ctx.grade),
+        .where(StudyPeriod.year_id == year_id, StudyPeriod.grade_from <= grade, StudyPeriod.grade_to >= grade),
         select(literal("u"), JournalUnlock.id, t(), t(), n(), literal(False), literal(0),
                JournalUnlock.date_from, JournalUnlock.date_to, JournalUnlock.until)
-        .where(JournalUnlock.subject_group_id == ctx.group_id, JournalUnlock.in_force()),
+        .where(JournalUnlock.subject_group_id == group_id, JournalUnlock.in_force()),
     ]
     if with_types:
         parts.append(select(literal("t"), AssignmentType.id, AssignmentType.abbr, AssignmentType.name, AssignmentType.weight,
                             AssignmentType.is_control, AssignmentType.order, d(), d(), d())
-                     .where(AssignmentType.school_id == ctx.school_id))
+                     .where(AssignmentType.school_id == school_id))
     if with_period_marks:
         parts.append(select(literal("m"), PeriodMark.student_id, t(), t(), cast(PeriodMark.value_id, Numeric),
                             literal(False), PeriodMark.period_id, d(), d(), d())
-                     .where(PeriodMark.subject_group_id == ctx.group_id))
-    rows = session.execute(union_all(*parts), execution_options=ctx.reads).all()
+                     .where(PeriodMark.subject_group_id == group_id))
+    return union_all(*parts)
+
+
+def dictionaries(session: Session, ctx: GroupContext, with_types: bool = True,
+                 with_period_marks: bool = False) -> Dictionaries:
+    """The journal's reference data — its mark scale, the attendance codes, the work
+    types, the study periods for its grade and its unlocks; with `with_period_marks` the
+    period marks of all its periods (a few per student) — read in one statement (UNION
+    ALL of small selects of one shape), so that opening a journal costs the same few
+    statements whatever its size."""
+    params = {"scale_id": ctx.scale_id, "school_id": ctx.school_id, "year_id": ctx.year_id, "grade": ctx.grade,
+              "group_id": ctx.group_id}
+    rows = session.execute(_dictionaries_statement(with_types, with_period_marks), params,
+                           execution_options=ctx.reads).all()
     found = defaultdict(list)
     for tag, rid, text1, text2, number, flag, order, day1, day2, day3 in rows:
         found[tag].append((order or 0, rid, text1, text2, number, bool(flag), _date(day1), _date(day2), _date(day3)))
@@ -204,6 +217,14 @@ def pick_period(periods: list, period_id: Optional[int], today: dt.date):
     return period_rules.current_period([p for p in periods if not p.is_year] or periods, today, upcoming=True)
 
 
+@lru_cache(maxsize=1)
+def _students_of_statement():
+    """students_of's statement, built once (parameters groups, start, end)."""
+    rows = group_member_rows(bindparam("groups", expanding=True), _START, _END)
+    return select(rows, Student.last_name, Student.first_name, Student.middle_name).join(
+        Student, Student.id == rows.c.student_id)
+
+
 def students_of(session: Session, ctx: GroupContext, start: dt.date, end: dt.date) -> list:
     """The group's students during the dates: (id, short name, joined, left), ordered by name.
 
@@ -211,9 +232,8 @@ def students_of(session: Session, ctx: GroupContext, start: dt.date, end: dt.dat
     were members and in the class (app/models group_member_spans): a pupil moved to
     another group on a day shows here with the day he left, and there from that day.
     """
-    rows = group_member_rows([ctx.group_id], start, end)
-    found = session.execute(select(rows, Student.last_name, Student.first_name, Student.middle_name)
-                            .join(Student, Student.id == rows.c.student_id), execution_options=ctx.reads).all()
+    found = session.execute(_students_of_statement(), {"groups": [ctx.group_id], "start": start, "end": end},
+                            execution_options=ctx.reads).all()
     names = {row.student_id: short_name(row.last_name, row.first_name, row.middle_name) for row in found}
     spans: dict = {}
     for span in member_spans_of(found, start, end):
@@ -278,6 +298,20 @@ def average_pairs(marks, weights: dict, scores: dict, students) -> dict:
     return pairs
 
 
+# The grid's statements, built once (parameters school_id, group_id, start, end): built on every
+# opening, SQLAlchemy's building and cache key cost more than PostgreSQL's answer.
+_SCHOOL, _GROUP, _START, _END = bindparam("school_id"), bindparam("group_id"), bindparam("start"), bindparam("end")
+_LESSONS_OF_GRID = (
+    select(Lesson.id, Lesson.date, Lesson.number, Lesson.topic, Lesson.homework, Lesson.is_cancelled,
+           Lesson.substitute_id, Assignment.id, Assignment.type_id, Assignment.title, Assignment.weight)
+    .outerjoin(Assignment, and_(Assignment.lesson_id == Lesson.id, Assignment.school_id == _SCHOOL))
+    .where(Lesson.school_id == _SCHOOL, Lesson.subject_group_id == _GROUP, Lesson.date >= _START, Lesson.date <= _END)
+    .order_by(Lesson.date, Lesson.number, Assignment.id))
+_ATTENDANCE_OF_GRID = (
+    select(Attendance.lesson_id, Attendance.student_id, Attendance.code_id)
+    .where(Attendance.school_id == _SCHOOL, Attendance.lesson_id.in_(lessons_of_group(_SCHOOL, _GROUP, _START, _END))))
+
+
 def load_grid(session: Session, ctx: GroupContext, period_id: Optional[int], today: dt.date) -> dict:
     """Everything the grid page shows, as plain data for the page's script."""
     dicts = dictionaries(session, ctx, with_period_marks=True)
@@ -286,21 +320,10 @@ def load_grid(session: Session, ctx: GroupContext, period_id: Optional[int], tod
     start, end = (period.start_date, period.end_date) if period else (today, today)
     students = students_of(session, ctx, start, end)
 
-    lesson_rows = session.execute(
-        select(Lesson.id, Lesson.date, Lesson.number, Lesson.topic, Lesson.homework, Lesson.is_cancelled,
-               Lesson.substitute_id, Assignment.id, Assignment.type_id, Assignment.title, Assignment.weight)
-        .outerjoin(Assignment, and_(Assignment.lesson_id == Lesson.id, Assignment.school_id == ctx.school_id))
-        .where(Lesson.school_id == ctx.school_id, Lesson.subject_group_id == ctx.group_id, Lesson.date >= start,
-               Lesson.date <= end)
-        .order_by(Lesson.date, Lesson.number, Assignment.id), execution_options=ctx.reads,
-    ).all()
+    dates = {"school_id": ctx.school_id, "group_id": ctx.group_id, "start": start, "end": end}
+    lesson_rows = session.execute(_LESSONS_OF_GRID, dates, execution_options=ctx.reads).all()
     marks = mark_rows(session, ctx, start, end)
-    attendance = session.execute(
-        select(Attendance.lesson_id, Attendance.student_id, Attendance.code_id)
-        .where(Attendance.school_id == ctx.school_id,
-               Attendance.lesson_id.in_(lessons_of_group(ctx.school_id, ctx.group_id, start, end))),
-        execution_options=ctx.reads,
-    ).all()
+    attendance = session.execute(_ATTENDANCE_OF_GRID, dates, execution_options=ctx.reads).all()
     period_marks = [(sid, value) for pid, sid, value in dicts.period_marks if period is not None and pid == period.id]
     unlocks = dicts.unlocks
 

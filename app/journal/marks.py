@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Iterable, Optional, Sequence
 
-from sqlalchemy import and_, literal, null, select, union_all
+from sqlalchemy import and_, bindparam, literal, null, select, union_all
 from sqlalchemy.orm import Session
 
 from app.models import (
@@ -78,15 +79,28 @@ def group_marks(session: Session, school_id: int, group_id: int, start: dt.date,
                 students: Optional[list] = None, reads: Optional[dict] = None) -> list:
     """(assignment id, student id, value id, is duty, comment, mark id) of the group's
     marks in the dates (of some students): one statement."""
+    params = {"school_id": school_id, "group_id": group_id, "start": start, "end": end}
+    if students is not None:
+        params["students"] = list(students)
+    return session.execute(_group_marks_statement(students is not None), params, execution_options=reads or {}).all()
+
+
+@lru_cache(maxsize=2)
+def _group_marks_statement(of_students: bool):
+    """group_marks' statement, built once per process (parameters school_id, group_id,
+    start, end and students): the grid reads it on every opening and every save."""
+    school_id = bindparam("school_id")
     assignments = select(Assignment.id).where(
-        Assignment.school_id == school_id, Assignment.lesson_id.in_(lessons_of_group(school_id, group_id, start, end)))
+        Assignment.school_id == school_id,
+        Assignment.lesson_id.in_(lessons_of_group(school_id, bindparam("group_id"), bindparam("start"),
+                                                  bindparam("end"))))
     query = (
         select(Mark.assignment_id, Mark.student_id, Mark.value_id, Mark.is_duty, Mark.comment, Mark.id)
         .where(Mark.school_id == school_id, Mark.assignment_id.in_(assignments))
     )
-    if students is not None:
-        query = query.where(Mark.student_id.in_(students))
-    return session.execute(query, execution_options=reads or {}).all()
+    if of_students:
+        query = query.where(Mark.student_id.in_(bindparam("students", expanding=True)))
+    return query
 
 
 def group_weights(session: Session, school_id: int, group_id: int, start: dt.date, end: dt.date,

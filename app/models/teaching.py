@@ -11,6 +11,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.sql import Select
+from sqlalchemy.sql.elements import BindParameter
 
 from .base import Label, LabeledEnum, Model, SchoolScoped
 from .org import BellSchedule, HolidaySet, Room, SchoolYear, Subject
@@ -176,7 +177,7 @@ def group_member_rows(group_ids, start: dt.date, end: dt.date, student_ids=None)
     grid: the names): group_id, student_id, valid_from, valid_to, joined, left — a
     whole-class group's enrolments (no membership dates) and a subgroup's memberships
     with the student's enrolments in the group's class. `group_ids`: ids, or a select of them."""
-    ids = group_ids if isinstance(group_ids, Select) else list(group_ids)
+    ids = group_ids if isinstance(group_ids, (Select, BindParameter)) else list(group_ids)
     enrolled = and_(Enrolment.class_id == SubjectGroup.class_id, Enrolment.start_date <= end,
                     or_(Enrolment.end_date.is_(None), Enrolment.end_date >= start))
     students = [] if student_ids is None else [Enrolment.student_id.in_(list(student_ids))]
