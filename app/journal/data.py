@@ -10,9 +10,10 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Iterable, Optional, Sequence
 
-from sqlalchemy import and_, case, func, literal, null, or_, select, union_all
+from sqlalchemy import Date, Integer, and_, bindparam, case, func, literal, null, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from app.journal.marks import (  # noqa: F401  (the reports read marks and periods through data, as before)
@@ -331,6 +332,10 @@ class StudentPlaces:
     teachers: dict                     # group id → [(employee id, «Иванова А. С.»)], the main first
     periods: dict = field(default_factory=dict)  # class id → its grade's study periods (periods_of_grade)
     year_start: Optional[dt.date] = None         # the start of year_on(year_on=) of the student's school, if asked
+    # Execution options of the reads about the student that follow (student_places): without the
+    # per-row criteria when the user sees the whole student, each read then bounded by the student,
+    # their school and these groups.
+    reads: dict = field(default_factory=dict)
 
     def classes(self, start: dt.date, end: dt.date) -> list[ClassRow]:
         """student_classes(): the classes of [start, end], the latest last."""
@@ -350,24 +355,24 @@ class StudentPlaces:
         return {c.id: bells for c, bells, _s, _e in self.enrolments}
 
 
-def _year_start_of(school_column, day: dt.date):
+def _year_start_of(school_column, day):
     """year_on(day)'s start date as a scalar subquery: the year holding the day, else the
-    current one, else the latest begun."""
+    current one, else the latest begun (`day`: a date or a bound parameter)."""
     holds = and_(SchoolYear.start_date <= day, SchoolYear.end_date >= day)
     return (select(SchoolYear.start_date).where(SchoolYear.school_id == school_column)
             .order_by(case((holds, 0), (SchoolYear.is_current.is_(True), 1), else_=2), SchoolYear.start_date.desc())
             .limit(1).scalar_subquery())
 
 
-def student_places(session: Session, student_id: int, start: dt.date, end: dt.date,
-                   year_on: Optional[dt.date] = None) -> StudentPlaces:
-    """The student's StudentPlaces over [start, end]: one statement for the student, their
-    school's thresholds, their enrolments with the classes and the study periods of the
-    classes' grades (and, given `year_on`, the start of that day's school year); one for
-    the subject groups of those classes with the student's spans in them and the groups'
-    teachers."""
-    year = [_year_start_of(Student.school_id, year_on)] if year_on is not None else []
-    rows = session.execute(
+_STUDENT, _START, _END = bindparam("student_id", type_=Integer), bindparam("start", type_=Date), bindparam("end", type_=Date)
+
+
+@lru_cache(maxsize=4)
+def _places_statement(with_year: bool, within_schools: bool):
+    """student_places' first statement, built once per process (parameters student_id,
+    year_on with `with_year`, schools with `within_schools`)."""
+    year = [_year_start_of(Student.school_id, bindparam("year_on", type_=Date))] if with_year else []
+    query = (
         select(Student.id, Student.last_name, Student.first_name, Student.middle_name, Student.school_id,
                School.threshold_5, School.threshold_4, School.threshold_3,
                Enrolment.start_date, Enrolment.end_date, SchoolClass.id, SchoolClass.grade, SchoolClass.letter,
@@ -382,12 +387,73 @@ def student_places(session: Session, student_id: int, start: dt.date, end: dt.da
                                      StudyPeriod.grade_from <= SchoolClass.grade,
                                      StudyPeriod.grade_to >= SchoolClass.grade))
         .outerjoin(PeriodType, StudyPeriod.period_type_id == PeriodType.id)
-        .where(Student.id == student_id)
+        .where(Student.id == _STUDENT)
         .order_by(Enrolment.start_date)
-    ).all()
+    )
+    if within_schools:
+        query = query.where(Student.school_id.in_(bindparam("schools", expanding=True, type_=Integer)))
+    return query
+
+
+@lru_cache(maxsize=1)
+def _places_groups_statement():
+    """student_places' second statement, built once per process (parameters classes,
+    start, end, student_id): the groups of the classes the student learns in, with
+    their spans and teachers."""
+    candidates = select(SubjectGroup.id).where(
+        SubjectGroup.class_id.in_(bindparam("classes", expanding=True, type_=Integer)))
+    members = group_member_rows(candidates, _START, _END,
+                                student_ids=bindparam("students", expanding=True, type_=Integer))
+    return (
+        select(members, *_group_query().selected_columns, Employee.id, Employee.last_name, Employee.first_name,
+               Employee.middle_name)
+        .join(SubjectGroup, SubjectGroup.id == members.c.group_id)
+        .join(SchoolClass, SubjectGroup.class_id == SchoolClass.id)
+        .join(Subject, SubjectGroup.subject_id == Subject.id)
+        .outerjoin(SubjectGroupTeacher, SubjectGroupTeacher.subject_group_id == SubjectGroup.id)
+        .outerjoin(Employee, SubjectGroupTeacher.employee_id == Employee.id)
+        .order_by(SubjectGroupTeacher.is_main.desc(), Employee.last_name, Employee.id)
+    )
+
+
+def student_places(session: Session, student_id: int, start: dt.date, end: dt.date,
+                   year_on: Optional[dt.date] = None) -> StudentPlaces:
+    """The student's StudentPlaces over [start, end]: one statement for the student, their
+    school's thresholds, their enrolments with the classes and the study periods of the
+    classes' grades (and, given `year_on`, the start of that day's school year); one for
+    the subject groups of those classes with the student's spans in them and the groups'
+    teachers.
+
+    A user who sees the whole student — the student among theirs and every journal of
+    their groups (app/security/scoping.py: a parent their child, a pupil themselves, staff
+    who see all journals or lead the class) — reads both bounded by the student and their
+    schools, without the per-row criteria, and the places' `reads` let the pages read the
+    rest likewise, each statement bounded by the student, their school and their groups.
+    Anyone else reads through the criteria (`reads` empty)."""
+    from app.security.scoping import UNSCOPED, current_scope, student_visible, whole_journal_visible
+
+    scope = current_scope(session)
+    if student_visible(scope, student_id):
+        places = _read_places(session, student_id, start, end, year_on, scope.schools)
+        if all(whole_journal_visible(scope, gid) for gid in places.groups):
+            places.reads = {"parta_unscoped": True}
+            return places
+    return _read_places(session, student_id, start, end, year_on, UNSCOPED, scoped=True)
+
+
+def _read_places(session: Session, student_id: int, start: dt.date, end: dt.date, year_on: Optional[dt.date],
+                 schools, scoped: bool = False) -> StudentPlaces:
+    reads = {} if scoped else {"parta_unscoped": True}
+    params = {"student_id": student_id}
+    if year_on is not None:
+        params["year_on"] = year_on
+    if schools is not None:
+        params["schools"] = list(schools)
+    rows = session.execute(_places_statement(year_on is not None, schools is not None), params,
+                           execution_options=reads).all()
     if not rows:
         return StudentPlaces(None, (None, None, None), [], {}, [], {})
-    year_start = rows[0][24] if year else None
+    year_start = rows[0][24] if year_on is not None else None
     rows = [tuple(row)[:24] for row in rows]
     sid, last, first, middle, school_id, t5, t4, t3 = rows[0][:8]
     student = StudentRow(sid, last, first, middle, school_id=school_id)
@@ -406,19 +472,10 @@ def student_places(session: Session, student_id: int, start: dt.date, end: dt.da
     classes = {c.id for c, _b, joined, left in enrolments if joined <= end and (left is None or left >= start)}
     if not classes:
         return StudentPlaces(student, thresholds, enrolments, {}, [], {}, periods, year_start)
-    candidates = select(SubjectGroup.id).where(SubjectGroup.class_id.in_(classes))
-    members = group_member_rows(candidates, start, end, student_ids=[student_id])
-    found = session.execute(
-        select(members, *_group_query().selected_columns, Employee.id, Employee.last_name, Employee.first_name,
-               Employee.middle_name)
-        .join(SubjectGroup, SubjectGroup.id == members.c.group_id)
-        .join(SchoolClass, SubjectGroup.class_id == SchoolClass.id)
-        .join(Subject, SubjectGroup.subject_id == Subject.id)
-        .outerjoin(SubjectGroupTeacher, SubjectGroupTeacher.subject_group_id == SubjectGroup.id)
-        .outerjoin(Employee, SubjectGroupTeacher.employee_id == Employee.id)
-        .order_by(SubjectGroupTeacher.is_main.desc(), Employee.last_name, Employee.id)
-    ).all()
-    width = len(members.c)
+    found = session.execute(_places_groups_statement(),
+                            {"classes": sorted(classes), "start": start, "end": end, "students": [student_id]},
+                            execution_options=reads).all()
+    width = 6  # group_member_rows' columns
     groups = {g.id: g for g in _group_rows(dict.fromkeys(tuple(row[width:width + 12]) for row in found))}
     spans = list(dict.fromkeys(member_spans_of(found, start, end)))
     teachers: dict = defaultdict(list)

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Optional
 
-from sqlalchemy import Boolean, String, and_, cast, func, literal, null, or_, select, union_all
+from sqlalchemy import Boolean, Date, Integer, String, and_, bindparam, cast, func, literal, null, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from app.journal import data, marks
@@ -72,6 +73,30 @@ def _bell(times, number_column, school_column, schedule_column):
     return and_(times.bell_schedule_id == func.coalesce(schedule_column, default), times.lesson_number == number_column)
 
 
+@lru_cache(maxsize=1)
+def _week_statement():
+    """diary_week's lessons, built once per process (parameters school, groups, start, end,
+    student_id): with their rooms, substitutes, bells and the student's attendance."""
+    student_id = bindparam("student_id", type_=Integer)
+    return (
+        select(Lesson.id, Lesson.subject_group_id, Lesson.date, Lesson.number, Lesson.topic, Lesson.homework,
+               Room.name, Employee.last_name, Employee.first_name, Employee.middle_name, AttendanceCode.code,
+               Bell.start_time, Bell.end_time)
+        .join(SubjectGroup, Lesson.subject_group_id == SubjectGroup.id)
+        .join(SchoolClass, SubjectGroup.class_id == SchoolClass.id)
+        .outerjoin(Room, Lesson.room_id == Room.id)
+        .outerjoin(Employee, Employee.id == Lesson.substitute_id)
+        .outerjoin(Attendance, and_(Attendance.lesson_id == Lesson.id, Attendance.student_id == student_id))
+        .outerjoin(AttendanceCode, Attendance.code_id == AttendanceCode.id)
+        .outerjoin(Bell, _bell(Bell, Lesson.number, SchoolClass.school_id, SchoolClass.bell_schedule_id))
+        .where(Lesson.school_id == bindparam("school", type_=Integer),
+               Lesson.subject_group_id.in_(bindparam("groups", expanding=True, type_=Integer)),
+               Lesson.date >= bindparam("start", type_=Date), Lesson.date <= bindparam("end", type_=Date),
+               Lesson.is_cancelled.is_(False))
+        .order_by(Lesson.date, Lesson.number, Lesson.id)
+    )
+
+
 def diary_week(session: Session, student_id: int, start: dt.date, end: Optional[dt.date] = None,
                places: Optional[data.StudentPlaces] = None) -> DiaryWeek:
     """The student's lessons from `start` (a Monday) to `end` (default: the Sunday), with
@@ -85,24 +110,13 @@ def diary_week(session: Session, student_id: int, start: dt.date, end: Optional[
     by_group = {g.id: g for g in places.groups_during(start, end)}
     rows = []
     if by_group:
-        rows = session.execute(
-            select(Lesson.id, Lesson.subject_group_id, Lesson.date, Lesson.number, Lesson.topic, Lesson.homework,
-                   Room.name, Employee.last_name, Employee.first_name, Employee.middle_name, AttendanceCode.code,
-                   Bell.start_time, Bell.end_time)
-            .join(SubjectGroup, Lesson.subject_group_id == SubjectGroup.id)
-            .join(SchoolClass, SubjectGroup.class_id == SchoolClass.id)
-            .outerjoin(Room, Lesson.room_id == Room.id)
-            .outerjoin(Employee, Employee.id == Lesson.substitute_id)
-            .outerjoin(Attendance, and_(Attendance.lesson_id == Lesson.id, Attendance.student_id == student_id))
-            .outerjoin(AttendanceCode, Attendance.code_id == AttendanceCode.id)
-            .outerjoin(Bell, _bell(Bell, Lesson.number, SchoolClass.school_id, SchoolClass.bell_schedule_id))
-            .where(Lesson.subject_group_id.in_(list(by_group)), Lesson.date >= start, Lesson.date <= end,
-                   Lesson.is_cancelled.is_(False))
-            .order_by(Lesson.date, Lesson.number, Lesson.id)
-        ).all()
+        rows = session.execute(_week_statement(), {
+            "school": places.student.school_id, "groups": list(by_group), "start": start, "end": end,
+            "student_id": student_id}, execution_options=places.reads).all()
     # a pupil moved between groups on a day sees the old group's lessons before it, the new one's after
     rows = [row for row in rows if any(s.group_id == row[1] and s.covers(row[2]) for s in spans)]
-    work = marks.work_of_lessons(session, [row[0] for row in rows], student_id)
+    work = marks.work_of_lessons(session, [row[0] for row in rows], student_id, places.student.school_id,
+                                 reads=places.reads)
 
     days: dict = {start + dt.timedelta(days=i): [] for i in range((end - start).days + 1)}
     for lid, gid, day, number, topic, homework, room, last, first, middle, absence, start_time, end_time in rows:
@@ -163,7 +177,8 @@ def period_marks(session: Session, student_id: int, today: dt.date, thresholds=N
     groups = places.groups_during(period.start, until)
     subject_of = {g.id: g.subject_id for g in groups}
     lines = {sid: PeriodLine(name) for sid, name, _short, _g in data.by_subject(groups)}
-    found, set_marks = marks.student_period_marks(session, student_id, period.start, until, list(subject_of), period.id)
+    found, set_marks = marks.student_period_marks(session, student_id, period.start, until, list(subject_of), period.id,
+                                                  school_id=places.student.school_id, reads=places.reads)
     for m in found:
         if m.mark is not None or m.duty:
             lines[subject_of[m.group_id]].marks.append(m)
@@ -197,8 +212,8 @@ class Owed:
     comment: str
 
 
-def _owed_query(student_id: int, start: dt.date, until: dt.date):
-    return (
+def _owed_query(student_id, start, until, school=None, groups=None):
+    query = (
         select(Assignment.id, Lesson.date, Assignment.due_date, SubjectGroup.subject_id, AssignmentType.name,
                Assignment.title, AssignmentType.id, Assignment.weight, AssignmentType.weight, Mark.comment)
         .select_from(Mark).join(Assignment, Mark.assignment_id == Assignment.id)
@@ -206,6 +221,9 @@ def _owed_query(student_id: int, start: dt.date, until: dt.date):
         .join(AssignmentType, Assignment.type_id == AssignmentType.id)
         .where(Mark.student_id == student_id, Mark.is_duty.is_(True), Mark.value_id.is_(None), Lesson.date >= start,
                Lesson.date <= until))
+    if school is not None:
+        query = query.where(Mark.school_id == school, Lesson.subject_group_id.in_(groups))
+    return query
 
 
 def _owed_rows(session: Session, student_id: int, start: dt.date, until: dt.date, places, rows) -> list:
@@ -223,12 +241,13 @@ def work_owed(session: Session, student_id: int, start: dt.date, until: dt.date,
     return _owed_rows(session, student_id, start, until, places, rows)
 
 
-def owed_and_absences(session: Session, student_id: int, owed_since: dt.date, absent_since: dt.date,
-                      until: dt.date, places: Optional[data.StudentPlaces] = None) -> tuple[list, list]:
-    """work_owed() from `owed_since`, oldest first, and (day, lesson number, subject, code,
-    name, excused) of every attendance entry from `absent_since`, the latest first: one
-    statement (UNION ALL of the two, each row tagged)."""
-    owed = _owed_query(student_id, owed_since, until).add_columns(
+@lru_cache(maxsize=1)
+def _owed_and_absences_statement():
+    """owed_and_absences' statement, built once per process (parameters student_id, school,
+    groups, owed_since, absent_since, until)."""
+    student_id, school = bindparam("student_id", type_=Integer), bindparam("school", type_=Integer)
+    groups, until = bindparam("groups", expanding=True, type_=Integer), bindparam("until", type_=Date)
+    owed = _owed_query(student_id, bindparam("owed_since", type_=Date), until, school, groups).add_columns(
         literal("o"), Lesson.number, cast(null(), String), cast(null(), String), cast(null(), Boolean),
         cast(null(), String))
     missed = (select(null(), Lesson.date, null(), null(), null(), null(), null(), null(), null(), null(), literal("a"),
@@ -237,9 +256,26 @@ def owed_and_absences(session: Session, student_id: int, owed_since: dt.date, ab
               .select_from(Attendance).join(Lesson, Attendance.lesson_id == Lesson.id)
               .join(SubjectGroup, Lesson.subject_group_id == SubjectGroup.id)
               .join(AttendanceCode, Attendance.code_id == AttendanceCode.id)
-              .where(Attendance.student_id == student_id, Lesson.date >= absent_since, Lesson.date <= until))
+              .where(Attendance.school_id == school, Attendance.student_id == student_id,
+                     Lesson.subject_group_id.in_(groups), Lesson.date >= bindparam("absent_since", type_=Date),
+                     Lesson.date <= until))
+    return union_all(owed, missed)
+
+
+def owed_and_absences(session: Session, student_id: int, owed_since: dt.date, absent_since: dt.date,
+                      until: dt.date, places: Optional[data.StudentPlaces] = None) -> tuple[list, list]:
+    """work_owed() from `owed_since`, oldest first, and (day, lesson number, subject, code,
+    name, excused) of every attendance entry from `absent_since`, the latest first, in the
+    groups the student learns in over those dates: one statement (UNION ALL of the two,
+    each row tagged)."""
+    places = places or data.student_places(session, student_id, min(owed_since, absent_since), until)
+    if places.student is None:
+        return [], []
+    groups = [g.id for g in places.groups_during(min(owed_since, absent_since), until)]
     owed_rows, absent_rows = [], []
-    for row in session.execute(union_all(owed, missed)).all():
+    for row in session.execute(_owed_and_absences_statement(), {
+            "student_id": student_id, "school": places.student.school_id, "groups": groups, "owed_since": owed_since,
+            "absent_since": absent_since, "until": until}, execution_options=places.reads).all():
         *fields, tag, number, group_name, code, excused, code_name = row
         day = fields[1] if isinstance(fields[1], dt.date) else dt.date.fromisoformat(str(fields[1])[:10])
         if tag == "o":
@@ -254,22 +290,32 @@ def owed_and_absences(session: Session, student_id: int, owed_since: dt.date, ab
     return _owed_rows(session, student_id, owed_since, until, places, [row for _d, _a, row in owed_rows]), absent_rows
 
 
+@lru_cache(maxsize=1)
+def _timetable_statement():
+    """timetable's statement, built once per process (parameters groups, day)."""
+    day = bindparam("day", type_=Date)
+    return (
+        select(ScheduleEntry.subject_group_id, ScheduleEntry.weekday, ScheduleEntry.lesson_number, Room.name,
+               Bell.start_time, Bell.end_time)
+        .join(SubjectGroup, ScheduleEntry.subject_group_id == SubjectGroup.id)
+        .join(SchoolClass, SubjectGroup.class_id == SchoolClass.id)
+        .outerjoin(Room, ScheduleEntry.room_id == Room.id)
+        .outerjoin(Bell, _bell(Bell, ScheduleEntry.lesson_number, SchoolClass.school_id, SchoolClass.bell_schedule_id))
+        .where(ScheduleEntry.school_id == bindparam("school", type_=Integer),
+               ScheduleEntry.subject_group_id.in_(bindparam("groups", expanding=True, type_=Integer)),
+               ScheduleEntry.valid_from <= day, or_(ScheduleEntry.valid_to.is_(None), ScheduleEntry.valid_to >= day))
+    )
+
+
 def timetable(session: Session, student_id: int, day: dt.date, places: Optional[data.StudentPlaces] = None) -> dict:
     """weekday (1–6) → [(lesson number, start, end, subject, room)] valid on the day: one statement."""
-    groups = places.groups_during(day, day) if places else data.student_groups(session, student_id, day, day)
-    by_group = {g.id: g for g in groups}
+    places = places or data.student_places(session, student_id, day, day)
+    by_group = {g.id: g for g in places.groups_during(day, day)}
     week: dict = {}
     if not by_group:
         return week
     for gid, weekday, number, room, start, end in session.execute(
-            select(ScheduleEntry.subject_group_id, ScheduleEntry.weekday, ScheduleEntry.lesson_number, Room.name,
-                   Bell.start_time, Bell.end_time)
-            .join(SubjectGroup, ScheduleEntry.subject_group_id == SubjectGroup.id)
-            .join(SchoolClass, SubjectGroup.class_id == SchoolClass.id)
-            .outerjoin(Room, ScheduleEntry.room_id == Room.id)
-            .outerjoin(Bell, _bell(Bell, ScheduleEntry.lesson_number, SchoolClass.school_id,
-                                   SchoolClass.bell_schedule_id))
-            .where(ScheduleEntry.subject_group_id.in_(list(by_group)), ScheduleEntry.valid_from <= day,
-                   or_(ScheduleEntry.valid_to.is_(None), ScheduleEntry.valid_to >= day))):
+            _timetable_statement(), {"school": places.student.school_id, "groups": list(by_group), "day": day},
+            execution_options=places.reads):
         week.setdefault(weekday, []).append((number, start, end, by_group[gid].subject, room or ""))
     return {weekday: sorted(items, key=lambda item: item[0]) for weekday, items in sorted(week.items())}

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterable, Optional, Sequence
 
-from sqlalchemy import and_, bindparam, literal, null, select, union_all
+from sqlalchemy import Date, Integer, and_, bindparam, literal, null, select, union_all
 from sqlalchemy.orm import Session
 
 from app.models import (
@@ -194,25 +194,40 @@ def mark_row(gid, lid, day, aid, abbr, tname, own, by_type, control, sid, code, 
                    sid, scale_mark(code, score, passing), bool(duty), comment or "")
 
 
-def student_period_marks(session: Session, student_id: int, start: dt.date, end: dt.date, group_ids: Sequence[int],
-                         period_id: int) -> tuple[list[MarkRow], dict]:
-    """marks_of() the student's marks in the groups' lessons of [start, end] and
-    period_marks_of() their marks of the period in the groups, in one statement (UNION
-    ALL): ([MarkRow] by date, {(group id, period id, student id): ScaleMark})."""
-    groups = list(group_ids)
-    if not groups:
-        return [], {}
-    marked = tagged_marks("m", Lesson.date >= start, Lesson.date <= end, Lesson.is_cancelled.is_(False),
-                          Lesson.subject_group_id.in_(groups), Mark.student_id == student_id)
+@lru_cache(maxsize=1)
+def _student_period_marks_statement():
+    """student_period_marks' statement, built once per process (parameters school,
+    student_id, groups, start, end, period_id)."""
+    school, student_id = bindparam("school", type_=Integer), bindparam("student_id", type_=Integer)
+    groups = bindparam("groups", expanding=True, type_=Integer)
+    marked = tagged_marks("m", Mark.school_id == school, Lesson.school_id == school,
+                          Lesson.date >= bindparam("start", type_=Date), Lesson.date <= bindparam("end", type_=Date),
+                          Lesson.is_cancelled.is_(False), Lesson.subject_group_id.in_(groups),
+                          Mark.student_id == student_id)
     set_ = (
         select(literal("p"), PeriodMark.subject_group_id, null(), null(), null(), null(), null(), null(), null(),
                null(), null(), PeriodMark.student_id, GradeScaleValue.code, GradeScaleValue.score,
                GradeScaleValue.is_passing, null(), null())
         .join(GradeScaleValue, PeriodMark.value_id == GradeScaleValue.id)
-        .where(PeriodMark.subject_group_id.in_(groups), PeriodMark.period_id == period_id,
-               PeriodMark.student_id == student_id))
+        .where(PeriodMark.school_id == school, PeriodMark.subject_group_id.in_(groups),
+               PeriodMark.period_id == bindparam("period_id", type_=Integer), PeriodMark.student_id == student_id))
+    return union_all(marked, set_)
+
+
+def student_period_marks(session: Session, student_id: int, start: dt.date, end: dt.date, group_ids: Sequence[int],
+                         period_id: int, school_id: int, reads: Optional[dict] = None) -> tuple[list[MarkRow], dict]:
+    """marks_of() the student's marks in the groups' lessons of [start, end] and
+    period_marks_of() their marks of the period in the groups, in one statement (UNION
+    ALL): ([MarkRow] by date, {(group id, period id, student id): ScaleMark}). `reads`:
+    the execution options of the reads about the student (data.StudentPlaces.reads)."""
+    groups = list(group_ids)
+    if not groups:
+        return [], {}
+    params = {"school": school_id, "student_id": student_id, "groups": groups, "start": start, "end": end,
+              "period_id": period_id}
     found, period_marks = [], {}
-    for tag, gid, lid, day, number, aid, *rest in session.execute(union_all(marked, set_)).all():
+    for tag, gid, lid, day, number, aid, *rest in session.execute(_student_period_marks_statement(), params,
+                                                                   execution_options=reads or {}).all():
         if tag == "p":
             code, score, passing = rest[6:9]
             period_marks[(gid, period_id, student_id)] = scale_mark(code, score, passing)
@@ -245,20 +260,35 @@ class WorkRow:
         return journal_rules.assignment_label(self.type_name, self.title)
 
 
-def work_of_lessons(session: Session, lesson_ids: Sequence[int], student_id: int) -> dict:
-    """lesson id → [WorkRow] of the lessons' assignments with the student's marks on
-    them (none yet: mark None), by assignment id: one statement for the whole week."""
-    if not lesson_ids:
-        return {}
-    found: dict = {}
-    rows = session.execute(
+@lru_cache(maxsize=1)
+def _work_of_lessons_statement():
+    """work_of_lessons' statement, built once per process (parameters school, lessons,
+    student_id)."""
+    school, student_id = bindparam("school", type_=Integer), bindparam("student_id", type_=Integer)
+    return (
         select(Assignment.lesson_id, Assignment.id, AssignmentType.id, AssignmentType.abbr, AssignmentType.name,
                Assignment.title, Assignment.weight, AssignmentType.weight, AssignmentType.is_control,
                Assignment.due_date, GradeScaleValue.code, GradeScaleValue.score, Mark.is_duty, Mark.comment)
         .join(AssignmentType, Assignment.type_id == AssignmentType.id)
-        .outerjoin(Mark, and_(Mark.assignment_id == Assignment.id, Mark.student_id == student_id))
+        .outerjoin(Mark, and_(Mark.assignment_id == Assignment.id, Mark.school_id == school,
+                              Mark.student_id == student_id))
         .outerjoin(GradeScaleValue, Mark.value_id == GradeScaleValue.id)
-        .where(Assignment.lesson_id.in_(list(lesson_ids))).order_by(Assignment.id))
+        .where(Assignment.school_id == school,
+               Assignment.lesson_id.in_(bindparam("lessons", expanding=True, type_=Integer)))
+        .order_by(Assignment.id))
+
+
+def work_of_lessons(session: Session, lesson_ids: Sequence[int], student_id: int, school_id: int,
+                    reads: Optional[dict] = None) -> dict:
+    """lesson id → [WorkRow] of the lessons' assignments with the student's marks on
+    them (none yet: mark None), by assignment id: one statement for the whole week.
+    `reads`: the execution options of the reads about the student (data.StudentPlaces.reads)."""
+    if not lesson_ids:
+        return {}
+    found: dict = {}
+    rows = session.execute(_work_of_lessons_statement(),
+                           {"school": school_id, "lessons": list(lesson_ids), "student_id": student_id},
+                           execution_options=reads or {})
     for lid, aid, type_id, abbr, tname, title, own, by_type, control, due, code, score, duty, comment in rows:
         found.setdefault(lid, []).append(WorkRow(
             aid, type_id, abbr or "", tname or "", title or "", grading.effective_weight(own, by_type), due,

@@ -176,11 +176,14 @@ def group_member_rows(group_ids, start: dt.date, end: dt.date, student_ids=None)
     """The statement behind group_member_spans, for a caller that joins more to it (the
     grid: the names): group_id, student_id, valid_from, valid_to, joined, left — a
     whole-class group's enrolments (no membership dates) and a subgroup's memberships
-    with the student's enrolments in the group's class. `group_ids`: ids, or a select of them."""
+    with the student's enrolments in the group's class. `group_ids`: ids, or a select of them;
+    `group_ids` and `student_ids` may be expanding bound parameters (a statement built once)."""
     ids = group_ids if isinstance(group_ids, (Select, BindParameter)) else list(group_ids)
     enrolled = and_(Enrolment.class_id == SubjectGroup.class_id, Enrolment.start_date <= end,
                     or_(Enrolment.end_date.is_(None), Enrolment.end_date >= start))
-    students = [] if student_ids is None else [Enrolment.student_id.in_(list(student_ids))]
+    if student_ids is not None and not isinstance(student_ids, BindParameter):
+        student_ids = list(student_ids)
+    students = [] if student_ids is None else [Enrolment.student_id.in_(student_ids)]
     whole = (select(SubjectGroup.id.label("group_id"), Enrolment.student_id.label("student_id"),
                     cast(null(), Date).label("valid_from"), cast(null(), Date).label("valid_to"),
                     Enrolment.start_date.label("joined"), Enrolment.end_date.label("left"))

@@ -10,14 +10,16 @@ classes and children reveal nothing.
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Optional
 
 from flask import abort, current_app
-from sqlalchemy import or_, select
+from sqlalchemy import Integer, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from app.models import Employee, SchoolClass, Student, SubjectGroup
 from app.security.rights import user_rights
+from app.security.scoping import UNSCOPED, current_scope
 
 CLASS_RIGHTS = {"reports_own_class", "reports_all_classes"}
 STUDENT_RIGHTS = CLASS_RIGHTS | {"own_children_view", "self_view"}
@@ -90,7 +92,27 @@ def report_student(session: Session, student_id: Optional[int]) -> int:
 
 def own_students(session: Session) -> list:
     """(id, name) of the students a family login reports on: a parent's children, a
-    student themselves (both are what the scoping shows them)."""
-    rows = session.execute(select(Student.id, Student.last_name, Student.first_name, Student.middle_name)
-                           .order_by(Student.last_name, Student.first_name)).all()
+    student themselves (both are what the scoping shows them). A scope that names its
+    students is read as those students of its schools, without the per-row criteria."""
+    scope = current_scope(session)
+    if scope.students is UNSCOPED:
+        rows = session.execute(_own_students_statement(False, False)).all()
+    else:
+        params = {"students": list(scope.students)}
+        if scope.schools is not UNSCOPED:
+            params["schools"] = list(scope.schools)
+        rows = session.execute(_own_students_statement(True, scope.schools is not UNSCOPED), params,
+                               execution_options={"parta_unscoped": True}).all()
     return [(sid, " ".join(p for p in (last, first, middle) if p)) for sid, last, first, middle in rows]
+
+
+@lru_cache(maxsize=4)
+def _own_students_statement(named: bool, within_schools: bool):
+    """own_students' statement, built once per process (parameters students and schools)."""
+    query = select(Student.id, Student.last_name, Student.first_name, Student.middle_name).order_by(
+        Student.last_name, Student.first_name, Student.id)
+    if named:
+        query = query.where(Student.id.in_(bindparam("students", expanding=True, type_=Integer)))
+    if within_schools:
+        query = query.where(Student.school_id.in_(bindparam("schools", expanding=True, type_=Integer)))
+    return query

@@ -405,6 +405,15 @@ def final_marks_editable(session: Session, group_id: int) -> bool:
     return (scope.final_groups is UNSCOPED or group_id in scope.final_groups) and journal_editable(session, group_id)
 
 
+def student_visible(scope: Scope, student_id: int) -> bool:
+    """Whether the scope shows the student's own rows — their enrolments, marks and
+    attendance in the journals it shows (every student, or the student among theirs):
+    with whole_journal_visible() of each of the student's groups, the rows about the
+    student may be read bounded by the student, their school and those groups instead of
+    the per-row criteria (app/journal/data.student_places)."""
+    return scope.students is UNSCOPED or student_id in scope.students
+
+
 def whole_journal_visible(scope: Scope, group_id: int) -> bool:
     """Whether the scope shows every row of the group's journal (a substitute teacher
     sees only their lessons): such a journal may be read bounded by group and school

@@ -133,6 +133,35 @@ def test_a_student_reads_only_their_own_diary(app, client):
     assert client.get(f"/diary/?student={classmate}").status_code == 404
 
 
+def _subjects_shown(html: str) -> set:
+    """The subjects of the period's table and of the week's lessons."""
+    return set(re.findall(r'<tr data-subject="([^"]+)"', html)) | set(re.findall(r'class="l-subject-name">([^<]+)<', html))
+
+
+def test_a_subject_teacher_reads_a_pupils_diary_of_their_journals_only_and_the_class_teacher_all_of_it(
+        app, client, subject_journal):
+    """The diary reads a student a user sees whole (every journal of the student's groups) without the
+    per-row criteria; a subject teacher sees the pupil but not the other teachers' journals, and reads
+    through the criteria: their subjects, never another's marks, lessons or absences."""
+    child, week = subject_journal["child"], subject_journal["week"].isoformat()
+    login(client, "teacher")
+    page = client.get(f"/diary/?student={child}&week={week}")
+    assert page.status_code == 200
+    mine = _subjects_shown(page.get_data(as_text=True))
+    class_teacher = login(app.test_client(), "classteacher")
+    whole = _subjects_shown(class_teacher.get(f"/diary/?student={child}&week={week}").get_data(as_text=True))
+    with app.app_context():
+        taught = set(db.session.scalars(
+            select(Subject.name).join(SubjectGroup, SubjectGroup.subject_id == Subject.id)
+            .join(SubjectGroupTeacher, SubjectGroupTeacher.subject_group_id == SubjectGroup.id)
+            .join(Employee, Employee.id == SubjectGroupTeacher.employee_id)
+            .join(Enrolment, Enrolment.class_id == SubjectGroup.class_id)
+            .where(Employee.user_id == _user("teacher"), Enrolment.student_id == child)))
+        db.session.remove()
+    assert subject_journal["subject"] in mine and mine <= taught, mine - taught
+    assert "Русский язык" in whole and subject_journal["subject"] in whole and mine < whole
+
+
 def test_a_bad_week_falls_back_to_this_week(app, client):
     login(client, "student")
     assert client.get("/diary/?week=понедельник").status_code == 200
