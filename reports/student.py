@@ -80,7 +80,7 @@ def student_progress(session: Session, student_id: int, start: dt.date, end: dt.
         return None
     classes = places.classes(start, end)
     groups = places.groups_during(start, end)
-    marks, absences, days = data.student_record(session, student_id, [g.id for g in groups], start, end)
+    marks, absences, days = data.student_record(session, places, [g.id for g in groups], start, end)
 
     lines: dict = {}
     subject_of_group = {g.id: g.subject_id for g in groups}

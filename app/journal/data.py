@@ -129,6 +129,46 @@ def school_of(session: Session, school_id: Optional[int] = None) -> Optional[Sch
     return session.scalar(query)
 
 
+@dataclass(frozen=True)
+class YearRow:
+    """A school year as the report filters show it."""
+
+    id: int
+    name: str
+    start_date: dt.date
+    end_date: dt.date
+    is_current: bool
+    is_closed: bool
+    school_id: int
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@lru_cache(maxsize=2)
+def _years_statement(within_schools: bool):
+    """school_years' statement, built once per process (parameter schools)."""
+    query = (select(SchoolYear.id, SchoolYear.name, SchoolYear.start_date, SchoolYear.end_date, SchoolYear.is_current,
+                    SchoolYear.is_closed, SchoolYear.school_id)
+             .order_by(SchoolYear.start_date.desc(), SchoolYear.id))
+    if within_schools:
+        query = query.where(SchoolYear.school_id.in_(bindparam("schools", expanding=True, type_=Integer)))
+    return query
+
+
+def school_years(session: Session) -> list[YearRow]:
+    """The school years of the user's schools, the latest first: read within the scope's
+    schools (the rows of a school year have no other criterion), one statement."""
+    from app.security.scoping import UNSCOPED, current_scope
+
+    schools = current_scope(session).schools
+    params = {} if schools is UNSCOPED else {"schools": list(schools)}
+    rows = session.execute(_years_statement(schools is not UNSCOPED), params,
+                           execution_options={"parta_unscoped": True}).all()
+    return [YearRow(yid, name, start, end, bool(current), bool(closed), school)
+            for yid, name, start, end, current, closed, school in rows]
+
+
 def year_on(session: Session, day: dt.date, school_id: Optional[int] = None) -> Optional[SchoolYear]:
     """The school year holding the day, else the current one, else the latest begun."""
     base = select(SchoolYear)
@@ -536,29 +576,42 @@ def attendance_codes_of(session: Session, group_ids: Iterable[int], start: dt.da
         .where(Lesson.subject_group_id.in_(ids), Lesson.date >= start, Lesson.date <= end))}
 
 
-def student_record(session: Session, student_id: int, group_ids: Iterable[int], start: dt.date,
-                   end: dt.date) -> tuple[list[MarkRow], list[AbsenceRow], dict]:
-    """The student's marks of lessons held in [start, end] (marks_of()), the lessons they
-    missed (absences_of()) and the lessons held each day in the groups, in one statement
-    (UNION ALL of the three): ([MarkRow] by date, [AbsenceRow] by date, {day: lessons})."""
-    groups = list(group_ids)
-    held = [Lesson.date >= start, Lesson.date <= end, Lesson.is_cancelled.is_(False)]
+@lru_cache(maxsize=1)
+def _student_record_statement():
+    """student_record's statement, built once per process (parameters school, student_id,
+    seen, groups, start, end)."""
+    school, student_id = bindparam("school", type_=Integer), bindparam("student_id", type_=Integer)
+    seen = Lesson.subject_group_id.in_(bindparam("seen", expanding=True, type_=Integer))
+    held = [Lesson.school_id == school, Lesson.date >= bindparam("start", type_=Date),
+            Lesson.date <= bindparam("end", type_=Date), Lesson.is_cancelled.is_(False)]
     nulls = [null()] * 6
-    parts = [
-        tagged_marks("m", *held, Mark.student_id == student_id),
+    return union_all(
+        tagged_marks("m", *held, seen, Mark.school_id == school, Mark.student_id == student_id),
         select(literal("a"), Lesson.subject_group_id, Lesson.id, Lesson.date, Lesson.number, *nulls, null(),
                AttendanceCode.code, null(), null(), AttendanceCode.is_excused, null())
         .select_from(Attendance)
         .join(Lesson, Attendance.lesson_id == Lesson.id)
         .join(AttendanceCode, Attendance.code_id == AttendanceCode.id)
-        .where(*held, AttendanceCode.is_absence.is_(True), Attendance.student_id == student_id),
-    ]
-    if groups:
-        parts.append(select(literal("d"), null(), null(), Lesson.date, func.count(Lesson.id), *nulls, *nulls)
-                     .where(Lesson.subject_group_id.in_(groups), *held)
-                     .group_by(Lesson.date))
+        .where(*held, seen, AttendanceCode.is_absence.is_(True), Attendance.school_id == school,
+               Attendance.student_id == student_id),
+        select(literal("d"), null(), null(), Lesson.date, func.count(Lesson.id), *nulls, *nulls)
+        .where(Lesson.subject_group_id.in_(bindparam("groups", expanding=True, type_=Integer)), *held)
+        .group_by(Lesson.date),
+    )
+
+
+def student_record(session: Session, places: StudentPlaces, group_ids: Iterable[int], start: dt.date,
+                   end: dt.date) -> tuple[list[MarkRow], list[AbsenceRow], dict]:
+    """The student's marks of lessons held in [start, end] (marks_of()) and the lessons
+    they missed (absences_of()) in the groups of their places (read over dates holding
+    [start, end]), and the lessons held each day in `group_ids`, in one statement (UNION ALL
+    of the three): ([MarkRow] by date, [AbsenceRow] by date, {day: lessons})."""
+    student_id = places.student.id
+    params = {"school": places.student.school_id, "student_id": student_id, "seen": list(places.groups),
+              "groups": list(group_ids), "start": start, "end": end}
     marks, absences, days = [], [], {}
-    for tag, gid, lid, day, number, aid, *rest in session.execute(union_all(*parts)).all():
+    for tag, gid, lid, day, number, aid, *rest in session.execute(_student_record_statement(), params,
+                                                                   execution_options=places.reads).all():
         if tag == "m":
             row = mark_row(gid, lid, day, aid, *rest)
             marks.append(((row.day, number, aid), row))

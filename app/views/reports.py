@@ -50,13 +50,14 @@ class ReportView(BaseView):
         return school_today()
 
     def years(self) -> list:
-        return db.session.scalars(select(SchoolYear).order_by(SchoolYear.start_date.desc())).all()
+        return data.school_years(db.session)
 
     def year(self, years: Optional[list] = None) -> Optional[SchoolYear]:
         """The year asked for, else the year of today (of `years`, when they are read)."""
         chosen = parse_int(request.args.get("year"))
         if chosen is not None:
-            year = db.session.get(SchoolYear, chosen)
+            year = next((y for y in years if y.id == chosen), None) if years is not None \
+                else db.session.get(SchoolYear, chosen)
             if year is not None:
                 return year
         if years is not None:
