@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from functools import lru_cache
 from typing import Optional
 
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy.orm import joinedload
 
 from app.clock import school_today, utcnow
 from app.extensions import csrf, db
@@ -26,7 +28,7 @@ from app.journal import data, diary, marks
 from app.models import AssignmentType, Attachment, PartaUser, School, WebApiSession
 from app.rules import grading
 from app.rules.netschool import ns_date, parse_day, pw2_matches
-from app.security import communication, login_limits, reporting, webapi as accounts
+from app.security import communication, grants, login_limits, reporting, webapi as accounts
 from app.views.base import parse_int
 
 bp = Blueprint("webapi", __name__, url_prefix="/webapi")
@@ -136,6 +138,22 @@ def login():
 OPEN = {"webapi.logindata", "webapi.getdata", "webapi.schools", "webapi.login"}
 
 
+# The token's expiry slides while it is used, written at most once a minute (the token then
+# lives up to a minute less than its lifetime after the last call, and a call writes nothing).
+SLIDE_EVERY = dt.timedelta(minutes=1)
+
+
+@lru_cache(maxsize=4)
+def _token_statement(dialect_name: str):
+    """The API session of a token with its login (school, municipality, roles), whether its
+    school lets apps in, and the rights version: one statement, built once per process."""
+    return (select(WebApiSession, School.webapi_enabled, grants.version_column(dialect_name), PartaUser)
+            .join(PartaUser, PartaUser.id == WebApiSession.user_id)
+            .outerjoin(School, School.id == WebApiSession.school_id)
+            .where(WebApiSession.token == bindparam("token"))
+            .options(joinedload(PartaUser.school), joinedload(PartaUser.municipality), joinedload(PartaUser.roles)))
+
+
 @bp.before_request
 def _authenticate():
     """401 (JSON, never a redirect) without a live token; otherwise the request runs as
@@ -143,15 +161,21 @@ def _authenticate():
     if request.endpoint in OPEN:
         return None
     token = request.headers.get("at", "")
-    session = db.session.scalar(select(WebApiSession).where(WebApiSession.token == token),
-                                execution_options=UNSCOPED) if token else None
-    if session is None or session.expires_at is None or session.expires_at < utcnow() or session.user_id is None:
+    found = db.session.execute(_token_statement(db.session.get_bind().dialect.name), {"token": token},
+                               execution_options=UNSCOPED).unique().first() if token else None
+    now = utcnow()
+    if found is None:
         return _error(401, "Unauthorized")
-    user = db.session.get(PartaUser, session.user_id, execution_options=UNSCOPED)
-    if user is None or not user.active or not accounts.school_allows(db.session, session.school_id):
+    session, school_allows, version, user = found
+    if session.expires_at is None or session.expires_at < now or not user.active or session.school_id is None \
+            or not school_allows:
         return _error(401, "Unauthorized")
-    session.expires_at = utcnow() + _lifetime()  # sliding: the token lives while it is used
-    db.session.commit()
+    grants.note_version(version)
+    expires = now + _lifetime()
+    if expires - session.expires_at >= SLIDE_EVERY:
+        with db.engine.begin() as connection:  # a connection of its own: the request's rows stay as read
+            connection.execute(update(WebApiSession.__table__).where(WebApiSession.__table__.c.id == session.id)
+                               .values(expires_at=expires))
     g._login_user = g.user = user  # this request only: Flask-Login's current_user, no session cookie
     g.webapi_session = session
     return None

@@ -155,6 +155,34 @@ def test_an_expired_token_gets_401_and_a_new_login_with_the_same_cookie_revives_
     assert client.get("/webapi/years/current", headers={"at": token}).status_code == 401
 
 
+def test_a_token_in_use_lives_on_its_expiry_written_at_most_once_a_minute(app):
+    from app.clock import utcnow
+    from app.models import WebApiSession
+    from app.webapi import _lifetime
+
+    client, response = api_login(app, "student")
+    token = response.get_json()["at"]
+
+    def expiry():
+        with app.app_context():
+            value = db.session.scalar(select(WebApiSession.expires_at).where(WebApiSession.token == token))
+            db.session.remove()
+        return value
+
+    with app.app_context():  # ten minutes left: the next call gives the token its whole lifetime again
+        db.session.execute(update(WebApiSession).where(WebApiSession.token == token)
+                           .values(expires_at=utcnow() + dt.timedelta(minutes=10)))
+        db.session.commit()
+        db.session.remove()
+        lifetime = _lifetime()
+    before = utcnow()
+    assert client.get("/webapi/years/current", headers={"at": token}).status_code == 200
+    slid = expiry()
+    assert before + lifetime <= slid <= utcnow() + lifetime
+    assert client.get("/webapi/years/current", headers={"at": token}).status_code == 200
+    assert expiry() == slid  # a second call within the minute writes nothing
+
+
 def test_a_school_that_has_not_switched_the_api_on_lets_nobody_in(app):
     school_id, _ = _school(app)
     with app.app_context():
