@@ -4,6 +4,7 @@ school has hundreds of groups; a deputy head looks for «Иванова's 7Б al
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Optional
 
 from sqlalchemy import select
@@ -11,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.models import Employee, SchoolClass, SchoolYear, Subject, SubjectGroup, SubjectGroupTeacher
 from app.models.people import short_name
-from app.security.scoping import Scope, visible_groups_clause
+from app.security.scoping import Scope, visible_groups_rule, visible_groups_shape
 
 UNSCOPED_READ = {"parta_unscoped": True}  # the clause is the scope's own rule
 
@@ -33,16 +34,21 @@ class TeacherJournals:
     journals: list = field(default_factory=list)
 
 
+@lru_cache(maxsize=4)
+def _journals_statement(shape: tuple):
+    """visible_journals' statement, built once per shape of scope (visible_groups_shape)."""
+    return (select(SubjectGroup.id, SubjectGroup.name, SchoolClass.grade, SchoolClass.letter, Subject.name)
+            .join(SchoolClass, SubjectGroup.class_id == SchoolClass.id)
+            .join(SchoolYear, SubjectGroup.year_id == SchoolYear.id)
+            .join(Subject, SubjectGroup.subject_id == Subject.id)
+            .where(SchoolYear.is_current.is_(True), visible_groups_rule(shape))
+            .order_by(SchoolClass.grade, SchoolClass.letter, SubjectGroup.name))
+
+
 def visible_journals(session: Session, scope: Scope) -> list[Journal]:
     """The current year's groups the user may open, by grade, letter and name, with their teachers."""
-    rows = session.execute(
-        select(SubjectGroup.id, SubjectGroup.name, SchoolClass.grade, SchoolClass.letter, Subject.name)
-        .join(SchoolClass, SubjectGroup.class_id == SchoolClass.id)
-        .join(SchoolYear, SubjectGroup.year_id == SchoolYear.id)
-        .join(Subject, SubjectGroup.subject_id == Subject.id)
-        .where(SchoolYear.is_current.is_(True), visible_groups_clause(scope))
-        .order_by(SchoolClass.grade, SchoolClass.letter, SubjectGroup.name), execution_options=UNSCOPED_READ,
-    ).all()
+    shape, params = visible_groups_shape(scope)
+    rows = session.execute(_journals_statement(shape), params, execution_options=UNSCOPED_READ).all()
     journals = {gid: Journal(gid, f"{grade}{letter}", name, subject) for gid, name, grade, letter, subject in rows}
     if journals:
         for gid, eid, last, first, middle in session.execute(

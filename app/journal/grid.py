@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Optional
 
-from sqlalchemy import Date, Numeric, String, and_, bindparam, cast, literal, null, or_, select, union_all
+from sqlalchemy import Date, Integer, Numeric, String, and_, bindparam, cast, literal, null, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from app.models import (
@@ -68,13 +68,14 @@ def read_whole_journal(ctx: "GroupContext", scope) -> None:
         ctx.reads = {"parta_unscoped": True}
 
 
-def group_context(session: Session, group_id: int) -> Optional[GroupContext]:
-    """One query: the group, its class, subject, year, school settings and mark scale."""
+@lru_cache(maxsize=2)
+def _group_context_statement(within_schools: bool):
+    """group_context's statement, built once per process (parameters group_id, schools)."""
     default_scale = (
         select(GradeScale.id).where(GradeScale.school_id == SubjectGroup.school_id, GradeScale.is_default.is_(True))
         .limit(1).scalar_subquery()
     )
-    row = session.execute(
+    query = (
         select(SubjectGroup.id, SubjectGroup.name, SchoolClass.id, SchoolClass.grade, SchoolClass.letter,
                SubjectGroup.is_whole_class, Subject.name, SchoolYear.id, SchoolYear.is_closed, SchoolYear.end_date,
                School, SubjectGroup.grade_scale_id, default_scale)
@@ -82,8 +83,30 @@ def group_context(session: Session, group_id: int) -> Optional[GroupContext]:
         .join(Subject, SubjectGroup.subject_id == Subject.id)
         .join(SchoolYear, SubjectGroup.year_id == SchoolYear.id)
         .join(School, SubjectGroup.school_id == School.id)
-        .where(SubjectGroup.id == group_id)
-    ).first()
+        .where(SubjectGroup.id == bindparam("group_id", type_=Integer))
+    )
+    if within_schools:
+        query = query.where(SubjectGroup.school_id.in_(bindparam("schools", expanding=True, type_=Integer)))
+    return query
+
+
+def group_context(session: Session, group_id: int) -> Optional[GroupContext]:
+    """One query: the group, its class, subject, year, school settings and mark scale;
+    None for a group the user does not see. A group whose whole journal the user sees is
+    read within their schools without the per-row criteria (a substitute teacher's group
+    of a substituted lesson through them)."""
+    from app.security.scoping import UNSCOPED, current_scope, whole_journal_visible
+
+    scope = current_scope(session)
+    params = {"group_id": group_id}
+    if whole_journal_visible(scope, group_id):
+        reads = {"parta_unscoped": True}
+        if scope.schools is not UNSCOPED:
+            params["schools"] = list(scope.schools)
+        statement = _group_context_statement(scope.schools is not UNSCOPED)
+    else:
+        reads, statement = {}, _group_context_statement(False)
+    row = session.execute(statement, params, execution_options=reads).first()
     if row is None:
         return None
     gid, name, class_id, grade, letter, whole, subject, year_id, closed, year_end, school, scale, default = row

@@ -355,19 +355,38 @@ def _criteria(scope: Scope, arrays: bool = False) -> tuple:
     return tuple(options)
 
 
-def visible_groups_clause(scope: Scope):
-    """The rule of the SubjectGroup criterion above as a plain WHERE clause, for a
-    query that runs unscoped for speed (the journal's group selector): the school
-    segment, then the groups taught or led and those with a substituted lesson."""
+def visible_groups_shape(scope: Scope) -> tuple:
+    """(shape, parameters) of the scope for visible_groups_rule(): the rule's form (within
+    schools? groups restricted?) and the scope's values for its bound parameters."""
+    within, restricted = scope.schools is not UNSCOPED, scope.groups is not UNSCOPED
+    params: dict = {}
+    if within:
+        params["visible_schools"] = list(scope.schools)
+    if restricted:
+        params["visible_groups"] = list(scope.groups)
+        params["visible_substitute"] = scope.substitute_for if scope.substitute_for is not None else -1
+    return (within, restricted), params
+
+
+@lru_cache(maxsize=4)
+def visible_groups_rule(shape: tuple):
+    """The rule of the SubjectGroup criterion above as a plain WHERE clause with bound
+    parameters (visible_groups_shape gives the shape and their values), for a query that
+    runs unscoped for speed, built once per shape (the journal's group selector and
+    chooser): the school segment, then the groups taught or led and those with a
+    substituted lesson."""
+    within, restricted = shape
+    schools = bindparam("visible_schools", expanding=True, type_=Integer)
     clauses = []
-    if scope.schools is not UNSCOPED:
-        clauses.append(SubjectGroup.school_id.in_(scope.schools))
-    if scope.groups is not UNSCOPED:
-        substitute = scope.substitute_for if scope.substitute_for is not None else -1
-        substituted = select(Lesson.subject_group_id).where(Lesson.substitute_id == substitute)
-        if scope.schools is not UNSCOPED:
-            substituted = substituted.where(Lesson.school_id.in_(scope.schools))
-        clauses.append(or_(SubjectGroup.id.in_(scope.groups), SubjectGroup.id.in_(substituted)))
+    if within:
+        clauses.append(SubjectGroup.school_id.in_(schools))
+    if restricted:
+        substituted = select(Lesson.subject_group_id).where(
+            Lesson.substitute_id == bindparam("visible_substitute", type_=Integer))
+        if within:
+            substituted = substituted.where(Lesson.school_id.in_(schools))
+        clauses.append(or_(SubjectGroup.id.in_(bindparam("visible_groups", expanding=True, type_=Integer)),
+                           SubjectGroup.id.in_(substituted)))
     return and_(true(), *clauses)
 
 

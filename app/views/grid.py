@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from functools import lru_cache
 from typing import Optional
 
 from flask import abort, flash, jsonify, redirect, request, url_for
@@ -29,7 +30,9 @@ from app.models import (
 from app.pipeline import validate
 from app.rules.errors import RuleViolation
 from app.rules.grading import is_marked_grade
-from app.security.scoping import current_scope, final_marks_editable, journal_editable, visible_groups_clause
+from app.security.scoping import (
+    current_scope, final_marks_editable, journal_editable, visible_groups_rule, visible_groups_shape,
+)
 from app.views.base import commit_write, message_of, parse_int as _int
 
 log = logging.getLogger(__name__)
@@ -37,16 +40,22 @@ log = logging.getLogger(__name__)
 
 
 
+@lru_cache(maxsize=4)
+def _visible_groups_statement(shape: tuple):
+    """_visible_groups' statement, built once per shape of scope (visible_groups_shape)."""
+    return (select(SubjectGroup.id, SubjectGroup.name, SchoolClass.grade, SchoolClass.letter)
+            .join(SchoolClass, SubjectGroup.class_id == SchoolClass.id)
+            .join(SchoolYear, SubjectGroup.year_id == SchoolYear.id)
+            .where(SchoolYear.is_current.is_(True), visible_groups_rule(shape))
+            .order_by(SchoolClass.grade, SchoolClass.letter, SubjectGroup.name))
+
+
 def _visible_groups(session) -> list:
     """The subject groups of the current year the user may open, for the selector."""
-    rows = session.execute(
-        select(SubjectGroup.id, SubjectGroup.name, SchoolClass.grade, SchoolClass.letter)
-        .join(SchoolClass, SubjectGroup.class_id == SchoolClass.id)
-        .join(SchoolYear, SubjectGroup.year_id == SchoolYear.id)
-        .where(SchoolYear.is_current.is_(True), visible_groups_clause(current_scope(session)))
-        .order_by(SchoolClass.grade, SchoolClass.letter, SubjectGroup.name),
-        execution_options={"parta_unscoped": True},  # the clause is the scope's own rule
-    ).all()
+    shape, params = visible_groups_shape(current_scope(session))
+    rows = session.execute(_visible_groups_statement(shape), params,
+                           execution_options={"parta_unscoped": True},  # the rule is the scope's own
+                           ).all()
     return [{"id": gid, "name": name, "class": f"{grade}{letter}"} for gid, name, grade, letter in rows]
 
 
