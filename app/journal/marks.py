@@ -97,6 +97,7 @@ def _group_marks_statement(of_students: bool):
     query = (
         select(Mark.assignment_id, Mark.student_id, Mark.value_id, Mark.is_duty, Mark.comment, Mark.id)
         .where(Mark.school_id == school_id, Mark.assignment_id.in_(assignments))
+        .order_by(Mark.assignment_id, Mark.student_id)  # the averages' formulas list the marks in this order
     )
     if of_students:
         query = query.where(Mark.student_id.in_(bindparam("students", expanding=True)))

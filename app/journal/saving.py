@@ -27,11 +27,11 @@ import weakref
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from sqlalchemy import and_, select, text
+from sqlalchemy import Integer, and_, bindparam, select, text
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, joinedload, lazyload
 
-from app.journal.grid import GroupContext, average_json, mark_rows, average_pairs, weights_of, averages, students_of
+from app.journal.grid import GroupContext, average_json, average_pairs, averages, mark_rows, students_of, weights_of
 from app.models import (
     Assignment, Attendance, AttendanceCode, FinalMark, FinalMarkColumn, GradeScaleValue, Lesson, Mark,
     PeriodMark, Student, StudyPeriod, SubjectGroup,
@@ -419,21 +419,28 @@ def _mark_texts(old: Optional[tuple], new: Optional[tuple]) -> dict:
 def period_averages(session: Session, ctx: GroupContext, period_id: Optional[int], students: list,
                     scores: Optional[dict] = None) -> dict:
     """Both averages, the formula and the suggested mark of some students for a period
-    (`scores`: the scale's value id → score, when the caller has read them)."""
+    (`scores`: the scale's value id → score, when the caller has read them): the period,
+    the marks and the weights, three statements built once."""
     if not students or period_id is None:
         return {}
-    period = session.get(StudyPeriod, period_id)
-    if period is None or period.year_id != ctx.year_id:
+    period = session.execute(_PERIOD_OF_YEAR, {"period_id": period_id, "year_id": ctx.year_id},
+                             execution_options=ctx.reads).first()
+    if period is None:
         return {}
-    start, end = period.start_date, period.end_date
-    marks = mark_rows(session, ctx, start, end, students)
-    weights = weights_of(session, ctx, start, end)
+    start, end = period
     if scores is None:
         scale = session.execute(select(GradeScaleValue.id, GradeScaleValue.score)
                                 .where(GradeScaleValue.scale_id == ctx.scale_id), execution_options=ctx.reads).all()
         scores = {vid: (float(score) if score is not None else None) for vid, score in scale}
-    stats = averages(average_pairs(marks, weights, scores, students), ctx.thresholds)
+    pairs = average_pairs(mark_rows(session, ctx, start, end, students), weights_of(session, ctx, start, end), scores,
+                          students)
+    stats = averages(pairs, ctx.thresholds)
     return {str(sid): average_json(a) for sid, a in stats.items()}
+
+
+# the dates of a study period of the journal's year (period_averages)
+_PERIOD_OF_YEAR = select(StudyPeriod.start_date, StudyPeriod.end_date).where(
+    StudyPeriod.id == bindparam("period_id", type_=Integer), StudyPeriod.year_id == bindparam("year_id", type_=Integer))
 
 
 def save_batch(session: Session, ctx: GroupContext, changes: list, period_id: Optional[int]) -> SaveResult:

@@ -19,6 +19,7 @@ read the batch again, where that cell becomes a conflict.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import and_, delete
@@ -64,8 +65,28 @@ def know_journal(session: Session, group, scale_id: int | None) -> None:
         session.info.setdefault("parta_default_scales", {})[group.school_id] = scale_id
 
 
-def _insert(session: Session):
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+@lru_cache(maxsize=8)
+def _upsert_statement(dialect_name: str, model):
+    """The upsert of a table's cells, built once per process: executed with one parameter set
+    per cell, SQLAlchemy sends it as one INSERT … VALUES (…), (…) … RETURNING (its
+    "insertmanyvalues"), where a statement with the rows' values inside was built and
+    compiled again for every batch."""
+    _entity, keys, columns = CELLS[model]
+    table = model.__table__
+    insert = (postgresql.insert if dialect_name == "postgresql" else sqlite.insert)(table)
+    excluded = insert.excluded
+    return insert.on_conflict_do_update(
+        index_elements=[table.c.school_id, *(table.c[k] for k in keys)],
+        set_={c: excluded[c] for c in columns},
+        # only the row that was read: a row inserted meanwhile has other stamps
+        where=and_(table.c.entered_at.is_not_distinct_from(excluded.entered_at),
+                   table.c.entered_by_id.is_not_distinct_from(excluded.entered_by_id)),
+    ).returning(table.c.id, *(table.c[k] for k in keys))
+
+
+# The audit rows of a batch: RETURNING makes SQLAlchemy send them as one multi-row INSERT
+# (without it, one execution per row).
+_AUDIT_INSERT = AuditLog.__table__.insert().returning(AuditLog.__table__.c.id)
 
 
 def write_cells(session: Session, school_id: int, writes: list) -> None:
@@ -75,6 +96,7 @@ def write_cells(session: Session, school_id: int, writes: list) -> None:
     user = accounts.acting_user()
     now = utcnow()
     ids: dict = {}
+    dialect_name = session.get_bind().dialect.name
     for model, (entity, keys, columns) in CELLS.items():
         table = model.__table__
         upserts = [w for w in writes if w.model is model and w.values is not None]
@@ -85,16 +107,7 @@ def write_cells(session: Session, school_id: int, writes: list) -> None:
                          else (now, getattr(user, "id", None)))
                 rows.append({"school_id": school_id, **dict(zip(keys, w.key)), **w.values,
                              "entered_at": stamp[0], "entered_by_id": stamp[1]})
-            insert = _insert(session)(table).values(rows)
-            excluded = insert.excluded
-            statement = insert.on_conflict_do_update(
-                index_elements=[table.c.school_id, *(table.c[k] for k in keys)],
-                set_={c: excluded[c] for c in columns},
-                # only the row that was read: a row inserted meanwhile has other stamps
-                where=and_(table.c.entered_at.is_not_distinct_from(excluded.entered_at),
-                           table.c.entered_by_id.is_not_distinct_from(excluded.entered_by_id)),
-            ).returning(table.c.id, *(table.c[k] for k in keys))
-            for row in session.execute(statement):
+            for row in session.execute(_upsert_statement(dialect_name, model), rows):
                 ids[(model, tuple(row[1:]))] = row[0]
             if any((model, w.key) not in ids for w in upserts):
                 raise ConcurrentCell()
@@ -119,4 +132,4 @@ def _audit(session: Session, school_id: int, writes: list, ids: dict, now) -> No
                          "student_id": w.key[1], "entry_date": w.entry_date, "field": name,
                          "old_value": old, "new_value": new})
     if rows:
-        session.execute(AuditLog.__table__.insert(), rows)
+        session.execute(_AUDIT_INSERT, rows).all()
