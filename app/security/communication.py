@@ -23,11 +23,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Iterable, Optional
 
 from flask import current_app
 from flask_appbuilder.models.filters import BaseFilter
-from sqlalchemy import inspect, or_, select
+from sqlalchemy import Date, Integer, bindparam, inspect, or_, select, true
 from sqlalchemy.orm import Session, joinedload
 
 from app.clock import utcnow
@@ -281,26 +282,61 @@ def _known_staff(session: Session, user) -> bool:
 def announcements_for(session: Session, today: dt.date, user=None, limit: Optional[int] = None) -> list:
     """The announcements addressed to the user, newest first: the staff read them all; a
     student or parent those for the school, and those for their (children's) class. One
-    statement, with the authors, classes and attachments the page shows."""
+    statement, with the authors, classes and attachments the page shows, built once per
+    kind of reader: for the request's own login it reads within the login's schools with the
+    scoping's rules written into the statement (the authors a login may see, the classes and
+    attachments of its schools) instead of the per-row criteria."""
+    from app.security.scoping import UNSCOPED, current_scope
+
     user = user or _current_user()
-    query = select(Announcement).where(or_(Announcement.visible_until.is_(None), Announcement.visible_until >= today))
-    if not _known_staff(session, user):
-        guardian = select(Guardian.id).where(Guardian.user_id == user.id)
-        children = select(Student.id).where(or_(Student.user_id == user.id, Student.id.in_(
-            select(StudentGuardian.student_id).where(StudentGuardian.guardian_id.in_(guardian)))))
-        classes = select(Enrolment.class_id).where(Enrolment.student_id.in_(children))
+    staff = _known_staff(session, user)
+    scope = current_scope(session)
+    params = {"me": user.id, "today": today}
+    if scope.user_id != user.id:  # another login than the request's: through the criteria
+        statement, reads = _announcements_statement(staff, False, limit or 0), {}
+    else:
+        if scope.schools is not UNSCOPED:
+            params["schools"] = list(scope.schools)
+        statement = _announcements_statement(staff, scope.schools is not UNSCOPED, limit or 0)
+        reads = {"parta_unscoped": True}
+    return list(session.scalars(statement, params, execution_options=reads).unique())
+
+
+@lru_cache(maxsize=16)
+def _announcements_statement(staff: bool, within_schools: bool, limit: int):
+    """announcements_for's statement (parameters me, today and, within_schools, schools)."""
+    me, today = bindparam("me", type_=Integer), bindparam("today", type_=Date)
+    schools = bindparam("schools", expanding=True, type_=Integer)
+
+    def within(model):
+        return model.school_id.in_(schools) if within_schools else true()
+
+    query = select(Announcement).where(within(Announcement),
+                                       or_(Announcement.visible_until.is_(None), Announcement.visible_until >= today))
+    if not staff:
+        guardian = select(Guardian.id).where(Guardian.user_id == me, within(Guardian))
+        children = select(Student.id).where(within(Student), or_(Student.user_id == me, Student.id.in_(
+            select(StudentGuardian.student_id).where(StudentGuardian.guardian_id.in_(guardian), within(StudentGuardian)))))
+        classes = select(Enrolment.class_id).where(Enrolment.student_id.in_(children), within(Enrolment))
         query = query.where(or_(
-            select(Employee.id).where(Employee.user_id == user.id).exists(),  # staff
+            select(Employee.id).where(Employee.user_id == me, within(Employee)).exists(),  # staff
             Announcement.audience == Audience.school,
             (Announcement.audience == Audience.school_class) & Announcement.class_id.in_(classes),
             (Announcement.audience == Audience.class_parents) & Announcement.class_id.in_(classes) & guardian.exists(),
         ))
+    if within_schools:  # the logins a login of these schools sees (the scoping's rule for PartaUser)
+        logins = PartaUser.__table__
+        login_seen = or_(PartaUser.school_id.in_(schools), PartaUser.id == me, PartaUser.municipality_id.in_(
+            select(logins.c.municipality_id).where(logins.c.id == me, logins.c.school_id.is_(None))))
+        author, edited_by = Announcement.author.and_(login_seen), Announcement.edited_by.and_(login_seen)
+        school_class = Announcement.school_class.and_(within(SchoolClass))
+        attachments = Announcement.attachments.and_(within(Attachment))
+    else:
+        author, edited_by = Announcement.author, Announcement.edited_by
+        school_class, attachments = Announcement.school_class, Announcement.attachments
     query = query.order_by(Announcement.posted_at.desc(), Announcement.id.desc()).options(
-        joinedload(Announcement.author), joinedload(Announcement.edited_by), joinedload(Announcement.school_class),
-        joinedload(Announcement.attachments))
-    if limit:
-        query = query.limit(limit)
-    return list(session.scalars(query).unique())
+        joinedload(author), joinedload(edited_by), joinedload(school_class), joinedload(attachments))
+    return query.limit(limit) if limit else query
 
 
 def announcement_visible(session: Session, announcement_id: int, today: dt.date, user=None) -> bool:
