@@ -174,7 +174,7 @@ def test_a_bad_week_falls_back_to_this_week(app, client):
 
 # The whole request, the session, roles, rights and scope included; the pages' own reads
 # are counted apart below.
-DIARY_STATEMENTS, STUDENT_REPORT_STATEMENTS, WEBAPI_WEEK_STATEMENTS = 15, 12, 15
+DIARY_STATEMENTS, STUDENT_REPORT_STATEMENTS, WEBAPI_WEEK_STATEMENTS = 10, 8, 8
 
 
 def _statements(app, client, url: str, headers: dict | None = None) -> int:
