@@ -18,7 +18,7 @@ from flask_babel import gettext, lazy_gettext as _l
 from flask import Response, abort, g, has_request_context, request
 from markupsafe import Markup
 from flask_appbuilder.security.decorators import has_access, permission_name
-from sqlalchemy import Boolean, Date, DateTime, Enum, Numeric, Time, and_, extract, false, or_, select
+from sqlalchemy import Boolean, Date, DateTime, Enum, Numeric, Time, and_, extract, false, literal_column, or_, select
 from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms import BooleanField, DateField, Field, TimeField
@@ -237,6 +237,17 @@ class PartaInterface(SQLAInterface):
             self.session.rollback()
             log.info("Search for an impossible value: %r", error)
             return 0, []
+
+    def apply_pagination(self, query, page, page_size):
+        """FAB's LIMIT and OFFSET written into the statement as numbers, not bound parameters:
+        PostgreSQL plans a prepared statement once for any parameters, and without the page's
+        size that plan joins the list's tables whole (7 ms for 25 marks of a school instead of
+        0.1 ms)."""
+        if page and page_size:
+            query = query.offset(literal_column(str(int(page) * int(page_size))))
+        if page_size:
+            query = query.limit(literal_column(str(int(page_size))))
+        return query
 
     def _write(self, operation, item) -> None:
         try:
