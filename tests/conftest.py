@@ -119,12 +119,16 @@ DATE_SENSITIVE = (
 # a printed report fall on the page, generated REST
 # requests (PostgreSQL's stricter types find more), the NetSchool client library (its server side is
 # tests/views/test_webapi.py, on every date) — marker `once`: `make test` runs them on PostgreSQL
-# only (and on SQLite when no PostgreSQL server is given).
+# only (and on SQLite when no PostgreSQL server is given); ONCE_ON_SQLITE on SQLite only.
 ONCE = (
     "tests/browser/",
     "tests/security/test_rate_limits.py",
     "tests/views/test_downloads_under_gunicorn.py",
     "tests/api/test_schemathesis.py",
+)
+# Likewise outside the engine, but run by the SQLite run of the real date (marker `once_sqlite`): the
+# PostgreSQL run is the longer one, and `make test` ends with it.
+ONCE_ON_SQLITE = (
     "tests/compat/",
     "tests/reports/test_pdf_layout.py",  # xhtml2pdf's layout of the printed reports, read back with pdfplumber
 )
@@ -137,6 +141,8 @@ def pytest_collection_modifyitems(session, config, items):
             item.add_marker(pytest.mark.dates)
         if item.nodeid.startswith(ONCE):
             item.add_marker(pytest.mark.once)
+        if item.nodeid.startswith(ONCE_ON_SQLITE):
+            item.add_marker(pytest.mark.once_sqlite)
     order = os.environ.get(RESOLVED_ORDER, "")
     if not order:
         return

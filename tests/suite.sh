@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # `make test`: every test once per engine and the date-sensitive ones on fixed dates.
 #
-#   PostgreSQL (PARTA_TEST_DATABASE_URL), the real date: the whole suite.
+#   PostgreSQL (PARTA_TEST_DATABASE_URL), the real date: the whole suite but a few tests whose
+#     subject lies outside the engine (marker `once_sqlite`: a PDF's layout, a client library),
+#     which the SQLite run takes (the PostgreSQL run is the longer one).
 #   SQLite, the real date: the rest — not the date-sensitive tests (marker `dates`), which run
 #     on TEST_DATES instead, nor the tests of Chromium, Redis, gunicorn and the like (marker
 #     `once`, tests/conftest.py), which PostgreSQL runs.
@@ -96,11 +98,19 @@ if [ ${#sqlite_skip[@]} -gt 0 ]; then
   sqlite_what="the suite but -m \"$expression\""
 fi
 
+# What the PostgreSQL run leaves to the SQLite run of the real date: the tests of ONCE_ON_SQLITE
+pg_args=()
+pg_what="the whole suite"
+if [ "$WHOLE" = "1" ]; then
+  pg_args=(-m "not once_sqlite")
+  pg_what="the suite but -m \"not once_sqlite\""
+fi
+
 if [ -n "$SERVER" ]; then
-  pg_label="PostgreSQL, $today_label: the whole suite"
+  pg_label="PostgreSQL, $today_label: $pg_what"
   if [ "$SIDE_BY_SIDE" = "1" ]; then
     echo "Started: [$pg_label] (printed when it ends)"
-    run "$pg_label" "$LOGS/postgres" "$WORKERS" PARTA_TODAY="$TODAY" PARTA_TEST_DATABASE_URL="$SERVER" -- &
+    run "$pg_label" "$LOGS/postgres" "$WORKERS" PARTA_TODAY="$TODAY" PARTA_TEST_DATABASE_URL="$SERVER" -- ${pg_args[@]+"${pg_args[@]}"} &
     postgres_pid=$!
   fi
 fi
@@ -130,7 +140,7 @@ if [ -n "$SERVER" ]; then
     wait "$postgres_pid"
   else
     echo "Running: [$pg_label]"
-    run "$pg_label" "$LOGS/postgres" "$WORKERS" PARTA_TODAY="$TODAY" PARTA_TEST_DATABASE_URL="$SERVER" --
+    run "$pg_label" "$LOGS/postgres" "$WORKERS" PARTA_TODAY="$TODAY" PARTA_TEST_DATABASE_URL="$SERVER" -- ${pg_args[@]+"${pg_args[@]}"}
   fi
   report "$pg_label" "$LOGS/postgres"
 elif [ "$WHOLE" = "1" ]; then
