@@ -159,6 +159,10 @@ IDS_IN_QUERIES = ["group", "student", "class", "period", "year", "subject", "sch
 @pytest.mark.parametrize("username,values", [("admin", (BEYOND_INT4, BEYOND_INT64)), ("teacher", (BEYOND_INT4,)),
                                              ("parent", (BEYOND_INT4,))])
 def test_every_page_answers_impossible_ids_and_page_numbers_in_its_query_without_a_server_error(app, username, values):
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # SQLite's integers are int64: an int4's overflow is an id like any other there (the teacher's and
+        # the parent's runs ask for one), so the administrator's run asks only what overflows SQLite
+        values = tuple(v for v in values if v != BEYOND_INT4) or values
     client, token = _client(app, username), _token(app, username)
     wrong, count = [], 0
     for rule in _rules(app):
