@@ -28,6 +28,9 @@
 #   PYTEST_ARGS        more pytest arguments for every run (e.g. -x, or --test-order=random)
 set -u
 cd "$(dirname "$0")/.."
+# bytecode caches written (__pycache__/, ignored by git): each run's collection reuses the rewritten test
+# modules of the runs before it (16 s of a process's collection instead of 5)
+unset PYTHONDONTWRITEBYTECODE
 
 PY=${PY:-.venv/bin/python}
 WORKERS=${TEST_WORKERS:-2}
