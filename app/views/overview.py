@@ -10,9 +10,9 @@ from sqlalchemy import Date, Integer, and_, bindparam, case, func, literal, or_,
 from sqlalchemy.orm import Session
 
 from app.journal import data
-
 from app.models import Employee, Enrolment, School, SchoolClass, SchoolYear, StudyPeriod, Subject
 from app.views.base import current_school
+from app.views.formats import format_date
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,7 @@ class TodayPeriod:
     grade_to: int
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.start_date:%d.%m.%Y}–{self.end_date:%d.%m.%Y})"
+        return f"{self.name} ({format_date(self.start_date)}–{format_date(self.end_date)})"  # as StudyPeriod
 
 
 @dataclass
