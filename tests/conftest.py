@@ -118,13 +118,19 @@ DATE_SENSITIVE = (
 # sign-in counters in Redis across gunicorn workers, gunicorn's download headers, where the words of
 # a printed report fall on the page, generated REST
 # requests (PostgreSQL's stricter types find more), the NetSchool client library (its server side is
-# tests/views/test_webapi.py, on every date) — marker `once`: `make test` runs them on PostgreSQL
-# only (and on SQLite when no PostgreSQL server is given); ONCE_ON_SQLITE on SQLite only.
+# tests/views/test_webapi.py, on every date), the role × page table (which pages a role's
+# permissions open: FAB's and Parta's rights, read alike on both engines; the scoping of what a
+# page then shows is tested on both, tests/security/), the demo's rows through the pipeline's checks
+# (the same rows and the same checks on both engines; the pipeline's own tests run on both) —
+# marker `once`: `make test` runs them on PostgreSQL only (and on SQLite when no PostgreSQL server
+# is given); ONCE_ON_SQLITE on SQLite only.
 ONCE = (
     "tests/browser/",
     "tests/security/test_rate_limits.py",
     "tests/views/test_downloads_under_gunicorn.py",
     "tests/api/test_schemathesis.py",
+    "tests/security/test_access_table.py",
+    "tests/test_demo_pipeline.py",
 )
 # Likewise outside the engine, but run by the SQLite run of the real date (marker `once_sqlite`): the
 # PostgreSQL run is the longer one, and `make test` ends with it.
