@@ -161,6 +161,7 @@ class Target:
             [self.python, "-m", "gunicorn", "--workers", str(workers), "--worker-class", "sync", "--bind",
              f"127.0.0.1:{port}", "--backlog", "2048", "--timeout", "120", "--log-level", "warning", "run:app"],
             cwd=self.root, env=server_env, stdout=log, stderr=log)
+        self.last_server = process  # bench/first_visits.py watches its worker's warm-up
         base = f"http://127.0.0.1:{port}"
         try:
             for _ in range(600):

@@ -103,14 +103,13 @@ class GridBatch:
         self.scale = sorted(session.scalars(select(GradeScaleValue).where(GradeScaleValue.scale_id == ctx.scale_id),
                                             execution_options=ctx.reads),
                             key=lambda v: (-(float(v.score) if v.score is not None else -1), v.id))  # «5» first
-        self.codes = session.scalars(select(AttendanceCode).where(AttendanceCode.school_id == ctx.school_id)
-                                     .order_by(AttendanceCode.order, AttendanceCode.id), execution_options=ctx.reads).all()
         self.values = {v.code.lower(): v for v in self.scale}
         # the scores, kept for the averages read after the commit (which expires the rows)
         self.scores = {v.id: (float(v.score) if v.score is not None else None) for v in self.scale}
         self.value_codes = {v.id: v.code for v in self.scale}
-        self.att_codes = {c.code.lower(): c for c in self.codes}
-        self.att_by_id = {c.id: c.code for c in self.codes}
+        self.codes: list = []  # the school's attendance codes, read by _load for a batch that holds attendance
+        self.att_codes: dict = {}
+        self.att_by_id: dict = {}
         # rows the batch creates after reading every existing row of their cells under the
         # journal's lock: the flush's duplicate check is not needed for them
         self.checked = session.info.setdefault("parta_unique_checked", weakref.WeakSet())
@@ -124,6 +123,11 @@ class GridBatch:
         s, reads, group = self.session, self.ctx.reads, self.ctx.group_id
         assignment_ids = {int(c["assignment"]) for c in changes if c.get("kind") == "mark"}
         lesson_ids = {int(c["lesson"]) for c in changes if c.get("kind") in ("attendance", "lesson")}
+        if any(c.get("kind") == "attendance" for c in changes):
+            self.codes = s.scalars(select(AttendanceCode).where(AttendanceCode.school_id == self.ctx.school_id)
+                                   .order_by(AttendanceCode.order, AttendanceCode.id), execution_options=reads).all()
+            self.att_codes = {c.code.lower(): c for c in self.codes}
+            self.att_by_id = {c.id: c.code for c in self.codes}
         # the journal with its class and year, held so that each cell's checks find them
         self.group = s.get(SubjectGroup, group, options=[joinedload(SubjectGroup.school_class),
                                                          joinedload(SubjectGroup.year)])

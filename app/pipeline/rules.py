@@ -180,10 +180,16 @@ def members(session: Session, group: SubjectGroup, day=None) -> set:
     if group.id not in cache:
         year = related(session, group, "year")
         cache[group.id] = group_member_spans(session, [group.id], year.start_date, year.end_date, UNSCOPED)
-    spans = cache[group.id]
-    if group.is_whole_class or group.is_whole_class is None:
-        return {s.student_id for s in spans}
-    return {s.student_id for s in spans if day is None or s.covers(day)} | _new_members(session, group, day)
+    whole = group.is_whole_class or group.is_whole_class is None
+    # the set of a day, made once per group, day and flush (a column's cells ask alike)
+    sets = session.info.setdefault("parta_pipeline_member_sets", {})
+    key = (group.id, None if whole else day)
+    if key not in sets:
+        spans = cache[group.id]
+        sets[key] = frozenset(s.student_id for s in spans if whole or day is None or s.covers(day))
+    if whole:
+        return sets[key]
+    return sets[key] | _new_members(session, group, day)
 
 
 def _new_members(session: Session, group: SubjectGroup, day) -> set:

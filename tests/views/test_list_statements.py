@@ -10,6 +10,7 @@ from app.extensions import db
 from app.models import PartaUser
 from app.views import MENU
 from app.views.base import PartaModelView
+from tests.conftest import is_session_touch
 from tests.views.test_crud import endpoint
 
 LISTS = [view for view, *_ in MENU if issubclass(view, PartaModelView)]
@@ -21,7 +22,8 @@ def statements_of(app, client, url: str) -> int:
     statements, lazy = [], []
 
     def listener(*args):
-        statements.append(args[2])
+        if not is_session_touch(args[2]):
+            statements.append(args[2])
 
     def lazy_load(state):
         if state.lazy_loaded_from is not None and not isinstance(state.lazy_loaded_from.obj(), PartaUser):
