@@ -121,7 +121,7 @@ def _warm_up(app: Flask) -> None:
     """What the first visit of a page would otherwise pay for, paid at start: every template
     compiled (kept compiled in instance/ across restarts), the translations read, the mappers
     configured, the roles' permissions read, each role's menus rendered, the sign-in page
-    requested once, each role's home page rendered, and the printouts' fonts and engines
+    requested once, each role's everyday pages rendered (WARM_PATHS), and the printouts' fonts and engines
     loaded. A worker that cannot reach the database yet still starts (the rest is done on
     first use)."""
     import time
@@ -139,12 +139,13 @@ def _warm_up(app: Flask) -> None:
     with app.test_request_context("/"):
         get_translations()
         try:
-            from app.security import grants
+            from app.security import grants, sessions
             from app.views import menu_html
 
             for role_id in grants.by_role(db.session):
                 menu_html((role_id,))
             menu_html(None)
+            sessions.warm_up()
         except Exception:
             log.warning("Menus not built at start (the database is not reachable?)", exc_info=True)
         finally:
@@ -153,7 +154,7 @@ def _warm_up(app: Flask) -> None:
         app.test_client().get("/login/")
     except Exception:
         log.warning("The sign-in page failed at start", exc_info=True)
-    _warm_home_pages(app)
+    _warm_pages(app)
     with app.app_context():
         try:  # fonts, report templates and both PDF engines: the first printout is not the slow one
             from reports.warm import warm_up as warm_printouts
@@ -181,9 +182,24 @@ def settle_memory() -> None:
     gc.set_threshold(50_000, 50, 100)
 
 
-def _warm_home_pages(app: Flask) -> None:
-    """The home page rendered once as a login of each role (read only, no sign-in made):
-    its statements — different for each role's scope — are compiled before a user waits."""
+# The pages opened every day, rendered at start as a login of each role that may open them, so
+# that the first visit after a start finds their statements compiled (SQLAlchemy's cache), the
+# modules they import loaded and their database connection's plans made: measured by
+# bench/first_visits.py, the first diary after a start had taken 5 times its warm time.
+# Each path with the (view, permission) that opens it (None: any login).
+WARM_PATHS = (
+    ("/", None), ("/journal/", ("JournalGridView", "can_grid")), ("/diary/", ("DiaryView", "can_diary")),
+    ("/reports/student/", ("StudentProgressReportView", "can_report")),
+    ("/announcements/", ("AnnouncementBoardView", "can_board")), ("/mail/", ("MailView", "can_mail")),
+    ("/studentview/list/", ("StudentView", "can_list")), ("/lessonview/list/", ("LessonView", "can_list")),
+    ("/markview/list/", ("MarkView", "can_list")), ("/scheduleentryview/list/", ("ScheduleEntryView", "can_list")),
+)
+
+
+def _warm_pages(app: Flask) -> None:
+    """Each page of WARM_PATHS rendered once as the first login of each role that may open it
+    (read only: no sign-in is made, nothing is committed): each role's scope reads through
+    statements of its own."""
     from flask import g
     from sqlalchemy import select
 
@@ -192,28 +208,33 @@ def _warm_home_pages(app: Flask) -> None:
 
     with app.app_context():
         try:
-            role_ids = list(grants.by_role(db.session))
+            roles = dict(grants.by_role(db.session))
         except Exception:
             return
         finally:
             db.session.remove()
-    index = app.view_functions.get(f"{app.appbuilder.indexview.__name__}.index")
-    for role_id in role_ids:
-        with app.test_request_context("/"):
-            try:
-                user = db.session.scalar(select(PartaUser).where(
-                    PartaUser.active.is_(True), PartaUser.roles.any(id=role_id)).order_by(PartaUser.id).limit(1),
-                    execution_options={"parta_unscoped": True})
-                if user is None or index is None:
-                    continue
-                g._login_user = g.user = user  # as Flask-Login and FAB keep the request's login
-                g.parta_session_row = None
-                index()
-            except Exception:
-                log.debug("Home page of role %s not warmed", role_id, exc_info=True)
-            finally:
-                db.session.rollback()
-                db.session.remove()
+    for role_id, pairs in roles.items():
+        user_id = None
+        for path, needed in WARM_PATHS:
+            if needed is not None and needed not in pairs:
+                continue
+            with app.test_request_context(path):
+                try:
+                    user = db.session.scalar(select(PartaUser).where(
+                        PartaUser.active.is_(True), PartaUser.roles.any(id=role_id)).order_by(PartaUser.id).limit(1),
+                        execution_options={"parta_unscoped": True}) if user_id is None else \
+                        db.session.get(PartaUser, user_id, execution_options={"parta_unscoped": True})
+                    if user is None:
+                        break
+                    user_id = user.id
+                    g._login_user = g.user = user  # as Flask-Login and FAB keep the request's login
+                    g.parta_session_row = None
+                    app.full_dispatch_request()
+                except Exception:
+                    log.debug("Page %s of role %s not warmed", path, role_id, exc_info=True)
+                finally:
+                    db.session.rollback()
+                    db.session.remove()
 
 
 def _count_sql(app: Flask) -> None:

@@ -80,3 +80,37 @@ def test_the_warm_up_at_start_compiles_the_templates_and_builds_every_roles_menu
             assert len(_menus) >= len(grants.by_role(db.session))
     finally:
         _dispose(application)
+
+
+def test_after_the_warm_up_the_first_visit_of_an_everyday_page_compiles_no_statement(database_url):
+    """A user right after a start finds the everyday pages' statements compiled by the warm-up
+    (each role's WARM_PATHS, and the sign-in's own statement), not waiting for them."""
+    from sqlalchemy import event
+    from sqlalchemy.engine.default import CACHE_MISS
+
+    from app.extensions import db
+    from tests.conftest import _app_on, _dispose, login
+
+    application = _app_on(database_url, PARTA_WARM_UP=True)
+    application.extensions["parta_warm_up"].join(timeout=300)
+    with application.app_context():
+        engine = db.engine
+    compiled = []
+
+    def listener(_conn, _cursor, statement, _parameters, context, _many):
+        if context.cache_hit is CACHE_MISS:
+            compiled.append(statement)
+
+    try:
+        for username, path in (("parent", "/diary/"), ("parent", "/announcements/"), ("teacher", "/journal/"),
+                               ("teacher", "/"), ("student", "/diary/"), ("coordinator", "/reports/student/"),
+                               ("admin", "/markview/list/"), ("admin", "/studentview/list/")):
+            client = login(application.test_client(), username)
+            event.listen(engine, "before_cursor_execute", listener)
+            try:
+                assert client.get(path).status_code == 200, (username, path)
+            finally:
+                event.remove(engine, "before_cursor_execute", listener)
+            assert compiled == [], (username, path, [s[:200] for s in compiled])
+    finally:
+        _dispose(application)

@@ -118,6 +118,13 @@ def signed_in_user(user_id) -> Optional[PartaUser]:
     return user if user.is_active else None
 
 
+def warm_up() -> None:
+    """The sign-in's statement compiled (and planned by the database) at start (app/__init__.py):
+    else every signed-in user's first request after a start paid for it."""
+    db.session.execute(_signed_in_statement(db.session.get_bind().dialect.name), {"token_hash": ""},
+                       execution_options=UNSCOPED).unique().first()
+
+
 @lru_cache(maxsize=4)
 def _signed_in_statement(dialect_name: str):
     """The statement of signed_in_user, built once per process (per database dialect): built on
