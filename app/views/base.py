@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from flask_appbuilder import ModelView, expose
 from flask_appbuilder.fields import EnumField, QuerySelectField
 from flask_appbuilder.fieldwidgets import BS3TextFieldWidget, Select2Widget
+from flask_appbuilder.widgets import ListWidget
 from flask_appbuilder.models.sqla.filters import (
     FilterEqual, FilterNotEqual, SQLAFilterConverter, get_field_setup_query,
 )
@@ -450,12 +451,19 @@ def list_load_options(model, columns, paths=()) -> list:
     return options
 
 
+class PartaListWidget(ListWidget):
+    """FAB's list widget with the rows' buttons rendered once per page (parta/widgets/list.html)."""
+
+    template = "parta/widgets/list.html"
+
+
 class PartaModelView(ValidatedWrites, ExportMixin, ModelView):
     """Generated CRUD, configured by declarations only in the subclasses; every
     list exports to XLSX (ExportMixin, under the view's can_list)."""
 
     page_size = 25
     list_template = "parta/list.html"  # FAB's list with the «Экспорт в XLSX» button
+    list_widget = PartaListWidget
     # Relations the list's cells read beyond its relation columns (through a property or a
     # related row's name), dotted: loaded with the page, not row by row.
     list_loads: tuple = ()
