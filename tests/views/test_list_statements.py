@@ -17,6 +17,11 @@ LISTS = [view for view, *_ in MENU if issubclass(view, PartaModelView)]
 
 
 def statements_of(app, client, url: str) -> int:
+    return len(statements_run(app, client, url))
+
+
+def statements_run(app, client, url: str) -> list:
+    """The SQL statements of one request (the sign-in's once-a-minute write aside)."""
     with app.app_context():
         engine = db.engine
     statements, lazy = [], []
@@ -38,15 +43,19 @@ def statements_of(app, client, url: str) -> int:
         event.remove(Session, "do_orm_execute", lazy_load)
     assert response.status_code == 200, url
     assert not lazy, f"{url}: related rows read one by one: {lazy[0]}"
-    return len(statements)
+    return statements
 
 
 @pytest.mark.parametrize("view", [pytest.param(v, id=v.__name__) for v in LISTS])
 def test_a_list_reads_as_many_statements_for_5_rows_as_for_50_and_no_related_row_one_by_one(app, admin_client, view):
     url = endpoint(view) + "/list/?psize_" + view.__name__ + "={}"
     admin_client.get(url.format(5))  # the first request of a login loads more
-    small, large = statements_of(app, admin_client, url.format(5)), statements_of(app, admin_client, url.format(50))
-    assert small == large <= 12, (small, large)
+    # each size asked twice, the fewer counted: a statement now and then that is no page's own
+    # (in a loaded full run a list counted one more on its first request, 8 instead of 7, once)
+    # would not grow with the rows, which the second asking shows
+    small, large = (min((statements_run(app, admin_client, url.format(size)) for _ in range(2)), key=len)
+                    for size in (5, 50))
+    assert len(small) == len(large) <= 12, (len(small), len(large), [s[:120] for s in small], [s[:120] for s in large])
 
 
 def test_a_lists_page_size_and_offset_are_numbers_in_its_statement_not_parameters(app, admin_client):
