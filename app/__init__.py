@@ -198,8 +198,8 @@ WARM_PATHS = (
 
 def _warm_pages(app: Flask) -> None:
     """Each page of WARM_PATHS rendered once as the first login of each role that may open it
-    (read only: no sign-in is made, nothing is committed): each role's scope reads through
-    statements of its own."""
+    (one that need not change its password first, if any; read only: no sign-in is made,
+    nothing is committed): each role's scope reads through statements of its own."""
     from flask import g
     from sqlalchemy import select
 
@@ -220,8 +220,10 @@ def _warm_pages(app: Flask) -> None:
                 continue
             with app.test_request_context(path):
                 try:
+                    # a login that must change its issued password would be sent to the change form
                     user = db.session.scalar(select(PartaUser).where(
-                        PartaUser.active.is_(True), PartaUser.roles.any(id=role_id)).order_by(PartaUser.id).limit(1),
+                        PartaUser.active.is_(True), PartaUser.roles.any(id=role_id))
+                        .order_by(PartaUser.must_change_password, PartaUser.id).limit(1),
                         execution_options={"parta_unscoped": True}) if user_id is None else \
                         db.session.get(PartaUser, user_id, execution_options={"parta_unscoped": True})
                     if user is None:

@@ -114,3 +114,47 @@ def test_after_the_warm_up_the_first_visit_of_an_everyday_page_compiles_no_state
             assert compiled == [], (username, path, [s[:200] for s in compiled])
     finally:
         _dispose(application)
+
+
+def test_the_warm_up_takes_a_login_that_need_not_change_its_password_first(database_url):
+    """A role whose first login still has its issued password (sent to the change form on any
+    page) is warmed as another of its logins: the teacher role's first login waits for a new
+    password, and the class teacher's first journal page still compiles no statement."""
+    from sqlalchemy import event, select, update
+    from sqlalchemy.engine.default import CACHE_MISS
+
+    from app.extensions import db
+    from app.models import PartaUser
+    from tests.conftest import _app_on, _dispose, login
+
+    application = _app_on(database_url, PARTA_WARM_UP=False)
+    with application.app_context():
+        db.session.execute(update(PartaUser).where(PartaUser.username == "teacher").values(must_change_password=True))
+        db.session.commit()
+    _dispose(application)
+    try:
+        application = _app_on(database_url, PARTA_WARM_UP=True)
+        application.extensions["parta_warm_up"].join(timeout=300)
+        with application.app_context():
+            engine = db.engine
+        compiled = []
+
+        def listener(_conn, _cursor, statement, _parameters, context, _many):
+            if context.cache_hit is CACHE_MISS:
+                compiled.append(statement)
+
+        client = login(application.test_client(), "classteacher")
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            assert client.get("/journal/").status_code == 200
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
+        assert compiled == [], [s[:200] for s in compiled]
+        _dispose(application)
+    finally:
+        application = _app_on(database_url, PARTA_WARM_UP=False)
+        with application.app_context():
+            db.session.execute(update(PartaUser).where(PartaUser.username == "teacher").values(must_change_password=False))
+            db.session.commit()
+            assert db.session.scalar(select(PartaUser.must_change_password).where(PartaUser.username == "teacher")) is False
+        _dispose(application)
