@@ -14,6 +14,7 @@ from typing import Optional
 
 from sqlalchemy import Date, Integer, Numeric, String, and_, bindparam, cast, literal, null, or_, select, union_all
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.models import (
     Assignment, AssignmentType, Attendance, AttendanceCode, GradeScale,
@@ -21,7 +22,7 @@ from app.models import (
     Student, StudyPeriod, Subject, SubjectGroup, group_member_rows, member_spans_of,
 )
 from app.models.people import short_name
-from app.journal.marks import group_marks, group_weights, lessons_of_group
+from app.journal.marks import group_marks, lessons_of_group
 from app.rules import grading, locks
 from app.rules import periods as period_rules
 from app.rules.errors import RuleViolation
@@ -57,6 +58,7 @@ class GroupContext:
     # (app/security/scoping.py) reads it without per-row criteria — every query
     # below is bounded by the group and the school — see read_whole_journal().
     reads: dict = field(default_factory=dict)
+    group: Optional[SubjectGroup] = None  # the group's row, read with its class and year (a save)
 
 
 def read_whole_journal(ctx: "GroupContext", scope) -> None:
@@ -68,17 +70,19 @@ def read_whole_journal(ctx: "GroupContext", scope) -> None:
         ctx.reads = {"parta_unscoped": True}
 
 
-@lru_cache(maxsize=2)
-def _group_context_statement(within_schools: bool):
-    """group_context's statement, built once per process (parameters group_id, schools)."""
+@lru_cache(maxsize=4)
+def _group_context_statement(within_schools: bool, with_rows: bool = False):
+    """group_context's statement, built once per process (parameters group_id, schools);
+    `with_rows`: the group, its class and year as rows of the session as well."""
     default_scale = (
         select(GradeScale.id).where(GradeScale.school_id == SubjectGroup.school_id, GradeScale.is_default.is_(True))
         .limit(1).scalar_subquery()
     )
+    rows = (SubjectGroup, SchoolClass, SchoolYear) if with_rows else ()
     query = (
         select(SubjectGroup.id, SubjectGroup.name, SchoolClass.id, SchoolClass.grade, SchoolClass.letter,
                SubjectGroup.is_whole_class, Subject.name, SchoolYear.id, SchoolYear.is_closed, SchoolYear.end_date,
-               School, SubjectGroup.grade_scale_id, default_scale)
+               School, SubjectGroup.grade_scale_id, default_scale, *rows)
         .join(SchoolClass, SubjectGroup.class_id == SchoolClass.id)
         .join(Subject, SubjectGroup.subject_id == Subject.id)
         .join(SchoolYear, SubjectGroup.year_id == SchoolYear.id)
@@ -90,11 +94,13 @@ def _group_context_statement(within_schools: bool):
     return query
 
 
-def group_context(session: Session, group_id: int) -> Optional[GroupContext]:
+def group_context(session: Session, group_id: int, with_rows: bool = False) -> Optional[GroupContext]:
     """One query: the group, its class, subject, year, school settings and mark scale;
     None for a group the user does not see. A group whose whole journal the user sees is
     read within their schools without the per-row criteria (a substitute teacher's group
-    of a substituted lesson through them)."""
+    of a substituted lesson through them). `with_rows` (a save): the same query also puts
+    the group, its class and its year into the session, where the write pipeline's checks
+    find them."""
     from app.security.scoping import UNSCOPED, current_scope, whole_journal_visible
 
     scope = current_scope(session)
@@ -103,15 +109,19 @@ def group_context(session: Session, group_id: int) -> Optional[GroupContext]:
         reads = {"parta_unscoped": True}
         if scope.schools is not UNSCOPED:
             params["schools"] = list(scope.schools)
-        statement = _group_context_statement(scope.schools is not UNSCOPED)
+        statement = _group_context_statement(scope.schools is not UNSCOPED, with_rows)
     else:
-        reads, statement = {}, _group_context_statement(False)
+        reads, statement = {}, _group_context_statement(False, with_rows)
     row = session.execute(statement, params, execution_options=reads).first()
     if row is None:
         return None
-    gid, name, class_id, grade, letter, whole, subject, year_id, closed, year_end, school, scale, default = row
+    gid, name, class_id, grade, letter, whole, subject, year_id, closed, year_end, school, scale, default = row[:13]
+    if with_rows:  # the group holds its class and year, as joinedload would have put them
+        set_committed_value(row[13], "school_class", row[14])
+        set_committed_value(row[13], "year", row[15])
     return GroupContext(gid, name, class_id, f"{grade}{letter}", grade, whole, subject, year_id, bool(closed), year_end,
-                        school.id, school.lock_settings, school.thresholds, scale or default)
+                        school.id, school.lock_settings, school.thresholds, scale or default,
+                        group=row[13] if with_rows else None)
 
 
 @dataclass
@@ -306,11 +316,6 @@ def averages(pairs_by_student: dict, thresholds) -> dict:
 
 def mark_rows(session: Session, ctx: "GroupContext", start: dt.date, end: dt.date, students: Optional[list] = None):
     return group_marks(session, ctx.school_id, ctx.group_id, start, end, students, ctx.reads)
-
-
-def weights_of(session: Session, ctx: "GroupContext", start: dt.date, end: dt.date) -> dict:
-    """assignment id → its weight, for the averages; cancelled lessons do not count."""
-    return group_weights(session, ctx.school_id, ctx.group_id, start, end, ctx.reads)
 
 
 def average_pairs(marks, weights: dict, scores: dict, students) -> dict:

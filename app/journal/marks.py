@@ -104,20 +104,46 @@ def _group_marks_statement(of_students: bool):
     return query
 
 
-def group_weights(session: Session, school_id: int, group_id: int, start: dt.date, end: dt.date,
-                  reads: Optional[dict] = None) -> dict:
-    """assignment id → its weight (grading.effective_weight), for the averages; the
-    assignments of cancelled lessons do not count."""
-    rows = session.execute(
-        select(Assignment.id, Assignment.weight, AssignmentType.weight)
-        .join(AssignmentType, Assignment.type_id == AssignmentType.id)
-        .join(Lesson, Assignment.lesson_id == Lesson.id)
-        .where(Assignment.school_id == school_id, Lesson.school_id == school_id,
-               Lesson.subject_group_id == group_id, Lesson.date >= start, Lesson.date <= end,
-               Lesson.is_cancelled.is_(False)),
-        execution_options=reads or {},
-    ).all()
-    return {aid: grading.effective_weight(own, by_type) for aid, own, by_type in rows}
+def period_scored_marks(session: Session, school_id: int, group_id: int, year_id: int, period_id: int,
+                        students: list, reads: Optional[dict] = None) -> Optional[dict]:
+    """Student id → [(score, effective weight)] of their marks in a study period of the
+    group's journal, in the grid's order (assignment, student) — what the averages are made
+    of; the lessons of the period held (not cancelled). One statement, which also reads the
+    period's dates; None when the period is not one of the journal's year."""
+    rows = session.execute(_period_scored_marks_statement(), {
+        "school_id": school_id, "group_id": group_id, "year_id": year_id, "period_id": period_id,
+        "students": list(students)}, execution_options=reads or {}).all()
+    if not rows:
+        return None
+    pairs: dict = {sid: [] for sid in students}
+    for _period, sid, score, own, by_type in rows:
+        if sid is not None:
+            pairs[sid].append((float(score) if score is not None else None, grading.effective_weight(own, by_type)))
+    return pairs
+
+
+@lru_cache(maxsize=1)
+def _period_scored_marks_statement():
+    """period_scored_marks' statement, built once per process: the period, then (joined to
+    it, so that a period without marks still answers) its lessons' assignments with the
+    marks of the students asked. A bare «точка» has no value and does not count."""
+    school_id = bindparam("school_id", type_=Integer)
+    return (
+        select(StudyPeriod.id, Mark.student_id, GradeScaleValue.score, Assignment.weight, AssignmentType.weight)
+        .select_from(StudyPeriod)
+        .outerjoin(Lesson, and_(Lesson.school_id == school_id, Lesson.subject_group_id == bindparam("group_id", type_=Integer),
+                                Lesson.date >= StudyPeriod.start_date, Lesson.date <= StudyPeriod.end_date,
+                                Lesson.is_cancelled.is_(False)))
+        .outerjoin(Assignment, and_(Assignment.school_id == school_id, Assignment.lesson_id == Lesson.id))
+        .outerjoin(AssignmentType, Assignment.type_id == AssignmentType.id)
+        .outerjoin(Mark, and_(Mark.school_id == school_id, Mark.assignment_id == Assignment.id,
+                              Mark.value_id.is_not(None),
+                              Mark.student_id.in_(bindparam("students", expanding=True, type_=Integer))))
+        .outerjoin(GradeScaleValue, Mark.value_id == GradeScaleValue.id)
+        .where(StudyPeriod.id == bindparam("period_id", type_=Integer),
+               StudyPeriod.year_id == bindparam("year_id", type_=Integer))
+        .order_by(Mark.assignment_id, Mark.student_id)
+    )
 
 
 # --- marks with their work (the diary, the reports) -------------------------------------

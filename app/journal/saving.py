@@ -27,11 +27,12 @@ import weakref
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from sqlalchemy import Integer, and_, bindparam, select, text
+from sqlalchemy import and_, inspect, select, text
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, joinedload, lazyload
 
-from app.journal.grid import GroupContext, average_json, average_pairs, averages, mark_rows, students_of, weights_of
+from app.journal.grid import GroupContext, average_json, averages, students_of
+from app.journal.marks import period_scored_marks
 from app.models import (
     Assignment, Attendance, AttendanceCode, FinalMark, FinalMarkColumn, GradeScaleValue, Lesson, Mark,
     PeriodMark, Student, StudyPeriod, SubjectGroup,
@@ -104,8 +105,6 @@ class GridBatch:
                                             execution_options=ctx.reads),
                             key=lambda v: (-(float(v.score) if v.score is not None else -1), v.id))  # «5» first
         self.values = {v.code.lower(): v for v in self.scale}
-        # the scores, kept for the averages read after the commit (which expires the rows)
-        self.scores = {v.id: (float(v.score) if v.score is not None else None) for v in self.scale}
         self.value_codes = {v.id: v.code for v in self.scale}
         self.codes: list = []  # the school's attendance codes, read by _load for a batch that holds attendance
         self.att_codes: dict = {}
@@ -129,8 +128,10 @@ class GridBatch:
             self.att_codes = {c.code.lower(): c for c in self.codes}
             self.att_by_id = {c.id: c.code for c in self.codes}
         # the journal with its class and year, held so that each cell's checks find them
-        self.group = s.get(SubjectGroup, group, options=[joinedload(SubjectGroup.school_class),
-                                                         joinedload(SubjectGroup.year)])
+        # (read with the context on a save's first attempt; again after a rollback expired it)
+        self.group = self.ctx.group if self.ctx.group is not None and self.ctx.group in s \
+            and "year_id" in inspect(self.ctx.group).dict else \
+            s.get(SubjectGroup, group, options=[joinedload(SubjectGroup.school_class), joinedload(SubjectGroup.year)])
         know_journal(s, self.group, self.ctx.scale_id)
         self.assignments, self.assignment_lessons, self.marks = {}, {}, {}
         if assignment_ids:
@@ -399,7 +400,7 @@ class GridBatch:
 
     def averages(self, period_id: Optional[int]) -> dict:
         """Fresh averages of the students whose marks changed, for the period shown."""
-        return period_averages(self.session, self.ctx, period_id, sorted(self.touched_students), self.scores)
+        return period_averages(self.session, self.ctx, period_id, sorted(self.touched_students))
 
 
 def _mark_texts(old: Optional[tuple], new: Optional[tuple]) -> dict:
@@ -420,31 +421,15 @@ def _mark_texts(old: Optional[tuple], new: Optional[tuple]) -> dict:
     return texts
 
 
-def period_averages(session: Session, ctx: GroupContext, period_id: Optional[int], students: list,
-                    scores: Optional[dict] = None) -> dict:
-    """Both averages, the formula and the suggested mark of some students for a period
-    (`scores`: the scale's value id → score, when the caller has read them): the period,
-    the marks and the weights, three statements built once."""
+def period_averages(session: Session, ctx: GroupContext, period_id: Optional[int], students: list) -> dict:
+    """Both averages, the formula and the suggested mark of some students for a study
+    period of the journal's year (app/journal/marks.py reads them in one statement)."""
     if not students or period_id is None:
         return {}
-    period = session.execute(_PERIOD_OF_YEAR, {"period_id": period_id, "year_id": ctx.year_id},
-                             execution_options=ctx.reads).first()
-    if period is None:
+    pairs = period_scored_marks(session, ctx.school_id, ctx.group_id, ctx.year_id, period_id, students, ctx.reads)
+    if pairs is None:
         return {}
-    start, end = period
-    if scores is None:
-        scale = session.execute(select(GradeScaleValue.id, GradeScaleValue.score)
-                                .where(GradeScaleValue.scale_id == ctx.scale_id), execution_options=ctx.reads).all()
-        scores = {vid: (float(score) if score is not None else None) for vid, score in scale}
-    pairs = average_pairs(mark_rows(session, ctx, start, end, students), weights_of(session, ctx, start, end), scores,
-                          students)
-    stats = averages(pairs, ctx.thresholds)
-    return {str(sid): average_json(a) for sid, a in stats.items()}
-
-
-# the dates of a study period of the journal's year (period_averages)
-_PERIOD_OF_YEAR = select(StudyPeriod.start_date, StudyPeriod.end_date).where(
-    StudyPeriod.id == bindparam("period_id", type_=Integer), StudyPeriod.year_id == bindparam("year_id", type_=Integer))
+    return {str(sid): average_json(a) for sid, a in averages(pairs, ctx.thresholds).items()}
 
 
 def save_batch(session: Session, ctx: GroupContext, changes: list, period_id: Optional[int]) -> SaveResult:

@@ -142,7 +142,7 @@ class JournalGridView(BaseView):
         if not isinstance(payload, dict) or not isinstance(payload.get("changes"), list):
             return jsonify(error=gettext("The changes could not be read. Reload the page.")), 400
         session = db.session
-        ctx = grid.group_context(session, _int(payload.get("group")) or -1)
+        ctx = grid.group_context(session, _int(payload.get("group")) or -1, with_rows=True)
         if ctx is None:
             return jsonify(error=gettext("The journal was not found.")), 404
         grid.read_whole_journal(ctx, current_scope(session))

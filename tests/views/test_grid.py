@@ -149,6 +149,45 @@ def test_averages_on_the_page_are_the_weighted_average_of_the_rules(app, teacher
     assert shown["formula"].endswith("= " + format_average(expected))
 
 
+def test_the_averages_asked_after_a_save_are_the_ones_the_page_shows_for_every_student(app, teacher):
+    group = _teacher_group(app)
+    data = _open(teacher, group)
+    period = data["period"]["id"]
+    asked = teacher.get(f"/journal/averages?group={group}&period={period}").get_json()
+    assert asked == data["averages"] and any(a["count"] for a in asked.values())
+    other = next(p["id"] for p in data["periods"] if p["id"] != period)
+    page = _grid_data(teacher.get(f"/journal/?group={group}&period={other}").get_data(as_text=True))
+    assert page["period"]["id"] == other
+    assert teacher.get(f"/journal/averages?group={group}&period={other}").get_json() == page["averages"]
+    assert teacher.get(f"/journal/averages?group={group}&period=999999").get_json() == {}
+
+
+def test_a_cancelled_lessons_mark_counts_neither_in_a_saves_averages_nor_on_the_page(app, teacher, own_group):
+    group = own_group
+    lesson_a, assignment_a, day_a = _lesson_with_assignment(app, group, 0)
+    lesson_b, assignment_b, _ = _lesson_with_assignment(app, group, (school_today() - day_a).days + 1)
+    data = _open(teacher, group)
+    student = _free_student(data, assignment_a)
+    changes = [{"kind": "mark", "assignment": aid, "student": student, "value": code, "duty": False, "comment": "",
+                "old": data["marks"].get(f"{aid}:{student}", ["", False, ""])}
+               for aid, code in ((assignment_a, "5"), (assignment_b, "2"))]
+    status, answer = _save(teacher, group, data["period"]["id"], changes)
+    assert status == 200 and answer["saved"] == [0, 1], answer
+    assert answer["averages"][str(student)]["count"] == 2
+    with app.app_context():
+        db.session.get(Lesson, lesson_b).is_cancelled = True
+        db.session.commit()
+    try:
+        page = _open(teacher, group)
+        asked = teacher.get(f"/journal/averages?group={group}&period={page['period']['id']}").get_json()
+        assert asked[str(student)] == page["averages"][str(student)]
+        assert asked[str(student)]["count"] == 1 and asked[str(student)]["weighted"] == "5,00"
+    finally:
+        with app.app_context():
+            db.session.get(Lesson, lesson_b).is_cancelled = False
+            db.session.commit()
+
+
 def test_a_batch_saves_good_cells_and_refuses_a_bad_one_with_a_russian_message(app, teacher, own_group):
     group = own_group
     lesson_id, assignment_id, _ = _lesson_with_assignment(app, group, 0)
