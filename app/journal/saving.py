@@ -35,9 +35,10 @@ from app.journal.grid import GroupContext, average_json, averages, students_of
 from app.journal.marks import period_scored_marks
 from app.models import (
     Assignment, Attendance, AttendanceCode, FinalMark, FinalMarkColumn, GradeScaleValue, Lesson, Mark,
-    PeriodMark, Student, StudyPeriod, SubjectGroup,
+    PeriodMark, StudyPeriod, SubjectGroup,
 )
 from app.pipeline import validate
+from app.pipeline.rules import members_with_students
 from app.pipeline.cells import CellWrite, ConcurrentCell, know_journal, write_cells
 from app.rules.errors import N_, RuleViolation
 from app.rules.values import parse_flag
@@ -166,11 +167,11 @@ class GridBatch:
             for pm in s.scalars(select(PeriodMark).where(PeriodMark.subject_group_id == group,
                                                         PeriodMark.period_id.in_(period_ids)), execution_options=reads):
                 self.period_marks[(pm.period_id, pm.student_id)] = pm
-        # the batch's students, held here so that the pipeline's reference check finds them
-        # in the identity map (which forgets unreferenced rows) instead of asking one by one
-        student_ids = {c.get("student") for c in changes} - {None, ""}
-        self.people = list(s.scalars(select(Student).where(Student.id.in_([int(i) for i in student_ids]))
-                                     .options(lazyload("*")), execution_options=reads)) if student_ids else []
+        # the journal's students with the members the pipeline checks each cell against, in one
+        # statement; held here so that the pipeline's reference check finds them in the
+        # identity map (which forgets unreferenced rows) instead of asking one by one
+        self.people = members_with_students(s, self.group) \
+            if any(c.get("student") not in (None, "") for c in changes) else []
         column_ids = {int(c["column"]) for c in changes if c.get("kind") == "final"}
         self.columns, self.final_marks = {}, {}
         if column_ids:

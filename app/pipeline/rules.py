@@ -13,14 +13,15 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import inspect, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 from sqlalchemy.schema import UniqueConstraint
 
 from app.clock import school_today
 from app.models import (
     Assignment, Attendance, CurriculumItem, Enrolment, FinalMark, FinalMarkColumn, GradeScale, Holiday, HolidaySet,
     JournalUnlock, Lesson, Mark, MovementOrder, MovementOrderItem, PeriodMark, ScheduleEntry, School, SchoolClass,
-    SchoolYear, StudyPeriod, SubjectGroup, SubjectGroupMember, SubjectGroupTeacher, WEEKDAYS, group_member_spans,
+    SchoolYear, Student, StudyPeriod, SubjectGroup, SubjectGroupMember, SubjectGroupTeacher, WEEKDAYS,
+    group_member_rows, group_member_spans, member_spans_of,
 )
 from app.models import (
     Attestation, EducationRecord, Employee, EmployeePersonalData, EmployeePosition, StaffOrder, TrainingCourse,
@@ -190,6 +191,20 @@ def members(session: Session, group: SubjectGroup, day=None) -> set:
     if whole:
         return sets[key]
     return sets[key] | _new_members(session, group, day)
+
+
+def members_with_students(session: Session, group: SubjectGroup) -> list:
+    """Reads what members() reads — the group's members over its year — with their
+    students' rows, in one statement, and keeps the members for members(); returns the
+    rows, for a caller of many checks (the journal grid's batch) to hold where the
+    segment's reference check finds them."""
+    year = related(session, group, "year")
+    rows = group_member_rows([group.id], year.start_date, year.end_date)
+    found = session.execute(select(rows, Student).join(Student, Student.id == rows.c.student_id)
+                            .options(lazyload("*")), execution_options=UNSCOPED).all()
+    session.info.setdefault("parta_pipeline_members", {})[group.id] = member_spans_of(found, year.start_date,
+                                                                                      year.end_date)
+    return [row[-1] for row in found]
 
 
 def _new_members(session: Session, group: SubjectGroup, day) -> set:
