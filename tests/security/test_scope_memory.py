@@ -1,0 +1,71 @@
+"""A login's scope (which groups, pupils and families it sees and may write) is kept in the
+process under the rights version, not read on every request — and a change of what opens
+rows to a login reaches its very next request, whether written row by row (a form, REST,
+an order) or by one statement (a bulk delete)."""
+from __future__ import annotations
+
+from sqlalchemy import delete, event, select
+
+from app.extensions import db
+from app.models import Employee, PartaUser, SchoolClass, SubjectGroup, SubjectGroupTeacher
+from tests.conftest import login
+
+
+def _scope_reads(app, client, path: str) -> tuple:
+    """(status, how many times the login's scope was read) of one request."""
+    found = []
+
+    def listener(_conn, _cursor, statement, *_args):
+        if "UNION ALL" in statement and "employee" in statement and "guardian" in statement:
+            found.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        status = client.get(path).status_code
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    return status, len(found)
+
+
+def _save_empty(client, group: int) -> int:
+    return client.post("/journal/save", json={"group": group, "period": None, "changes": []}).status_code
+
+
+def test_a_teachers_scope_is_read_once_while_nothing_it_depends_on_changes(app, client):
+    teacher = login(client, "teacher")
+    _scope_reads(app, teacher, "/journal/")
+    assert _scope_reads(app, teacher, "/journal/") == (200, 0)
+    assert _scope_reads(app, teacher, "/") == (200, 0)
+
+
+def test_a_group_given_to_a_teacher_opens_on_the_next_request_and_a_bulk_removal_closes_it(app, client):
+    teacher = login(client, "teacher")
+    with app.app_context():
+        user = db.session.scalar(select(PartaUser).where(PartaUser.username == "teacher"))
+        employee = db.session.scalar(select(Employee).where(Employee.user_id == user.id))
+        taught = set(db.session.scalars(select(SubjectGroupTeacher.subject_group_id)
+                                        .where(SubjectGroupTeacher.employee_id == employee.id)))
+        led = select(SchoolClass.id).where(SchoolClass.class_teacher_id == employee.id)
+        group = db.session.scalar(select(SubjectGroup.id).where(
+            SubjectGroup.school_id == user.school_id, SubjectGroup.id.not_in(taught), SubjectGroup.class_id.not_in(led))
+            .order_by(SubjectGroup.id))
+        employee_id = employee.id
+        db.session.remove()
+    assert _save_empty(teacher, group) == 404  # not theirs: not even found
+    assert _save_empty(teacher, group) == 404  # (the scope is now the process's)
+    try:
+        with app.app_context():  # as the administrator's form does: a row through the session's flush
+            db.session.add(SubjectGroupTeacher(school_id=db.session.get(SubjectGroup, group).school_id,
+                                               subject_group_id=group, employee_id=employee_id))
+            db.session.commit()
+            db.session.remove()
+        assert _save_empty(teacher, group) == 200
+    finally:
+        with app.app_context():  # one statement, no flush
+            db.session.execute(delete(SubjectGroupTeacher).where(SubjectGroupTeacher.subject_group_id == group,
+                                                                 SubjectGroupTeacher.employee_id == employee_id))
+            db.session.commit()
+            db.session.remove()
+    assert _save_empty(teacher, group) == 404
