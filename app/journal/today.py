@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Optional
 
-from sqlalchemy import func, literal, or_, select, union_all
+from sqlalchemy import Date, Integer, bindparam, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from app.models import (
@@ -59,24 +60,12 @@ def teacher_day(session: Session, employee_id: int, school_id: int, today: dt.da
     school = session.get(School, school_id)  # the login's school: already loaded
     settings = school.lock_settings if school is not None else None
     taught_query = select(SubjectGroupTeacher.subject_group_id).where(SubjectGroupTeacher.employee_id == employee_id)
-    mine = or_(Lesson.subject_group_id.in_(taught if taught is not None else taught_query), Lesson.substitute_id == employee_id)
-    # the lesson's assignments first, then their marks by (school, assignment): joined the other
-    # way round, SQLite walks every mark of the school for each lesson
-    of_lesson = (select(Assignment.id).where(Assignment.lesson_id == Lesson.id, Assignment.school_id == school_id)
-                 .correlate(Lesson))
-    marks = (select(func.count(Mark.id)).where(Mark.school_id == school_id, Mark.assignment_id.in_(of_lesson))
-             .correlate(Lesson).scalar_subquery())
-    absences = (select(func.count(Attendance.id))
-                .where(Attendance.lesson_id == Lesson.id, Attendance.school_id == school_id)
-                .correlate(Lesson).scalar_subquery())
+    if taught is None:
+        taught = session.scalars(taught_query).all()
     since = today - (locks.last_editable_day("mark", today, settings) - today)  # the lessons still open
     rows = session.execute(
-        select(Lesson.id, Lesson.subject_group_id, Lesson.number, Lesson.date, SchoolClass.grade, SchoolClass.letter,
-               SubjectGroup.name, Lesson.topic, marks, absences, Lesson.substitute_id, Lesson.is_cancelled)
-        .join(SubjectGroup, Lesson.subject_group_id == SubjectGroup.id)
-        .join(SchoolClass, SubjectGroup.class_id == SchoolClass.id)
-        .where(mine, Lesson.school_id == school_id, Lesson.date >= since, Lesson.date <= today)
-        .order_by(Lesson.date, Lesson.number),
+        _lessons_statement(),
+        {"employee": employee_id, "school": school_id, "taught": list(taught), "since": since, "today": today},
         # bounded by the teacher's own lessons in the login's school: the scope's per-row criteria
         # would only repeat that bound in every subquery (a tenfold slower statement on SQLite)
         execution_options={"parta_unscoped": True},
@@ -91,6 +80,34 @@ def teacher_day(session: Session, employee_id: int, school_id: int, today: dt.da
             day.no_topic.append(line)
     day.due = _due_period_marks(session, taught, taught_query, periods, settings, today)
     return day
+
+
+@lru_cache(maxsize=1)
+def _lessons_statement():
+    """teacher_day's lessons, built once per process (parameters employee, school, taught,
+    since, today): the teacher's own and substituted lessons still open, each with its
+    count of marks and absences."""
+    school_id, employee_id = bindparam("school", type_=Integer), bindparam("employee", type_=Integer)
+    mine = or_(Lesson.subject_group_id.in_(bindparam("taught", expanding=True, type_=Integer)),
+               Lesson.substitute_id == employee_id)
+    # the lesson's assignments first, then their marks by (school, assignment): joined the other
+    # way round, SQLite walks every mark of the school for each lesson
+    of_lesson = (select(Assignment.id).where(Assignment.lesson_id == Lesson.id, Assignment.school_id == school_id)
+                 .correlate(Lesson))
+    marks = (select(func.count(Mark.id)).where(Mark.school_id == school_id, Mark.assignment_id.in_(of_lesson))
+             .correlate(Lesson).scalar_subquery())
+    absences = (select(func.count(Attendance.id))
+                .where(Attendance.lesson_id == Lesson.id, Attendance.school_id == school_id)
+                .correlate(Lesson).scalar_subquery())
+    return (
+        select(Lesson.id, Lesson.subject_group_id, Lesson.number, Lesson.date, SchoolClass.grade, SchoolClass.letter,
+               SubjectGroup.name, Lesson.topic, marks, absences, Lesson.substitute_id, Lesson.is_cancelled)
+        .join(SubjectGroup, Lesson.subject_group_id == SubjectGroup.id)
+        .join(SchoolClass, SubjectGroup.class_id == SchoolClass.id)
+        .where(mine, Lesson.school_id == school_id, Lesson.date >= bindparam("since", type_=Date),
+               Lesson.date <= bindparam("today", type_=Date))
+        .order_by(Lesson.date, Lesson.number)
+    )
 
 
 def _due_period_marks(session: Session, taught, taught_query, periods, settings, today: dt.date) -> list:
