@@ -86,8 +86,14 @@ def check_position(session: Session, end: Position, kind: str | None = None) -> 
         if closed:
             lock_rules.check_editable("mark", end.entry_date or school_today(), school_today(), year_closed=True)
         return
+    # a column of cells asks for one lesson's lock thirty times: an open one is remembered for the flush
+    passed = _cache(session, "open_locks")
+    key = (end.school_id, end.group_id, end.year_id, kind, end.entry_date)
+    if key in passed:
+        return
     lock_rules.check_editable(kind, end.entry_date, school_today(), _settings(session, end.school_id),
                               _unlocks(session, end.group_id), year_closed=closed)
+    passed[key] = True
 
 
 def held_kinds(session: Session, lesson_id: int) -> set:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import inspect, select, text
-from sqlalchemy.orm import Session, lazyload
+from sqlalchemy.orm import Session, lazyload, load_only
 from sqlalchemy.schema import UniqueConstraint
 
 from app.clock import school_today
@@ -201,7 +201,8 @@ def members_with_students(session: Session, group: SubjectGroup) -> list:
     year = related(session, group, "year")
     rows = group_member_rows([group.id], year.start_date, year.end_date)
     found = session.execute(select(rows, Student).join(Student, Student.id == rows.c.student_id)
-                            .options(lazyload("*")), execution_options=UNSCOPED).all()
+                            .options(lazyload("*"), load_only(Student.id, Student.school_id)),
+                            execution_options=UNSCOPED).all()
     session.info.setdefault("parta_pipeline_members", {})[group.id] = member_spans_of(found, year.start_date,
                                                                                       year.end_date)
     return [row[-1] for row in found]
