@@ -222,16 +222,23 @@ class PartaInterface(SQLAInterface):
         return super().get_related_obj(col_name, parse_pk(value)) if parse_pk(value) is not None else None
 
     def query(self, filters=None, order_column="", order_direction="", page=None, page_size=None,
-              select_columns=None, outer_default_load=False, load=()):
-        """FAB's query; `load` adds loader options (list_load_options) to the page's rows."""
+              select_columns=None, outer_default_load=False, load=(), count_limit=None):
+        """FAB's query; `load` adds loader options (list_load_options) to the page's rows;
+        `count_limit` counts the rows only up to one beyond it (a list page: PostgreSQL counts
+        the 56 000 marks of a school by reading them all, 8 ms of every opening)."""
         try:
-            if not load:
+            if not load and count_limit is None:
                 return super().query(filters, order_column, order_direction, page, page_size, select_columns,
                                      outer_default_load)
             query = self.session.query(self.obj)
-            count = self.query_count(query, filters)
-            return count, self.apply_all(query.options(*load), filters, order_column, order_direction,
-                                         page, page_size).all()
+            if count_limit is None:
+                count = self.query_count(query, filters)
+            else:
+                count = self._apply_inner_all(query, filters, aliases_mapping={}).limit(
+                    literal_column(str(int(count_limit) + 1))).count()
+            if load:
+                query = query.options(*load)
+            return count, self.apply_all(query, filters, order_column, order_direction, page, page_size).all()
         except (DataError, OverflowError) as error:
             # A search for a number no column can hold (an id beyond int4, a page beyond
             # the database's offsets): no row matches it.
@@ -421,6 +428,23 @@ class ValidatedWrites:
 
 
 MAX_PAGE_SIZE = 500
+LIST_COUNT_LIMIT = 10_000  # a list counts its rows up to this many; beyond, «более 10 000»
+
+
+class MoreThan(int):
+    """A list's row count beyond LIST_COUNT_LIMIT: a number for the pagination's
+    arithmetic (the limit plus one), «более 10 000» where it is shown."""
+
+    def __new__(cls, limit: int):
+        instance = super().__new__(cls, limit + 1)
+        instance.limit = limit
+        return instance
+
+    def __str__(self) -> str:
+        return gettext("more than %(count)s", count=f"{self.limit:,}".replace(",", "\u00a0"))
+
+    def __html__(self) -> str:
+        return str(Markup.escape(str(self)))
 
 
 def list_load_options(model, columns, paths=()) -> list:
@@ -487,7 +511,9 @@ class PartaModelView(ValidatedWrites, ExportMixin, ModelView):
             order_column, order_direction = self.base_order
         count, items = self.datamodel.query(filters.get_joined_filters(self._base_filters), order_column,
                                             order_direction, page=page, page_size=page_size,
-                                            load=self.list_load_options())
+                                            load=self.list_load_options(), count_limit=LIST_COUNT_LIMIT)
+        if count > LIST_COUNT_LIMIT:
+            count = MoreThan(LIST_COUNT_LIMIT)
         widgets["list"] = self.list_widget(
             label_columns=self.label_columns, include_columns=self.list_columns,
             value_columns=self.datamodel.get_values(items, self.list_columns), order_columns=self.order_columns,
