@@ -14,7 +14,7 @@ The version is a number in the database, so that a change made by one gunicorn w
 
 The same version also moves when a link that opens rows to a login changes — who
 teaches which group, who leads which class, a class's groups and enrolments, a parent's
-children, a person card's login, a municipality's schools (`_SCOPE_MODELS`) — so that
+children, a person card's login, a municipality's schools (`SCOPE_MODELS`) — so that
 app/security/scoping.py keeps each login's scope under it instead of reading it on every
 request. Such writes are rare (staff and movement orders, not marks).
 
@@ -50,9 +50,9 @@ SEQUENCE = "ab_permission_view_role_id_seq"
 MAX_AGE = 60.0  # seconds: the longest a process trusts an unchanged version
 UNSCOPED = {"parta_unscoped": True}
 _RIGHTS_MODELS = (Role, PermissionView, Permission, ViewMenu)
-_SCOPE_MODELS = (Employee, Guardian, Student, StudentGuardian, SubjectGroupTeacher, SubjectGroup, SchoolClass, Enrolment,
+SCOPE_MODELS = (Employee, Guardian, Student, StudentGuardian, SubjectGroupTeacher, SubjectGroup, SchoolClass, Enrolment,
                  School)
-_VERSIONED = _RIGHTS_MODELS + _SCOPE_MODELS
+_VERSIONED = _RIGHTS_MODELS + SCOPE_MODELS
 _VERSIONED_TABLES = frozenset(model.__table__.name for model in _VERSIONED) | {assoc_permissionview_role.name}
 _PENDING = "parta_rights_changed"  # Session.info flag: a flush wrote rights, not committed yet
 
@@ -192,8 +192,16 @@ def bump(connection: Connection) -> None:
 def _note_rights_written(session: Session, _flush_context, _instances) -> None:
     """before_flush: a flush that writes a role, a grant, a permission or a link of a
     login's scope raises the version at commit."""
-    for obj in (*session.new, *session.dirty, *session.deleted):
+    for obj in (*session.new, *session.deleted):
         if isinstance(obj, _VERSIONED):
+            session.info[_PENDING] = True
+            return
+    for obj in session.dirty:
+        # a role's permissions are a collection (FAB's secondary table); a scope's links are rows
+        # of their own (Parta has no secondary tables), so a person merely appended to a
+        # collection (a mark's student) changes nothing
+        if isinstance(obj, _RIGHTS_MODELS) or (isinstance(obj, SCOPE_MODELS)
+                                               and session.is_modified(obj, include_collections=False)):
             session.info[_PENDING] = True
             return
 

@@ -69,3 +69,48 @@ def test_a_group_given_to_a_teacher_opens_on_the_next_request_and_a_bulk_removal
             db.session.commit()
             db.session.remove()
     assert _save_empty(teacher, group) == 404
+
+
+def test_saving_marks_and_attendance_leaves_the_rights_version_and_so_every_scope_in_place(app, client):
+    """Marks are the busiest writes: they must not make every login's scope and rights be read again."""
+    from app.security import grants
+    from tests.views.test_grid import _free_student, _lesson_with_assignment, _open, _save, _teacher_group
+
+    teacher = login(client, "teacher")
+    group = _teacher_group(app)
+    lesson, assignment, _ = _lesson_with_assignment(app, group, 0)
+    data = _open(teacher, group)
+    student = _free_student(data, assignment)
+    with app.app_context():
+        before = grants.read_version(db.session)
+        db.session.remove()
+    changes = [{"kind": "mark", "assignment": assignment, "student": student, "value": "5", "duty": False,
+                "comment": "", "old": ["", False, ""]},
+               {"kind": "attendance", "lesson": lesson, "student": student, "value": "н",
+                "old": data["attendance"].get(f"{lesson}:{student}", "")}]
+    try:
+        status, answer = _save(teacher, group, data["period"]["id"], changes)
+        assert status == 200 and answer["saved"] == [0, 1], answer
+        with app.app_context():
+            assert grants.read_version(db.session) == before
+            db.session.remove()
+        assert _scope_reads(app, teacher, "/journal/") == (200, 0)
+    finally:
+        _save(teacher, group, data["period"]["id"], [
+            {"kind": "mark", "assignment": assignment, "student": student, "value": "", "duty": False, "comment": "",
+             "old": ["5", False, ""]},
+            {"kind": "attendance", "lesson": lesson, "student": student,
+             "value": data["attendance"].get(f"{lesson}:{student}", ""), "old": "н"}])
+
+
+def test_every_link_of_a_scope_is_a_row_of_its_own_so_a_flush_writing_it_is_seen():
+    """The version moves when a scope's row is new, deleted or has a changed column; a link kept
+    in a secondary table (a many-to-many collection) would change none of them. (A login's roles
+    are one: they are read with the login on every request and are part of the key.)"""
+    from app.models.base import Model
+    from app.security.grants import SCOPE_MODELS
+
+    for mapper in Model.registry.mappers:
+        for relationship in mapper.relationships:
+            if mapper.class_ in SCOPE_MODELS or relationship.mapper.class_ in SCOPE_MODELS:
+                assert relationship.secondary is None, f"{mapper.class_.__name__}.{relationship.key}"
