@@ -318,14 +318,6 @@ def mark_rows(session: Session, ctx: "GroupContext", start: dt.date, end: dt.dat
     return group_marks(session, ctx.school_id, ctx.group_id, start, end, students, ctx.reads)
 
 
-def average_pairs(marks, weights: dict, scores: dict, students) -> dict:
-    pairs = {sid: [] for sid in students}
-    for aid, sid, value_id, _duty, _comment, _id in marks:
-        if aid in weights and sid in pairs and value_id is not None:
-            pairs[sid].append((scores.get(value_id), weights[aid]))
-    return pairs
-
-
 # The grid's statements, built once (parameters school_id, group_id, start, end): built on every
 # opening, SQLAlchemy's building and cache key cost more than PostgreSQL's answer.
 _SCHOOL, _GROUP, _START, _END = bindparam("school_id"), bindparam("group_id"), bindparam("start"), bindparam("end")
@@ -383,7 +375,13 @@ def load_grid(session: Session, ctx: GroupContext, period_id: Optional[int], tod
 
     student_ids = [s[0] for s in students]
     marked = grading.is_marked_grade(ctx.grade)  # a first grade: no scale, averages or period marks
-    stats = averages(average_pairs(marks, weights, scores, student_ids), ctx.thresholds) if marked else {}
+    # the marks as the page shows them and, in the same pass, the (score, weight) pairs of the averages
+    shown, pairs = {}, {sid: [] for sid in student_ids}
+    for aid, sid, value_id, duty, comment, _ in marks:
+        shown[f"{aid}:{sid}"] = [codes.get(value_id, "") if value_id else "", bool(duty), comment or ""]
+        if value_id is not None and aid in weights and sid in pairs:
+            pairs[sid].append((scores.get(value_id), weights[aid]))
+    stats = averages(pairs, ctx.thresholds) if marked else {}
     period_lock = _msg(lock_message("period_mark", end, today, ctx, unlocks)) if period else None
     # The grid's wire format (read by app/static/parta-grid.js; app/views/grid.py adds
     # "editable", "csrf" and "urls"). Ids are numbers; a cell's key is "<row id>:<student id>".
@@ -419,8 +417,7 @@ def load_grid(session: Session, ctx: GroupContext, period_id: Optional[int], tod
         "students": [{"id": sid, "name": name, "joined": _ru(j) if j and j > start else "",
                       "left": _ru(left) if left and left < end else ""} for sid, name, j, left in students],
         "lessons": lessons,
-        "marks": {f"{aid}:{sid}": [codes.get(v, "") if v else "", bool(duty), comment or ""]
-                  for aid, sid, v, duty, comment, _ in marks},
+        "marks": shown,
         "attendance": {f"{lid}:{sid}": att_codes.get(code, "") for lid, sid, code in attendance},
         "periodMarks": {str(sid): codes.get(v, "") for sid, v in period_marks} if marked else {},
         "periodLock": period_lock,
