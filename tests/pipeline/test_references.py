@@ -15,7 +15,7 @@ from sqlalchemy import delete, func, select
 from app.extensions import db
 from app.models import JobKind, JobStatus, ReportJob
 from app.models import (
-    Assignment, AssignmentType, Attendance, AttendanceCode, Lesson, Mark, School, SchoolClass, SchoolYear,
+    Assignment, AssignmentType, Attendance, AttendanceCode, Enrolment, Lesson, Mark, School, SchoolClass, SchoolYear,
     Student, Subject, SubjectGroup,
 )
 from app.models.base import Model, SchoolScoped
@@ -186,35 +186,36 @@ def test_another_schools_coordinator_cannot_write_into_the_demo_school_through_r
 
 
 def test_the_journal_grid_refuses_a_mark_for_another_schools_or_another_class_pupil_and_saves_the_rest(
-        app, client, school_b):
+        app, client, school_b, journal):
     """A column saved from the grid: each cell is checked against the school segment and the
     group's members; a refused cell gets its own message, the others are written."""
     from tests.conftest import login
-    from tests.views.test_grid import _free_student, _lesson_with_assignment, _open, _save, _teacher_group
 
-    teacher = login(client, "teacher")
-    group = _teacher_group(app)
-    _, assignment, _ = _lesson_with_assignment(app, group, 0)
-    data = _open(teacher, group)
-    own = _free_student(data, assignment)
-    shown = {s["id"] for s in data["students"]}
     with app.app_context():
-        school = db.session.scalar(select(SubjectGroup.school_id).where(SubjectGroup.id == group))
-        other_class = db.session.scalar(select(Student.id).where(Student.school_id == school, Student.id.not_in(shown))
-                                        .order_by(Student.id))
+        lesson = Lesson(school_id=journal.school_id, subject_group_id=journal.group_id, date=journal.day(2), number=4)
+        assignment = Assignment(school_id=journal.school_id, lesson=lesson, type_id=journal.ordinary_type_id)
+        db.session.add_all([lesson, assignment])
+        db.session.commit()
+        lesson_id, assignment_id = lesson.id, assignment.id
+        classmates = select(Enrolment.student_id).where(Enrolment.class_id == journal.class_id)
+        other_class = db.session.scalar(select(Student.id).where(Student.school_id == journal.school_id,
+                                                                 Student.id.not_in(classmates)).order_by(Student.id))
         db.session.remove()
-    changes = [{"kind": "mark", "assignment": assignment, "student": sid, "value": "4", "duty": False, "comment": "",
-                "old": ["", False, ""]} for sid in (school_b["student"], other_class, own)]
+    teacher = login(client, "teacher")
+    changes = [{"kind": "mark", "assignment": assignment_id, "student": sid, "value": "4", "duty": False,
+                "comment": "", "old": ["", False, ""]} for sid in (school_b["student"], other_class, journal.child_id)]
     try:
-        status, answer = _save(teacher, group, data["period"]["id"], changes)
-        assert status == 200 and answer["saved"] == [2], answer
+        response = teacher.post("/journal/save", json={"group": journal.group_id, "period": journal.current_period_id,
+                                                       "changes": changes})
+        answer = response.get_json()
+        assert response.status_code == 200 and answer["saved"] == [2], answer
         assert answer["errors"] == {"0": REFUSAL, "1": "Ученик не учится в этой предмет-группе."}, answer
         with app.app_context():
-            written = set(db.session.scalars(select(Mark.student_id).where(Mark.assignment_id == assignment)))
+            written = set(db.session.scalars(select(Mark.student_id).where(Mark.assignment_id == assignment_id)))
             db.session.remove()
-        assert own in written and not written & {school_b["student"], other_class}
+        assert written == {journal.child_id}
     finally:
         with app.app_context():
-            db.session.execute(delete(Mark).where(Mark.assignment_id == assignment, Mark.student_id == own))
+            db.session.delete(db.session.get(Lesson, lesson_id))
             db.session.commit()
             db.session.remove()

@@ -9,6 +9,7 @@ from sqlalchemy import delete, event, select
 from app.extensions import db
 from app.models import Employee, PartaUser, SchoolClass, SubjectGroup, SubjectGroupTeacher
 from tests.conftest import login
+from tests.views.journal_fixtures import journal  # noqa: F401 (fixture)
 
 
 def _scope_reads(app, client, path: str) -> tuple:
@@ -71,36 +72,38 @@ def test_a_group_given_to_a_teacher_opens_on_the_next_request_and_a_bulk_removal
     assert _save_empty(teacher, group) == 404
 
 
-def test_saving_marks_and_attendance_leaves_the_rights_version_and_so_every_scope_in_place(app, client):
+def test_saving_marks_and_attendance_leaves_the_rights_version_and_so_every_scope_in_place(app, client, journal):
     """Marks are the busiest writes: they must not make every login's scope and rights be read again."""
+    from app.models import Assignment, Lesson
     from app.security import grants
-    from tests.views.test_grid import _free_student, _lesson_with_assignment, _open, _save, _teacher_group
 
-    teacher = login(client, "teacher")
-    group = _teacher_group(app)
-    lesson, assignment, _ = _lesson_with_assignment(app, group, 0)
-    data = _open(teacher, group)
-    student = _free_student(data, assignment)
+    day = journal.lesson_day(0)  # the school's date (the test is skipped outside the school year)
     with app.app_context():
+        lesson = Lesson(school_id=journal.school_id, subject_group_id=journal.group_id, date=day, number=6)
+        assignment = Assignment(school_id=journal.school_id, lesson=lesson, type_id=journal.ordinary_type_id)
+        db.session.add_all([lesson, assignment])
+        db.session.commit()
+        lesson_id, assignment_id = lesson.id, assignment.id
         before = grants.read_version(db.session)
         db.session.remove()
-    changes = [{"kind": "mark", "assignment": assignment, "student": student, "value": "5", "duty": False,
+    teacher, student = login(client, "teacher"), journal.child_id
+    changes = [{"kind": "mark", "assignment": assignment_id, "student": student, "value": "5", "duty": False,
                 "comment": "", "old": ["", False, ""]},
-               {"kind": "attendance", "lesson": lesson, "student": student, "value": "н",
-                "old": data["attendance"].get(f"{lesson}:{student}", "")}]
+               {"kind": "attendance", "lesson": lesson_id, "student": student, "value": "н", "old": ""}]
     try:
-        status, answer = _save(teacher, group, data["period"]["id"], changes)
-        assert status == 200 and answer["saved"] == [0, 1], answer
+        _scope_reads(app, teacher, "/journal/")
+        answer = teacher.post("/journal/save", json={"group": journal.group_id, "period": None,
+                                                     "changes": changes}).get_json()
+        assert answer["saved"] == [0, 1], answer
         with app.app_context():
             assert grants.read_version(db.session) == before
             db.session.remove()
         assert _scope_reads(app, teacher, "/journal/") == (200, 0)
     finally:
-        _save(teacher, group, data["period"]["id"], [
-            {"kind": "mark", "assignment": assignment, "student": student, "value": "", "duty": False, "comment": "",
-             "old": ["5", False, ""]},
-            {"kind": "attendance", "lesson": lesson, "student": student,
-             "value": data["attendance"].get(f"{lesson}:{student}", ""), "old": "н"}])
+        with app.app_context():
+            db.session.delete(db.session.get(Lesson, lesson_id))
+            db.session.commit()
+            db.session.remove()
 
 
 def test_every_link_of_a_scope_is_a_row_of_its_own_so_a_flush_writing_it_is_seen():

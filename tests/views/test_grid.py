@@ -162,32 +162,6 @@ def test_the_averages_asked_after_a_save_are_the_ones_the_page_shows_for_every_s
     assert teacher.get(f"/journal/averages?group={group}&period=999999").get_json() == {}
 
 
-def test_a_cancelled_lessons_mark_counts_neither_in_a_saves_averages_nor_on_the_page(app, teacher, own_group):
-    group = own_group
-    lesson_a, assignment_a, day_a = _lesson_with_assignment(app, group, 0)
-    lesson_b, assignment_b, _ = _lesson_with_assignment(app, group, (school_today() - day_a).days + 1)
-    data = _open(teacher, group)
-    student = _free_student(data, assignment_a)
-    changes = [{"kind": "mark", "assignment": aid, "student": student, "value": code, "duty": False, "comment": "",
-                "old": data["marks"].get(f"{aid}:{student}", ["", False, ""])}
-               for aid, code in ((assignment_a, "5"), (assignment_b, "2"))]
-    status, answer = _save(teacher, group, data["period"]["id"], changes)
-    assert status == 200 and answer["saved"] == [0, 1], answer
-    assert answer["averages"][str(student)]["count"] == 2
-    with app.app_context():
-        db.session.get(Lesson, lesson_b).is_cancelled = True
-        db.session.commit()
-    try:
-        page = _open(teacher, group)
-        asked = teacher.get(f"/journal/averages?group={group}&period={page['period']['id']}").get_json()
-        assert asked[str(student)] == page["averages"][str(student)]
-        assert asked[str(student)]["count"] == 1 and asked[str(student)]["weighted"] == "5,00"
-    finally:
-        with app.app_context():
-            db.session.get(Lesson, lesson_b).is_cancelled = False
-            db.session.commit()
-
-
 def test_a_batch_saves_good_cells_and_refuses_a_bad_one_with_a_russian_message(app, teacher, own_group):
     group = own_group
     lesson_id, assignment_id, _ = _lesson_with_assignment(app, group, 0)
