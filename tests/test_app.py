@@ -82,17 +82,13 @@ def test_the_warm_up_at_start_compiles_the_templates_and_builds_every_roles_menu
         _dispose(application)
 
 
-def test_after_the_warm_up_the_first_visit_of_an_everyday_page_compiles_no_statement(database_url):
-    """A user right after a start finds the everyday pages' statements compiled by the warm-up
-    (each role's WARM_PATHS, and the sign-in's own statement), not waiting for them."""
+def _compiled_by_visit(application, client, path: str) -> tuple:
+    """(status, the statements SQLAlchemy compiled) of one request: a warmed page compiles none."""
     from sqlalchemy import event
     from sqlalchemy.engine.default import CACHE_MISS
 
     from app.extensions import db
-    from tests.conftest import _app_on, _dispose, login
 
-    application = _app_on(database_url, PARTA_WARM_UP=True)
-    application.extensions["parta_warm_up"].join(timeout=300)
     with application.app_context():
         engine = db.engine
     compiled = []
@@ -101,16 +97,26 @@ def test_after_the_warm_up_the_first_visit_of_an_everyday_page_compiles_no_state
         if context.cache_hit is CACHE_MISS:
             compiled.append(statement)
 
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        return client.get(path).status_code, compiled
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+
+
+def test_after_the_warm_up_the_first_visit_of_an_everyday_page_compiles_no_statement(database_url):
+    """A user right after a start finds the everyday pages' statements compiled by the warm-up
+    (each role's WARM_PATHS, and the sign-in's own statement), not waiting for them."""
+    from tests.conftest import _app_on, _dispose, login
+
+    application = _app_on(database_url, PARTA_WARM_UP=True)
+    application.extensions["parta_warm_up"].join(timeout=300)
     try:
         for username, path in (("parent", "/diary/"), ("parent", "/announcements/"), ("teacher", "/journal/"),
                                ("teacher", "/"), ("student", "/diary/"), ("coordinator", "/reports/student/"),
                                ("admin", "/markview/list/"), ("admin", "/studentview/list/")):
-            client = login(application.test_client(), username)
-            event.listen(engine, "before_cursor_execute", listener)
-            try:
-                assert client.get(path).status_code == 200, (username, path)
-            finally:
-                event.remove(engine, "before_cursor_execute", listener)
+            status, compiled = _compiled_by_visit(application, login(application.test_client(), username), path)
+            assert status == 200, (username, path)
             assert compiled == [], (username, path, [s[:200] for s in compiled])
     finally:
         _dispose(application)
@@ -120,8 +126,7 @@ def test_the_warm_up_takes_a_login_that_need_not_change_its_password_first(datab
     """A role whose first login still has its issued password (sent to the change form on any
     page) is warmed as another of its logins: the teacher role's first login waits for a new
     password, and the class teacher's first journal page still compiles no statement."""
-    from sqlalchemy import event, select, update
-    from sqlalchemy.engine.default import CACHE_MISS
+    from sqlalchemy import select, update
 
     from app.extensions import db
     from app.models import PartaUser
@@ -135,20 +140,8 @@ def test_the_warm_up_takes_a_login_that_need_not_change_its_password_first(datab
     try:
         application = _app_on(database_url, PARTA_WARM_UP=True)
         application.extensions["parta_warm_up"].join(timeout=300)
-        with application.app_context():
-            engine = db.engine
-        compiled = []
-
-        def listener(_conn, _cursor, statement, _parameters, context, _many):
-            if context.cache_hit is CACHE_MISS:
-                compiled.append(statement)
-
-        client = login(application.test_client(), "classteacher")
-        event.listen(engine, "before_cursor_execute", listener)
-        try:
-            assert client.get("/journal/").status_code == 200
-        finally:
-            event.remove(engine, "before_cursor_execute", listener)
+        status, compiled = _compiled_by_visit(application, login(application.test_client(), "classteacher"), "/journal/")
+        assert status == 200
         assert compiled == [], [s[:200] for s in compiled]
         _dispose(application)
     finally:
