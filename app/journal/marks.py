@@ -105,19 +105,21 @@ def _group_marks_statement(of_students: bool):
 
 
 def period_scored_marks(session: Session, school_id: int, group_id: int, year_id: int, period_id: int,
-                        students: list, reads: Optional[dict] = None) -> Optional[dict]:
+                        students: list, scores: dict, reads: Optional[dict] = None) -> Optional[dict]:
     """Student id → [(score, effective weight)] of their marks in a study period of the
     group's journal, in the grid's order (assignment, student) — what the averages are made
-    of; the lessons of the period held (not cancelled). One statement, which also reads the
-    period's dates; None when the period is not one of the journal's year."""
+    of; the lessons of the period held (not cancelled). `scores`: the journal's scale, value
+    id → score (as the grid page counts them). One statement, which also reads the period's
+    dates; None when the period is not one of the journal's year."""
     rows = session.execute(_period_scored_marks_statement(), {
         "school_id": school_id, "group_id": group_id, "year_id": year_id, "period_id": period_id,
         "students": list(students)}, execution_options=reads or {}).all()
     if not rows:
         return None
     pairs: dict = {sid: [] for sid in students}
-    for _period, sid, score, own, by_type in rows:
+    for _period, sid, value_id, own, by_type in rows:
         if sid is not None:
+            score = scores.get(value_id)
             pairs[sid].append((float(score) if score is not None else None, grading.effective_weight(own, by_type)))
     return pairs
 
@@ -129,7 +131,7 @@ def _period_scored_marks_statement():
     marks of the students asked. A bare «точка» has no value and does not count."""
     school_id = bindparam("school_id", type_=Integer)
     return (
-        select(StudyPeriod.id, Mark.student_id, GradeScaleValue.score, Assignment.weight, AssignmentType.weight)
+        select(StudyPeriod.id, Mark.student_id, Mark.value_id, Assignment.weight, AssignmentType.weight)
         .select_from(StudyPeriod)
         .outerjoin(Lesson, and_(Lesson.school_id == school_id, Lesson.subject_group_id == bindparam("group_id", type_=Integer),
                                 Lesson.date >= StudyPeriod.start_date, Lesson.date <= StudyPeriod.end_date,
@@ -139,7 +141,6 @@ def _period_scored_marks_statement():
         .outerjoin(Mark, and_(Mark.school_id == school_id, Mark.assignment_id == Assignment.id,
                               Mark.value_id.is_not(None),
                               Mark.student_id.in_(bindparam("students", expanding=True, type_=Integer))))
-        .outerjoin(GradeScaleValue, Mark.value_id == GradeScaleValue.id)
         .where(StudyPeriod.id == bindparam("period_id", type_=Integer),
                StudyPeriod.year_id == bindparam("year_id", type_=Integer))
         .order_by(Mark.assignment_id, Mark.student_id)

@@ -107,6 +107,7 @@ class GridBatch:
                             key=lambda v: (-(float(v.score) if v.score is not None else -1), v.id))  # «5» first
         self.values = {v.code.lower(): v for v in self.scale}
         self.value_codes = {v.id: v.code for v in self.scale}
+        self.scores = {v.id: v.score for v in self.scale}  # for the averages after the commit (which expires the rows)
         self.codes: list = []  # the school's attendance codes, read by _load for a batch that holds attendance
         self.att_codes: dict = {}
         self.att_by_id: dict = {}
@@ -401,7 +402,8 @@ class GridBatch:
 
     def averages(self, period_id: Optional[int]) -> dict:
         """Fresh averages of the students whose marks changed, for the period shown."""
-        return period_averages(self.session, self.ctx, period_id, sorted(self.touched_students))
+        return period_averages(self.session, self.ctx, period_id, sorted(self.touched_students),
+                               self.scores)
 
 
 def _mark_texts(old: Optional[tuple], new: Optional[tuple]) -> dict:
@@ -422,12 +424,18 @@ def _mark_texts(old: Optional[tuple], new: Optional[tuple]) -> dict:
     return texts
 
 
-def period_averages(session: Session, ctx: GroupContext, period_id: Optional[int], students: list) -> dict:
+def period_averages(session: Session, ctx: GroupContext, period_id: Optional[int], students: list,
+                    scores: Optional[dict] = None) -> dict:
     """Both averages, the formula and the suggested mark of some students for a study
-    period of the journal's year (app/journal/marks.py reads them in one statement)."""
+    period of the journal's year (app/journal/marks.py reads them in one statement);
+    `scores`: the journal's scale, value id → score, when the caller holds it."""
     if not students or period_id is None:
         return {}
-    pairs = period_scored_marks(session, ctx.school_id, ctx.group_id, ctx.year_id, period_id, students, ctx.reads)
+    if scores is None:
+        scores = dict(session.execute(select(GradeScaleValue.id, GradeScaleValue.score)
+                                      .where(GradeScaleValue.scale_id == ctx.scale_id), execution_options=ctx.reads).all())
+    pairs = period_scored_marks(session, ctx.school_id, ctx.group_id, ctx.year_id, period_id, students, scores,
+                                ctx.reads)
     if pairs is None:
         return {}
     return {str(sid): average_json(a) for sid, a in averages(pairs, ctx.thresholds).items()}

@@ -8,6 +8,11 @@ changed cells, one DELETE the cleared ones, and one INSERT their audit rows — 
 column of 30 marks costs as many statements as a column of 3. The entry stamps of
 new rows (entered_at, entered_by_id) are set here as the flush sets them elsewhere.
 
+On PostgreSQL the rows go as one array per column (`INSERT … SELECT … FROM unnest(…)`):
+the statement's text is the same for 3 cells as for 30, so psycopg keeps it prepared and
+PostgreSQL plans it once, where a multi-row VALUES list was a new statement of hundreds of
+parameters, parsed and planned again for every batch. SQLite takes the multi-row VALUES.
+
 The caller holds the journal's write lock and read the cells under it, so its
 compare-with-old is exact against every other grid save. A row another path (REST,
 an import) inserted into an empty cell meanwhile is not overwritten: the upsert
@@ -22,7 +27,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import and_, delete
+from sqlalchemy import String, and_, bindparam, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -65,15 +70,41 @@ def know_journal(session: Session, group, scale_id: int | None) -> None:
         session.info.setdefault("parta_default_scales", {})[group.school_id] = scale_id
 
 
+# The columns a batch writes, per table: the cell's key, its values and the entry stamps.
+def _upsert_columns(model) -> tuple:
+    _entity, keys, columns = CELLS[model]
+    return ("school_id", *keys, *columns, "entered_at", "entered_by_id")
+
+
+_AUDIT_COLUMNS = ("entity", "row_id", "action", "field", "old_value", "new_value", "user_id", "at", "address",
+                  "subject_group_id", "student_id", "entry_date", "school_id")
+
+
+def _element_type(column_type):
+    """A column's type for its array parameter; texts without their length, as a cast to
+    VARCHAR(n) would cut a longer one silently (the pipeline's checks refuse it first)."""
+    return String() if isinstance(column_type, String) else column_type
+
+
+def _from_arrays(table, names: tuple):
+    """SELECT the named columns FROM unnest(one array parameter per column) (PostgreSQL)."""
+    arrays = [bindparam(name, type_=postgresql.ARRAY(_element_type(table.c[name].type))) for name in names]
+    rows = func.unnest(*arrays).table_valued(*names).render_derived(name="batch")
+    return select(*(rows.c[name] for name in names))
+
+
 @lru_cache(maxsize=8)
 def _upsert_statement(dialect_name: str, model):
-    """The upsert of a table's cells, built once per process: executed with one parameter set
-    per cell, SQLAlchemy sends it as one INSERT … VALUES (…), (…) … RETURNING (its
-    "insertmanyvalues"), where a statement with the rows' values inside was built and
-    compiled again for every batch."""
+    """The upsert of a table's cells, built once per process. PostgreSQL: the rows as
+    arrays (one parameter set); SQLite: executed with one parameter set per cell, which
+    SQLAlchemy sends as one INSERT … VALUES (…), (…) … RETURNING ("insertmanyvalues")."""
     _entity, keys, columns = CELLS[model]
     table = model.__table__
-    insert = (postgresql.insert if dialect_name == "postgresql" else sqlite.insert)(table)
+    if dialect_name == "postgresql":
+        names = _upsert_columns(model)
+        insert = postgresql.insert(table).from_select(names, _from_arrays(table, names), include_defaults=False)
+    else:
+        insert = sqlite.insert(table)
     excluded = insert.excluded
     return insert.on_conflict_do_update(
         index_elements=[table.c.school_id, *(table.c[k] for k in keys)],
@@ -84,9 +115,21 @@ def _upsert_statement(dialect_name: str, model):
     ).returning(table.c.id, *(table.c[k] for k in keys))
 
 
-# The audit rows of a batch: RETURNING makes SQLAlchemy send them as one multi-row INSERT
-# (without it, one execution per row).
-_AUDIT_INSERT = AuditLog.__table__.insert().returning(AuditLog.__table__.c.id)
+@lru_cache(maxsize=2)
+def _audit_statement(dialect_name: str):
+    """The audit rows of a batch in one statement. PostgreSQL: as arrays; SQLite: RETURNING
+    makes SQLAlchemy send them as one multi-row INSERT (without it, one execution per row)."""
+    table = AuditLog.__table__
+    if dialect_name == "postgresql":
+        return table.insert().from_select(_AUDIT_COLUMNS, _from_arrays(table, _AUDIT_COLUMNS), include_defaults=False)
+    return table.insert().returning(table.c.id)
+
+
+def _execute_rows(session: Session, statement, dialect_name: str, names: tuple, rows: list):
+    """Runs a batch statement with its rows: as one array per column on PostgreSQL."""
+    if dialect_name == "postgresql":
+        return session.execute(statement, {name: [row[name] for row in rows] for name in names})
+    return session.execute(statement, rows)
 
 
 def write_cells(session: Session, school_id: int, writes: list) -> None:
@@ -107,17 +150,19 @@ def write_cells(session: Session, school_id: int, writes: list) -> None:
                          else (now, getattr(user, "id", None)))
                 rows.append({"school_id": school_id, **dict(zip(keys, w.key)), **w.values,
                              "entered_at": stamp[0], "entered_by_id": stamp[1]})
-            for row in session.execute(_upsert_statement(dialect_name, model), rows):
+            found = _execute_rows(session, _upsert_statement(dialect_name, model), dialect_name,
+                                  _upsert_columns(model), rows)
+            for row in found:
                 ids[(model, tuple(row[1:]))] = row[0]
             if any((model, w.key) not in ids for w in upserts):
                 raise ConcurrentCell()
         cleared = [w.stored["id"] for w in writes if w.model is model and w.values is None and w.stored is not None]
         if cleared:
             session.execute(delete(table).where(table.c.id.in_(cleared)))
-    _audit(session, school_id, writes, ids, now)
+    _audit(session, school_id, writes, ids, now, dialect_name)
 
 
-def _audit(session: Session, school_id: int, writes: list, ids: dict, now) -> None:
+def _audit(session: Session, school_id: int, writes: list, ids: dict, now, dialect_name: str) -> None:
     user_id, address = acting_user()
     rows = []
     for w in writes:
@@ -132,4 +177,6 @@ def _audit(session: Session, school_id: int, writes: list, ids: dict, now) -> No
                          "student_id": w.key[1], "entry_date": w.entry_date, "field": name,
                          "old_value": old, "new_value": new})
     if rows:
-        session.execute(_AUDIT_INSERT, rows).all()
+        result = _execute_rows(session, _audit_statement(dialect_name), dialect_name, _AUDIT_COLUMNS, rows)
+        if dialect_name != "postgresql":
+            result.all()
