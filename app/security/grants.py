@@ -12,6 +12,12 @@ The version is a number in the database, so that a change made by one gunicorn w
 - PostgreSQL: the last value of the grants' id sequence (`ab_permission_view_role_id_seq`);
 - SQLite: the database header's `user_version` (nothing else in Parta uses it).
 
+The same version also moves when a link that opens rows to a login changes — who
+teaches which group, who leads which class, a class's groups and enrolments, a parent's
+children, a person card's login, a municipality's schools (`SCOPE_MODELS`) — so that
+app/security/scoping.py keeps each login's scope under it instead of reading it on every
+request. Such writes are rare (staff and movement orders, not marks).
+
 Neither needs a table of its own. A commit that changed a role, a grant or a permission
 raises it *after* the commit (so another process that sees the new number also sees the
 new grants); the sign-in lookup (app/security/sessions.py) reads it in the same statement
@@ -33,13 +39,21 @@ from flask_appbuilder.security.sqla.models import (
 )
 from sqlalchemy import event, literal_column, select
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import ORMExecuteState, Session
+
+from app.models import (
+    Employee, Enrolment, Guardian, School, SchoolClass, Student, StudentGuardian, SubjectGroup, SubjectGroupTeacher,
+)
 
 Pair = tuple[str, str]  # (view, permission)
 SEQUENCE = "ab_permission_view_role_id_seq"
 MAX_AGE = 60.0  # seconds: the longest a process trusts an unchanged version
 UNSCOPED = {"parta_unscoped": True}
 _RIGHTS_MODELS = (Role, PermissionView, Permission, ViewMenu)
+SCOPE_MODELS = (Employee, Guardian, Student, StudentGuardian, SubjectGroupTeacher, SubjectGroup, SchoolClass, Enrolment,
+                 School)
+_VERSIONED = _RIGHTS_MODELS + SCOPE_MODELS
+_VERSIONED_TABLES = frozenset(model.__table__.name for model in _VERSIONED) | {assoc_permissionview_role.name}
 _PENDING = "parta_rights_changed"  # Session.info flag: a flush wrote rights, not committed yet
 
 
@@ -80,6 +94,11 @@ def note_version(version) -> None:
     """The version read with this request's login (sessions.signed_in_user)."""
     if has_request_context():
         g.parta_rights_version = int(version or 0)
+
+
+def version(session: Session) -> int:
+    """The version this request works with (read with its login, else now)."""
+    return _request_version(session)
 
 
 def _request_version(session: Session) -> int:
@@ -171,11 +190,29 @@ def bump(connection: Connection) -> None:
 
 
 def _note_rights_written(session: Session, _flush_context, _instances) -> None:
-    """before_flush: a flush that writes a role, a grant or a permission raises the version at commit."""
-    for obj in (*session.new, *session.dirty, *session.deleted):
-        if isinstance(obj, _RIGHTS_MODELS):
+    """before_flush: a flush that writes a role, a grant, a permission or a link of a
+    login's scope raises the version at commit."""
+    for obj in (*session.new, *session.deleted):
+        if isinstance(obj, _VERSIONED):
             session.info[_PENDING] = True
             return
+    for obj in session.dirty:
+        # a role's permissions are a collection (FAB's secondary table); a scope's links are rows
+        # of their own (Parta has no secondary tables), so a person merely appended to a
+        # collection (a mark's student) changes nothing
+        if isinstance(obj, _RIGHTS_MODELS) or (isinstance(obj, SCOPE_MODELS)
+                                               and session.is_modified(obj, include_collections=False)):
+            session.info[_PENDING] = True
+            return
+
+
+def _note_bulk_written(state: ORMExecuteState) -> None:
+    """do_orm_execute: an INSERT, UPDATE or DELETE statement sent through the session
+    (a bulk delete of groups, an import) on those tables raises it too."""
+    if state.is_insert or state.is_update or state.is_delete:
+        table = getattr(state.statement, "table", None)
+        if getattr(table, "name", None) in _VERSIONED_TABLES:
+            state.session.info[_PENDING] = True
 
 
 def _after_commit(session: Session) -> None:
@@ -200,6 +237,7 @@ def install() -> None:
     global _installed
     if not _installed:
         event.listen(Session, "before_flush", _note_rights_written)
+        event.listen(Session, "do_orm_execute", _note_bulk_written)
         event.listen(Session, "after_commit", _after_commit)
         event.listen(Session, "after_rollback", _after_rollback)
         _installed = True

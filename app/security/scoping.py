@@ -20,6 +20,8 @@ without a logged-in user (CLI, seeds, tests) runs unscoped unless it enters
 from __future__ import annotations
 
 import contextvars
+import threading
+import time
 from contextlib import contextmanager
 from functools import lru_cache
 from dataclasses import dataclass
@@ -204,7 +206,56 @@ def _who_and_whose(session: Session, user_id: int, rights, schools: Ids = UNSCOP
     return employee_id, guardian_id, student_id, groups, editable, students, guardians, tuple(sorted(taught_groups))
 
 
+class _Scopes:
+    """Each login's scope in this process, under the rights version it was read at
+    (app/security/grants.py: the version moves when a link that opens rows to a login is
+    written) and the login's own school, municipality and roles; trusted at most MAX_AGE."""
+
+    SIZE = 4096
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.found: dict = {}
+
+    def get(self, key):
+        found = self.found.get(key)
+        from app.security.grants import MAX_AGE
+
+        return found[0] if found is not None and time.monotonic() - found[1] < MAX_AGE else None
+
+    def put(self, key, scope: Scope) -> None:
+        with self.lock:
+            if len(self.found) >= self.SIZE:
+                self.found.clear()
+            self.found[key] = (scope, time.monotonic())
+
+    def clear(self) -> None:
+        with self.lock:
+            self.found.clear()
+
+
+_scopes = _Scopes()
+
+
+def forget_scopes() -> None:
+    """This process reads every login's scope again (tests)."""
+    _scopes.clear()
+
+
 def _user_scope(session: Session, user) -> Scope:
+    """The login's scope: from this process's memory while the rights version stands."""
+    from app.security import grants
+
+    key = (user.id, user.school_id, user.municipality_id, tuple(sorted(role.id for role in user.roles)),
+           grants.version(session))
+    scope = _scopes.get(key)
+    if scope is None:
+        scope = _read_user_scope(session, user)
+        _scopes.put(key, scope)
+    return scope
+
+
+def _read_user_scope(session: Session, user) -> Scope:
     from app.security.rights import user_rights
 
     schools = _school_ids(session, user)
