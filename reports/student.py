@@ -101,10 +101,8 @@ def student_progress(session: Session, student_id: int, start: dt.date, end: dt.
             line.absences += 1
             line.excused += a.excused
     for line in lines.values():
-        pairs = _pairs(line.marks)
-        line.arithmetic = grading.arithmetic_average(s for s, _ in pairs)
-        line.weighted = grading.weighted_average(pairs)
-        line.formula = grading.weighted_formula(pairs)
+        summary = grading.summarize(_pairs(line.marks))
+        line.arithmetic, line.weighted, line.formula = summary.arithmetic, summary.weighted, summary.formula
 
     progress = StudentProgress(
         student, ", ".join(c.name for c in classes), start, end, list(lines.values()),

@@ -186,10 +186,9 @@ def period_marks(session: Session, student_id: int, today: dt.date, thresholds=N
         lines[subject_of[gid]].period_mark = mark.code
     for line in lines.values():
         pairs = [(m.mark.score, m.weight) for m in line.marks if m.mark is not None]
-        line.arithmetic = grading.arithmetic_average(s for s, _w in pairs)
-        line.weighted = grading.weighted_average(pairs)
-        line.formula = grading.weighted_formula(pairs)
-        line.suggested = grading.suggest_period_mark(line.weighted, thresholds)
+        summary = grading.summarize(pairs, thresholds)
+        line.arithmetic, line.weighted, line.formula, line.suggested = (
+            summary.arithmetic, summary.weighted, summary.formula, summary.suggested)
         line.next_step = grading.marks_to_next(pairs, thresholds)
         if line.weighted is not None:
             line.one_more = grading.what_if(pairs, 5, 1, thresholds)

@@ -293,25 +293,10 @@ def lock_message(kind: str, entry_date: dt.date, today: dt.date, ctx: GroupConte
     return None
 
 
-@dataclass
-class StudentAverage:
-    arithmetic: Optional[float]
-    weighted: Optional[float]
-    formula: str
-    suggested: Optional[int]
-    count: int
-
-
 def averages(pairs_by_student: dict, thresholds) -> dict:
     """Per student: both averages, the formula and the suggested period mark (app/rules/grading)."""
-    result = {}
-    for sid, pairs in pairs_by_student.items():
-        weighted = grading.weighted_average(pairs)
-        result[sid] = StudentAverage(
-            grading.arithmetic_average(m for m, _ in pairs), weighted, grading.weighted_formula(pairs),
-            grading.suggest_period_mark(weighted, thresholds), sum(1 for m, _ in pairs if m is not None),
-        )
-    return result
+    thresholds = grading.normalize_thresholds(thresholds)
+    return {sid: grading.summarize(pairs, thresholds) for sid, pairs in pairs_by_student.items()}
 
 
 def mark_rows(session: Session, ctx: "GroupContext", start: dt.date, end: dt.date, students: Optional[list] = None):
@@ -433,7 +418,7 @@ def _msg(refusal) -> Optional[str]:
     return gettext(refusal.msgid, **refusal.params)
 
 
-def average_json(a: StudentAverage) -> dict:
+def average_json(a: grading.Summary) -> dict:
     return {"arithmetic": grading.format_average(a.arithmetic), "weighted": grading.format_average(a.weighted),
             "formula": a.formula, "suggested": a.suggested, "count": a.count}
 

@@ -1,8 +1,11 @@
 import pytest
 
 from app.rules.errors import RuleViolation
+from hypothesis import given, strategies as st
+
 from app.rules.grading import (
-    arithmetic_average, check_thresholds, format_average, suggest_period_mark, weighted_average, weighted_formula,
+    arithmetic_average, check_thresholds, format_average, suggest_period_mark, summarize, weighted_average,
+    weighted_formula,
 )
 
 
@@ -97,3 +100,25 @@ def test_an_assignments_own_weight_wins_over_its_work_types():
     assert effective_weight(1.5, 2) == 1.5
     assert effective_weight(None, 2) == 2.0
     assert effective_weight(None, None) == 1.0
+
+
+_scores = st.one_of(st.none(), st.sampled_from([2.0, 3.0, 4.0, 5.0]), st.floats(0, 100, allow_nan=False))
+_weights = st.one_of(st.sampled_from([0.0, 0.5, 1.0, 1.5, 2.0, 3.0]), st.floats(0, 10, allow_nan=False))
+
+
+@given(st.lists(st.tuples(_scores, _weights), max_size=60))
+def test_a_students_summary_in_one_pass_says_what_each_average_says(pairs):
+    """The journal's one-pass summary shows exactly what the separate rules give."""
+    summary = summarize(pairs, (4.5, 3.5, 2.5))
+    weighted = weighted_average(pairs)
+    assert summary.arithmetic == arithmetic_average(m for m, _ in pairs)
+    assert summary.weighted == weighted
+    assert summary.formula == weighted_formula(pairs)
+    assert summary.suggested == suggest_period_mark(weighted, (4.5, 3.5, 2.5))
+    assert summary.count == sum(1 for m, _ in pairs if m is not None)
+
+
+def test_a_summary_writes_the_weighted_average_out():
+    summary = summarize([(5, 1), (None, 1), (4, 2), (3, 0)])
+    assert (summary.formula, summary.count, summary.suggested) == ("(5×1 + 4×2) / (1 + 2) = 4,33", 3, 4)
+    assert summary.arithmetic == 4.0
