@@ -481,3 +481,16 @@ def test_a_substitute_teacher_keeps_the_journal_of_the_substituted_lesson_only(a
         assert status != 200 or answer["saved"] == []
     finally:
         delete_group(app, group)
+
+
+def test_the_new_column_dialog_names_each_kind_of_work_with_its_weight(app, teacher, own_group):
+    """«Контрольная работа (К, вес 2)»: the teacher sees what a new column will weigh."""
+    import re
+
+    page = teacher.get(f"/journal/?group={own_group}").get_data(as_text=True)
+    data = _grid_data(page)
+    options = dict(re.findall(r'<option value="(\d+)">([^<]*)</option>', page.split('id="assignment-form"', 1)[1]))
+    assert data["types"] and len(options) >= len(data["types"])
+    for kind in data["types"]:
+        weight = f"{kind['weight']:g}".replace(".", ",")
+        assert options[str(kind["id"])] == f"{kind['name']} ({kind['abbr']}, вес {weight})", options
