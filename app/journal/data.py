@@ -420,7 +420,7 @@ def _places_statement(with_year: bool, within_schools: bool):
                Employee.last_name, Employee.first_name, Employee.middle_name,
                StudyPeriod.id, StudyPeriod.name, StudyPeriod.start_date, StudyPeriod.end_date, PeriodType.is_year, *year)
         .join(School, Student.school_id == School.id)
-        .outerjoin(Enrolment, Enrolment.student_id == Student.id)
+        .outerjoin(Enrolment, and_(Enrolment.school_id == Student.school_id, Enrolment.student_id == Student.id))
         .outerjoin(SchoolClass, Enrolment.class_id == SchoolClass.id)
         .outerjoin(Employee, SchoolClass.class_teacher_id == Employee.id)
         .outerjoin(StudyPeriod, and_(StudyPeriod.year_id == SchoolClass.year_id,
@@ -437,20 +437,24 @@ def _places_statement(with_year: bool, within_schools: bool):
 
 @lru_cache(maxsize=1)
 def _places_groups_statement():
-    """student_places' second statement, built once per process (parameters classes,
-    start, end, student_id): the groups of the classes the student learns in, with
-    their spans and teachers."""
+    """student_places' second statement, built once per process (parameters class_schools,
+    classes, start, end, student_id): the groups of the classes the student learns in, with
+    their spans and teachers — each table read by its school as well (the indexes lead
+    with school_id)."""
     candidates = select(SubjectGroup.id).where(
+        SubjectGroup.school_id.in_(bindparam("class_schools", expanding=True, type_=Integer)),
         SubjectGroup.class_id.in_(bindparam("classes", expanding=True, type_=Integer)))
     members = group_member_rows(candidates, _START, _END,
-                                student_ids=bindparam("students", expanding=True, type_=Integer))
+                                student_ids=bindparam("students", expanding=True, type_=Integer),
+                                school_ids=bindparam("class_schools", expanding=True, type_=Integer))
     return (
         select(members, *_group_query().selected_columns, Employee.id, Employee.last_name, Employee.first_name,
                Employee.middle_name)
         .join(SubjectGroup, SubjectGroup.id == members.c.group_id)
         .join(SchoolClass, SubjectGroup.class_id == SchoolClass.id)
         .join(Subject, SubjectGroup.subject_id == Subject.id)
-        .outerjoin(SubjectGroupTeacher, SubjectGroupTeacher.subject_group_id == SubjectGroup.id)
+        .outerjoin(SubjectGroupTeacher, and_(SubjectGroupTeacher.school_id == SubjectGroup.school_id,
+                                             SubjectGroupTeacher.subject_group_id == SubjectGroup.id))
         .outerjoin(Employee, SubjectGroupTeacher.employee_id == Employee.id)
         .order_by(SubjectGroupTeacher.is_main.desc(), Employee.last_name, Employee.id)
     )
@@ -509,11 +513,13 @@ def _read_places(session: Session, student_id: int, start: dt.date, end: dt.date
         if cid is not None and pid is not None:
             found_periods[cid].add(PeriodRow(pid, name, pstart, pend, bool(is_year)))
     periods = {cid: sort_periods(items) for cid, items in found_periods.items()}
-    classes = {c.id for c, _b, joined, left in enrolments if joined <= end and (left is None or left >= start)}
+    classes = {c for c, _b, joined, left in enrolments if joined <= end and (left is None or left >= start)}
     if not classes:
         return StudentPlaces(student, thresholds, enrolments, {}, [], {}, periods, year_start)
     found = session.execute(_places_groups_statement(),
-                            {"classes": sorted(classes), "start": start, "end": end, "students": [student_id]},
+                            {"class_schools": sorted({c.school_id for c in classes}),
+                             "classes": sorted({c.id for c in classes}), "start": start, "end": end,
+                             "students": [student_id]},
                             execution_options=reads).all()
     width = 6  # group_member_rows' columns
     groups = {g.id: g for g in _group_rows(dict.fromkeys(tuple(row[width:width + 12]) for row in found))}

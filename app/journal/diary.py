@@ -77,7 +77,7 @@ def _bell(times, number_column, school_column, schedule_column):
 def _week_statement():
     """diary_week's lessons, built once per process (parameters school, groups, start, end,
     student_id): with their rooms, substitutes, bells and the student's attendance."""
-    student_id = bindparam("student_id", type_=Integer)
+    student_id, school = bindparam("student_id", type_=Integer), bindparam("school", type_=Integer)
     return (
         select(Lesson.id, Lesson.subject_group_id, Lesson.date, Lesson.number, Lesson.topic, Lesson.homework,
                Room.name, Employee.last_name, Employee.first_name, Employee.middle_name, AttendanceCode.code,
@@ -86,10 +86,11 @@ def _week_statement():
         .join(SchoolClass, SubjectGroup.class_id == SchoolClass.id)
         .outerjoin(Room, Lesson.room_id == Room.id)
         .outerjoin(Employee, Employee.id == Lesson.substitute_id)
-        .outerjoin(Attendance, and_(Attendance.lesson_id == Lesson.id, Attendance.student_id == student_id))
+        .outerjoin(Attendance, and_(Attendance.school_id == school, Attendance.lesson_id == Lesson.id,
+                                    Attendance.student_id == student_id))
         .outerjoin(AttendanceCode, Attendance.code_id == AttendanceCode.id)
         .outerjoin(Bell, _bell(Bell, Lesson.number, SchoolClass.school_id, SchoolClass.bell_schedule_id))
-        .where(Lesson.school_id == bindparam("school", type_=Integer),
+        .where(Lesson.school_id == school,
                Lesson.subject_group_id.in_(bindparam("groups", expanding=True, type_=Integer)),
                Lesson.date >= bindparam("start", type_=Date), Lesson.date <= bindparam("end", type_=Date),
                Lesson.is_cancelled.is_(False))

@@ -191,7 +191,7 @@ def _dictionaries_statement(with_types: bool, with_period_marks: bool):
     if with_period_marks:
         parts.append(select(literal("m"), PeriodMark.student_id, t(), t(), cast(PeriodMark.value_id, Numeric),
                             literal(False), PeriodMark.period_id, d(), d(), d())
-                     .where(PeriodMark.subject_group_id == group_id))
+                     .where(PeriodMark.school_id == school_id, PeriodMark.subject_group_id == group_id))
     return union_all(*parts)
 
 

@@ -172,18 +172,27 @@ class MemberSpan:
         return self.start <= day and (self.end is None or day <= self.end)
 
 
-def group_member_rows(group_ids, start: dt.date, end: dt.date, student_ids=None):
+def group_member_rows(group_ids, start: dt.date, end: dt.date, student_ids=None, school_ids=None):
     """The statement behind group_member_spans, for a caller that joins more to it (the
     grid: the names): group_id, student_id, valid_from, valid_to, joined, left — a
     whole-class group's enrolments (no membership dates) and a subgroup's memberships
     with the student's enrolments in the group's class. `group_ids`: ids, or a select of them;
-    `group_ids` and `student_ids` may be expanding bound parameters (a statement built once)."""
+    `group_ids` and `student_ids` may be expanding bound parameters (a statement built once);
+    `school_ids` (ids or such a parameter), the groups' schools when the caller knows them, bound
+    a student's enrolments and memberships by their school whichever table the plan reads first."""
     ids = group_ids if isinstance(group_ids, (Select, BindParameter)) else list(group_ids)
-    enrolled = and_(Enrolment.class_id == SubjectGroup.class_id, Enrolment.start_date <= end,
-                    or_(Enrolment.end_date.is_(None), Enrolment.end_date >= start))
+    # every table by its group's school too: the indexes lead with school_id (a whole
+    # municipality's enrolments were read to find one pupil's)
+    enrolled = and_(Enrolment.school_id == SubjectGroup.school_id, Enrolment.class_id == SubjectGroup.class_id,
+                    Enrolment.start_date <= end, or_(Enrolment.end_date.is_(None), Enrolment.end_date >= start))
     if student_ids is not None and not isinstance(student_ids, BindParameter):
         student_ids = list(student_ids)
     students = [] if student_ids is None else [Enrolment.student_id.in_(student_ids)]
+    in_schools = []
+    if school_ids is not None:
+        schools = school_ids if isinstance(school_ids, BindParameter) else list(school_ids)
+        students += [Enrolment.school_id.in_(schools)]
+        in_schools = [SubjectGroupMember.school_id.in_(schools)]
     whole = (select(SubjectGroup.id.label("group_id"), Enrolment.student_id.label("student_id"),
                     cast(null(), Date).label("valid_from"), cast(null(), Date).label("valid_to"),
                     Enrolment.start_date.label("joined"), Enrolment.end_date.label("left"))
@@ -191,11 +200,13 @@ def group_member_rows(group_ids, start: dt.date, end: dt.date, student_ids=None)
              .where(SubjectGroup.id.in_(ids), SubjectGroup.is_whole_class.is_not(False), *students))
     sub = (select(SubjectGroupMember.subject_group_id, SubjectGroupMember.student_id, SubjectGroupMember.valid_from,
                   SubjectGroupMember.valid_to, Enrolment.start_date, Enrolment.end_date)
-           .join(SubjectGroup, SubjectGroup.id == SubjectGroupMember.subject_group_id)
+           .join(SubjectGroup, and_(SubjectGroup.id == SubjectGroupMember.subject_group_id,
+                                    SubjectGroup.school_id == SubjectGroupMember.school_id))
            .join(Enrolment, and_(enrolled, Enrolment.student_id == SubjectGroupMember.student_id))
            .where(SubjectGroupMember.subject_group_id.in_(ids), SubjectGroup.is_whole_class.is_(False),
                   or_(SubjectGroupMember.valid_from.is_(None), SubjectGroupMember.valid_from <= end),
-                  or_(SubjectGroupMember.valid_to.is_(None), SubjectGroupMember.valid_to >= start), *students))
+                  or_(SubjectGroupMember.valid_to.is_(None), SubjectGroupMember.valid_to >= start), *students,
+                  *in_schools))
     return union_all(whole, sub).subquery("group_member_rows")
 
 
