@@ -26,6 +26,7 @@ from app.journal.marks import group_marks, lessons_of_group
 from app.rules import grading, locks
 from app.rules import periods as period_rules
 from app.rules.errors import RuleViolation
+from app.security.scoping import bounded_rows
 
 
 def _iso(day: Optional[dt.date]) -> Optional[str]:
@@ -204,8 +205,7 @@ def dictionaries(session: Session, ctx: GroupContext, with_types: bool = True,
     statements whatever its size."""
     params = {"scale_id": ctx.scale_id, "school_id": ctx.school_id, "year_id": ctx.year_id, "grade": ctx.grade,
               "group_id": ctx.group_id}
-    rows = session.execute(_dictionaries_statement(with_types, with_period_marks), params,
-                           execution_options=ctx.reads).all()
+    rows = bounded_rows(session, _dictionaries_statement(with_types, with_period_marks), params, ctx.reads)
     found = defaultdict(list)
     for tag, rid, text1, text2, number, flag, order, day1, day2, day3 in rows:
         found[tag].append((order or 0, rid, text1, text2, number, bool(flag), _date(day1), _date(day2), _date(day3)))
@@ -265,8 +265,8 @@ def students_of(session: Session, ctx: GroupContext, start: dt.date, end: dt.dat
     were members and in the class (app/models group_member_spans): a pupil moved to
     another group on a day shows here with the day he left, and there from that day.
     """
-    found = session.execute(_students_of_statement(), {"groups": [ctx.group_id], "start": start, "end": end},
-                            execution_options=ctx.reads).all()
+    found = bounded_rows(session, _students_of_statement(), {"groups": [ctx.group_id], "start": start, "end": end},
+                         ctx.reads)
     names = {row.student_id: short_name(row.last_name, row.first_name, row.middle_name) for row in found}
     spans: dict = {}
     for span in member_spans_of(found, start, end):
@@ -326,9 +326,9 @@ def load_grid(session: Session, ctx: GroupContext, period_id: Optional[int], tod
     students = students_of(session, ctx, start, end)
 
     dates = {"school_id": ctx.school_id, "group_id": ctx.group_id, "start": start, "end": end}
-    lesson_rows = session.execute(_LESSONS_OF_GRID, dates, execution_options=ctx.reads).all()
+    lesson_rows = bounded_rows(session, _LESSONS_OF_GRID, dates, ctx.reads)
     marks = mark_rows(session, ctx, start, end)
-    attendance = session.execute(_ATTENDANCE_OF_GRID, dates, execution_options=ctx.reads).all()
+    attendance = bounded_rows(session, _ATTENDANCE_OF_GRID, dates, ctx.reads)
     period_marks = [(sid, value) for pid, sid, value in dicts.period_marks if period is not None and pid == period.id]
     unlocks = dicts.unlocks
 

@@ -29,6 +29,7 @@ from app.rules import grading
 from app.rules import journal as journal_rules
 from app.rules import periods as period_rules
 from app.rules.performance import ScaleMark
+from app.security.scoping import bounded_rows
 
 # --- study periods -------------------------------------------------------------------
 
@@ -82,7 +83,7 @@ def group_marks(session: Session, school_id: int, group_id: int, start: dt.date,
     params = {"school_id": school_id, "group_id": group_id, "start": start, "end": end}
     if students is not None:
         params["students"] = list(students)
-    return session.execute(_group_marks_statement(students is not None), params, execution_options=reads or {}).all()
+    return bounded_rows(session, _group_marks_statement(students is not None), params, reads)
 
 
 @lru_cache(maxsize=2)

@@ -170,3 +170,25 @@ def test_on_postgresql_a_scope_reads_with_the_same_statement_whatever_the_number
     assert sorted(map(str, few.params.values())) != sorted(map(str, many.params.values()))
     assert "mark.school_id IN (__[POSTCOMPILE" in str(compiled(Scope(schools=(1,))))  # one value: PostgreSQL reads `=`
     assert "mark.school_id = ANY" in str(compiled(Scope(schools=(1, 2))))
+
+
+def test_a_bounded_read_skips_the_scoping_only_where_its_caller_bounded_it(app, other_school):
+    """bounded_rows: a read marked unscoped by the page that bounded it runs as plain SQL; any
+    other read keeps the school's segment; a read while the session holds unflushed rows sees them."""
+    from app.models import Subject
+    from app.security.scoping import as_school, bounded_rows
+
+    names = select(Subject.name).where(Subject.id == other_school["subject"])
+    with app.app_context(), as_school(other_school["school"] + 10_000):  # some other school's user
+        assert bounded_rows(db.session, names, {}, {}) == []
+        assert bounded_rows(db.session, names, {}, None) == []
+        assert [row[0] for row in bounded_rows(db.session, names, {}, {"parta_unscoped": True})] == [
+            other_school["subject_name"]]
+        db.session.remove()
+    with app.app_context(), as_school(other_school["school"]):
+        pending = Subject(school_id=other_school["school"], name=unique("Греческий"))
+        db.session.add(pending)
+        mine = select(Subject.name).where(Subject.name == pending.name)
+        assert [row[0] for row in bounded_rows(db.session, mine, {}, {"parta_unscoped": True})] == [pending.name]
+        db.session.rollback()
+        db.session.remove()
