@@ -27,6 +27,7 @@ from app.models import (
 )
 from app.models.people import full_name, short_name
 from app.rules.performance import Absence
+from app.security.scoping import bounded_rows
 
 
 @dataclass(frozen=True)
@@ -493,8 +494,7 @@ def _read_places(session: Session, student_id: int, start: dt.date, end: dt.date
         params["year_on"] = year_on
     if schools is not None:
         params["schools"] = list(schools)
-    rows = session.execute(_places_statement(year_on is not None, schools is not None), params,
-                           execution_options=reads).all()
+    rows = bounded_rows(session, _places_statement(year_on is not None, schools is not None), params, reads)
     if not rows:
         return StudentPlaces(None, (None, None, None), [], {}, [], {})
     year_start = rows[0][24] if year_on is not None else None
@@ -516,11 +516,10 @@ def _read_places(session: Session, student_id: int, start: dt.date, end: dt.date
     classes = {c for c, _b, joined, left in enrolments if joined <= end and (left is None or left >= start)}
     if not classes:
         return StudentPlaces(student, thresholds, enrolments, {}, [], {}, periods, year_start)
-    found = session.execute(_places_groups_statement(),
+    found = bounded_rows(session, _places_groups_statement(),
                             {"class_schools": sorted({c.school_id for c in classes}),
                              "classes": sorted({c.id for c in classes}), "start": start, "end": end,
-                             "students": [student_id]},
-                            execution_options=reads).all()
+                             "students": [student_id]}, reads)
     width = 6  # group_member_rows' columns
     groups = {g.id: g for g in _group_rows(dict.fromkeys(tuple(row[width:width + 12]) for row in found))}
     spans = list(dict.fromkeys(member_spans_of(found, start, end)))

@@ -24,6 +24,7 @@ from app.models import (
 from app.models.people import short_name
 from app.rules import grading
 from app.rules import journal as journal_rules
+from app.security.scoping import bounded_rows
 
 DAYS_SHOWN = 6  # Monday to Saturday; Sunday too when it has lessons
 
@@ -111,9 +112,9 @@ def diary_week(session: Session, student_id: int, start: dt.date, end: Optional[
     by_group = {g.id: g for g in places.groups_during(start, end)}
     rows = []
     if by_group:
-        rows = session.execute(_week_statement(), {
+        rows = bounded_rows(session, _week_statement(), {
             "school": places.student.school_id, "groups": list(by_group), "start": start, "end": end,
-            "student_id": student_id}, execution_options=places.reads).all()
+            "student_id": student_id}, places.reads)
     # a pupil moved between groups on a day sees the old group's lessons before it, the new one's after
     rows = [row for row in rows if any(s.group_id == row[1] and s.covers(row[2]) for s in spans)]
     work = marks.work_of_lessons(session, [row[0] for row in rows], student_id, places.student.school_id,
@@ -273,9 +274,9 @@ def owed_and_absences(session: Session, student_id: int, owed_since: dt.date, ab
         return [], []
     groups = [g.id for g in places.groups_during(min(owed_since, absent_since), until)]
     owed_rows, absent_rows = [], []
-    for row in session.execute(_owed_and_absences_statement(), {
+    for row in bounded_rows(session, _owed_and_absences_statement(), {
             "student_id": student_id, "school": places.student.school_id, "groups": groups, "owed_since": owed_since,
-            "absent_since": absent_since, "until": until}, execution_options=places.reads).all():
+            "absent_since": absent_since, "until": until}, places.reads):
         *fields, tag, number, group_name, code, excused, code_name = row
         day = fields[1] if isinstance(fields[1], dt.date) else dt.date.fromisoformat(str(fields[1])[:10])
         if tag == "o":
@@ -314,8 +315,8 @@ def timetable(session: Session, student_id: int, day: dt.date, places: Optional[
     week: dict = {}
     if not by_group:
         return week
-    for gid, weekday, number, room, start, end in session.execute(
-            _timetable_statement(), {"school": places.student.school_id, "groups": list(by_group), "day": day},
-            execution_options=places.reads):
+    for gid, weekday, number, room, start, end in bounded_rows(
+            session, _timetable_statement(), {"school": places.student.school_id, "groups": list(by_group), "day": day},
+            places.reads):
         week.setdefault(weekday, []).append((number, start, end, by_group[gid].subject, room or ""))
     return {weekday: sorted(items, key=lambda item: item[0]) for weekday, items in sorted(week.items())}

@@ -112,9 +112,9 @@ def period_scored_marks(session: Session, school_id: int, group_id: int, year_id
     of; the lessons of the period held (not cancelled). `scores`: the journal's scale, value
     id → score (as the grid page counts them). One statement, which also reads the period's
     dates; None when the period is not one of the journal's year."""
-    rows = session.execute(_period_scored_marks_statement(), {
+    rows = bounded_rows(session, _period_scored_marks_statement(), {
         "school_id": school_id, "group_id": group_id, "year_id": year_id, "period_id": period_id,
-        "students": list(students)}, execution_options=reads or {}).all()
+        "students": list(students)}, reads)
     if not rows:
         return None
     pairs: dict = {sid: [] for sid in students}
@@ -255,8 +255,8 @@ def student_period_marks(session: Session, student_id: int, start: dt.date, end:
     params = {"school": school_id, "student_id": student_id, "groups": groups, "start": start, "end": end,
               "period_id": period_id}
     found, period_marks = [], {}
-    for tag, gid, lid, day, number, aid, *rest in session.execute(_student_period_marks_statement(), params,
-                                                                   execution_options=reads or {}).all():
+    for tag, gid, lid, day, number, aid, *rest in bounded_rows(session, _student_period_marks_statement(), params,
+                                                                reads):
         if tag == "p":
             code, score, passing = rest[6:9]
             period_marks[(gid, period_id, student_id)] = scale_mark(code, score, passing)
@@ -315,9 +315,8 @@ def work_of_lessons(session: Session, lesson_ids: Sequence[int], student_id: int
     if not lesson_ids:
         return {}
     found: dict = {}
-    rows = session.execute(_work_of_lessons_statement(),
-                           {"school": school_id, "lessons": list(lesson_ids), "student_id": student_id},
-                           execution_options=reads or {})
+    rows = bounded_rows(session, _work_of_lessons_statement(),
+                        {"school": school_id, "lessons": list(lesson_ids), "student_id": student_id}, reads)
     for lid, aid, type_id, abbr, tname, title, own, by_type, control, due, code, score, duty, comment in rows:
         found.setdefault(lid, []).append(WorkRow(
             aid, type_id, abbr or "", tname or "", title or "", grading.effective_weight(own, by_type), due,
