@@ -111,6 +111,12 @@ def _num(value: float) -> str:
     return text.replace(".", ",")
 
 
+@lru_cache(maxsize=1024)
+def _term(mark: float, weight: float) -> str:
+    """«5×2», a mark times its weight in a written-out average."""
+    return f"{_num(mark)}×{_num(weight)}"
+
+
 def format_weight(value: Optional[float]) -> str:
     """1, 1,5, 2 — a weight or a count as it is written, without trailing zeros."""
     return "" if value is None else _num(float(value))
@@ -126,7 +132,7 @@ def weighted_formula(pairs: Iterable[Tuple[Optional[float], float]]) -> str:
     counted = [(m, w) for m, w in pairs if m is not None and w]
     if not counted:
         return ""
-    top = " + ".join(f"{_num(m)}×{_num(w)}" for m, w in counted)
+    top = " + ".join(_term(m, w) for m, w in counted)
     bottom = " + ".join(_num(w) for _, w in counted)
     return f"({top}) / ({bottom}) = {format_average(weighted_average(counted))}"
 
@@ -157,7 +163,7 @@ def summarize(pairs: Iterable[Tuple[Optional[float], float]], thresholds: Thresh
             weight = float(weight)
             total += mark * weight
             weights += weight
-            top.append(f"{_num(mark)}×{_num(weight)}")
+            top.append(_term(mark, weight))
             bottom.append(_num(weight))
     weighted = total / weights if weights else None
     formula = f"({' + '.join(top)}) / ({' + '.join(bottom)}) = {format_average(weighted)}" if top else ""

@@ -31,7 +31,7 @@ from app.pipeline import validate
 from app.rules.errors import RuleViolation
 from app.rules.grading import is_marked_grade
 from app.security.scoping import (
-    current_scope, final_marks_editable, journal_editable, visible_groups_rule, visible_groups_shape,
+    bounded_rows, current_scope, final_marks_editable, journal_editable, visible_groups_rule, visible_groups_shape,
 )
 from app.views.base import commit_write, message_of, parse_int as _int
 
@@ -53,9 +53,8 @@ def _visible_groups_statement(shape: tuple):
 def _visible_groups(session) -> list:
     """The subject groups of the current year the user may open, for the selector."""
     shape, params = visible_groups_shape(current_scope(session))
-    rows = session.execute(_visible_groups_statement(shape), params,
-                           execution_options={"parta_unscoped": True},  # the rule is the scope's own
-                           ).all()
+    rows = bounded_rows(session, _visible_groups_statement(shape), params,
+                        {"parta_unscoped": True})  # the rule is the scope's own
     return [{"id": gid, "name": name, "class": f"{grade}{letter}"} for gid, name, grade, letter in rows]
 
 
