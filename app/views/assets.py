@@ -8,15 +8,19 @@
   (`appbuilder.static`) carry FAB's version the same way. A static URL without the
   current hash (an old page, a hand-typed URL) is answered as before, revalidated by
   its ETag (304 when unchanged).
+- The layout's static URLs (some thirty on every page) are made once per process for
+  each file (`parta_static` in the templates, `static_url`): each `url_for` cost
+  ~10 µs; in debug mode, where a file may change under a running server, every time.
 """
 from __future__ import annotations
 
 import hashlib
 import os
+from functools import lru_cache
 from importlib.metadata import version as package_version
 from pathlib import Path
 
-from flask import Flask, request
+from flask import Flask, current_app, request, url_for
 from flask_compress import Compress
 
 YEAR = 365 * 24 * 3600
@@ -70,10 +74,23 @@ class Fingerprints:
                 self.of(path.relative_to(self.folder).as_posix())
 
 
+def static_url(endpoint: str, filename: str) -> str:
+    """url_for of a static file (with its fingerprint), made once per process."""
+    if current_app.debug:
+        return url_for(endpoint, filename=filename)
+    return _static_url(endpoint, filename, request.script_root)
+
+
+@lru_cache(maxsize=256)
+def _static_url(endpoint: str, filename: str, _root: str) -> str:
+    return url_for(endpoint, filename=filename)
+
+
 def install(app: Flask) -> None:
     for name, value in COMPRESSION.items():
         app.config.setdefault(name, value)
     Compress(app)
+    app.jinja_env.globals["parta_static"] = static_url
 
     own = Fingerprints(app.static_folder, watch=app.debug)
     own.read_all()

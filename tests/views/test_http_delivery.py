@@ -34,6 +34,15 @@ def test_static_files_of_parta_and_of_fab_carry_a_fingerprint_and_are_cached_as_
         response.close()
 
 
+def test_a_page_served_under_a_prefix_links_its_static_files_under_it(app, client):
+    """The layout's static URLs are made once per process: per prefix (SCRIPT_NAME) too."""
+    plain = _static_urls(client.get("/login/").get_data(as_text=True))
+    html = client.get("/login/", base_url="http://localhost/parta").get_data(as_text=True)
+    prefixed = re.findall(r'(?:href|src)="(/parta/static/[^"]+)"', html)
+    assert plain and [url.removeprefix("/parta") for url in prefixed] == plain
+    assert _static_urls(html) == []  # none left without the prefix
+
+
 def test_the_fingerprint_changes_with_the_files_content(app):
     from app.views.assets import Fingerprints
 
