@@ -25,6 +25,12 @@ def gettext(msgid: str, **variables) -> str:
     return text % variables if variables else text
 
 
+def ngettext(singular: str, plural: str, n: int, **variables) -> str:
+    """The plural form for n; `variables` fill the text (none given: as it is)."""
+    text = translations().ungettext(singular, plural, n)
+    return text % variables if variables else text
+
+
 def install(app: Flask) -> None:
     """The templates' gettext callables (Flask-Babel installs its own at start)."""
     app.jinja_env.install_gettext_callables(

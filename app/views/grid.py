@@ -13,15 +13,18 @@ import logging
 from functools import lru_cache
 from typing import Optional
 
-from flask import abort, flash, jsonify, redirect, request, url_for
+from flask import abort, current_app, flash, jsonify, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access, has_access_api
-from flask_babel import gettext, lazy_gettext as _l
+from flask_babel import get_locale, gettext, lazy_gettext as _l
+from jinja2.utils import htmlsafe_json_dumps
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.clock import school_today
 from app.extensions import db
+from app.i18n import ngettext
 from app.journal import grid, saving
 from app.models import (
     Assignment, AssignmentType, FinalMark, FinalMarkColumn, Lesson, PeriodMark, SchoolClass, SchoolYear,
@@ -73,6 +76,43 @@ def _default_group(session, groups: list, today: dt.date) -> Optional[int]:
     return first if first is not None else groups[0]["id"]
 
 
+def _grid_texts() -> Markup:
+    """The texts of the page's script (app/static/parta-grid.js), as the JSON the page carries:
+    made once per process and language (some forty translations on every opening otherwise)."""
+    return _grid_texts_in(str(get_locale()))
+
+
+@lru_cache(maxsize=8)
+def _grid_texts_in(_locale: str) -> Markup:
+    def offline(count: int) -> str:  # the count stays a placeholder the script fills in
+        return ngettext("No connection: %(num)s change waits to be sent",
+                        "No connection: %(num)s changes wait to be sent", count, num="%(num)s")
+
+    texts = {
+        "saving": gettext("Saving…"), "saved": gettext("All changes are saved."),
+        "unsaved": gettext("Unsaved changes: %(n)s", n="%(n)s"),
+        "failed": gettext("Some cells were not saved: see the red cells."),
+        "conflict": gettext("Changed by someone else meanwhile; the cell now shows their value: %(value)s",
+                            value="%(value)s"),
+        "network": gettext("The server did not answer; the changes are kept on this page. Try again."),
+        "readonly": gettext("You may not change this journal."), "student": gettext("Student"), "avg": gettext("Avg."),
+        "wavg": gettext("Weighted"), "suggested": gettext("Suggested"), "period": gettext("Period"),
+        "att": gettext("Att."), "formula": gettext("Weighted average = Σ mark × weight / Σ weight"),
+        "arith": gettext("Arithmetic average"), "joined": gettext("joined %(date)s", date="%(date)s"),
+        "left": gettext("left %(date)s", date="%(date)s"), "weight": gettext("weight"),
+        "control": gettext("control work"), "cancelled": gettext("cancelled"),
+        "noLessons": gettext("No lessons in this period."), "topic": gettext("Topic"), "hw": gettext("Homework"),
+        "lessonTitle": gettext("Lesson %(n)s of %(date)s", date="%(date)s", n="%(n)s"),
+        "noTopic": gettext("no topic yet"), "planHint": gettext("From the thematic plan: %(topic)s", topic="%(topic)s"),
+        "duty": gettext("«точка»"), "comment": gettext("comment"),
+        "leave": gettext("There are unsaved changes on this page."), "periodLock": gettext("Period marks are locked."),
+        "clear": gettext("Clear the cell"),
+        # the page picks the Russian plural form of its count: 1, 2–4, 5 and more
+        "offline": {"one": offline(1), "few": offline(2), "many": offline(5), "other": offline(5)},
+    }
+    return htmlsafe_json_dumps(texts, dumps=current_app.json.dumps)
+
+
 class JournalGridView(BaseView):
     route_base = "/journal"
     default_view = "grid"
@@ -116,7 +156,7 @@ class JournalGridView(BaseView):
             links["unlock"] = url_for("JournalUnlockView.add", subject_group=ctx.group_id, date_from=data["period"]["start"],
                                       date_to=today.strftime("%d.%m.%Y"))
         return self.render_template("parta/grid.html", data=data, groups=groups, ctx=ctx, links=links,
-                                    title=_l("Class journal"))
+                                    texts=_grid_texts(), title=_l("Class journal"))
 
     @expose("/plan")
     @has_access_api
