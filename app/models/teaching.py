@@ -187,17 +187,17 @@ def group_member_rows(group_ids, start: dt.date, end: dt.date, student_ids=None,
                     Enrolment.start_date <= end, or_(Enrolment.end_date.is_(None), Enrolment.end_date >= start))
     if student_ids is not None and not isinstance(student_ids, BindParameter):
         student_ids = list(student_ids)
-    students = [] if student_ids is None else [Enrolment.student_id.in_(student_ids)]
-    in_schools = []
+    enrolments = [] if student_ids is None else [Enrolment.student_id.in_(student_ids)]
+    memberships = []
     if school_ids is not None:
         schools = school_ids if isinstance(school_ids, BindParameter) else list(school_ids)
-        students += [Enrolment.school_id.in_(schools)]
-        in_schools = [SubjectGroupMember.school_id.in_(schools)]
+        enrolments += [Enrolment.school_id.in_(schools)]
+        memberships = [SubjectGroupMember.school_id.in_(schools)]
     whole = (select(SubjectGroup.id.label("group_id"), Enrolment.student_id.label("student_id"),
                     cast(null(), Date).label("valid_from"), cast(null(), Date).label("valid_to"),
                     Enrolment.start_date.label("joined"), Enrolment.end_date.label("left"))
              .join(Enrolment, enrolled)
-             .where(SubjectGroup.id.in_(ids), SubjectGroup.is_whole_class.is_not(False), *students))
+             .where(SubjectGroup.id.in_(ids), SubjectGroup.is_whole_class.is_not(False), *enrolments))
     sub = (select(SubjectGroupMember.subject_group_id, SubjectGroupMember.student_id, SubjectGroupMember.valid_from,
                   SubjectGroupMember.valid_to, Enrolment.start_date, Enrolment.end_date)
            .join(SubjectGroup, and_(SubjectGroup.id == SubjectGroupMember.subject_group_id,
@@ -205,8 +205,8 @@ def group_member_rows(group_ids, start: dt.date, end: dt.date, student_ids=None,
            .join(Enrolment, and_(enrolled, Enrolment.student_id == SubjectGroupMember.student_id))
            .where(SubjectGroupMember.subject_group_id.in_(ids), SubjectGroup.is_whole_class.is_(False),
                   or_(SubjectGroupMember.valid_from.is_(None), SubjectGroupMember.valid_from <= end),
-                  or_(SubjectGroupMember.valid_to.is_(None), SubjectGroupMember.valid_to >= start), *students,
-                  *in_schools))
+                  or_(SubjectGroupMember.valid_to.is_(None), SubjectGroupMember.valid_to >= start), *enrolments,
+                  *memberships))
     return union_all(whole, sub).subquery("group_member_rows")
 
 

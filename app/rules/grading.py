@@ -129,12 +129,7 @@ def format_average(value: Optional[float]) -> str:
 
 def weighted_formula(pairs: Iterable[Tuple[Optional[float], float]]) -> str:
     """The weighted average written out: «(5×1 + 4×2) / (1 + 2) = 4,33»."""
-    counted = [(m, w) for m, w in pairs if m is not None and w]
-    if not counted:
-        return ""
-    top = " + ".join(_term(m, w) for m, w in counted)
-    bottom = " + ".join(_num(w) for _, w in counted)
-    return f"({top}) / ({bottom}) = {format_average(weighted_average(counted))}"
+    return summarize(pairs).formula
 
 
 @dataclass(frozen=True)
@@ -149,9 +144,9 @@ class Summary:
 
 
 def summarize(pairs: Iterable[Tuple[Optional[float], float]], thresholds: Thresholds = None) -> Summary:
-    """Both averages, the weighted one written out, the suggested period mark and the count
-    of (score, weight) pairs in one pass: the same answers as the functions above, for the
-    grid's thirty students at once (a page and every save)."""
+    """Both averages, the weighted one written out (weighted_formula's text is made here), the
+    suggested period mark and the count of (score, weight) pairs in one pass: the same answers
+    as the functions above, for the grid's thirty students at once (a page and every save)."""
     count, scores, total, weights, top, bottom = 0, 0.0, 0.0, 0.0, [], []
     for mark, weight in pairs:
         if mark is None:
