@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Optional
 
-from sqlalchemy import Date, Integer, Numeric, String, and_, bindparam, cast, literal, null, or_, select, union_all
+from sqlalchemy import Date, Integer, Numeric, String, and_, bindparam, cast, func, literal, null, or_, select, union_all
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -60,6 +60,10 @@ class GroupContext:
     # below is bounded by the group and the school — see read_whole_journal().
     reads: dict = field(default_factory=dict)
     group: Optional[SubjectGroup] = None  # the group's row, read with its class and year (a save)
+    # a save: the scale's values as rows of the session, read with the context; taken by the
+    # save's first attempt (a retry after a rollback reads them again)
+    scale_values: Optional[list] = None
+    locked: bool = False  # a save on PostgreSQL: the context's statement took the journal's write lock
 
 
 def read_whole_journal(ctx: "GroupContext", scope) -> None:
@@ -71,15 +75,24 @@ def read_whole_journal(ctx: "GroupContext", scope) -> None:
         ctx.reads = {"parta_unscoped": True}
 
 
-@lru_cache(maxsize=4)
-def _group_context_statement(within_schools: bool, with_rows: bool = False):
+ADVISORY_LOCK_NAMESPACE = 7301  # pg_advisory_xact_lock(namespace, subject group id): the journal's write lock
+
+
+@lru_cache(maxsize=8)
+def _group_context_statement(within_schools: bool, with_rows: bool = False, dialect: str = ""):
     """group_context's statement, built once per process (parameters group_id, schools);
-    `with_rows`: the group, its class and year as rows of the session as well."""
+    `with_rows` (a save): the group, its class and year as rows of the session as well, one
+    row per value of the journal's scale (its values as rows of the session too), and on
+    PostgreSQL the journal's write lock taken by the same statement (an uncorrelated
+    subquery: evaluated once, and only when the group is found)."""
     default_scale = (
         select(GradeScale.id).where(GradeScale.school_id == SubjectGroup.school_id, GradeScale.is_default.is_(True))
         .limit(1).scalar_subquery()
     )
-    rows = (SubjectGroup, SchoolClass, SchoolYear) if with_rows else ()
+    rows = (SubjectGroup, SchoolClass, SchoolYear, GradeScaleValue) if with_rows else ()
+    if with_rows and dialect == "postgresql":
+        rows += (select(func.pg_advisory_xact_lock(ADVISORY_LOCK_NAMESPACE, bindparam("group_id", type_=Integer)))
+                 .scalar_subquery(),)
     query = (
         select(SubjectGroup.id, SubjectGroup.name, SchoolClass.id, SchoolClass.grade, SchoolClass.letter,
                SubjectGroup.is_whole_class, Subject.name, SchoolYear.id, SchoolYear.is_closed, SchoolYear.end_date,
@@ -90,6 +103,10 @@ def _group_context_statement(within_schools: bool, with_rows: bool = False):
         .join(School, SubjectGroup.school_id == School.id)
         .where(SubjectGroup.id == bindparam("group_id", type_=Integer))
     )
+    if with_rows:
+        query = query.outerjoin(GradeScaleValue, and_(
+            GradeScaleValue.school_id == SubjectGroup.school_id,
+            GradeScaleValue.scale_id == func.coalesce(SubjectGroup.grade_scale_id, default_scale)))
     if within_schools:
         query = query.where(SubjectGroup.school_id.in_(bindparam("schools", expanding=True, type_=Integer)))
     return query
@@ -106,23 +123,27 @@ def group_context(session: Session, group_id: int, with_rows: bool = False) -> O
 
     scope = current_scope(session)
     params = {"group_id": group_id}
+    dialect = session.get_bind().dialect.name if with_rows else ""
     if whole_journal_visible(scope, group_id):
         reads = {"parta_unscoped": True}
         if scope.schools is not UNSCOPED:
             params["schools"] = list(scope.schools)
-        statement = _group_context_statement(scope.schools is not UNSCOPED, with_rows)
+        statement = _group_context_statement(scope.schools is not UNSCOPED, with_rows, dialect)
     else:
-        reads, statement = {}, _group_context_statement(False, with_rows)
-    row = session.execute(statement, params, execution_options=reads).first()
-    if row is None:
+        reads, statement = {}, _group_context_statement(False, with_rows, dialect)
+    found = session.execute(statement, params, execution_options=reads).all()
+    if not found:
         return None
+    row = found[0]
     gid, name, class_id, grade, letter, whole, subject, year_id, closed, year_end, school, scale, default = row[:13]
     if with_rows:  # the group holds its class and year, as joinedload would have put them
         set_committed_value(row[13], "school_class", row[14])
         set_committed_value(row[13], "year", row[15])
     return GroupContext(gid, name, class_id, f"{grade}{letter}", grade, whole, subject, year_id, bool(closed), year_end,
                         school.id, school.lock_settings, school.thresholds, scale or default,
-                        group=row[13] if with_rows else None)
+                        group=row[13] if with_rows else None,
+                        scale_values=[r[16] for r in found if r[16] is not None] if with_rows else None,
+                        locked=dialect == "postgresql")
 
 
 @dataclass

@@ -4,16 +4,17 @@ Each cell goes through the write pipeline's checks on its own (app/pipeline
 `validate()`): a refused cell gets the rule's message while the other cells of the
 batch are saved. The page sends, with each cell, the value it showed; a cell someone
 else changed meanwhile is not overwritten but answered with their value (a conflict).
-The good marks and attendance entries are then written together — one upsert, one
-delete of cleared cells, one INSERT of their audit (app/pipeline/cells.py) — so a
-column costs the same statements for 3 cells as for 30; topics, period and final
+The good marks and attendance entries are then written together — upserts, deletes of
+cleared cells and their audit, one statement on PostgreSQL (app/pipeline/cells.py) — so
+a column costs the same statements for 3 cells as for 30; topics, period and final
 marks are few and go through the ORM flush.
 
 Two people on one cell at the same second: the compare-with-old and the write
 must be one step. A save holds the journal's write lock from before it reads the
-cells until it commits (`lock_journal`: a PostgreSQL transaction-level advisory
-lock on the subject group; on SQLite the database's write lock, taken at once with
-BEGIN IMMEDIATE) — so the second writer reads the first one's committed value and
+cells until it commits (a PostgreSQL transaction-level advisory lock on the subject
+group, taken by the statement that reads the journal's context (grid.group_context)
+and by `lock_journal` on a retry; on SQLite the database's write lock, taken at once
+with BEGIN IMMEDIATE) — so the second writer reads the first one's committed value and
 gets a conflict, never a silent overwrite. A write that still meets a row inserted
 meanwhile by another path (a REST call, an import) is not applied (the upsert's guard,
 or the unique key for the flushed rows); the batch is then read and applied again,
@@ -31,7 +32,7 @@ from sqlalchemy import and_, inspect, select, text
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, joinedload, lazyload
 
-from app.journal.grid import GroupContext, average_json, averages, students_of
+from app.journal.grid import ADVISORY_LOCK_NAMESPACE, GroupContext, average_json, averages, students_of
 from app.journal.marks import period_scored_marks
 from app.models import (
     Assignment, Attendance, AttendanceCode, FinalMark, FinalMarkColumn, GradeScaleValue, Lesson, Mark,
@@ -45,7 +46,6 @@ from app.rules.values import parse_flag
 
 log = logging.getLogger(__name__)
 
-ADVISORY_LOCK_NAMESPACE = 7301  # pg_advisory_xact_lock(namespace, subject group id): the journal's write lock
 ATTEMPTS = 3  # a batch that meets a concurrent insert is read and applied again
 
 
@@ -101,10 +101,13 @@ class GridBatch:
 
     def __init__(self, session: Session, ctx: GroupContext):
         self.session, self.ctx = session, ctx
-        # ORM objects, so that the flush hooks find the values in the identity map
-        self.scale = sorted(session.scalars(select(GradeScaleValue).where(GradeScaleValue.scale_id == ctx.scale_id),
-                                            execution_options=ctx.reads),
-                            key=lambda v: (-(float(v.score) if v.score is not None else -1), v.id))  # «5» first
+        # ORM objects, so that the flush hooks find the values in the identity map (read with the
+        # context on a save's first attempt; again after a rollback expired them)
+        scale, ctx.scale_values = ctx.scale_values, None
+        if scale is None:
+            scale = session.scalars(select(GradeScaleValue).where(GradeScaleValue.scale_id == ctx.scale_id),
+                                    execution_options=ctx.reads).all()
+        self.scale = sorted(scale, key=lambda v: (-(float(v.score) if v.score is not None else -1), v.id))  # «5» first
         self.values = {v.code.lower(): v for v in self.scale}
         self.value_codes = {v.id: v.code for v in self.scale}
         self.scores = {v.id: v.score for v in self.scale}  # for the averages after the commit (which expires the rows)
@@ -446,7 +449,8 @@ def save_batch(session: Session, ctx: GroupContext, changes: list, period_id: Op
     became of each cell. A RuleViolation or database error at the commit is the
     caller's (nothing is saved then)."""
     for attempt in range(ATTEMPTS):
-        lock_journal(session, ctx.group_id)
+        if attempt or not ctx.locked:  # the context's statement took it (PostgreSQL); a rollback released it
+            lock_journal(session, ctx.group_id)
         batch = GridBatch(session, ctx)
         try:
             result = batch.apply(changes)

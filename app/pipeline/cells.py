@@ -8,10 +8,14 @@ changed cells, one DELETE the cleared ones, and one INSERT their audit rows — 
 column of 30 marks costs as many statements as a column of 3. The entry stamps of
 new rows (entered_at, entered_by_id) are set here as the flush sets them elsewhere.
 
-On PostgreSQL the rows go as one array per column (`INSERT … SELECT … FROM unnest(…)`):
-the statement's text is the same for 3 cells as for 30, so psycopg keeps it prepared and
+On PostgreSQL the whole batch is one statement: the upserts, the deletes and the audit
+are data-modifying parts (WITH … AS (INSERT … RETURNING …)) of one SELECT that answers the
+written cells' ids; the audit rows of new cells take their ids from the upsert's RETURNING
+inside the statement. The rows go as one array per column (`… FROM unnest(…)`): the
+statement's text is the same for 3 cells as for 30, so psycopg keeps it prepared and
 PostgreSQL plans it once, where a multi-row VALUES list was a new statement of hundreds of
-parameters, parsed and planned again for every batch. SQLite takes the multi-row VALUES.
+parameters, parsed and planned again for every batch. SQLite takes an upsert and a delete
+per table and one INSERT of the audit, each with multi-row VALUES.
 
 The caller holds the journal's write lock and read the cells under it, so its
 compare-with-old is exact against every other grid save. A row another path (REST,
@@ -27,7 +31,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import String, and_, bindparam, delete, func, select
+from sqlalchemy import Integer, String, and_, any_, bindparam, delete, func, literal, select, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -86,23 +90,24 @@ def _element_type(column_type):
     return String() if isinstance(column_type, String) else column_type
 
 
-def _from_arrays(table, names: tuple):
-    """SELECT the named columns FROM unnest(one array parameter per column) (PostgreSQL)."""
-    arrays = [bindparam(name, type_=postgresql.ARRAY(_element_type(table.c[name].type))) for name in names]
-    rows = func.unnest(*arrays).table_valued(*names).render_derived(name="batch")
-    return select(*(rows.c[name] for name in names))
+def _unnest(types: dict, prefix: str, name: str):
+    """FROM unnest(one array parameter per column, named `prefix` + column) AS name (PostgreSQL)."""
+    arrays = [bindparam(prefix + column, type_=postgresql.ARRAY(_element_type(kind))) for column, kind in types.items()]
+    return func.unnest(*arrays).table_valued(*types).render_derived(name=name)
 
 
 @lru_cache(maxsize=8)
 def _upsert_statement(dialect_name: str, model):
-    """The upsert of a table's cells, built once per process. PostgreSQL: the rows as
-    arrays (one parameter set); SQLite: executed with one parameter set per cell, which
-    SQLAlchemy sends as one INSERT … VALUES (…), (…) … RETURNING ("insertmanyvalues")."""
-    _entity, keys, columns = CELLS[model]
+    """The upsert of a table's cells. PostgreSQL: the rows as arrays (parameters named
+    `entity_column`); SQLite: executed with one parameter set per cell, which SQLAlchemy
+    sends as one INSERT … VALUES (…), (…) … RETURNING ("insertmanyvalues")."""
+    entity, keys, columns = CELLS[model]
     table = model.__table__
     if dialect_name == "postgresql":
         names = _upsert_columns(model)
-        insert = postgresql.insert(table).from_select(names, _from_arrays(table, names), include_defaults=False)
+        rows = _unnest({name: table.c[name].type for name in names}, f"{entity}_", f"{entity}_batch")
+        insert = postgresql.insert(table).from_select(names, select(*(rows.c[name] for name in names)),
+                                                      include_defaults=False)
     else:
         insert = sqlite.insert(table)
     excluded = insert.excluded
@@ -115,68 +120,123 @@ def _upsert_statement(dialect_name: str, model):
     ).returning(table.c.id, *(table.c[k] for k in keys))
 
 
+@lru_cache(maxsize=64)
+def _batch_statement(shape: tuple):
+    """PostgreSQL: the whole batch as one statement, built once per shape — which tables
+    have upserts and deletes, whether there is an audit: ((model, upserts, deletes), …), audit.
+    It answers (entity, id, first key, student id) of every upserted cell."""
+    parts, audit = shape
+    written, ctes = {}, []
+    for model, upserts, deletes in parts:
+        entity, keys, _columns = CELLS[model]
+        table = model.__table__
+        if upserts:
+            written[entity] = (_upsert_statement("postgresql", model).cte(f"{entity}_written"), keys)
+            ctes.append(written[entity][0])
+        if deletes:
+            ids = bindparam(f"{entity}_cleared", type_=postgresql.ARRAY(Integer))
+            ctes.append(delete(table).where(table.c.id == any_(ids)).returning(table.c.id).cte(f"{entity}_cleared"))
+    if audit:
+        log = AuditLog.__table__
+        types = {name: log.c[name].type for name in _AUDIT_COLUMNS}
+        types["cell"] = Integer()  # the cell's first key (assignment, lesson): finds a new cell's id
+        rows = _unnest(types, "audit_", "audit_batch")
+        row_id = rows.c.row_id
+        found = select(rows)
+        for entity, (cte, keys) in written.items():
+            found = found.outerjoin(cte, and_(rows.c.entity == entity, rows.c.row_id.is_(None),
+                                              cte.c[keys[0]] == rows.c.cell, cte.c[keys[1]] == rows.c.student_id))
+            row_id = func.coalesce(row_id, cte.c.id)
+        columns = [row_id if name == "row_id" else rows.c[name] for name in _AUDIT_COLUMNS]
+        # a cell the upsert did not write (see ConcurrentCell) has no audit row: the caller rolls back
+        found = found.with_only_columns(*columns).where(row_id.is_not(None))
+        ctes.append(log.insert().from_select(_AUDIT_COLUMNS, found, include_defaults=False)
+                    .returning(log.c.id).cte("audited"))
+    answers = [select(literal(entity), cte.c.id, cte.c[keys[0]], cte.c[keys[1]]) for entity, (cte, keys) in written.items()]
+    statement = union_all(*answers) if len(answers) > 1 else answers[0] if answers else select(literal(None))
+    return statement.add_cte(*ctes)
+
+
 @lru_cache(maxsize=2)
-def _audit_statement(dialect_name: str):
-    """The audit rows of a batch in one statement. PostgreSQL: as arrays; SQLite: RETURNING
-    makes SQLAlchemy send them as one multi-row INSERT (without it, one execution per row)."""
+def _audit_statement():
+    """SQLite: the audit rows of a batch in one statement (RETURNING makes SQLAlchemy send
+    them as one multi-row INSERT; without it, one execution per row)."""
     table = AuditLog.__table__
-    if dialect_name == "postgresql":
-        return table.insert().from_select(_AUDIT_COLUMNS, _from_arrays(table, _AUDIT_COLUMNS), include_defaults=False)
     return table.insert().returning(table.c.id)
 
 
-def _execute_rows(session: Session, statement, dialect_name: str, names: tuple, rows: list):
-    """Runs a batch statement with its rows: as one array per column on PostgreSQL."""
-    if dialect_name == "postgresql":
-        return session.execute(statement, {name: [row[name] for row in rows] for name in names})
-    return session.execute(statement, rows)
-
-
 def write_cells(session: Session, school_id: int, writes: list) -> None:
-    """Upserts, deletes and audits the cells in a constant number of statements."""
+    """Upserts, deletes and audits the cells in a constant number of statements (one on
+    PostgreSQL); raises ConcurrentCell when a cell was written meanwhile by another path."""
     if not writes:
         return
     user = accounts.acting_user()
     now = utcnow()
-    ids: dict = {}
-    dialect_name = session.get_bind().dialect.name
+    upserts, cleared = {}, {}
     for model, (entity, keys, columns) in CELLS.items():
-        table = model.__table__
-        upserts = [w for w in writes if w.model is model and w.values is not None]
-        if upserts:
-            rows = []
-            for w in upserts:
+        upserts[model] = []
+        for w in writes:
+            if w.model is model and w.values is not None:
                 stamp = ((w.stored["entered_at"], w.stored["entered_by_id"]) if w.stored is not None
                          else (now, getattr(user, "id", None)))
-                rows.append({"school_id": school_id, **dict(zip(keys, w.key)), **w.values,
-                             "entered_at": stamp[0], "entered_by_id": stamp[1]})
-            found = _execute_rows(session, _upsert_statement(dialect_name, model), dialect_name,
-                                  _upsert_columns(model), rows)
-            for row in found:
+                upserts[model].append((w.key, {"school_id": school_id, **dict(zip(keys, w.key)), **w.values,
+                                                "entered_at": stamp[0], "entered_by_id": stamp[1]}))
+        cleared[model] = [w.stored["id"] for w in writes if w.model is model and w.values is None and w.stored is not None]
+    audit = _audit_rows(school_id, writes, now)
+    if session.get_bind().dialect.name == "postgresql":  # one statement
+        ids = _write_in_one_statement(session, upserts, cleared, audit)
+    else:
+        ids = _write_in_statements(session, upserts, cleared)
+    if any((model, key) not in ids for model, rows in upserts.items() for key, _row in rows):
+        raise ConcurrentCell()
+    if session.get_bind().dialect.name != "postgresql" and audit:
+        session.execute(_audit_statement(), [
+            {**{name: row[name] for name in _AUDIT_COLUMNS}, "row_id": row["row_id"] or ids[(row["model"], row["key"])]}
+            for row in audit]).all()
+
+
+def _write_in_one_statement(session: Session, upserts: dict, cleared: dict, audit: list) -> dict:
+    params: dict = {}
+    parts = []
+    for model, (entity, _keys, _columns) in CELLS.items():
+        parts.append((model, bool(upserts[model]), bool(cleared[model])))
+        for name in _upsert_columns(model) if upserts[model] else ():
+            params[f"{entity}_{name}"] = [row[name] for _key, row in upserts[model]]
+        if cleared[model]:
+            params[f"{entity}_cleared"] = cleared[model]
+    for name in (*_AUDIT_COLUMNS, "cell") if audit else ():
+        params[f"audit_{name}"] = [row[name] for row in audit]
+    entities = {CELLS[model][0]: model for model in CELLS}
+    found = session.execute(_batch_statement((tuple(parts), bool(audit))), params)
+    return {(entities[row[0]], (row[2], row[3])): row[1] for row in found if row[0] is not None}
+
+
+def _write_in_statements(session: Session, upserts: dict, cleared: dict) -> dict:
+    ids = {}
+    for model, rows in upserts.items():
+        if rows:
+            for row in session.execute(_upsert_statement("sqlite", model), [row for _key, row in rows]):
                 ids[(model, tuple(row[1:]))] = row[0]
-            if any((model, w.key) not in ids for w in upserts):
-                raise ConcurrentCell()
-        cleared = [w.stored["id"] for w in writes if w.model is model and w.values is None and w.stored is not None]
-        if cleared:
-            session.execute(delete(table).where(table.c.id.in_(cleared)))
-    _audit(session, school_id, writes, ids, now, dialect_name)
+        if cleared[model]:
+            table = model.__table__
+            session.execute(delete(table).where(table.c.id.in_(cleared[model])))
+    return ids
 
 
-def _audit(session: Session, school_id: int, writes: list, ids: dict, now, dialect_name: str) -> None:
+def _audit_rows(school_id: int, writes: list, now) -> list:
+    """The audit rows of the batch; a new cell's row_id is None until its upsert answers
+    it (`model`, `key` and `cell` find it)."""
     user_id, address = acting_user()
     rows = []
     for w in writes:
         entity = CELLS[w.model][0]
         action = "delete" if w.values is None else ("update" if w.stored is not None else "create")
-        row_id = w.stored["id"] if w.stored is not None else ids.get((w.model, w.key))
+        row_id = w.stored["id"] if w.stored is not None else None
         for name, (old, new) in w.texts.items():
             if old == new:
                 continue
             rows.append({"user_id": user_id, "address": address, "at": now, "entity": entity, "row_id": row_id,
                          "action": action, "school_id": school_id, "subject_group_id": w.group_id,
                          "student_id": w.key[1], "entry_date": w.entry_date, "field": name,
-                         "old_value": old, "new_value": new})
-    if rows:
-        result = _execute_rows(session, _audit_statement(dialect_name), dialect_name, _AUDIT_COLUMNS, rows)
-        if dialect_name != "postgresql":
-            result.all()
+                         "old_value": old, "new_value": new, "cell": w.key[0], "model": w.model, "key": w.key})
+    return rows

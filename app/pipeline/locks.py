@@ -58,6 +58,17 @@ def _unlocks(session: Session, group_id: int) -> list:
     return cache[group_id]
 
 
+class _UnlocksOf:
+    """A journal's unlocks, read when first iterated: the rule asks for them only about
+    a date its lock closes, so a save of this week's marks does not read them."""
+
+    def __init__(self, session: Session, group_id: int):
+        self.session, self.group_id = session, group_id
+
+    def __iter__(self):
+        return iter(_unlocks(self.session, self.group_id))
+
+
 def _settings(session: Session, school_id: int):
     cache = _cache(session, "settings")
     if school_id not in cache:
@@ -92,7 +103,7 @@ def check_position(session: Session, end: Position, kind: str | None = None) -> 
     if key in passed:
         return
     lock_rules.check_editable(kind, end.entry_date, school_today(), _settings(session, end.school_id),
-                              _unlocks(session, end.group_id), year_closed=closed)
+                              _UnlocksOf(session, end.group_id), year_closed=closed)
     passed[key] = True
 
 

@@ -117,6 +117,12 @@ def _term(mark: float, weight: float) -> str:
     return f"{_num(mark)}×{_num(weight)}"
 
 
+@lru_cache(maxsize=256)
+def _weight_term(weight: float) -> str:
+    """«2», a weight in the denominator of a written-out average."""
+    return _num(weight)
+
+
 def format_weight(value: Optional[float]) -> str:
     """1, 1,5, 2 — a weight or a count as it is written, without trailing zeros."""
     return "" if value is None else _num(float(value))
@@ -159,7 +165,7 @@ def summarize(pairs: Iterable[Tuple[Optional[float], float]], thresholds: Thresh
             total += mark * weight
             weights += weight
             top.append(_term(mark, weight))
-            bottom.append(_num(weight))
+            bottom.append(_weight_term(weight))
     weighted = total / weights if weights else None
     formula = f"({' + '.join(top)}) / ({' + '.join(bottom)}) = {format_average(weighted)}" if top else ""
     return Summary(scores / count if count else None, weighted, formula, suggest_period_mark(weighted, thresholds), count)
