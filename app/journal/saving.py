@@ -28,7 +28,7 @@ import weakref
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from sqlalchemy import and_, inspect, select, text
+from sqlalchemy import and_, bindparam, inspect, select, text
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, joinedload, lazyload
 
@@ -38,7 +38,7 @@ from app.models import (
     Assignment, Attendance, AttendanceCode, FinalMark, FinalMarkColumn, GradeScaleValue, Lesson, Mark,
     PeriodMark, StudyPeriod, SubjectGroup,
 )
-from app.pipeline import validate
+from app.pipeline import validate, validate_many
 from app.pipeline.rules import members_with_students
 from app.pipeline.cells import CellWrite, ConcurrentCell, know_journal, write_cells
 from app.rules.errors import N_, RuleViolation
@@ -92,6 +92,22 @@ def _state(old: Any) -> tuple:
     return (_norm(old), False, "")
 
 
+# The cells' rows of a batch, built once (parameters ids, group, school): the assignments of
+# the journal with their lessons and stored marks (the scale's values are in the session
+# already: the marks' own joins are not needed); the lessons with their attendance.
+_ASSIGNMENT_CELLS = (
+    select(Assignment, Lesson, Mark).join(Lesson, Assignment.lesson_id == Lesson.id)
+    .outerjoin(Mark, and_(Mark.assignment_id == Assignment.id, Mark.school_id == bindparam("school")))
+    .where(Assignment.id.in_(bindparam("ids", expanding=True)), Lesson.subject_group_id == bindparam("group"))
+    .options(lazyload(Mark.assignment), lazyload(Mark.student), lazyload(Mark.value))
+)
+_LESSON_CELLS = (
+    select(Lesson, Attendance)
+    .outerjoin(Attendance, and_(Attendance.lesson_id == Lesson.id, Attendance.school_id == bindparam("school")))
+    .where(Lesson.id.in_(bindparam("ids", expanding=True)), Lesson.subject_group_id == bindparam("group"))
+    .options(lazyload(Attendance.lesson), lazyload(Attendance.student), lazyload(Attendance.code))
+)
+
 UNREADABLE = N_("The changes could not be read. Reload the page.")
 
 
@@ -120,6 +136,8 @@ class GridBatch:
         self.result = SaveResult()
         self.touched_students: set = set()
         self.writes: dict = {}  # (model, cell key) → CellWrite: the marks and attendance written in bulk
+        self.held: dict = {}  # change index → (new row, cell, stage): cells awaiting the pipeline's checks
+        self.index = 0  # the change being applied
         self.states: dict = {}  # (model, cell key) → the cell's state after an earlier change of the batch
 
     # -- the cells' rows, one query per kind for the whole batch --
@@ -140,26 +158,15 @@ class GridBatch:
         know_journal(s, self.group, self.ctx.scale_id)
         self.assignments, self.assignment_lessons, self.marks = {}, {}, {}
         if assignment_ids:
-            # the assignments of this journal with their lessons and their stored marks, in one query
-            # (the scale's values are in the session already: the marks' own joins are not needed)
-            for a, lesson, m in s.execute(
-                    select(Assignment, Lesson, Mark).join(Lesson, Assignment.lesson_id == Lesson.id)
-                    .outerjoin(Mark, and_(Mark.assignment_id == Assignment.id, Mark.school_id == self.ctx.school_id))
-                    .where(Assignment.id.in_(assignment_ids), Lesson.subject_group_id == group)
-                    .options(lazyload(Mark.assignment), lazyload(Mark.student), lazyload(Mark.value)),
-                    execution_options=reads):
+            for a, lesson, m in s.execute(_ASSIGNMENT_CELLS, {"ids": sorted(assignment_ids), "group": group,
+                                                              "school": self.ctx.school_id}, execution_options=reads):
                 self.assignments[a.id], self.assignment_lessons[a.id] = a, lesson
                 if m is not None:
                     self.marks[(m.assignment_id, m.student_id)] = m
         self.lessons, self.attendance = {}, {}
         if lesson_ids:
-            # the lessons of this journal with their stored attendance, in one query
-            for lesson, entry in s.execute(
-                    select(Lesson, Attendance)
-                    .outerjoin(Attendance, and_(Attendance.lesson_id == Lesson.id, Attendance.school_id == self.ctx.school_id))
-                    .where(Lesson.id.in_(lesson_ids), Lesson.subject_group_id == group)
-                    .options(lazyload(Attendance.lesson), lazyload(Attendance.student), lazyload(Attendance.code)),
-                    execution_options=reads):
+            for lesson, entry in s.execute(_LESSON_CELLS, {"ids": sorted(lesson_ids), "group": group,
+                                                           "school": self.ctx.school_id}, execution_options=reads):
                 self.lessons[lesson.id] = lesson
                 if entry is not None:
                     self.attendance[(entry.lesson_id, entry.student_id)] = entry
@@ -221,15 +228,38 @@ class GridBatch:
         self.session.delete(row)
         store.pop(key, None)
 
-    # -- the marks and attendance: checked here one by one, written in bulk --
-    def _probe(self, row) -> None:
-        """Runs the pipeline's checks on a detached copy of the cell's new row."""
+    # -- the marks and attendance: checked here together, written in bulk --
+    def _probe(self, row, cell: tuple, stage) -> None:
+        """Holds a copy of the cell's new row for the pipeline's checks, which run for the
+        held rows together (`_check_held`); `stage` then stages the cell if it passed."""
         self.checked.add(row)  # its cell was read under the journal's lock: no duplicate query
+        self.held[self.index] = (row, cell, stage)
+
+    def _check_held(self) -> None:
+        """The pipeline's checks of the held cells at once (validate_many): each refused
+        cell gets its rule's message, the others are staged in the order they came."""
+        if not self.held:
+            return
+        held, self.held = self.held, {}
+        indexes = list(held)
         try:
-            validate(self.session, row)
+            refusals = validate_many(self.session, [held[i][0] for i in indexes])
         finally:
-            if row in self.session:
-                self.session.expunge(row)
+            for row, _cell, _stage in held.values():
+                if row in self.session:
+                    self.session.expunge(row)
+        for position, index in enumerate(indexes):
+            if position in refusals:
+                self.result.errors[index] = refusals[position]
+            else:
+                held[index][2]()
+                self.result.saved.append(index)
+
+    def _held(self, cell: tuple) -> None:
+        """A cell changed twice in one batch: the first change is checked before the second
+        is compared with it."""
+        if any(c == cell for _row, c, _stage in self.held.values()):
+            self._check_held()
 
     def _stage(self, model, key: tuple, values: Optional[dict], stored, texts: dict, day, state) -> None:
         cell = (model, key)
@@ -241,6 +271,7 @@ class GridBatch:
 
     def mark(self, change: dict) -> Optional[list]:
         aid, sid = int(change["assignment"]), int(change["student"])
+        self._held((Mark, (aid, sid)))
         assignment = self.assignments.get(aid)
         if assignment is None:
             raise _refuse(N_("The assignment is not in this journal."))
@@ -264,18 +295,23 @@ class GridBatch:
                 self.states[(Mark, (aid, sid))] = ("", False, "")
                 return None
             validate(self.session, mark, deleting=True)
-            new, values = ("", False, ""), None
-        else:
-            probe = Mark(school_id=self.ctx.school_id, assignment_id=aid, student_id=sid, is_duty=duty,
-                         comment=comment or None, value_id=value.id if value is not None else None)
-            probe.assignment, probe.value = assignment, value
-            self._probe(probe)
-            new = (code, duty, probe.comment or "")
+            self._stage_mark(mark, (aid, sid), None, stored, lesson.date, ("", False, ""))
+            return None
+        probe = Mark(school_id=self.ctx.school_id, assignment_id=aid, student_id=sid, is_duty=duty,
+                     comment=comment or None, value_id=value.id if value is not None else None)
+        probe.assignment, probe.value = assignment, value
+
+        def stage():  # after the checks, which keep texts stripped
             values = {"value_id": probe.value_id, "is_duty": bool(duty), "comment": probe.comment}
-        texts = _mark_texts(self._mark_state(mark) if mark is not None else None, new if values is not None else None)
-        self._stage(Mark, (aid, sid), values, stored, texts, lesson.date, new)
-        self.touched_students.add(sid)
+            self._stage_mark(mark, (aid, sid), values, stored, lesson.date, (code, duty, probe.comment or ""))
+
+        self._probe(probe, (Mark, (aid, sid)), stage)
         return None
+
+    def _stage_mark(self, mark: Optional[Mark], key: tuple, values: Optional[dict], stored, day, new: tuple) -> None:
+        texts = _mark_texts(self._mark_state(mark) if mark is not None else None, new if values is not None else None)
+        self._stage(Mark, key, values, stored, texts, day, new)
+        self.touched_students.add(key[1])
 
     def _mark_state(self, mark: Optional[Mark]) -> tuple:
         if mark is None:
@@ -285,6 +321,7 @@ class GridBatch:
 
     def attendance_cell(self, change: dict) -> Optional[str]:
         lid, sid = int(change["lesson"]), int(change["student"])
+        self._held((Attendance, (lid, sid)))
         lesson = self.lessons.get(lid)
         if lesson is None:
             raise _refuse(N_("The lesson is not in this journal."))
@@ -318,9 +355,9 @@ class GridBatch:
             return None
         probe = Attendance(school_id=self.ctx.school_id, lesson_id=lid, student_id=sid, code_id=attendance_code.id)
         probe.lesson, probe.code = lesson, attendance_code
-        self._probe(probe)
-        self._stage(Attendance, (lid, sid), {"code_id": attendance_code.id}, stored,
-                    {"code_id": (stored_code or None, attendance_code.code)}, lesson.date, attendance_code.code)
+        self._probe(probe, (Attendance, (lid, sid)), lambda: self._stage(
+            Attendance, (lid, sid), {"code_id": attendance_code.id}, stored,
+            {"code_id": (stored_code or None, attendance_code.code)}, lesson.date, attendance_code.code))
         return None
 
     def lesson(self, change: dict) -> Optional[dict]:
@@ -384,10 +421,13 @@ class GridBatch:
             return self.result
         with self.session.no_autoflush:
             for index, change in enumerate(changes):
+                self.index = index
                 try:
                     handler = handlers.get(change.get("kind")) if isinstance(change, dict) else None
                     if handler is None:
                         raise _refuse(UNREADABLE)
+                    if handler not in (self.mark, self.attendance_cell):
+                        self._check_held()  # topics, period and final marks go through the flush: the cells first
                     conflict = handler(change)
                 except CellError as error:
                     self.result.errors[index] = error.refusal
@@ -398,8 +438,10 @@ class GridBatch:
                 else:
                     if conflict is not None:
                         self.result.conflicts[index] = conflict
-                    else:
+                    elif index not in self.held:
                         self.result.saved.append(index)
+            self._check_held()
+        self.result.saved.sort()
         write_cells(self.session, self.ctx.school_id, list(self.writes.values()))
         return self.result
 

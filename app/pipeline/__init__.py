@@ -22,8 +22,9 @@ school, journal and lock date does this row belong to, before and after the
 change" is answered once, by app/pipeline/position.py.
 
 Views call `validate(session, row)` to learn a rule's own message before they
-write (the grid per cell, the CRUD and REST views per row); a row validated so is
-not checked again by the flush unless it changed meanwhile.
+write (the CRUD and REST views per row; the grid's cells many at once through
+`validate_many`, the same checks with what the rows share worked out once); a row
+validated so is not checked again by the flush unless it changed meanwhile.
 """
 from __future__ import annotations
 
@@ -37,12 +38,12 @@ from sqlalchemy.orm import Session
 from app.clock import utcnow
 from app.models import Attendance, JournalUnlock, Lesson, Mark
 from app.pipeline import audit, locks, rights, rules, segment, values
-from app.pipeline.position import JOURNAL_ROWS, Move, Position, move
+from app.pipeline.position import JOURNAL_ROWS, Move, Position, move, shared_parents
 from app.rules.errors import N_, RuleViolation
 from app.security import accounts, communication
 from app.security.scoping import current_scope
 
-__all__ = ["validate", "check_journal_write", "install", "Change"]
+__all__ = ["validate", "validate_many", "check_journal_write", "install", "Change"]
 
 
 @dataclass
@@ -108,17 +109,22 @@ def _signature(obj: Any, action: str) -> tuple:
     return (action, values, related)
 
 
+def _segment(session: Session, change: Change) -> None:
+    """The first step for one row: its school (the references follow for all rows at once)."""
+    if change.action == "create":
+        segment.check_new_school(session, change.obj)
+    if change.action == "delete":
+        segment.check_delete(session, change.obj)
+    else:
+        segment.stamp_school(session, change.obj)
+
+
 def _run(session: Session, changes: list, whole_flush: bool = False) -> None:
     """The ordered checks: the segment of every row first (the references in one
     query per table), then for each row its right, locks, values and year; in a
     flush, the rights over logins and announcements, which look at the flush whole."""
     for change in changes:
-        if change.action == "create":
-            segment.check_new_school(session, change.obj)
-        if change.action == "delete":
-            segment.check_delete(session, change.obj)
-        else:
-            segment.stamp_school(session, change.obj)
+        _segment(session, change)
     segment.check_references(session, [c.obj for c in changes if c.action != "delete"])
     if whole_flush:
         accounts.check_flush(session)  # who may create, change and reissue which login
@@ -174,6 +180,45 @@ def validate(session: Session, obj: Any, deleting: bool = False) -> None:
             remember_moved_from(obj)
         _run(session, [_change(session, obj, action)])
     _memo(session).remember(obj, _signature(obj, action))
+
+
+def validate_many(session: Session, rows: list) -> dict:
+    """validate() for many new rows at once — a column of the grid's cells: each row
+    goes through the same ordered checks, with what the rows share worked out once
+    (the rows their parents point at: position.shared_parents) and the schools of the
+    rows they point at read in one go. Returns index → RuleViolation of the refused
+    rows; the others are validated as validate() leaves them."""
+    refusals: dict = {}
+    changes: dict = {}
+    with session.no_autoflush, shared_parents(session):
+        for index, obj in enumerate(rows):
+            if inspect(obj).has_identity:
+                raise ValueError("validate_many checks new rows; a stored row goes through validate()")
+            try:
+                change = _change(session, obj, _action(obj, False))
+                _segment(session, change)
+            except RuleViolation as refusal:
+                refusals[index] = refusal
+            else:
+                changes[index] = change
+        try:
+            segment.check_references(session, [change.obj for change in changes.values()])
+        except RuleViolation:  # one row of another school's data: row by row, to name it
+            for index, change in list(changes.items()):
+                try:
+                    segment.check_references(session, [change.obj])
+                except RuleViolation as refusal:
+                    refusals[index] = refusal
+                    del changes[index]
+        memo = _memo(session)
+        for index, change in changes.items():
+            try:
+                _run_one(session, change)
+            except RuleViolation as refusal:
+                refusals[index] = refusal
+            else:
+                memo.remember(change.obj, _signature(change.obj, change.action))
+    return refusals
 
 
 def check_journal_write(session: Session, group, with_rights: bool = True) -> None:

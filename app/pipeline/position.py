@@ -15,6 +15,7 @@ move.
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Optional
 
@@ -97,11 +98,41 @@ def _fk_key(obj: Any, relationship: str) -> str:
     return next(iter(prop.local_columns)).key
 
 
+_SHARED = "parta_pipeline_shared_parents"
+_UNKNOWN = object()
+
+
+@contextmanager
+def shared_parents(session: Session):
+    """Within it, what an unchanged stored row points at is worked out once per row,
+    relationship and end: the write pipeline checks many new rows of one parent at
+    once (a column of the grid's cells: thirty marks of one assignment, whose lesson,
+    group, class and year every check asks for), and nothing changes those rows meanwhile."""
+    session.info[_SHARED] = {}
+    try:
+        yield
+    finally:
+        session.info.pop(_SHARED, None)
+
+
 def target(session: Session, obj: Any, relationship: str, when: str = AFTER) -> Any:
     """The row a many-to-one points at, before or after the change. After: the
     relationship if it was set, else the key if it was set, else what is there."""
     if obj is None:
         return None
+    shared = session.info.get(_SHARED)
+    if shared is not None:
+        state = inspect(obj)
+        if state.has_identity and not state.modified:
+            key = (id(obj), relationship, when)
+            found = shared.get(key, _UNKNOWN)
+            if found is _UNKNOWN:
+                shared[key] = found = (obj, _target(session, obj, relationship, when))  # obj kept: its id stays its own
+            return found[1]
+    return _target(session, obj, relationship, when)
+
+
+def _target(session: Session, obj: Any, relationship: str, when: str) -> Any:
     mapper = inspect(obj).mapper
     model = mapper.relationships[relationship].mapper.class_
     key = _fk_key(obj, relationship)

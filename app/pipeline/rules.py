@@ -10,9 +10,10 @@ the database (through the identity map where it can) and calls it.
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import inspect, select, text
+from sqlalchemy import Date, bindparam, inspect, select, text
 from sqlalchemy.orm import Session, lazyload, load_only
 from sqlalchemy.schema import UniqueConstraint
 
@@ -199,13 +200,21 @@ def members_with_students(session: Session, group: SubjectGroup) -> list:
     rows, for a caller of many checks (the journal grid's batch) to hold where the
     segment's reference check finds them."""
     year = related(session, group, "year")
-    rows = group_member_rows([group.id], year.start_date, year.end_date)
-    found = session.execute(select(rows, Student).join(Student, Student.id == rows.c.student_id)
-                            .options(lazyload("*"), load_only(Student.id, Student.school_id)),
+    found = session.execute(_members_with_students_statement(),
+                            {"group": [group.id], "start": year.start_date, "end": year.end_date},
                             execution_options=UNSCOPED).all()
     session.info.setdefault("parta_pipeline_members", {})[group.id] = member_spans_of(found, year.start_date,
                                                                                       year.end_date)
     return [row[-1] for row in found]
+
+
+@lru_cache(maxsize=1)
+def _members_with_students_statement():
+    """members_with_students' statement, built once per process (parameters group, start, end)."""
+    rows = group_member_rows(bindparam("group", expanding=True), bindparam("start", type_=Date),
+                             bindparam("end", type_=Date))
+    return (select(rows, Student).join(Student, Student.id == rows.c.student_id)
+            .options(lazyload("*"), load_only(Student.id, Student.school_id)))
 
 
 def _new_members(session: Session, group: SubjectGroup, day) -> set:

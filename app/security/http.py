@@ -102,7 +102,10 @@ class LimitedJSONProvider(DefaultJSONProvider):
             s = s.decode(json.detect_encoding(s), "surrogatepass")
         if len(s) > MAX_JSON_BYTES:
             raise ValueError("JSON body too large")
-        if nesting_depth(_NOT_BRACKET.sub("", _JSON_STRING.sub('""', s)), strings=None) > MAX_JSON_DEPTH:
+        # the depth cannot pass the count of opening brackets (those in strings only add to it):
+        # a session cookie or a journal save is counted in C, and scanned only when it could be too deep
+        if s.count("[") + s.count("{") > MAX_JSON_DEPTH and \
+                nesting_depth(_NOT_BRACKET.sub("", _JSON_STRING.sub('""', s)), strings=None) > MAX_JSON_DEPTH:
             raise ValueError("JSON nested too deep")
         try:
             return super().loads(s, **kwargs)

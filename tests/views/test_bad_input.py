@@ -492,3 +492,13 @@ def test_the_apis_field_descriptions_carry_no_text_of_the_translation_catalog(ap
         assert response.status_code == 200
         text = response.get_data(as_text=True)
         assert "Project-Id-Version" not in text and "Content-Type: text/plain" not in text, resource
+
+
+def test_json_nested_to_the_limit_is_read_and_one_level_deeper_is_refused(app):
+    from app.security.http import MAX_JSON_DEPTH
+
+    nested = "[" * MAX_JSON_DEPTH + "]" * MAX_JSON_DEPTH
+    assert app.json.loads(nested) is not None
+    assert app.json.loads('{"a": "' + "[" * 100 + '"}') == {"a": "[" * 100}  # brackets in a text are no depth
+    with pytest.raises(ValueError):
+        app.json.loads("[" + nested + "]")
