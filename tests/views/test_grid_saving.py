@@ -110,3 +110,28 @@ def test_changing_and_clearing_a_column_is_audited_old_to_new_in_as_many_stateme
     assert sorted(rows) == sorted([("update", "value_id", "4", "5"), ("update", "is_duty", "нет", "да"),
                                    ("update", "comment", None, "устно"), ("delete", "value_id", "4", None)])
     assert students[1] not in marks and students[2] in marks
+
+
+def test_a_cell_changed_twice_in_one_batch_keeps_the_last_good_value_audited_from_the_first(app, client, column_group):
+    """The cells of a batch are checked together; a cell that comes again is checked before
+    its next change is compared with it, so a refused middle change does not count."""
+    teacher = login(client, "teacher")
+    group = column_group["group"]
+    assignments, students, _ = _column(teacher, group)
+    assignment, student = assignments[3], students[0]
+
+    def change(value: str, old: str) -> dict:
+        return {"kind": "mark", "assignment": assignment, "student": student, "value": value, "duty": False,
+                "comment": "", "old": [old, False, ""]}
+
+    answer, _ = _counted_save(app, teacher, group, [change("5", ""), change("7", "5"), change("4", "5"),
+                                                     change("3", "7")])
+    assert answer["saved"] == [0, 2] and set(answer["errors"]) == {"1"}, answer
+    assert answer["conflicts"] == {"3": ["4", False, ""]}, answer
+    with app.app_context():
+        stored = db.session.scalar(select(Mark).where(Mark.assignment_id == assignment, Mark.student_id == student))
+        code = stored.value.code
+        audit = db.session.execute(select(AuditLog.action, AuditLog.old_value, AuditLog.new_value).where(
+            AuditLog.entity == "mark", AuditLog.row_id == stored.id, AuditLog.field == "value_id")).all()
+        db.session.remove()
+    assert code == "4" and audit == [("create", None, "4")], (code, audit)
