@@ -180,7 +180,7 @@ class JournalGridView(BaseView):
         payload = request.get_json(silent=True)
         if not isinstance(payload, dict) or not isinstance(payload.get("changes"), list):
             return jsonify(error=gettext("The changes could not be read. Reload the page.")), 400
-        session = db.session
+        session = db.session()  # the request's own session, not its proxy: the pipeline asks it hundreds of times
         ctx = grid.group_context(session, _int(payload.get("group")) or -1, with_rows=True)
         if ctx is None:
             return jsonify(error=gettext("The journal was not found.")), 404
