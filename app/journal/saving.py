@@ -316,7 +316,7 @@ class GridBatch:
     def _mark_state(self, mark: Optional[Mark]) -> tuple:
         if mark is None:
             return ("", False, "")
-        value_id = mark.value.id if mark.value is not None else mark.value_id
+        value_id = _target_id(mark, "value", "value_id")
         return (self.value_codes.get(value_id, "") if value_id else "", bool(mark.is_duty), mark.comment or "")
 
     def attendance_cell(self, change: dict) -> Optional[str]:
@@ -327,7 +327,7 @@ class GridBatch:
             raise _refuse(N_("The lesson is not in this journal."))
         code = _norm(change.get("value"))
         entry = self.attendance.get((lid, sid))
-        stored_code = self.att_by_id.get(entry.code.id if entry.code is not None else entry.code_id, "") \
+        stored_code = self.att_by_id.get(_target_id(entry, "code", "code_id"), "") \
             if entry is not None else ""
         current = self.states.get((Attendance, (lid, sid)), stored_code)
         if "old" in change and _norm(change["old"]).lower() != current.lower():
@@ -393,7 +393,7 @@ class GridBatch:
         row = store.get(key)
         current = ""
         if row is not None:
-            value_id = row.value.id if row.value is not None else row.value_id
+            value_id = _target_id(row, "value", "value_id")
             current = self.value_codes.get(value_id, "")
         if "old" in change and _norm(change["old"]).lower() != current.lower():
             return current
@@ -449,6 +449,14 @@ class GridBatch:
         """Fresh averages of the students whose marks changed, for the period shown."""
         return period_averages(self.session, self.ctx, period_id, sorted(self.touched_students),
                                self.scores)
+
+
+def _target_id(row, relationship: str, key: str):
+    """The id a stored row points at: its relationship's row when one is set or loaded, else
+    its key (the cells are read without their relationships; loading each would only find
+    the row in the session)."""
+    target = row.__dict__.get(relationship)
+    return target.id if target is not None else getattr(row, key)
 
 
 def _mark_texts(old: Optional[tuple], new: Optional[tuple]) -> dict:
