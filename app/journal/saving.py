@@ -1,8 +1,8 @@
 """Saving a batch of cells typed into the journal grid (app/journal/grid.py reads it).
 
-Each cell goes through the write pipeline's checks on its own (app/pipeline
-`validate()`): a refused cell gets the rule's message while the other cells of the
-batch are saved. The page sends, with each cell, the value it showed; a cell someone
+Each cell goes through the write pipeline's checks (app/pipeline `validate_many()`, the
+marks and attendance of a batch together, each row with its own ordered checks): a
+refused cell gets the rule's message while the other cells of the batch are saved. The page sends, with each cell, the value it showed; a cell someone
 else changed meanwhile is not overwritten but answered with their value (a conflict).
 The good marks and attendance entries are then written together — upserts, deletes of
 cleared cells and their audit, one statement on PostgreSQL (app/pipeline/cells.py) — so
