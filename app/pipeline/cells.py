@@ -183,13 +183,14 @@ def write_cells(session: Session, school_id: int, writes: list) -> None:
                                                 "entered_at": stamp[0], "entered_by_id": stamp[1]}))
         cleared[model] = [w.stored["id"] for w in writes if w.model is model and w.values is None and w.stored is not None]
     audit = _audit_rows(school_id, writes, now)
-    if session.get_bind().dialect.name == "postgresql":  # one statement
+    one_statement = session.get_bind().dialect.name == "postgresql"
+    if one_statement:
         ids = _write_in_one_statement(session, upserts, cleared, audit)
     else:
         ids = _write_in_statements(session, upserts, cleared)
     if any((model, key) not in ids for model, rows in upserts.items() for key, _row in rows):
         raise ConcurrentCell()
-    if session.get_bind().dialect.name != "postgresql" and audit:
+    if not one_statement and audit:
         session.execute(_audit_statement(), [
             {**{name: row[name] for name in _AUDIT_COLUMNS}, "row_id": row["row_id"] or ids[(row["model"], row["key"])]}
             for row in audit]).all()
