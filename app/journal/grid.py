@@ -307,11 +307,26 @@ def _unlocks(session: Session, group_id: int, reads: Optional[dict] = None) -> l
 
 def lock_message(kind: str, entry_date: dt.date, today: dt.date, ctx: GroupContext, unlocks: list) -> Optional[RuleViolation]:
     """None when the entry may be changed, else the rule's refusal (translated by the caller)."""
-    try:
-        locks.check_editable(kind, entry_date, today, ctx.settings, unlocks, ctx.year_closed)
-    except RuleViolation as refusal:
-        return refusal
-    return None
+    return locks.lock_refusal(kind, entry_date, today, ctx.settings, unlocks, ctx.year_closed)
+
+
+def lock_texts(today: dt.date, ctx: GroupContext, unlocks: list):
+    """lock_message translated, for the many entries of one page: (kind, entry date) → the
+    refusal's text or None; each message is looked up in the catalogue once."""
+    from app.i18n import gettext
+
+    translated: dict = {}
+
+    def text(kind: str, entry_date: dt.date) -> Optional[str]:
+        refusal = locks.lock_refusal(kind, entry_date, today, ctx.settings, unlocks, ctx.year_closed)
+        if refusal is None:
+            return None
+        template = translated.get(refusal.msgid)
+        if template is None:
+            template = translated[refusal.msgid] = gettext(refusal.msgid)
+        return template % refusal.params if refusal.params else template
+
+    return text
 
 
 def averages(pairs_by_student: dict, thresholds) -> dict:
@@ -358,16 +373,16 @@ def load_grid(session: Session, ctx: GroupContext, period_id: Optional[int], tod
     scores = {v.id: v.score for v in dicts.scale}
     att_codes = {c.id: c.code for c in dicts.codes}
 
+    lock_text = lock_texts(today, ctx, unlocks)
     lessons, weights, by_id = [], {}, {}
     for lid, day, number, topic, homework, cancelled, substitute, aid, type_id, title, weight in lesson_rows:
         lesson = by_id.get(lid)
         if lesson is None:
             lesson = by_id[lid] = {
-                "id": lid, "date": day.isoformat(), "label": day.strftime("%d.%m"), "number": number, "topic": topic or "",
-                "homework": homework or "", "cancelled": bool(cancelled), "assignments": [],
-                "lock": _msg(lock_message("mark", day, today, ctx, unlocks)),
-                "lockControl": _msg(lock_message("control", day, today, ctx, unlocks)),
-                "lockAttendance": _msg(lock_message("attendance", day, today, ctx, unlocks)),
+                "id": lid, "date": day.isoformat(), "label": f"{day.day:02d}.{day.month:02d}", "number": number,
+                "topic": topic or "", "homework": homework or "", "cancelled": bool(cancelled), "assignments": [],
+                "lock": lock_text("mark", day), "lockControl": lock_text("control", day),
+                "lockAttendance": lock_text("attendance", day),
             }
             lessons.append(lesson)
         if aid is not None:
@@ -382,13 +397,17 @@ def load_grid(session: Session, ctx: GroupContext, period_id: Optional[int], tod
     student_ids = [s[0] for s in students]
     marked = grading.is_marked_grade(ctx.grade)  # a first grade: no scale, averages or period marks
     # the marks as the page shows them and, in the same pass, the (score, weight) pairs of the averages
-    shown, pairs = {}, {sid: [] for sid in student_ids}
+    shown, pairs, states = {}, {sid: [] for sid in student_ids}, {}
     for aid, sid, value_id, duty, comment, _ in marks:
-        shown[f"{aid}:{sid}"] = [codes.get(value_id, "") if value_id else "", bool(duty), comment or ""]
+        state = states.get((value_id, duty, comment))
+        if state is None:  # a few states (the scale's marks, «точка») for a thousand cells: each built once
+            state = states[(value_id, duty, comment)] = (codes.get(value_id, "") if value_id else "", bool(duty),
+                                                         comment or "")
+        shown[f"{aid}:{sid}"] = state
         if value_id is not None and aid in weights and sid in pairs:
             pairs[sid].append((scores.get(value_id), weights[aid]))
     stats = averages(pairs, ctx.thresholds) if marked else {}
-    period_lock = _msg(lock_message("period_mark", end, today, ctx, unlocks)) if period else None
+    period_lock = lock_text("period_mark", end) if period else None
     # The grid's wire format (read by app/static/parta-grid.js; app/views/grid.py adds
     # "editable", "csrf" and "urls"). Ids are numbers; a cell's key is "<row id>:<student id>".
     #   group        {id, name, class, subject}; marked: false in a first grade (no marks)

@@ -11,6 +11,11 @@ class RuleViolation(Exception):
     """Input that a rule refuses. `msgid` is translated by the caller, with `params`."""
 
     def __init__(self, msgid: str, **params: object) -> None:
-        super().__init__(msgid % params if params else msgid)
+        super().__init__(msgid)
         self.msgid = msgid
         self.params = params
+
+    def __str__(self) -> str:
+        """The untranslated message with its parameters (logs), put together only when asked:
+        the journal page makes a refusal for each locked lesson and shows its translation."""
+        return self.msgid % self.params if self.params else self.msgid

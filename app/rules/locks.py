@@ -107,6 +107,7 @@ def check_unlock_closing(changed: Iterable[str], was_closed: bool, until: Option
         raise RuleViolation(N_("The unlock ended on %(date)s: there is nothing to close."), date=f"{until:%d.%m.%Y}")
 
 
+YEAR_CLOSED = N_("The school year is closed: its journal can only be viewed and printed.")
 LOCK_MESSAGES = {
     "mark": N_("Marks of the lesson of %(date)s could be changed until %(until)s. Ask the coordinator to unlock the journal."),
     "control": N_("Marks for the control work of %(date)s could be changed until %(until)s. Ask the coordinator to unlock the journal."),
@@ -120,9 +121,23 @@ def check_editable(kind: str, entry_date: dt.date, today: dt.date, settings: Any
                    unlocks: Iterable[Unlock] = (), year_closed: bool = False) -> None:
     """Refuses a change the lock forbids, unless an unlock covers it; a closed year
     refuses every change."""
+    refusal = lock_refusal(kind, entry_date, today, settings, unlocks, year_closed)
+    if refusal is not None:
+        raise refusal
+
+
+def lock_refusal(kind: str, entry_date: dt.date, today: dt.date, settings: Any = None,
+                 unlocks: Iterable[Unlock] = (), year_closed: bool = False) -> Optional[RuleViolation]:
+    """check_editable's refusal returned, not raised (None: the change is allowed) — for the
+    journal page, which asks it for each kind of each lesson it shows."""
     if year_closed:
-        raise RuleViolation(N_("The school year is closed: its journal can only be viewed and printed."))
-    if is_editable(kind, entry_date, today, settings) or is_unlocked(entry_date, today, unlocks):
-        return
-    raise RuleViolation(LOCK_MESSAGES[kind], date=f"{entry_date:%d.%m.%Y}",
-                        until=f"{last_editable_day(kind, entry_date, settings):%d.%m.%Y}")
+        return RuleViolation(YEAR_CLOSED)
+    last = last_editable_day(kind, entry_date, settings)
+    if today <= last or is_unlocked(entry_date, today, unlocks):
+        return None
+    return RuleViolation(LOCK_MESSAGES[kind], date=_ru(entry_date), until=_ru(last))
+
+
+def _ru(day: dt.date) -> str:
+    """ДД.ММ.ГГГГ (as strftime's %d.%m.%Y, without its cost: the journal page writes hundreds)."""
+    return f"{day.day:02d}.{day.month:02d}.{day.year:04d}"
