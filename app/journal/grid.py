@@ -370,7 +370,8 @@ def load_grid(session: Session, ctx: GroupContext, period_id: Optional[int], tod
 
     types = {t.id: t for t in dicts.types}
     codes = {v.id: v.code for v in dicts.scale}
-    scores = {v.id: v.score for v in dicts.scale}
+    # floats, as the averages count them (converted once per value, not for each of a thousand marks)
+    scores = {v.id: float(v.score) if v.score is not None else None for v in dicts.scale}
     att_codes = {c.id: c.code for c in dicts.codes}
 
     lock_text = lock_texts(today, ctx, unlocks)

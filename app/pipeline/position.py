@@ -133,13 +133,19 @@ def target(session: Session, obj: Any, relationship: str, when: str = AFTER) -> 
 
 
 def _target(session: Session, obj: Any, relationship: str, when: str) -> Any:
-    mapper = inspect(obj).mapper
+    state = inspect(obj)
+    if when == AFTER and not state.has_identity:
+        # a new row with the relationship set: what its history would answer (a column of the
+        # grid's cells asks for each new cell's assignment, lesson and student)
+        found = state.dict.get(relationship)
+        if found is not None:
+            return found
+    mapper = state.mapper
     model = mapper.relationships[relationship].mapper.class_
     key = _fk_key(obj, relationship)
     if when == BEFORE:
         fk = stored(obj, key)
         return session.get(model, fk, execution_options=UNSCOPED) if fk is not None else None
-    state = inspect(obj)
     rel_history = state.attrs[relationship].history
     if rel_history.added:
         return rel_history.added[0]

@@ -167,7 +167,10 @@ def _scale_id_of_group(session: Session, group: SubjectGroup) -> int | None:
 
 def _student_id(session: Session, row: Any):
     """The row's student after the change, without loading the student."""
-    history = inspect(row).attrs.student.history
+    state = inspect(row)
+    if not state.has_identity and state.dict.get("student") is not None:  # a new row with its student set
+        return state.dict["student"].id
+    history = state.attrs.student.history
     if history.added:
         return history.added[0].id if history.added[0] is not None else None
     return row.student_id

@@ -17,6 +17,8 @@ value rules of each kind of row.
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -93,16 +95,20 @@ def _changed_values(obj: Any, references: bool):
     state = inspect(obj)
     table = state.mapper.local_table.name
     new = not state.has_identity
-    for attr in state.mapper.column_attrs:
-        key = attr.key
-        column = attr.columns[0]
-        if bool(column.foreign_keys) != references:
+    values = state.dict
+    for key, column in _columns(state.mapper, references):
+        if key not in values:  # not loaded, hence not changed
             continue
         if not new and not state.attrs[key].history.added:
             continue
-        if key not in state.dict:  # not loaded, hence not changed
-            continue
-        yield table, column, key, state.dict[key]
+        yield table, column, key, values[key]
+
+
+@lru_cache(maxsize=None)
+def _columns(mapper, references: bool) -> tuple:
+    """(key, column) of a model's columns that refer to other rows, or of the rest."""
+    return tuple((attr.key, attr.columns[0]) for attr in mapper.column_attrs
+                 if bool(attr.columns[0].foreign_keys) == references)
 
 
 def check_reference_ids(session: Session, obj: Any) -> None:

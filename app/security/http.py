@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from typing import Any
 
 from flask import Flask, Request, flash, jsonify, redirect, render_template, request, session, url_for
 import orjson
@@ -62,7 +63,6 @@ class IdConverter(IntegerConverter):
 
 
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
-_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 
 
 def nesting_depth(text: str, opening: str = "[{", closing: str = "]}", strings: re.Pattern | None = _JSON_STRING) -> int:
@@ -102,15 +102,29 @@ class LimitedJSONProvider(DefaultJSONProvider):
             s = s.decode(json.detect_encoding(s), "surrogatepass")
         if len(s) > MAX_JSON_BYTES:
             raise ValueError("JSON body too large")
-        # the depth cannot pass the count of opening brackets (those in strings only add to it):
-        # a session cookie or a journal save is counted in C, and scanned only when it could be too deep
-        if s.count("[") + s.count("{") > MAX_JSON_DEPTH and \
-                nesting_depth(_NOT_BRACKET.sub("", _JSON_STRING.sub('""', s)), strings=None) > MAX_JSON_DEPTH:
-            raise ValueError("JSON nested too deep")
         try:
-            return super().loads(s, **kwargs)
-        except RecursionError as error:  # pragma: no cover - the depth check comes first
+            value = super().loads(s, **kwargs)
+        except RecursionError as error:  # nested deeper than the parser's recursion goes
             raise ValueError("JSON nested too deep") from error
+        # the depth cannot pass the count of opening brackets (those in strings only add to it):
+        # a session cookie or a journal save is counted in C, and its value walked only when it
+        # could be too deep
+        if s.count("[") + s.count("{") > MAX_JSON_DEPTH and _deeper_than(value, MAX_JSON_DEPTH):
+            raise ValueError("JSON nested too deep")
+        return value
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    """Whether parsed JSON nests its arrays and objects more than `limit` deep (a walk without
+    recursion)."""
+    stack = [(value, 1)] if isinstance(value, (dict, list)) else []
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return False
 
 
 class UnreadableJSON(BadRequest):
