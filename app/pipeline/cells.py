@@ -11,10 +11,12 @@ new rows (entered_at, entered_by_id) are set here as the flush sets them elsewhe
 On PostgreSQL the whole batch is one statement: the upserts, the deletes and the audit
 are data-modifying parts (WITH … AS (INSERT … RETURNING …)) of one SELECT that answers the
 written cells' ids; the audit rows of new cells take their ids from the upsert's RETURNING
-inside the statement. The rows go as one array per column (`… FROM unnest(…)`): the
-statement's text is the same for 3 cells as for 30, so psycopg keeps it prepared and
-PostgreSQL plans it once, where a multi-row VALUES list was a new statement of hundreds of
-parameters, parsed and planned again for every batch. SQLite takes an upsert and a delete
+inside the statement. The rows go as one JSON text per table (`… FROM
+json_to_recordset(…) AS batch(column TYPE, …)`): the statement's text is the same for 3
+cells as for 30, so psycopg keeps it prepared and PostgreSQL plans it once, where a
+multi-row VALUES list was a new statement of hundreds of parameters, parsed and planned
+again for every batch; and PostgreSQL reads the JSON in C, where an array per column made
+psycopg write each value in Python. SQLite takes an upsert and a delete
 per table and one INSERT of the audit, each with multi-row VALUES.
 
 The caller holds the journal's write lock and read the cells under it, so its
@@ -31,7 +33,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Integer, String, and_, any_, bindparam, delete, func, literal, select, union_all
+import orjson
+from sqlalchemy import Integer, String, and_, any_, bindparam, column, delete, func, literal, select, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -85,27 +88,34 @@ _AUDIT_COLUMNS = ("entity", "row_id", "action", "field", "old_value", "new_value
 
 
 def _element_type(column_type):
-    """A column's type for its array parameter; texts without their length, as a cast to
-    VARCHAR(n) would cut a longer one silently (the pipeline's checks refuse it first)."""
+    """A column's type in the batch's record set; texts without their length, as VARCHAR(n)
+    would cut a longer one silently (the pipeline's checks refuse it first)."""
     return String() if isinstance(column_type, String) else column_type
 
 
-def _unnest(types: dict, prefix: str, name: str):
-    """FROM unnest(one array parameter per column, named `prefix` + column) AS name (PostgreSQL)."""
-    arrays = [bindparam(prefix + column, type_=postgresql.ARRAY(_element_type(kind))) for column, kind in types.items()]
-    return func.unnest(*arrays).table_valued(*types).render_derived(name=name)
+def _records(types: dict, parameter: str, name: str):
+    """FROM json_to_recordset(:parameter) AS name(column TYPE, …) (PostgreSQL): the rows go
+    as one JSON text (`_json_rows`)."""
+    columns = [column(key, _element_type(kind)) for key, kind in types.items()]
+    return func.json_to_recordset(bindparam(parameter, type_=postgresql.JSON())).table_valued(*columns) \
+        .render_derived(name=name, with_types=True)
+
+
+def _json_rows(rows: list, names: tuple) -> str:
+    """The rows for `_records`, each a JSON object of `names` (dates and times as ISO texts)."""
+    return orjson.dumps([{name: row[name] for name in names} for row in rows]).decode()
 
 
 @lru_cache(maxsize=8)
 def _upsert_statement(dialect_name: str, model):
-    """The upsert of a table's cells. PostgreSQL: the rows as arrays (parameters named
-    `entity_column`); SQLite: executed with one parameter set per cell, which SQLAlchemy
+    """The upsert of a table's cells. PostgreSQL: the rows as one JSON text (parameter
+    `entity_rows`); SQLite: executed with one parameter set per cell, which SQLAlchemy
     sends as one INSERT … VALUES (…), (…) … RETURNING ("insertmanyvalues")."""
     entity, keys, columns = CELLS[model]
     table = model.__table__
     if dialect_name == "postgresql":
         names = _upsert_columns(model)
-        rows = _unnest({name: table.c[name].type for name in names}, f"{entity}_", f"{entity}_batch")
+        rows = _records({name: table.c[name].type for name in names}, f"{entity}_rows", f"{entity}_batch")
         insert = postgresql.insert(table).from_select(names, select(*(rows.c[name] for name in names)),
                                                       include_defaults=False)
     else:
@@ -140,7 +150,7 @@ def _batch_statement(shape: tuple):
         log = AuditLog.__table__
         types = {name: log.c[name].type for name in _AUDIT_COLUMNS}
         types["cell"] = Integer()  # the cell's first key (assignment, lesson): finds a new cell's id
-        rows = _unnest(types, "audit_", "audit_batch")
+        rows = _records(types, "audit_rows", "audit_batch")
         row_id = rows.c.row_id
         found = select(rows)
         for entity, (cte, keys) in written.items():
@@ -201,12 +211,12 @@ def _write_in_one_statement(session: Session, upserts: dict, cleared: dict, audi
     parts = []
     for model, (entity, _keys, _columns) in CELLS.items():
         parts.append((model, bool(upserts[model]), bool(cleared[model])))
-        for name in _upsert_columns(model) if upserts[model] else ():
-            params[f"{entity}_{name}"] = [row[name] for _key, row in upserts[model]]
+        if upserts[model]:
+            params[f"{entity}_rows"] = _json_rows([row for _key, row in upserts[model]], _upsert_columns(model))
         if cleared[model]:
             params[f"{entity}_cleared"] = cleared[model]
-    for name in (*_AUDIT_COLUMNS, "cell") if audit else ():
-        params[f"audit_{name}"] = [row[name] for row in audit]
+    if audit:
+        params["audit_rows"] = _json_rows(audit, (*_AUDIT_COLUMNS, "cell"))
     entities = {CELLS[model][0]: model for model in CELLS}
     connection = session.connection()
     sql, constants = _compiled_batch((tuple(parts), bool(audit)), connection.dialect)
@@ -218,10 +228,10 @@ def _write_in_one_statement(session: Session, upserts: dict, cleared: dict, audi
 def _compiled_batch(shape: tuple, dialect) -> tuple:
     """The batch statement's SQL and its constant parameters, compiled once per shape:
     SQLAlchemy does not keep PostgreSQL's INSERT … ON CONFLICT in its compiled cache, and
-    compiling it anew cost every save about 2 ms. The parameters are plain values and
-    lists, which psycopg sends as they are (the SQL casts each array to its type)."""
+    compiling it anew cost every save about 2 ms. The parameters are plain texts and
+    lists, which psycopg sends as they are (the SQL casts each to its type)."""
     compiled = _batch_statement(shape).compile(dialect=dialect)
-    return str(compiled), dict(compiled.params)  # the arrays' entries are replaced by the batch's
+    return str(compiled), dict(compiled.params)  # the batch's rows replace the placeholders
 
 
 def _write_in_statements(session: Session, upserts: dict, cleared: dict) -> dict:
