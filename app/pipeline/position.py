@@ -122,12 +122,13 @@ def target(session: Session, obj: Any, relationship: str, when: str = AFTER) -> 
         return None
     shared = session.info.get(_SHARED)
     if shared is not None:
+        key = (id(obj), relationship, when)
+        found = shared.get(key)
+        if found is not None and found[0] is obj:  # worked out for this unchanged stored row
+            return found[1]
         state = inspect(obj)
         if state.has_identity and not state.modified:
-            key = (id(obj), relationship, when)
-            found = shared.get(key, _UNKNOWN)
-            if found is _UNKNOWN:
-                shared[key] = found = (obj, _target(session, obj, relationship, when))  # obj kept: its id stays its own
+            shared[key] = found = (obj, _target(session, obj, relationship, when))  # obj kept: its id stays its own
             return found[1]
     return _target(session, obj, relationship, when)
 

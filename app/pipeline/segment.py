@@ -97,21 +97,26 @@ def check_references(session: Session, objects: Iterable[Any]) -> None:
         for obj in objects:
             if not isinstance(obj, SchoolScoped):
                 continue
+            state = inspect(obj)
             changed = _changed_columns(obj)
             for key, rel, model in school_references(type(obj)):
                 if changed is not None and key not in changed and (rel is None or rel not in changed):
                     continue
                 target_obj = None
                 if rel is not None:
-                    history = inspect(obj).attrs[rel].history
-                    if history.added:
-                        target_obj = history.added[0]
-                if target_obj is not None and not inspect(target_obj).has_identity:
+                    if changed is None:  # a new row: the relationship set on it, as its history would say
+                        target_obj = state.dict.get(rel)
+                    else:
+                        history = state.attrs[rel].history
+                        if history.added:
+                            target_obj = history.added[0]
+                target_state = inspect(target_obj) if target_obj is not None else None
+                if target_state is not None and not target_state.has_identity:
                     target_school = getattr(target_obj, "school_id", None)
                     if target_school is not None and obj.school_id is not None and target_school != obj.school_id:
                         _refuse(obj)
                     continue
-                fk = inspect(target_obj).identity[0] if target_obj is not None else getattr(obj, key)
+                fk = target_state.identity[0] if target_state is not None else getattr(obj, key)
                 if fk is None or not isinstance(model, type):
                     continue
                 pending.append((obj, model, fk))
