@@ -502,3 +502,20 @@ def test_json_nested_to_the_limit_is_read_and_one_level_deeper_is_refused(app):
     assert app.json.loads('{"a": "' + "[" * 100 + '"}') == {"a": "[" * 100}  # brackets in a text are no depth
     with pytest.raises(ValueError):
         app.json.loads("[" + nested + "]")
+    with pytest.raises(ValueError):  # deeper than the parser's own recursion
+        app.json.loads("[" * 50_000 + "]" * 50_000)
+    deep_object = '{"a": ' * (MAX_JSON_DEPTH + 1) + "1" + "}" * (MAX_JSON_DEPTH + 1)
+    with pytest.raises(ValueError):
+        app.json.loads(deep_object)
+
+
+def test_the_templates_tojson_writes_what_jinjas_filter_writes(app):
+    """The page's data escaped for HTML on its bytes: the same text as Jinja's |tojson, with a
+    closing script tag, quotes, ampersands, Cyrillic and ids as keys."""
+    from jinja2.utils import htmlsafe_json_dumps
+
+    value = {"text": "</script><script>alert('x & y')</script> — «Ответ»", 5: [1, 2.5, None, True], "b": {"c": "<!--"}}
+    with app.test_request_context("/"):
+        ours = app.jinja_env.from_string("{{ value|tojson }}").render(value=value)
+    assert ours == str(htmlsafe_json_dumps(value, dumps=app.json.dumps))
+    assert "</script" not in ours and "'" not in ours and "Ответ" in ours
