@@ -99,7 +99,6 @@ def _fk_key(obj: Any, relationship: str) -> str:
 
 
 _SHARED = "parta_pipeline_shared_parents"
-_UNKNOWN = object()
 
 
 @contextmanager
