@@ -168,8 +168,11 @@ def _scale_id_of_group(session: Session, group: SubjectGroup) -> int | None:
 def _student_id(session: Session, row: Any):
     """The row's student after the change, without loading the student."""
     state = inspect(row)
-    if not state.has_identity and state.dict.get("student") is not None:  # a new row with its student set
-        return state.dict["student"].id
+    if not state.has_identity:  # a new row: the student set on it, else its key (no history to work out)
+        if "student" not in state.dict:
+            return row.student_id
+        if state.dict["student"] is not None:
+            return state.dict["student"].id
     history = state.attrs.student.history
     if history.added:
         return history.added[0].id if history.added[0] is not None else None
