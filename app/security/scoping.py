@@ -30,6 +30,7 @@ from typing import Iterator, Optional, Tuple
 from flask import current_app, g, has_request_context
 from sqlalchemy import Integer, and_, any_, bindparam, cast, event, func, literal, or_, select, true, union_all
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
 from app.models import (
@@ -459,6 +460,10 @@ def bounded_rows(session: Session, statement, params: dict, reads: Optional[dict
     plain SQL, without the ORM's work per row, which cost a journal's 1,300 marks 0.7 ms;
     any other read goes through the session, where the scoping adds its criteria (and so
     does a read while the session holds unflushed changes, which the session would flush)."""
+    if isinstance(session, Connection):  # a connection of its own (a read outside the session's transaction)
+        if not (reads and reads.get("parta_unscoped")):
+            raise ValueError("a read on a connection of its own must be bounded by its caller")
+        return session.execute(statement, params).all()
     if reads and reads.get("parta_unscoped") and not (session.new or session.dirty or session.deleted):
         return session.connection().execute(statement, params).all()
     return session.execute(statement, params, execution_options=reads or {}).all()

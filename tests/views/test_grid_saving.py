@@ -3,7 +3,7 @@ their audit, so that the request's statements do not grow with the number of cel
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import delete, event, func, select
 
 from app.extensions import db
 from app.models import AuditLog, Mark
@@ -82,6 +82,46 @@ def test_saving_a_column_runs_as_many_statements_for_3_cells_as_for_a_whole_clas
         # the marks and their audit are one statement taking its rows as arrays: the same text,
         # prepared once, for any size
         assert len(texts[0]) == 1 and texts[0] == texts[1], texts
+
+
+def test_the_averages_after_a_save_are_read_outside_its_transaction_and_see_the_marks_saved(app, client, column_group):
+    """PostgreSQL: every statement of the save runs in its transaction but the averages after the
+    commit, which run on their own (autocommit: no BEGIN and COMMIT, two round trips fewer) and
+    count the marks just saved."""
+    with app.app_context():
+        engine = db.engine
+    if engine.dialect.name != "postgresql":
+        pytest.skip("a PostgreSQL connection's transaction (SQLite runs the averages in the session)")
+    teacher = login(client, "teacher")
+    group = column_group["group"]
+    assignments, students, period = _column(teacher, group)
+    assert period is not None
+    seen = []
+
+    def listener(_conn, cursor, statement, *_args):
+        if not is_session_touch(statement):
+            seen.append((statement.split(" FROM ")[0][:40], cursor.connection.autocommit))
+
+    changes = [{"kind": "mark", "assignment": assignments[4], "student": sid, "value": "2", "duty": False, "comment": "",
+                "old": ["", False, ""]} for sid in students[:2]]
+    teacher.get("/journal/averages")  # the login's first request reads more: warm it
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        answer = teacher.post("/journal/save", json={"group": group, "period": period, "changes": changes}).get_json()
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    try:
+        assert answer["saved"] == [0, 1], answer
+        on_their_own = [statement for statement, autocommit in seen if autocommit]
+        assert len(on_their_own) == 1 and "study_period" in on_their_own[0], seen
+        assert all(not autocommit for statement, autocommit in seen if "study_period" not in statement), seen
+        for sid in students[:2]:
+            assert answer["averages"][str(sid)]["count"] >= 1 and "2×" in answer["averages"][str(sid)]["formula"], answer
+    finally:
+        with app.app_context():
+            db.session.execute(delete(Mark).where(Mark.assignment_id == assignments[4], Mark.student_id.in_(students[:2])))
+            db.session.commit()
+            db.session.remove()
 
 
 def test_changing_and_clearing_a_column_is_audited_old_to_new_in_as_many_statements(app, client, column_group):
