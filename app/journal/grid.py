@@ -25,7 +25,6 @@ from app.models.people import short_name
 from app.journal.marks import group_marks, lessons_of_group
 from app.rules import grading, locks
 from app.rules import periods as period_rules
-from app.rules.errors import RuleViolation
 from app.security.scoping import bounded_rows
 
 
@@ -305,14 +304,10 @@ def _unlocks(session: Session, group_id: int, reads: Optional[dict] = None) -> l
         .where(JournalUnlock.subject_group_id == group_id, JournalUnlock.in_force()), execution_options=reads or {})]
 
 
-def lock_message(kind: str, entry_date: dt.date, today: dt.date, ctx: GroupContext, unlocks: list) -> Optional[RuleViolation]:
-    """None when the entry may be changed, else the rule's refusal (translated by the caller)."""
-    return locks.lock_refusal(kind, entry_date, today, ctx.settings, unlocks, ctx.year_closed)
-
-
 def lock_texts(today: dt.date, ctx: GroupContext, unlocks: list):
-    """lock_message translated, for the many entries of one page: (kind, entry date) → the
-    refusal's text or None; each message is looked up in the catalogue once."""
+    """The journal's locks as a page shows them: (kind, entry date) → the lock rule's refusal
+    translated, or None when the entry may be changed; each message is looked up in the
+    catalogue once per page."""
     from app.i18n import gettext
 
     translated: dict = {}
@@ -449,14 +444,6 @@ def load_grid(session: Session, ctx: GroupContext, period_id: Optional[int], tod
         "periodLock": period_lock,
         "averages": {str(sid): average_json(a) for sid, a in stats.items()},
     }
-
-
-def _msg(refusal) -> Optional[str]:
-    if refusal is None:
-        return None
-    from app.i18n import gettext
-
-    return gettext(refusal.msgid, **refusal.params)
 
 
 def average_json(a: grading.Summary) -> dict:

@@ -132,12 +132,17 @@ def target(session: Session, obj: Any, relationship: str, when: str = AFTER) -> 
     return _target(session, obj, relationship, when)
 
 
+def set_on_new_row(state, relationship: str) -> Any:
+    """The row a new row's many-to-one was set to — what the relationship's history would
+    answer, without working it out (a column of the grid's cells asks it for each new cell's
+    assignment, lesson and student); None for a stored row, or when it was not set to a row."""
+    return None if state.has_identity else state.dict.get(relationship)
+
+
 def _target(session: Session, obj: Any, relationship: str, when: str) -> Any:
     state = inspect(obj)
-    if when == AFTER and not state.has_identity:
-        # a new row with the relationship set: what its history would answer (a column of the
-        # grid's cells asks for each new cell's assignment, lesson and student)
-        found = state.dict.get(relationship)
+    if when == AFTER:
+        found = set_on_new_row(state, relationship)
         if found is not None:
             return found
     mapper = state.mapper

@@ -27,7 +27,7 @@ from app.models import (
 from app.models import (
     Attestation, EducationRecord, Employee, EmployeePersonalData, EmployeePosition, StaffOrder, TrainingCourse,
 )
-from app.pipeline.position import AFTER, BEFORE, UNSCOPED, target
+from app.pipeline.position import AFTER, BEFORE, UNSCOPED, set_on_new_row, target
 from app.rules import enrolment as enrolment_rules
 from app.rules import grading as grading_rules
 from app.rules import journal as journal_rules
@@ -168,11 +168,11 @@ def _scale_id_of_group(session: Session, group: SubjectGroup) -> int | None:
 def _student_id(session: Session, row: Any):
     """The row's student after the change, without loading the student."""
     state = inspect(row)
-    if not state.has_identity:  # a new row: the student set on it, else its key (no history to work out)
-        if "student" not in state.dict:
-            return row.student_id
-        if state.dict["student"] is not None:
-            return state.dict["student"].id
+    student = set_on_new_row(state, "student")
+    if student is not None:
+        return student.id
+    if not state.has_identity and "student" not in state.dict:  # never set: its key (no history to work out)
+        return row.student_id
     history = state.attrs.student.history
     if history.added:
         return history.added[0].id if history.added[0] is not None else None

@@ -18,7 +18,7 @@ from sqlalchemy.orm.util import identity_key
 
 from app.models import School
 from app.models.base import Model, SchoolScoped
-from app.pipeline.position import UNSCOPED
+from app.pipeline.position import UNSCOPED, set_on_new_row
 from app.rules.errors import N_, RuleViolation
 from app.security.scoping import UNSCOPED as ALL_SCHOOLS
 from app.security.scoping import current_scope
@@ -104,8 +104,8 @@ def check_references(session: Session, objects: Iterable[Any]) -> None:
                     continue
                 target_obj = None
                 if rel is not None:
-                    if changed is None:  # a new row: the relationship set on it, as its history would say
-                        target_obj = state.dict.get(rel)
+                    if changed is None:  # a new row
+                        target_obj = set_on_new_row(state, rel)
                     else:
                         history = state.attrs[rel].history
                         if history.added:

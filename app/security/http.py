@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from typing import Any
 
 from flask import Flask, Request, flash, jsonify, redirect, render_template, request, session, url_for
@@ -64,14 +63,9 @@ class IdConverter(IntegerConverter):
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
-_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
-
-
-def nesting_depth(text: str, opening: str = "[{", closing: str = "]}", strings: re.Pattern | None = _JSON_STRING) -> int:
-    """How deep brackets nest in a JSON (or Rison) text, brackets inside strings not counted;
-    a scan without recursion, so that any depth can be measured."""
-    if strings is not None:
-        text = strings.sub('""', text)
+def nesting_depth(text: str, opening: str, closing: str) -> int:
+    """How deep brackets nest in a text (a Rison argument: its brackets are parentheses); a
+    scan without recursion, so that any depth can be measured."""
     depth = deepest = 0
     for char in text:
         if char in opening:
@@ -224,7 +218,7 @@ def install(app: Flask) -> None:
             return error_response(400)
         rison = request.args.get("q")
         if rison is not None and request.path.startswith("/api/") and (
-                len(rison) > MAX_RISON_CHARS or nesting_depth(rison, "(", ")", strings=None) > MAX_RISON_DEPTH):
+                len(rison) > MAX_RISON_CHARS or nesting_depth(rison, "(", ")") > MAX_RISON_DEPTH):
             return error_response(400)
         return None
 

@@ -285,8 +285,9 @@ class JournalGridView(BaseView):
             select(FinalMark.column_id, FinalMark.student_id, FinalMark.value_id)
             .where(FinalMark.subject_group_id == ctx.group_id))}
         unlocks = dicts.unlocks
-        final_lock = grid._msg(grid.lock_message("final_mark", ctx.year_end, today, ctx, unlocks))
-        period_locks = {p.id: grid._msg(grid.lock_message("period_mark", p.end_date, today, ctx, unlocks)) for p in periods}
+        lock_text = grid.lock_texts(today, ctx, unlocks)
+        final_lock = lock_text("final_mark", ctx.year_end)
+        period_locks = {p.id: lock_text("period_mark", p.end_date) for p in periods}
         data = {
             "group": {"id": ctx.group_id, "name": ctx.name, "class": ctx.class_name, "subject": ctx.subject},
             "marked": is_marked_grade(ctx.grade),
