@@ -45,15 +45,15 @@ LISTS = {"students": "/studentview/list/", "lessons": "/lessonview/list/", "mark
          "timetable": "/scheduleentryview/list/"}
 
 
-def journal(base: str, target: Target, data: dict, runs: int) -> None:
+def journal_calls(base: str, data: dict) -> tuple:
+    """(open the journal, save a column) as the teacher: each save changes every mark of the
+    column (the first one creates them) and checks that all were saved."""
     grid = data["grid"]
     browser = Browser(base)
     browser.login("teacher")
     path = f"/journal/?group={grid['group']}"
     _, page, _ = browser.request(path)
     token = re.search(rb'id="grid-csrf" value="([^"]+)"', page).group(1).decode()
-    measure("grid_get", target.engine, lambda: browser.request(path), runs)
-
     saved = {sid: ["", False, ""] for sid in grid["students"]}
     codes = ["5", "4", "3", "4"]
     counter = iter(range(10**9))
@@ -71,7 +71,12 @@ def journal(base: str, target: Target, data: dict, runs: int) -> None:
             saved[change["student"]] = [change["value"], False, ""]
         return result
 
-    # each run changes every mark of the column (the first one creates them)
+    return (lambda: browser.request(path)), save
+
+
+def journal(base: str, target: Target, data: dict, runs: int) -> None:
+    open_journal, save = journal_calls(base, data)
+    measure("grid_get", target.engine, open_journal, runs)
     measure("column_save", target.engine, save, runs)
 
 
@@ -123,8 +128,9 @@ def webapi(base: str, target: Target, runs: int) -> None:
     measure("webapi_diary", target.engine, lambda: browser.request(path, headers=headers), runs)
 
 
-async def throughput(base: str, target: Target, data: dict, clients: int, seconds: float) -> None:
-    """Concurrent clients on one teacher's session asking for the journal page, for `seconds`."""
+async def journal_throughput(base: str, data: dict, clients: int, seconds: float) -> dict:
+    """Concurrent clients on one teacher's session asking for the journal page, for `seconds`:
+    the pages per second and their times."""
     first = AsyncClient(base)
     await first.login("teacher")
     path = f"/journal/?group={data['grid']['group']}"
@@ -156,12 +162,15 @@ async def throughput(base: str, target: Target, data: dict, clients: int, second
     await asyncio.gather(*(client() for _ in range(clients)))
     elapsed = time.perf_counter() - started
     times.sort()
-    emit(name="grid_throughput", engine=target.engine, req_per_s=round(done / elapsed, 1),
-         p50_ms=round(times[len(times) // 2], 1) if times else None,
-         p95_ms=round(times[int(len(times) * 0.95)], 1) if times else None,
-         sql_statements=sorted(statements)[0] if len(statements) == 1 else sorted(statements),
-         bytes=sorted(sizes)[len(sizes) // 2] if sizes else 0, runs=done, errors=errors, clients=clients,
-         seconds=round(elapsed, 1), workers=4)
+    return dict(req_per_s=round(done / elapsed, 1), p50_ms=round(times[len(times) // 2], 1) if times else None,
+                p95_ms=round(times[int(len(times) * 0.95)], 1) if times else None,
+                sql_statements=sorted(statements)[0] if len(statements) == 1 else sorted(statements),
+                bytes=sorted(sizes)[len(sizes) // 2] if sizes else 0, runs=done, errors=errors, clients=clients,
+                seconds=round(elapsed, 1), workers=4)
+
+
+async def throughput(base: str, target: Target, data: dict, clients: int, seconds: float) -> None:
+    emit(name="grid_throughput", engine=target.engine, **await journal_throughput(base, data, clients, seconds))
 
 
 def bench_engine(target: Target, args) -> None:
