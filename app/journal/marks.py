@@ -118,16 +118,16 @@ def period_scored_marks(session: Session, school_id: int, group_id: int, year_id
     if not rows:
         return None
     pairs: dict = {sid: [] for sid in students}
-    # a period holds a thousand marks of some hundred assignments and a few scale values:
-    # each score and each assignment's weight is worked out once
+    # a period holds a thousand marks of a few scale values and a few weights: each (score,
+    # effective weight) pair is worked out once
     floats = {value_id: float(score) if score is not None else None for value_id, score in scores.items()}
-    weights: dict = {}
+    known: dict = {}
     for _period, sid, value_id, own, by_type in rows:
         if sid is not None:
-            weight = weights.get((own, by_type))
-            if weight is None:
-                weight = weights[(own, by_type)] = grading.effective_weight(own, by_type)
-            pairs[sid].append((floats.get(value_id), weight))
+            pair = known.get((value_id, own, by_type))
+            if pair is None:
+                pair = known[(value_id, own, by_type)] = (floats.get(value_id), grading.effective_weight(own, by_type))
+            pairs[sid].append(pair)
     return pairs
 
 

@@ -30,7 +30,7 @@ from typing import Any, Optional
 
 from sqlalchemy import and_, bindparam, inspect, select, text
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
-from sqlalchemy.orm import Session, joinedload, lazyload
+from sqlalchemy.orm import Session, joinedload, lazyload, make_transient_to_detached
 
 from app.journal.grid import ADVISORY_LOCK_NAMESPACE, GroupContext, average_json, averages, students_of
 from app.journal.marks import period_scored_marks
@@ -96,11 +96,24 @@ def _state(old: Any) -> tuple:
 # the journal with their lessons and stored marks (the scale's values are in the session
 # already: the marks' own joins are not needed); the lessons with their attendance.
 _ASSIGNMENT_CELLS = (
-    select(Assignment, Lesson, Mark).join(Lesson, Assignment.lesson_id == Lesson.id)
+    select(Assignment, Lesson, Mark.student_id, Mark.id, Mark.value_id, Mark.is_duty, Mark.comment, Mark.entered_at,
+           Mark.entered_by_id).join(Lesson, Assignment.lesson_id == Lesson.id)
     .outerjoin(Mark, and_(Mark.assignment_id == Assignment.id, Mark.school_id == bindparam("school")))
     .where(Assignment.id.in_(bindparam("ids", expanding=True)), Lesson.subject_group_id == bindparam("group"))
-    .options(lazyload(Mark.assignment), lazyload(Mark.student), lazyload(Mark.value))
 )
+
+
+@dataclass(frozen=True)
+class StoredMark:
+    """A mark cell as stored, read with its assignment (an ORM row is made only for a mark
+    the batch deletes, which the pipeline checks as a stored row: `GridBatch._stored_row`)."""
+
+    id: int
+    value_id: Optional[int]
+    is_duty: bool
+    comment: Optional[str]
+    entered_at: Optional[dt.datetime]
+    entered_by_id: Optional[int]
 _LESSON_CELLS = (
     select(Lesson, Attendance)
     .outerjoin(Attendance, and_(Attendance.lesson_id == Lesson.id, Attendance.school_id == bindparam("school")))
@@ -158,11 +171,11 @@ class GridBatch:
         know_journal(s, self.group, self.ctx.scale_id)
         self.assignments, self.assignment_lessons, self.marks = {}, {}, {}
         if assignment_ids:
-            for a, lesson, m in s.execute(_ASSIGNMENT_CELLS, {"ids": sorted(assignment_ids), "group": group,
-                                                              "school": self.ctx.school_id}, execution_options=reads):
+            for a, lesson, sid, *stored in s.execute(_ASSIGNMENT_CELLS, {
+                    "ids": sorted(assignment_ids), "group": group, "school": self.ctx.school_id}, execution_options=reads):
                 self.assignments[a.id], self.assignment_lessons[a.id] = a, lesson
-                if m is not None:
-                    self.marks[(m.assignment_id, m.student_id)] = m
+                if sid is not None:
+                    self.marks[(a.id, sid)] = StoredMark(*stored)
         self.lessons, self.attendance = {}, {}
         if lesson_ids:
             for lesson, entry in s.execute(_LESSON_CELLS, {"ids": sorted(lesson_ids), "group": group,
@@ -294,7 +307,7 @@ class GridBatch:
                 self.writes.pop((Mark, (aid, sid)), None)
                 self.states[(Mark, (aid, sid))] = ("", False, "")
                 return None
-            validate(self.session, mark, deleting=True)
+            validate(self.session, self._stored_row(mark, aid, sid), deleting=True)
             self._stage_mark(mark, (aid, sid), None, stored, lesson.date, ("", False, ""))
             return None
         probe = Mark(school_id=self.ctx.school_id, assignment_id=aid, student_id=sid, is_duty=duty,
@@ -308,16 +321,24 @@ class GridBatch:
         self._probe(probe, (Mark, (aid, sid)), stage)
         return None
 
-    def _stage_mark(self, mark: Optional[Mark], key: tuple, values: Optional[dict], stored, day, new: tuple) -> None:
+    def _stage_mark(self, mark: Optional[StoredMark], key: tuple, values: Optional[dict], stored, day, new: tuple) -> None:
         texts = _mark_texts(self._mark_state(mark) if mark is not None else None, new if values is not None else None)
         self._stage(Mark, key, values, stored, texts, day, new)
         self.touched_students.add(key[1])
 
-    def _mark_state(self, mark: Optional[Mark]) -> tuple:
+    def _mark_state(self, mark: Optional[StoredMark]) -> tuple:
         if mark is None:
             return ("", False, "")
-        value_id = _target_id(mark, "value", "value_id")
-        return (self.value_codes.get(value_id, "") if value_id else "", bool(mark.is_duty), mark.comment or "")
+        return (self.value_codes.get(mark.value_id, "") if mark.value_id else "", bool(mark.is_duty), mark.comment or "")
+
+    def _stored_row(self, mark: StoredMark, aid: int, sid: int) -> Mark:
+        """The stored mark as the session's row, made from what was read (no query): for the
+        pipeline's checks of its deletion."""
+        row = Mark(id=mark.id, school_id=self.ctx.school_id, assignment_id=aid, student_id=sid, value_id=mark.value_id,
+                   is_duty=mark.is_duty, comment=mark.comment, entered_at=mark.entered_at,
+                   entered_by_id=mark.entered_by_id)
+        make_transient_to_detached(row)
+        return self.session.merge(row, load=False)
 
     def attendance_cell(self, change: dict) -> Optional[str]:
         lid, sid = int(change["lesson"]), int(change["student"])

@@ -187,7 +187,8 @@ def validate_many(session: Session, rows: list) -> dict:
     goes through the same ordered checks, with what the rows share worked out once
     (the rows their parents point at: position.shared_parents) and the schools of the
     rows they point at read in one go. Returns index → RuleViolation of the refused
-    rows; the others are validated as validate() leaves them."""
+    rows. The rows are not remembered as validated (the grid writes its cells in bulk
+    and drops these rows): one that is flushed later is checked again."""
     refusals: dict = {}
     changes: dict = {}
     with session.no_autoflush, shared_parents(session):
@@ -210,14 +211,11 @@ def validate_many(session: Session, rows: list) -> dict:
                 except RuleViolation as refusal:
                     refusals[index] = refusal
                     del changes[index]
-        memo = _memo(session)
         for index, change in changes.items():
             try:
                 _run_one(session, change)
             except RuleViolation as refusal:
                 refusals[index] = refusal
-            else:
-                memo.remember(change.obj, _signature(change.obj, change.action))
     return refusals
 
 

@@ -77,6 +77,13 @@ def normalize_thresholds(thresholds: Thresholds = None) -> Tuple[float, float, f
         values = (thresholds[5], thresholds[4], thresholds[3])
     else:
         values = tuple(thresholds)
+    return _normalized(values)
+
+
+@lru_cache(maxsize=64)
+def _normalized(values: tuple) -> Tuple[float, float, float]:
+    """normalize_thresholds' check and floats, once per distinct thresholds (a journal's thirty
+    students' suggested marks ask for the same ones)."""
     check_thresholds(values)
     return tuple(float(v) for v in values)  # type: ignore[return-value]
 
