@@ -272,8 +272,9 @@ def pick_period(periods: list, period_id: Optional[int], today: dt.date):
 
 @lru_cache(maxsize=1)
 def _students_of_statement():
-    """students_of's statement, built once (parameters groups, start, end)."""
-    rows = group_member_rows(bindparam("groups", expanding=True), _START, _END)
+    """students_of's statement, built once (parameters groups, schools, start, end)."""
+    rows = group_member_rows(bindparam("groups", expanding=True), _START, _END,
+                             school_ids=bindparam("schools", expanding=True, type_=Integer))
     return select(rows, Student.last_name, Student.first_name, Student.middle_name).join(
         Student, Student.id == rows.c.student_id)
 
@@ -285,8 +286,8 @@ def students_of(session: Session, ctx: GroupContext, start: dt.date, end: dt.dat
     were members and in the class (app/models group_member_spans): a pupil moved to
     another group on a day shows here with the day he left, and there from that day.
     """
-    found = bounded_rows(session, _students_of_statement(), {"groups": [ctx.group_id], "start": start, "end": end},
-                         ctx.reads)
+    found = bounded_rows(session, _students_of_statement(), {"groups": [ctx.group_id], "schools": [ctx.school_id],
+                                                             "start": start, "end": end}, ctx.reads)
     names = {row.student_id: short_name(row.last_name, row.first_name, row.middle_name) for row in found}
     spans: dict = {}
     for span in member_spans_of(found, start, end):

@@ -20,6 +20,7 @@ without a logged-in user (CLI, seeds, tests) runs unscoped unless it enters
 from __future__ import annotations
 
 import contextvars
+import re
 import threading
 import time
 from contextlib import contextmanager
@@ -463,10 +464,77 @@ def bounded_rows(session: Session, statement, params: dict, reads: Optional[dict
     if isinstance(session, Connection):  # a connection of its own (a read outside the session's transaction)
         if not (reads and reads.get("parta_unscoped")):
             raise ValueError("a read on a connection of its own must be bounded by its caller")
-        return session.execute(statement, params).all()
+        return _plain_rows(session, statement, params)
     if reads and reads.get("parta_unscoped") and not (session.new or session.dirty or session.deleted):
-        return session.connection().execute(statement, params).all()
+        return _plain_rows(session.connection(), statement, params)
     return session.execute(statement, params, execution_options=reads or {}).all()
+
+
+def _plain_rows(connection: Connection, statement, params: dict) -> list:
+    """A bounded read's rows. On PostgreSQL its text is compiled once and sent as it is
+    (`driver_sql`): SQLAlchemy's work at each execution of a statement of five joins — its
+    cache key, the parameters, a processor per value — and a list parameter sent as one
+    parameter per item cost the averages after a save 0.3 ms of about 2."""
+    if connection.dialect.name == "postgresql":
+        found = driver_sql(statement, connection.dialect)
+        if found is not None:
+            result = connection.exec_driver_sql(found.sql, {**found.constants, **params})
+            if found.plain is None:  # the first answer tells the values' types
+                described = result.cursor.description
+                found.plain = len(described) == len(statement.selected_columns) and not any(
+                    connection.dialect.type_descriptor(column.type).result_processor(connection.dialect, type_code[1])
+                    is not None for column, type_code in zip(statement.selected_columns, described))
+            if found.plain:
+                return result.all()
+            result.close()
+    return connection.execute(statement, params).all()
+
+
+@dataclass
+class _DriverSQL:
+    statement: object
+    sql: str
+    constants: dict
+    plain: Optional[bool] = None  # psycopg's values are SQLAlchemy's (None: not known before an answer)
+
+
+_DRIVER_SQL: dict = {}
+_EXPANDING_IN = re.compile(r"(?<!NOT )IN \(__\[POSTCOMPILE_(\w+)\]\)")
+
+
+def driver_sql(statement, dialect) -> Optional[_DriverSQL]:
+    """A SELECT's PostgreSQL text and its constant parameters, compiled once per process; None
+    when SQLAlchemy would convert a parameter the caller gives (an enum, JSON) or the text
+    needs rendering per call (NOT IN of a list). A list parameter (`IN` of an expanding
+    parameter) becomes `= ANY(array)`: one text, and one parameter, for any length. Whether
+    SQLAlchemy would convert a value it reads is known from the first answer's types
+    (`_DriverSQL.plain`). The statements are module constants (built once), held here."""
+    found = _DRIVER_SQL.get(id(statement))
+    if found is not None and (found.statement if isinstance(found, _DriverSQL) else found) is statement:
+        return found if isinstance(found, _DriverSQL) else None
+    compiled = statement.compile(dialect=dialect)
+
+    def as_array(match) -> str:
+        bind = compiled.binds[match.group(1)]
+        return f"= ANY(%({match.group(1)})s::{dialect.type_compiler_instance.process(bind.type)}[])"
+
+    sql = _EXPANDING_IN.sub(as_array, compiled.string)
+    constants, through_sqlalchemy = {}, "__[POSTCOMPILE_" in sql
+    for bind, name in compiled.bind_names.items():
+        convert = dialect.type_descriptor(bind.type).bind_processor(dialect)
+        if bind.callable is not None:
+            through_sqlalchemy = True
+        elif bind.value is None:  # the caller's: sent as given
+            through_sqlalchemy = through_sqlalchemy or convert is not None
+        else:  # a constant of the statement (a literal false), converted here once
+            constants[name] = convert(bind.value) if convert is not None else bind.value
+    if len(_DRIVER_SQL) > 256:  # a statement built per call by mistake would not fill the memory
+        _DRIVER_SQL.clear()
+    if through_sqlalchemy:
+        _DRIVER_SQL[id(statement)] = statement
+        return None
+    found = _DRIVER_SQL[id(statement)] = _DriverSQL(statement, sql, constants)
+    return found
 
 
 def journal_editable(session: Session, group_id: int, substitute: bool = True) -> bool:
