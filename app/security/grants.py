@@ -60,7 +60,7 @@ _PENDING = "parta_rights_changed"  # Session.info flag: a flush wrote rights, no
 class _Cache:
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.version: int | None = None
+        self.version: tuple | None = None  # (the database, its rights version)
         self.loaded_at = 0.0
         self.by_role: dict[int, frozenset[Pair]] = {}
         self.by_roles: dict[tuple[int, ...], frozenset[Pair]] = {}
@@ -109,11 +109,11 @@ def _request_version(session: Session) -> int:
     return read_version(session)
 
 
-def _fresh(version: int) -> bool:
+def _fresh(version: tuple) -> bool:
     return _cache.version == version and time.monotonic() - _cache.loaded_at < MAX_AGE
 
 
-def _load(session: Session, version: int) -> None:
+def _load(session: Session, version: tuple) -> None:
     query = (
         select(Role.id, Role.name, ViewMenu.name, Permission.name)
         .select_from(Role)
@@ -139,7 +139,8 @@ def _load(session: Session, version: int) -> None:
 
 
 def _ensure(session: Session) -> None:
-    version = _request_version(session)
+    # the database's too: two apps in one process (the tests) may stand at the same version
+    version = (session.get_bind().url, _request_version(session))
     if not _fresh(version):
         _load(session, version)
 

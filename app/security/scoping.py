@@ -239,17 +239,14 @@ class _Scopes:
 _scopes = _Scopes()
 
 
-def forget_scopes() -> None:
-    """This process reads every login's scope again (tests)."""
-    _scopes.clear()
-
-
 def _user_scope(session: Session, user) -> Scope:
-    """The login's scope: from this process's memory while the rights version stands."""
+    """The login's scope: from this process's memory while the rights version stands. The
+    database is part of the key: two apps in one process (the tests' report school beside the
+    demo) have logins of the same id, school and roles, and one took the other's scope."""
     from app.security import grants
 
-    key = (user.id, user.school_id, user.municipality_id, tuple(sorted(role.id for role in user.roles)),
-           grants.version(session))
+    key = (session.get_bind().url, user.id, user.school_id, user.municipality_id,
+           tuple(sorted(role.id for role in user.roles)), grants.version(session))
     scope = _scopes.get(key)
     if scope is None:
         scope = _read_user_scope(session, user)
