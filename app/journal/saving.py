@@ -93,13 +93,20 @@ def _state(old: Any) -> tuple:
 
 
 # The cells' rows of a batch, built once (parameters ids, group, school): the assignments of
-# the journal with their lessons and stored marks (the scale's values are in the session
-# already: the marks' own joins are not needed); the lessons with their attendance.
+# the journal with their lessons and the columns of their stored marks (StoredMark); the
+# lessons with their attendance.
 _ASSIGNMENT_CELLS = (
     select(Assignment, Lesson, Mark.student_id, Mark.id, Mark.value_id, Mark.is_duty, Mark.comment, Mark.entered_at,
            Mark.entered_by_id).join(Lesson, Assignment.lesson_id == Lesson.id)
     .outerjoin(Mark, and_(Mark.assignment_id == Assignment.id, Mark.school_id == bindparam("school")))
     .where(Assignment.id.in_(bindparam("ids", expanding=True)), Lesson.subject_group_id == bindparam("group"))
+)
+
+_LESSON_CELLS = (
+    select(Lesson, Attendance)
+    .outerjoin(Attendance, and_(Attendance.lesson_id == Lesson.id, Attendance.school_id == bindparam("school")))
+    .where(Lesson.id.in_(bindparam("ids", expanding=True)), Lesson.subject_group_id == bindparam("group"))
+    .options(lazyload(Attendance.lesson), lazyload(Attendance.student), lazyload(Attendance.code))
 )
 
 
@@ -114,12 +121,7 @@ class StoredMark:
     comment: Optional[str]
     entered_at: Optional[dt.datetime]
     entered_by_id: Optional[int]
-_LESSON_CELLS = (
-    select(Lesson, Attendance)
-    .outerjoin(Attendance, and_(Attendance.lesson_id == Lesson.id, Attendance.school_id == bindparam("school")))
-    .where(Lesson.id.in_(bindparam("ids", expanding=True)), Lesson.subject_group_id == bindparam("group"))
-    .options(lazyload(Attendance.lesson), lazyload(Attendance.student), lazyload(Attendance.code))
-)
+
 
 UNREADABLE = N_("The changes could not be read. Reload the page.")
 
