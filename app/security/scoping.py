@@ -474,7 +474,7 @@ def _plain_rows(connection: Connection, statement, params: dict) -> list:
     parameter per item cost the averages after a save 0.3 ms of about 2."""
     if connection.dialect.name == "postgresql":
         found = driver_sql(statement, connection.dialect)
-        if found is not None:
+        if found.plain is not False:
             result = connection.exec_driver_sql(found.sql, {**found.constants, **params})
             if found.plain is None:  # the first answer tells the values' types
                 described = result.cursor.description
@@ -492,23 +492,24 @@ class _DriverSQL:
     statement: object
     sql: str
     constants: dict
-    plain: Optional[bool] = None  # psycopg's values are SQLAlchemy's (None: not known before an answer)
+    plain: Optional[bool] = None  # psycopg's values are SQLAlchemy's (None: not known before an answer;
+    # False: the statement goes through SQLAlchemy)
 
 
 _DRIVER_SQL: dict = {}
 _EXPANDING_IN = re.compile(r"(?<!NOT )IN \(__\[POSTCOMPILE_(\w+)\]\)")
 
 
-def driver_sql(statement, dialect) -> Optional[_DriverSQL]:
-    """A SELECT's PostgreSQL text and its constant parameters, compiled once per process; None
-    when SQLAlchemy would convert a parameter the caller gives (an enum, JSON) or the text
+def driver_sql(statement, dialect) -> _DriverSQL:
+    """A SELECT's PostgreSQL text and its constant parameters, compiled once per process; `plain`
+    False when SQLAlchemy would convert a parameter the caller gives (an enum, JSON) or the text
     needs rendering per call (NOT IN of a list). A list parameter (`IN` of an expanding
     parameter) becomes `= ANY(array)`: one text, and one parameter, for any length. Whether
     SQLAlchemy would convert a value it reads is known from the first answer's types
     (`_DriverSQL.plain`). The statements are module constants (built once), held here."""
     found = _DRIVER_SQL.get(id(statement))
-    if found is not None and (found.statement if isinstance(found, _DriverSQL) else found) is statement:
-        return found if isinstance(found, _DriverSQL) else None
+    if found is not None and found.statement is statement:
+        return found
     compiled = statement.compile(dialect=dialect)
 
     def as_array(match) -> str:
@@ -527,10 +528,7 @@ def driver_sql(statement, dialect) -> Optional[_DriverSQL]:
             constants[name] = convert(bind.value) if convert is not None else bind.value
     if len(_DRIVER_SQL) > 256:  # a statement built per call by mistake would not fill the memory
         _DRIVER_SQL.clear()
-    if through_sqlalchemy:
-        _DRIVER_SQL[id(statement)] = statement
-        return None
-    found = _DRIVER_SQL[id(statement)] = _DriverSQL(statement, sql, constants)
+    found = _DRIVER_SQL[id(statement)] = _DriverSQL(statement, sql, constants, False if through_sqlalchemy else None)
     return found
 
 
