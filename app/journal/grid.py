@@ -288,7 +288,7 @@ def students_of(session: Session, ctx: GroupContext, start: dt.date, end: dt.dat
     """
     found = bounded_rows(session, _students_of_statement(), {"groups": [ctx.group_id], "schools": [ctx.school_id],
                                                              "start": start, "end": end}, ctx.reads)
-    names = {row.student_id: short_name(row.last_name, row.first_name, row.middle_name) for row in found}
+    names = {row[1]: short_name(*row[6:9]) for row in found}  # group_member_rows' six columns, then the names
     spans: dict = {}
     for span in member_spans_of(found, start, end):
         # a student in the group twice (left and came back) shows once, with the widest dates

@@ -30,7 +30,7 @@ from typing import Any, Optional
 
 from sqlalchemy import and_, bindparam, inspect, select, text
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
-from sqlalchemy.orm import Session, joinedload, lazyload, make_transient_to_detached
+from sqlalchemy.orm import Session, contains_eager, joinedload, lazyload, make_transient_to_detached
 
 from app.journal.grid import ADVISORY_LOCK_NAMESPACE, GroupContext, average_json, averages, students_of
 from app.journal.marks import period_scored_marks
@@ -100,6 +100,8 @@ _ASSIGNMENT_CELLS = (
            Mark.entered_by_id).join(Lesson, Assignment.lesson_id == Lesson.id)
     .outerjoin(Mark, and_(Mark.assignment_id == Assignment.id, Mark.school_id == bindparam("school")))
     .where(Assignment.id.in_(bindparam("ids", expanding=True)), Lesson.subject_group_id == bindparam("group"))
+    # the lesson once (the one joined here), its journal from the identity map (the batch holds it)
+    .options(contains_eager(Assignment.lesson).lazyload(Lesson.subject_group), lazyload(Lesson.subject_group))
 )
 
 _LESSON_CELLS = (
@@ -152,6 +154,7 @@ class GridBatch:
         self.touched_students: set = set()
         self.writes: dict = {}  # (model, cell key) → CellWrite: the marks and attendance written in bulk
         self.held: dict = {}  # change index → (new row, cell, stage): cells awaiting the pipeline's checks
+        self.held_cells: set = set()  # their cells
         self.index = 0  # the change being applied
         self.states: dict = {}  # (model, cell key) → the cell's state after an earlier change of the batch
 
@@ -193,11 +196,10 @@ class GridBatch:
             for pm in s.scalars(select(PeriodMark).where(PeriodMark.subject_group_id == group,
                                                         PeriodMark.period_id.in_(period_ids)), execution_options=reads):
                 self.period_marks[(pm.period_id, pm.student_id)] = pm
-        # the journal's students with the members the pipeline checks each cell against, in one
-        # statement; held here so that the pipeline's reference check finds them in the
-        # identity map (which forgets unreferenced rows) instead of asking one by one
-        self.people = members_with_students(s, self.group) \
-            if any(c.get("student") not in (None, "") for c in changes) else []
+        # the journal's members, which the pipeline checks each cell against, with their
+        # students' schools (for its reference check), in one statement
+        if any(c.get("student") not in (None, "") for c in changes):
+            members_with_students(s, self.group)
         column_ids = {int(c["column"]) for c in changes if c.get("kind") == "final"}
         self.columns, self.final_marks = {}, {}
         if column_ids:
@@ -249,6 +251,7 @@ class GridBatch:
         held rows together (`_check_held`); `stage` then stages the cell if it passed."""
         self.checked.add(row)  # its cell was read under the journal's lock: no duplicate query
         self.held[self.index] = (row, cell, stage)
+        self.held_cells.add(cell)
 
     def _check_held(self) -> None:
         """The pipeline's checks of the held cells at once (validate_many): each refused
@@ -256,6 +259,7 @@ class GridBatch:
         if not self.held:
             return
         held, self.held = self.held, {}
+        self.held_cells = set()
         indexes = list(held)
         try:
             refusals = validate_many(self.session, [held[i][0] for i in indexes])
@@ -273,7 +277,7 @@ class GridBatch:
     def _held(self, cell: tuple) -> None:
         """A cell changed twice in one batch: the first change is checked before the second
         is compared with it."""
-        if any(c == cell for _row, c, _stage in self.held.values()):
+        if cell in self.held_cells:
             self._check_held()
 
     def _stage(self, model, key: tuple, values: Optional[dict], stored, texts: dict, day, state) -> None:

@@ -14,7 +14,7 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Date, bindparam, inspect, select, text
-from sqlalchemy.orm import Session, lazyload, load_only
+from sqlalchemy.orm import Session
 from sqlalchemy.schema import UniqueConstraint
 
 from app.clock import school_today
@@ -28,6 +28,7 @@ from app.models import (
     Attestation, EducationRecord, Employee, EmployeePersonalData, EmployeePosition, StaffOrder, TrainingCourse,
 )
 from app.pipeline.position import AFTER, BEFORE, UNSCOPED, set_on_new_row, target
+from app.pipeline.segment import know_schools
 from app.rules import enrolment as enrolment_rules
 from app.rules import grading as grading_rules
 from app.rules import journal as journal_rules
@@ -200,18 +201,19 @@ def members(session: Session, group: SubjectGroup, day=None) -> set:
     return sets[key] | _new_members(session, group, day)
 
 
-def members_with_students(session: Session, group: SubjectGroup) -> list:
+def members_with_students(session: Session, group: SubjectGroup) -> None:
     """Reads what members() reads — the group's members over its year — with their
-    students' rows, in one statement, and keeps the members for members(); returns the
-    rows, for a caller of many checks (the journal grid's batch) to hold where the
-    segment's reference check finds them."""
+    students' schools, in one statement, and keeps both for the checks of this flush: the
+    members for members(), the schools for the segment's reference check
+    (segment.know_schools) — a caller of many checks (the journal grid's batch) that would
+    otherwise have each student's school asked or loaded as a row."""
     year = related(session, group, "year")
     found = session.execute(_members_with_students_statement(),
                             {"group": [group.id], "start": year.start_date, "end": year.end_date},
                             execution_options=UNSCOPED).all()
     session.info.setdefault("parta_pipeline_members", {})[group.id] = member_spans_of(found, year.start_date,
                                                                                       year.end_date)
-    return [row[-1] for row in found]
+    know_schools(session, Student, {row[1]: row[-1] for row in found})
 
 
 @lru_cache(maxsize=1)
@@ -219,8 +221,7 @@ def _members_with_students_statement():
     """members_with_students' statement, built once per process (parameters group, start, end)."""
     rows = group_member_rows(bindparam("group", expanding=True), bindparam("start", type_=Date),
                              bindparam("end", type_=Date))
-    return (select(rows, Student).join(Student, Student.id == rows.c.student_id)
-            .options(lazyload("*"), load_only(Student.id, Student.school_id)))
+    return select(rows, Student.school_id).join(Student, Student.id == rows.c.student_id)
 
 
 def _new_members(session: Session, group: SubjectGroup, day) -> set:

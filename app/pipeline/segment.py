@@ -134,12 +134,25 @@ def _refuse(obj: Any) -> None:
     raise RuleViolation(N_("The record refers to data of another school."))
 
 
+def know_schools(session: Session, model: type, schools: dict) -> None:
+    """Tells the reference check the schools of some rows (id → school_id) read by a
+    caller of many checks, for the checks until the next flush, which forgets them with the
+    pipeline's other memories of a flush."""
+    session.info.setdefault("parta_pipeline_schools", {}).setdefault(model, {}).update(schools)
+
+
 def _schools_of(session: Session, wanted: dict) -> dict:
-    """(model, id) → school_id, from the identity map where possible, else one query per table."""
+    """(model, id) → school_id, from what a caller told (know_schools) or the identity map
+    where possible, else one query per table."""
     found = {}
+    told = session.info.get("parta_pipeline_schools", {})
     for model, ids in wanted.items():
         missing = []
+        known = told.get(model, {})
         for ident in ids:
+            if ident in known:
+                found[(model, ident)] = known[ident]
+                continue
             obj = session.identity_map.get(identity_key(model, ident))
             if obj is not None and "school_id" in inspect(obj).dict:
                 found[(model, ident)] = obj.school_id
