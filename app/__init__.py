@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from pathlib import Path
 
 from flask import Flask
@@ -102,8 +103,6 @@ def create_app(config_object: object | str | None = None) -> Flask:
     if app.config.get("PARTA_WARM_UP") and not _command_line():
         # Beside the worker's start, not before it: gunicorn kills a worker that takes longer
         # than its timeout to start, and requests may come meanwhile (they warm what they use).
-        import threading
-
         thread = threading.Thread(target=_warm_up, args=(app,), name="parta-warm-up", daemon=True)
         app.extensions["parta_warm_up"] = thread
         thread.start()
@@ -247,10 +246,13 @@ def _count_sql(app: Flask) -> None:
     with app.app_context():
         engine = db.engine
 
+    counting = threading.Lock()  # a request's read in a thread of its own (the averages beside a save) counts too
+
     @event.listens_for(engine, "before_cursor_execute")
     def _count(conn, cursor, statement, parameters, context, executemany) -> None:
         if has_request_context():
-            g.parta_sql_statements = g.get("parta_sql_statements", 0) + 1
+            with counting:
+                g.parta_sql_statements = g.get("parta_sql_statements", 0) + 1
 
     @app.after_request
     def _header(response):

@@ -110,11 +110,26 @@ def period_scored_marks(session: Session, school_id: int, group_id: int, year_id
     """Student id → [(score, effective weight)] of their marks in a study period of the
     group's journal, in the grid's order (assignment, student) — what the averages are made
     of; the lessons of the period held (not cancelled). `scores`: the journal's scale, value
-    id → score (as the grid page counts them). One statement, which also reads the period's
-    dates; None when the period is not one of the journal's year."""
-    rows = bounded_rows(session, _period_scored_marks_statement(), {
+    id → score (as the grid page counts them). One statement (period_mark_rows); None when
+    the period is not one of the journal's year."""
+    rows = period_mark_rows(session, school_id, group_id, year_id, period_id, students, reads)
+    return scored_pairs(rows, students, scores)
+
+
+def period_mark_rows(session: Session, school_id: int, group_id: int, year_id: int, period_id: int, students: list,
+                     reads: Optional[dict] = None) -> list:
+    """The rows the averages of a period are made of, in the grid's order (assignment,
+    student): (period id, student id, value id, own weight, type's weight, assignment id)
+    for each mark with a value of the students asked, and a row without a student for each
+    assignment of the period (a held lesson's) that has none; no rows when the period is not
+    one of the journal's year. `session` may be a connection of its own (`reads` bounded)."""
+    return bounded_rows(session, _period_scored_marks_statement(), {
         "school_id": school_id, "group_id": group_id, "year_id": year_id, "period_id": period_id,
         "students": list(students)}, reads)
+
+
+def scored_pairs(rows: list, students: list, scores: dict) -> Optional[dict]:
+    """period_mark_rows' rows as student id → [(score, effective weight)]; None without rows."""
     if not rows:
         return None
     pairs: dict = {sid: [] for sid in students}
@@ -122,7 +137,7 @@ def period_scored_marks(session: Session, school_id: int, group_id: int, year_id
     # effective weight) pair is worked out once
     floats = {value_id: float(score) if score is not None else None for value_id, score in scores.items()}
     known: dict = {}
-    for _period, sid, value_id, own, by_type in rows:
+    for _period, sid, value_id, own, by_type, *_ in rows:
         if sid is not None:
             pair = known.get((value_id, own, by_type))
             if pair is None:
@@ -133,13 +148,13 @@ def period_scored_marks(session: Session, school_id: int, group_id: int, year_id
 
 @lru_cache(maxsize=1)
 def _period_scored_marks_statement():
-    """period_scored_marks' statement, built once per process: the period, then (joined to
+    """period_mark_rows' statement, built once per process: the period, then (joined to
     it, so that a period without marks still answers) its lessons' assignments with the
     marks of the students asked. A bare «точка» has no value and does not count."""
     school_id = bindparam("school_id", type_=Integer)
     return (
         select(StudyPeriod.id, Mark.student_id, Mark.value_id, cast(Assignment.weight, Float),
-               cast(AssignmentType.weight, Float))  # floats, not decimals: a thousand rows are converted faster
+               cast(AssignmentType.weight, Float), Assignment.id)  # floats, not decimals: a thousand rows are converted faster
         .select_from(StudyPeriod)
         .outerjoin(Lesson, and_(Lesson.school_id == school_id, Lesson.subject_group_id == bindparam("group_id", type_=Integer),
                                 Lesson.date >= StudyPeriod.start_date, Lesson.date <= StudyPeriod.end_date,

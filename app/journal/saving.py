@@ -22,9 +22,13 @@ and that cell becomes a conflict.
 """
 from __future__ import annotations
 
+import bisect
+import contextvars
 import datetime as dt
 import logging
+import os
 import weakref
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
@@ -33,7 +37,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, contains_eager, joinedload, lazyload, make_transient_to_detached
 
 from app.journal.grid import ADVISORY_LOCK_NAMESPACE, GroupContext, average_json, averages, students_of
-from app.journal.marks import period_scored_marks
+from app.journal.marks import period_mark_rows, scored_pairs
 from app.models import (
     Assignment, Attendance, AttendanceCode, FinalMark, FinalMarkColumn, GradeScaleValue, Lesson, Mark,
     PeriodMark, StudyPeriod, SubjectGroup,
@@ -472,20 +476,107 @@ class GridBatch:
         write_cells(self.session, self.ctx.school_id, list(self.writes.values()))
         return self.result
 
-    def averages(self, period_id: Optional[int]) -> dict:
-        """Fresh averages of the students whose marks changed, for the period shown, read after
-        the commit. On PostgreSQL, when the journal's reads are bounded by the page (the whole
-        journal visible), the one statement runs without a transaction of its own (autocommit:
-        no BEGIN and COMMIT, two round trips; under READ COMMITTED a statement sees what it
-        would see inside one)."""
+    def averages(self, period_id: Optional[int], beside: Optional["ReadBeside"] = None) -> dict:
+        """Fresh averages of the students whose marks changed, for the period shown. `beside`:
+        the period's marks read beside the save (read_beside), which the batch's cells replace
+        as the save left them; without it (or when it failed), read after the commit. On
+        PostgreSQL, when the journal's reads are bounded by the page (the whole journal
+        visible), that read runs without a transaction of its own (autocommit: no BEGIN and
+        COMMIT, two round trips; under READ COMMITTED a statement sees what it would see
+        inside one)."""
         students = sorted(self.touched_students)
         if not students or period_id is None:
             return {}
+        if beside is not None and beside.period_id == period_id and set(students) <= set(beside.students):
+            try:
+                rows = beside.future.result()
+            except SQLAlchemyError as error:  # read again after the commit
+                log.warning("The averages read beside a journal save failed: %r", error)
+            else:
+                pairs = scored_pairs(self._with_cells(rows, beside.students), beside.students, self.scores)
+                if pairs is None:
+                    return {}
+                return {str(sid): average_json(a)
+                        for sid, a in averages({sid: pairs[sid] for sid in students}, self.ctx.thresholds).items()}
         bind = self.session.get_bind()
         if bind.dialect.name != "postgresql" or not self.ctx.reads.get("parta_unscoped"):
             return period_averages(self.session, self.ctx, period_id, students, self.scores)
         with bind.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             return period_averages(connection, self.ctx, period_id, students, self.scores)
+
+    def _with_cells(self, rows: list, students: list) -> list:
+        """period_mark_rows' rows (read beside the save, in the order assignment, student)
+        with the cells of the batch's assignments as the save left them: its writes, and the
+        cells it did not write as read under the journal's lock."""
+        batch = set(self.assignments)
+        if not rows or not batch:
+            return rows
+        kept, weights = [], {}
+        for row in rows:
+            if row[5] in batch:
+                weights[row[5]] = row  # an assignment of the period (held lessons): its weights
+            elif row[1] is not None:
+                kept.append(row)
+        for aid in sorted(weights):
+            period, _sid, _value, own, by_type, _aid = weights[aid]
+            cells = [(period, sid, value, own, by_type, aid) for sid in students
+                     if (value := self._value_after(aid, sid)) is not None]
+            at = bisect.bisect_left(kept, aid, key=lambda row: row[5])
+            kept[at:at] = cells
+        return kept
+
+    def _value_after(self, aid: int, sid: int) -> Optional[int]:
+        """The value id of a mark cell of the batch's assignments after the save (None: no value)."""
+        write = self.writes.get((Mark, (aid, sid)))
+        if write is not None:
+            return None if write.values is None else write.values["value_id"]
+        stored = self.marks.get((aid, sid))
+        return stored.value_id if stored is not None else None
+
+
+@dataclass
+class ReadBeside:
+    """The marks of the period shown, being read beside a save (read_beside)."""
+
+    period_id: int
+    students: list
+    future: Future
+
+
+_READER: Optional[tuple] = None  # (process id, executor): a forked worker makes its own
+
+
+def _reader() -> ThreadPoolExecutor:
+    global _READER
+    if _READER is None or _READER[0] != os.getpid():
+        _READER = (os.getpid(), ThreadPoolExecutor(max_workers=2, thread_name_prefix="parta-averages"))
+    return _READER[1]
+
+
+def read_beside(session: Session, ctx: GroupContext, changes: list, period_id: Optional[int]) -> Optional[ReadBeside]:
+    """Starts reading the marks of the period shown (the averages' rows) on a connection of
+    its own in a thread, while the save checks and writes its cells: the save answers with
+    the averages without a read after its commit. Only once the save holds the journal's
+    write lock (PostgreSQL: the context's statement took it) — every journal save committed
+    before is seen, and none can commit before this one — and only when the journal's reads
+    are bounded by the page; the batch's own cells are then taken from the save
+    (GridBatch._with_cells)."""
+    if not ctx.locked or period_id is None or not ctx.reads.get("parta_unscoped"):
+        return None
+    try:
+        students = sorted({int(c["student"]) for c in changes if isinstance(c, dict) and c.get("kind") == "mark"})
+    except (KeyError, TypeError, ValueError, OverflowError):
+        return None
+    if not students:
+        return None
+    bind = session.get_bind()
+
+    def read() -> list:
+        with bind.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            return period_mark_rows(connection, ctx.school_id, ctx.group_id, ctx.year_id, period_id, students, ctx.reads)
+
+    # the request's context goes along: what counts a request's statements counts this one too
+    return ReadBeside(period_id, students, _reader().submit(contextvars.copy_context().run, read))
 
 
 def _target_id(row, relationship: str, key: str):
@@ -524,8 +615,8 @@ def period_averages(session: Session, ctx: GroupContext, period_id: Optional[int
     if scores is None:
         scores = dict(session.execute(select(GradeScaleValue.id, GradeScaleValue.score)
                                       .where(GradeScaleValue.scale_id == ctx.scale_id), execution_options=ctx.reads).all())
-    pairs = period_scored_marks(session, ctx.school_id, ctx.group_id, ctx.year_id, period_id, students, scores,
-                                ctx.reads)
+    rows = period_mark_rows(session, ctx.school_id, ctx.group_id, ctx.year_id, period_id, students, ctx.reads)
+    pairs = scored_pairs(rows, students, scores)
     if pairs is None:
         return {}
     return {str(sid): average_json(a) for sid, a in averages(pairs, ctx.thresholds).items()}
@@ -535,6 +626,7 @@ def save_batch(session: Session, ctx: GroupContext, changes: list, period_id: Op
     """Applies and commits a batch under the journal's write lock; returns what
     became of each cell. A RuleViolation or database error at the commit is the
     caller's (nothing is saved then)."""
+    beside = read_beside(session, ctx, changes, period_id)
     for attempt in range(ATTEMPTS):
         if attempt or not ctx.locked:  # the context's statement took it (PostgreSQL); a rollback released it
             lock_journal(session, ctx.group_id)
@@ -549,8 +641,8 @@ def save_batch(session: Session, ctx: GroupContext, changes: list, period_id: Op
                 raise
             continue
         break
-    try:
-        result.averages = batch.averages(period_id)
+    try:  # after a second attempt the read beside the first may have missed a save between them
+        result.averages = batch.averages(period_id, beside if attempt == 0 else None)
     except SQLAlchemyError as error:  # saved is saved: the page reads the averages again
         session.rollback()
         log.warning("Averages after a journal save could not be read: %r", error)

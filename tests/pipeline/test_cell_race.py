@@ -156,7 +156,7 @@ def test_a_committed_save_is_reported_saved_when_reading_the_averages_fails(app,
     def broken(*args, **kwargs):
         raise OperationalError("SELECT …", {}, Exception("the connection was dropped"))
 
-    monkeypatch.setattr(saving, "period_averages", broken)
+    monkeypatch.setattr(saving, "period_mark_rows", broken)  # beside the save (PostgreSQL) and after it
     response = teachers[0].post("/journal/save", json=_payload(journal, cell, "5", "4"))
     answer = response.get_json()
     assert response.status_code == 200 and answer["saved"] == [0] and answer["averages"] is None, answer

@@ -41,3 +41,48 @@ def test_a_cancelled_lessons_mark_counts_neither_in_a_saves_averages_nor_on_the_
                 db.session.delete(db.session.get(Lesson, lesson_id))
             db.session.commit()
             db.session.remove()
+
+
+def test_a_saves_averages_count_its_cells_as_it_left_them_written_cleared_in_conflict_or_refused(app, client, journal):
+    """On PostgreSQL the averages are read beside the save and the batch's own cells taken from
+    it: each kind of cell's outcome must come out as the database has it after the commit."""
+    with app.app_context():
+        lessons = [Lesson(school_id=journal.school_id, subject_group_id=journal.group_id, date=journal.day(days),
+                          number=6) for days in (2, 3)]
+        assignments = [Assignment(school_id=journal.school_id, lesson=lesson, type_id=journal.ordinary_type_id,
+                                  weight=weight) for lesson, weight in zip(lessons, (2, 1))]
+        db.session.add_all(lessons + assignments)
+        db.session.commit()
+        lesson_ids, (first, second) = [lesson.id for lesson in lessons], [a.id for a in assignments]
+        db.session.remove()
+    teacher, period = login(client, "teacher"), journal.current_period_id
+    one, two = journal.child_id, journal.other_student_id
+
+    def cell(aid, sid, value, old=""):
+        return {"kind": "mark", "assignment": aid, "student": sid, "value": value, "duty": False, "comment": "",
+                "old": [old, False, ""]}
+
+    def save(changes):
+        return teacher.post("/journal/save", json={"group": journal.group_id, "period": period,
+                                                   "changes": changes}).get_json()
+
+    try:
+        before = save([cell(first, one, "3"), cell(first, two, "5"), cell(second, one, "4"), cell(second, two, "2")])
+        assert before["saved"] == [0, 1, 2, 3], before
+        answer = save([cell(first, one, "5", old="3"),   # written
+                       cell(first, two, "", old="5"),    # cleared
+                       cell(second, one, "2", old="5"),  # the page saw another value: a conflict, «4» stays
+                       cell(second, two, "9", old="2")])  # not of the scale: refused, «2» stays
+        assert answer["saved"] == [0, 1] and list(answer["conflicts"]) == ["2"] and list(answer["errors"]) == ["3"], answer
+        asked = teacher.get(f"/journal/averages?group={journal.group_id}&period={period}").get_json()
+        for student in (one, two):
+            assert answer["averages"][str(student)] == asked[str(student)], (student, answer["averages"], asked)
+        counts = {sid: (before["averages"][str(sid)]["count"], answer["averages"][str(sid)]["count"]) for sid in (one, two)}
+        assert counts[one][1] == counts[one][0] and counts[two][1] == counts[two][0] - 1, counts
+        assert "5×2" in answer["averages"][str(one)]["formula"] and "3×2" not in answer["averages"][str(one)]["formula"]
+    finally:
+        with app.app_context():
+            for lesson_id in lesson_ids:
+                db.session.delete(db.session.get(Lesson, lesson_id))
+            db.session.commit()
+            db.session.remove()

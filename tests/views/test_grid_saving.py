@@ -84,10 +84,10 @@ def test_saving_a_column_runs_as_many_statements_for_3_cells_as_for_a_whole_clas
         assert len(texts[0]) == 1 and texts[0] == texts[1], texts
 
 
-def test_the_averages_after_a_save_are_read_outside_its_transaction_and_see_the_marks_saved(app, client, column_group):
-    """PostgreSQL: every statement of the save runs in its transaction but the averages after the
-    commit, which run on their own (autocommit: no BEGIN and COMMIT, two round trips fewer) and
-    count the marks just saved."""
+def test_the_averages_of_a_save_are_read_outside_its_transaction_and_count_the_marks_saved(app, client, column_group):
+    """PostgreSQL: every statement of the save runs in its transaction but the averages' read,
+    which runs on its own (beside the save, app/journal/saving.read_beside; autocommit: no BEGIN
+    and COMMIT) — and the answer counts the marks just saved."""
     with app.app_context():
         engine = db.engine
     if engine.dialect.name != "postgresql":
