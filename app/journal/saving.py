@@ -43,7 +43,7 @@ from app.models import (
     PeriodMark, StudyPeriod, SubjectGroup,
 )
 from app.pipeline import validate, validate_many
-from app.pipeline.rules import members_with_students
+from app.pipeline.rules import members_with_schools, members_with_students
 from app.pipeline.cells import CellWrite, ConcurrentCell, know_journal, write_cells
 from app.rules.errors import N_, RuleViolation
 from app.rules.values import parse_flag
@@ -136,8 +136,8 @@ class GridBatch:
     """Applies one batch of changes to one group's journal: each cell is compared with
     what the page saw, staged and validated by the write pipeline; the caller commits."""
 
-    def __init__(self, session: Session, ctx: GroupContext):
-        self.session, self.ctx = session, ctx
+    def __init__(self, session: Session, ctx: GroupContext, beside: Optional["ReadBeside"] = None):
+        self.session, self.ctx, self.beside = session, ctx, beside
         # ORM objects, so that the flush hooks find the values in the identity map (read with the
         # context on a save's first attempt; again after a rollback expired them)
         scale, ctx.scale_values = ctx.scale_values, None
@@ -203,7 +203,7 @@ class GridBatch:
         # the journal's members, which the pipeline checks each cell against, with their
         # students' schools (for its reference check), in one statement
         if any(c.get("student") not in (None, "") for c in changes):
-            members_with_students(s, self.group)
+            members_with_students(s, self.group, self._members_beside())
         column_ids = {int(c["column"]) for c in changes if c.get("kind") == "final"}
         self.columns, self.final_marks = {}, {}
         if column_ids:
@@ -212,6 +212,16 @@ class GridBatch:
             for fm in s.scalars(select(FinalMark).where(FinalMark.subject_group_id == group,
                                                        FinalMark.column_id.in_(column_ids)), execution_options=reads):
                 self.final_marks[(fm.column_id, fm.student_id)] = fm
+
+    def _members_beside(self) -> Optional[list]:
+        """The members read beside the save (read_beside); None: read them here."""
+        if self.beside is None or self.beside.members is None:
+            return None
+        try:
+            return self.beside.members.result()
+        except SQLAlchemyError as error:
+            log.warning("The journal's members read beside a save failed: %r", error)
+            return None
 
     def _value(self, code: str):
         if code == "":
@@ -487,9 +497,10 @@ class GridBatch:
         students = sorted(self.touched_students)
         if not students or period_id is None:
             return {}
-        if beside is not None and beside.period_id == period_id and set(students) <= set(beside.students):
+        if beside is not None and beside.rows is not None and beside.period_id == period_id \
+                and set(students) <= set(beside.students):
             try:
-                rows = beside.future.result()
+                rows = beside.rows.result()
             except SQLAlchemyError as error:  # read again after the commit
                 log.warning("The averages read beside a journal save failed: %r", error)
             else:
@@ -536,11 +547,13 @@ class GridBatch:
 
 @dataclass
 class ReadBeside:
-    """The marks of the period shown, being read beside a save (read_beside)."""
+    """What a save reads beside its own transaction (read_beside): the journal's members with
+    their students' schools, then the marks of the period shown (the averages' rows)."""
 
-    period_id: int
+    period_id: Optional[int]
     students: list
-    future: Future
+    members: Optional[Future]
+    rows: Optional[Future]
 
 
 _READER: Optional[tuple] = None  # (process id, executor): a forked worker makes its own
@@ -549,34 +562,52 @@ _READER: Optional[tuple] = None  # (process id, executor): a forked worker makes
 def _reader() -> ThreadPoolExecutor:
     global _READER
     if _READER is None or _READER[0] != os.getpid():
-        _READER = (os.getpid(), ThreadPoolExecutor(max_workers=2, thread_name_prefix="parta-averages"))
+        _READER = (os.getpid(), ThreadPoolExecutor(max_workers=2, thread_name_prefix="parta-beside"))
     return _READER[1]
 
 
 def read_beside(session: Session, ctx: GroupContext, changes: list, period_id: Optional[int]) -> Optional[ReadBeside]:
-    """Starts reading the marks of the period shown (the averages' rows) on a connection of
-    its own in a thread, while the save checks and writes its cells: the save answers with
-    the averages without a read after its commit. Only once the save holds the journal's
-    write lock (PostgreSQL: the context's statement took it) — every journal save committed
-    before is seen, and none can commit before this one — and only when the journal's reads
-    are bounded by the page; the batch's own cells are then taken from the save
-    (GridBatch._with_cells)."""
-    if not ctx.locked or period_id is None or not ctx.reads.get("parta_unscoped"):
+    """Starts two reads in a thread, on a connection of its own, while the save reads its
+    cells and then checks and writes them: the journal's members with their students'
+    schools, which the pipeline checks each cell against, and the marks of the period shown
+    (the averages' rows) — so the save waits for neither, and answers with the averages
+    without a read after its commit. Only once the save holds the journal's write lock
+    (PostgreSQL: the context's statement took it) — every journal save committed before is
+    seen, and none can commit before this one — and only when the journal's reads are bounded
+    by the page; the batch's own cells are then taken from the save (GridBatch._with_cells).
+    Under READ COMMITTED a statement sees the same outside the save's transaction as inside."""
+    if not ctx.locked or not ctx.reads.get("parta_unscoped") or ctx.group is None:
         return None
     try:
-        students = sorted({int(c["student"]) for c in changes if isinstance(c, dict) and c.get("kind") == "mark"})
+        students = sorted({int(c["student"]) for c in changes
+                           if isinstance(c, dict) and c.get("student") not in (None, "")})
+        marked = sorted({int(c["student"]) for c in changes if isinstance(c, dict) and c.get("kind") == "mark"})
     except (KeyError, TypeError, ValueError, OverflowError):
         return None
+    with_rows = period_id is not None and bool(marked)
     if not students:
         return None
-    bind = session.get_bind()
+    bind, year = session.get_bind(), ctx.group.year
+    start, end = year.start_date, year.end_date
+    members: Future = Future()
+    beside = ReadBeside(period_id, marked, members, None)
 
-    def read() -> list:
+    def read() -> Optional[list]:
         with bind.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            return period_mark_rows(connection, ctx.school_id, ctx.group_id, ctx.year_id, period_id, students, ctx.reads)
+            try:
+                members.set_result(members_with_schools(connection, ctx.group_id, start, end))
+            except BaseException as error:
+                members.set_exception(error)
+                raise
+            if not with_rows:
+                return None
+            return period_mark_rows(connection, ctx.school_id, ctx.group_id, ctx.year_id, period_id, marked, ctx.reads)
 
-    # the request's context goes along: what counts a request's statements counts this one too
-    return ReadBeside(period_id, students, _reader().submit(contextvars.copy_context().run, read))
+    # the request's context goes along: what counts a request's statements counts these too
+    future = _reader().submit(contextvars.copy_context().run, read)
+    if with_rows:
+        beside.rows = future
+    return beside
 
 
 def _target_id(row, relationship: str, key: str):
@@ -630,7 +661,7 @@ def save_batch(session: Session, ctx: GroupContext, changes: list, period_id: Op
     for attempt in range(ATTEMPTS):
         if attempt or not ctx.locked:  # the context's statement took it (PostgreSQL); a rollback released it
             lock_journal(session, ctx.group_id)
-        batch = GridBatch(session, ctx)
+        batch = GridBatch(session, ctx, beside if attempt == 0 else None)
         try:
             result = batch.apply(changes)
             session.commit()

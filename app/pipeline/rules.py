@@ -11,7 +11,7 @@ the database (through the identity map where it can) and calls it.
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any
+from typing import Any, Optional
 
 from sqlalchemy import Date, bindparam, inspect, select, text
 from sqlalchemy.orm import Session
@@ -201,19 +201,26 @@ def members(session: Session, group: SubjectGroup, day=None) -> set:
     return sets[key] | _new_members(session, group, day)
 
 
-def members_with_students(session: Session, group: SubjectGroup) -> None:
+def members_with_students(session: Session, group: SubjectGroup, found: Optional[list] = None) -> None:
     """Reads what members() reads — the group's members over its year — with their
     students' schools, in one statement, and keeps both for the checks of this flush: the
     members for members(), the schools for the segment's reference check
     (segment.know_schools) — a caller of many checks (the journal grid's batch) that would
-    otherwise have each student's school asked or loaded as a row."""
+    otherwise have each student's school asked or loaded as a row. `found`: those rows,
+    read by the caller (members_with_schools) on a connection of its own."""
     year = related(session, group, "year")
-    found = session.execute(_members_with_students_statement(),
-                            {"group": [group.id], "start": year.start_date, "end": year.end_date},
-                            execution_options=UNSCOPED).all()
+    if found is None:
+        found = members_with_schools(session, group.id, year.start_date, year.end_date)
     session.info.setdefault("parta_pipeline_members", {})[group.id] = member_spans_of(found, year.start_date,
                                                                                       year.end_date)
     know_schools(session, Student, {row[1]: row[-1] for row in found})
+
+
+def members_with_schools(connection, group_id: int, start, end) -> list:
+    """The rows of members_with_students (group_member_rows' columns, then the student's
+    school) of a group over the dates, on a session or a connection."""
+    return connection.execute(_members_with_students_statement(), {"group": [group_id], "start": start, "end": end},
+                              execution_options=UNSCOPED).all()
 
 
 @lru_cache(maxsize=1)

@@ -84,10 +84,11 @@ def test_saving_a_column_runs_as_many_statements_for_3_cells_as_for_a_whole_clas
         assert len(texts[0]) == 1 and texts[0] == texts[1], texts
 
 
-def test_the_averages_of_a_save_are_read_outside_its_transaction_and_count_the_marks_saved(app, client, column_group):
-    """PostgreSQL: every statement of the save runs in its transaction but the averages' read,
-    which runs on its own (beside the save, app/journal/saving.read_beside; autocommit: no BEGIN
-    and COMMIT) — and the answer counts the marks just saved."""
+def test_a_saves_members_and_averages_are_read_outside_its_transaction_and_count_the_marks_saved(app, client,
+                                                                                                 column_group):
+    """PostgreSQL: every statement of the save runs in its transaction but the journal's members
+    and the averages' rows, read beside it on a connection of their own (app/journal/saving.read_beside;
+    autocommit: no BEGIN and COMMIT) — and the answer's averages count the marks just saved."""
     with app.app_context():
         engine = db.engine
     if engine.dialect.name != "postgresql":
@@ -113,8 +114,8 @@ def test_the_averages_of_a_save_are_read_outside_its_transaction_and_count_the_m
     try:
         assert answer["saved"] == [0, 1], answer
         on_their_own = [statement for statement, autocommit in seen if autocommit]
-        assert len(on_their_own) == 1 and "study_period" in on_their_own[0], seen
-        assert all(not autocommit for statement, autocommit in seen if "study_period" not in statement), seen
+        assert len(on_their_own) == 2 and "group_member_rows" in on_their_own[0] and "study_period" in on_their_own[1], seen
+        assert all(not autocommit for statement, autocommit in seen if statement not in on_their_own), seen
         for sid in students[:2]:
             assert answer["averages"][str(sid)]["count"] >= 1 and "2×" in answer["averages"][str(sid)]["formula"], answer
     finally:
