@@ -119,13 +119,17 @@ def target(session: Session, obj: Any, relationship: str, when: str = AFTER) -> 
     relationship if it was set, else the key if it was set, else what is there."""
     if obj is None:
         return None
+    state = inspect(obj)
+    if when == AFTER and not state.has_identity:  # a new row: what it was set to, if it was (as _target)
+        found = state.dict.get(relationship)
+        if found is not None:
+            return found
     shared = session.info.get(_SHARED)
     if shared is not None:
         key = (id(obj), relationship, when)
         found = shared.get(key)
         if found is not None and found[0] is obj:  # worked out for this unchanged stored row
             return found[1]
-        state = inspect(obj)
         if state.has_identity and not state.modified:
             shared[key] = found = (obj, _target(session, obj, relationship, when))  # obj kept: its id stays its own
             return found[1]
