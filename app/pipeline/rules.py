@@ -29,6 +29,7 @@ from app.models import (
 )
 from app.pipeline.position import AFTER, BEFORE, UNSCOPED, set_on_new_row, target
 from app.pipeline.segment import know_schools
+from app.security.scoping import bounded_rows
 from app.rules import enrolment as enrolment_rules
 from app.rules import grading as grading_rules
 from app.rules import journal as journal_rules
@@ -219,8 +220,8 @@ def members_with_students(session: Session, group: SubjectGroup, found: Optional
 def members_with_schools(connection, group_id: int, start, end) -> list:
     """The rows of members_with_students (group_member_rows' columns, then the student's
     school) of a group over the dates, on a session or a connection."""
-    return connection.execute(_members_with_students_statement(), {"group": [group_id], "start": start, "end": end},
-                              execution_options=UNSCOPED).all()
+    return bounded_rows(connection, _members_with_students_statement(), {"group": [group_id], "start": start, "end": end},
+                        UNSCOPED)  # every member of the group, whoever asks: the checks need them all
 
 
 @lru_cache(maxsize=1)
