@@ -137,7 +137,7 @@ class GridBatch:
     what the page saw, staged and validated by the write pipeline; the caller commits."""
 
     def __init__(self, session: Session, ctx: GroupContext, beside: Optional["ReadBeside"] = None):
-        self.session, self.ctx, self.beside = session, ctx, beside
+        self.session, self.ctx, self.beside = session, ctx, beside  # beside: the reads started beside the first attempt (read_beside)
         # ORM objects, so that the flush hooks find the values in the identity map (read with the
         # context on a save's first attempt; again after a rollback expired them)
         scale, ctx.scale_values = ctx.scale_values, None
@@ -486,10 +486,10 @@ class GridBatch:
         write_cells(self.session, self.ctx.school_id, list(self.writes.values()))
         return self.result
 
-    def averages(self, period_id: Optional[int], beside: Optional["ReadBeside"] = None) -> dict:
-        """Fresh averages of the students whose marks changed, for the period shown. `beside`:
-        the period's marks read beside the save (read_beside), which the batch's cells replace
-        as the save left them; without it (or when it failed), read after the commit. On
+    def averages(self, period_id: Optional[int]) -> dict:
+        """Fresh averages of the students whose marks changed, for the period shown: from the
+        period's marks read beside the save (read_beside), the batch's cells replaced as the save
+        left them; without that read (or when it failed), read after the commit. On
         PostgreSQL, when the journal's reads are bounded by the page (the whole journal
         visible), that read runs without a transaction of its own (autocommit: no BEGIN and
         COMMIT, two round trips; under READ COMMITTED a statement sees what it would see
@@ -497,6 +497,7 @@ class GridBatch:
         students = sorted(self.touched_students)
         if not students or period_id is None:
             return {}
+        beside = self.beside
         if beside is not None and beside.rows is not None and beside.period_id == period_id \
                 and set(students) <= set(beside.students):
             try:
@@ -661,6 +662,7 @@ def save_batch(session: Session, ctx: GroupContext, changes: list, period_id: Op
     for attempt in range(ATTEMPTS):
         if attempt or not ctx.locked:  # the context's statement took it (PostgreSQL); a rollback released it
             lock_journal(session, ctx.group_id)
+        # after a rollback the reads beside the first attempt may have missed a save between them
         batch = GridBatch(session, ctx, beside if attempt == 0 else None)
         try:
             result = batch.apply(changes)
@@ -672,8 +674,8 @@ def save_batch(session: Session, ctx: GroupContext, changes: list, period_id: Op
                 raise
             continue
         break
-    try:  # after a second attempt the read beside the first may have missed a save between them
-        result.averages = batch.averages(period_id, beside if attempt == 0 else None)
+    try:
+        result.averages = batch.averages(period_id)
     except SQLAlchemyError as error:  # saved is saved: the page reads the averages again
         session.rollback()
         log.warning("Averages after a journal save could not be read: %r", error)
