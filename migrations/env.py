@@ -91,6 +91,9 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        from app.models.base import compared_on  # the items of the models made for one engine only
+
+        conf_args.setdefault("include_object", compared_on(connection.dialect.name))
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),

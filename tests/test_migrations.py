@@ -13,13 +13,15 @@ from alembic.migration import MigrationContext
 from flask_appbuilder import Model
 
 from app.extensions import db
+from app.models.base import compared_on
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_models_and_migrations_agree(app_ctx):
     with db.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(connection, opts={
+            "compare_type": True, "include_object": compared_on(connection.dialect.name)})
         differences = compare_metadata(context, Model.metadata)
     assert differences == []
 
@@ -35,6 +37,24 @@ def test_every_school_scoped_index_leads_with_school_id():
             for constraint in cls.__table__.constraints:
                 if constraint.__class__.__name__ == "UniqueConstraint" and constraint.name and constraint.name.startswith("uq_"):
                     assert list(constraint.columns)[0].name == "school_id", f"{constraint.name} does not lead with school_id"
+
+
+def test_no_index_of_the_marks_names_a_marks_value_so_correcting_one_writes_no_index(app_ctx):
+    """Correcting a mark changes its value, comment and entry stamps only. An index naming
+    one of them (in its columns or its predicate) is written at every correction, and on
+    PostgreSQL the row can then not be updated in place (a heap-only update)."""
+    from sqlalchemy import text
+
+    with db.engine.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            definitions = connection.scalars(text("SELECT indexdef FROM pg_indexes WHERE tablename = 'mark'")).all()
+        else:
+            definitions = connection.scalars(text(
+                "SELECT sql FROM sqlite_master WHERE tbl_name = 'mark' AND type = 'index' AND sql IS NOT NULL")).all()
+    assert any("is_duty" in definition for definition in definitions), definitions  # the diary's duties
+    for definition in definitions:
+        for column in ("value_id", "comment", "entered_at", "entered_by_id"):
+            assert column not in definition, definition
 
 
 # Up, down to empty (printing the tables left) and up again, in one process: the app is built once.

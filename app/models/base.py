@@ -8,7 +8,7 @@ from flask_babel import gettext
 from sqlalchemy import ForeignKey
 from sqlalchemy.orm import Mapped, mapped_column
 
-__all__ = ["Model", "SchoolScoped", "Label", "LabeledEnum"]
+__all__ = ["Model", "SchoolScoped", "Label", "LabeledEnum", "only_on", "exists_on", "compared_on"]
 
 
 class SchoolScoped:
@@ -23,6 +23,27 @@ class SchoolScoped:
     school_id: Mapped[int] = mapped_column(
         ForeignKey("school.id", ondelete="CASCADE"), nullable=False
     )
+
+
+def only_on(dialect: str, item):
+    """A constraint or an index that exists on one database engine only: created there
+    (SQLAlchemy's ddl_if), and compared there only by the check that the models and the
+    migrations agree (`exists_on`, also alembic's autogenerate in migrations/env.py)."""
+    item.info["only_on"] = dialect
+    return item.ddl_if(dialect=dialect)
+
+
+def exists_on(item, dialect: str) -> bool:
+    """Whether a schema item of the models is created on this database engine (`only_on`)."""
+    only = getattr(item, "info", {}).get("only_on")
+    return only is None or only == dialect
+
+
+def compared_on(dialect: str):
+    """alembic's include_object for one engine: the models' items that exist there (`only_on`)."""
+    def include_object(item, _name, _type, reflected, _compare_to) -> bool:
+        return reflected or exists_on(item, dialect)
+    return include_object
 
 
 class Label(str):

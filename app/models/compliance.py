@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Optional
 
-from sqlalchemy import DateTime, Date, Enum, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import DateTime, Date, Enum, ForeignKey, ForeignKeyConstraint, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.clock import utcnow
 
-from .base import Label, LabeledEnum, Model, SchoolScoped
+from .base import Label, LabeledEnum, Model, SchoolScoped, only_on
 from .people import Guardian, Student
 
 
@@ -37,7 +37,16 @@ class PersonalDataConsent(SchoolScoped, Model):
 
 
 class AuditLog(SchoolScoped, Model):
-    """One changed field: who, when, from where, old → new."""
+    """One changed field: who, when, from where, old → new.
+
+    The school, login, journal and student are named by id. On PostgreSQL without foreign
+    keys: its ids are never given again (sequences), so an id names what it named even after
+    a deletion, and an audit row is history, not changed by what happens later to what it
+    names (a deleted login's entries keep who made them); and the four checks per row were
+    half of a journal save's write (`app/pipeline/cells.py`). SQLite gives a new row the
+    largest id again once the row holding it is deleted: there the keys stay, and a deletion
+    empties the id (the school's: its rows go with it), so that a new student never inherits
+    a deleted one's history."""
 
     __tablename__ = "audit_log"
     __table_args__ = (
@@ -45,21 +54,30 @@ class AuditLog(SchoolScoped, Model):
         Index("ix_audit_log_school_at", "school_id", "at"),
         Index("ix_audit_log_school_group", "school_id", "subject_group_id", "at"),
         Index("ix_audit_log_school_student", "school_id", "student_id", "at"),
+        only_on("sqlite", ForeignKeyConstraint(["school_id"], ["school.id"], ondelete="CASCADE",
+                                               name="audit_log_school_id_fkey")),
+        only_on("sqlite", ForeignKeyConstraint(["user_id"], ["ab_user.id"], ondelete="SET NULL",
+                                               name="audit_log_user_id_fkey")),
+        only_on("sqlite", ForeignKeyConstraint(["subject_group_id"], ["subject_group.id"], ondelete="SET NULL",
+                                               name="fk_audit_log_subject_group")),
+        only_on("sqlite", ForeignKeyConstraint(["student_id"], ["student.id"], ondelete="SET NULL",
+                                               name="fk_audit_log_student")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(Integer, nullable=False)
     entity: Mapped[str] = mapped_column(String(50))
     row_id: Mapped[int] = mapped_column(Integer)
     action: Mapped[str] = mapped_column(String(10))
     field: Mapped[Optional[str]] = mapped_column(String(50))
     old_value: Mapped[Optional[str]] = mapped_column(Text)
     new_value: Mapped[Optional[str]] = mapped_column(Text)
-    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id", ondelete="SET NULL"))
+    user_id: Mapped[Optional[int]] = mapped_column(Integer)
     at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     address: Mapped[Optional[str]] = mapped_column(String(64))
     # What the «Отчёт о доступе к классному журналу» filters by.
-    subject_group_id: Mapped[Optional[int]] = mapped_column(ForeignKey("subject_group.id", ondelete="SET NULL"))
-    student_id: Mapped[Optional[int]] = mapped_column(ForeignKey("student.id", ondelete="SET NULL"))
+    subject_group_id: Mapped[Optional[int]] = mapped_column(Integer)
+    student_id: Mapped[Optional[int]] = mapped_column(Integer)
     entry_date: Mapped[Optional[dt.date]] = mapped_column(Date)
 
     user = relationship("PartaUser")

@@ -10,13 +10,13 @@ from contextlib import contextmanager
 
 import pytest
 from flask_babel import gettext
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from app.clock import utcnow
 from app.extensions import db
 from app.models import (
     Attendance, AuditLog, Enrolment, Guardian, JournalUnlock, Mark, PartaUser, PeriodMark, School, SchoolClass,
-    StudentGuardian,
+    Student, StudentGuardian,
 )
 from app.rules.locks import LOCK_MESSAGES
 from tests.conftest import flashes, login, unique
@@ -260,6 +260,35 @@ def test_every_change_writes_audit_rows_with_old_and_new_codes_user_and_address(
     assert SAVED in _edit_period_mark(teacher, journal, period_mark, journal.current_period_id, student, "3")
     [row] = audit_rows(app, journal, "period_mark", period_mark)
     assert (row.field, row.old_value, row.new_value, row.user_id) == ("value_id", "4", "3", journal.teacher_user_id)
+
+
+def test_a_student_added_after_a_deleted_one_inherits_none_of_its_change_history(app, journal):
+    """SQLite gives a new row the largest id again once the row holding it is deleted, and
+    PostgreSQL never gives an id twice: on both, a deleted student's changes stay in the log
+    and none of them becomes a new student's (whose parents would read them)."""
+    marker = unique("История выбывшего")
+    with app.app_context():
+        gone = Student(school_id=journal.school_id, last_name="Удалённый", first_name="Ученик", personal_file_no=unique("У"))
+        db.session.add(gone)
+        db.session.commit()
+        db.session.add(AuditLog(school_id=journal.school_id, entity="mark", row_id=0, action="update", field="comment",
+                                new_value=marker, user_id=journal.teacher_user_id, subject_group_id=journal.group_id,
+                                student_id=gone.id, entry_date=journal.day(1)))
+        db.session.commit()
+        db.session.delete(gone)
+        db.session.commit()
+        new = Student(school_id=journal.school_id, last_name="Новый", first_name="Ученик", personal_file_no=unique("Н"))
+        db.session.add(new)
+        db.session.commit()
+        try:
+            [kept] = db.session.scalars(select(AuditLog).where(AuditLog.new_value == marker)).all()
+            assert kept.student_id != new.id
+            assert db.session.scalars(select(AuditLog).where(AuditLog.student_id == new.id)).all() == []
+        finally:
+            db.session.execute(delete(AuditLog).where(AuditLog.new_value == marker))
+            db.session.delete(new)
+            db.session.commit()
+            db.session.remove()
 
 
 def _report(client, **filters) -> str:
