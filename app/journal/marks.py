@@ -14,6 +14,7 @@ marks only.
 """
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from dataclasses import dataclass
 from functools import lru_cache
@@ -144,6 +145,40 @@ def scored_pairs(rows: list, students: list, scores: dict) -> Optional[dict]:
                 pair = known[(value_id, own, by_type)] = (floats.get(value_id), grading.effective_weight(own, by_type))
             pairs[sid].append(pair)
     return pairs
+
+
+@dataclass(frozen=True)
+class CutTallies:
+    """period_mark_rows' rows tallied per student (grading.Tally) around some assignments whose
+    cells the caller adds later (a journal save's own, as it leaves them): `tallies[student]`
+    holds len(around) + 1 tallies, the marks before the first of `around`, between each two and
+    after the last, in the grid's order; `weights`: the effective weight of each of `around`
+    the period holds (a cell of any other does not count)."""
+
+    around: tuple
+    weights: dict
+    tallies: dict
+
+
+def cut_tallies(rows: list, students: list, scores: dict, around: Iterable[int]) -> Optional[CutTallies]:
+    """CutTallies of period_mark_rows' rows; None without rows (scored_pairs' None)."""
+    if not rows:
+        return None
+    cuts = tuple(sorted(set(around)))
+    cut = set(cuts)
+    pairs: dict = {sid: [[] for _ in range(len(cuts) + 1)] for sid in students}
+    weights: dict = {}
+    floats = {value_id: float(score) if score is not None else None for value_id, score in scores.items()}
+    known: dict = {}
+    for _period, sid, value_id, own, by_type, aid in rows:
+        if aid in cut:
+            weights.setdefault(aid, grading.effective_weight(own, by_type))
+        elif sid is not None:
+            pair = known.get((value_id, own, by_type))
+            if pair is None:
+                pair = known[(value_id, own, by_type)] = (floats.get(value_id), grading.effective_weight(own, by_type))
+            pairs[sid][bisect.bisect_left(cuts, aid)].append(pair)
+    return CutTallies(cuts, weights, {sid: [grading.tally(run) for run in runs] for sid, runs in pairs.items()})
 
 
 @lru_cache(maxsize=1)

@@ -22,7 +22,6 @@ and that cell becomes a conflict.
 """
 from __future__ import annotations
 
-import bisect
 import contextvars
 import datetime as dt
 import logging
@@ -37,7 +36,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, contains_eager, joinedload, lazyload, make_transient_to_detached
 
 from app.journal.grid import ADVISORY_LOCK_NAMESPACE, GroupContext, average_json, averages, students_of
-from app.journal.marks import period_mark_rows, scored_pairs
+from app.journal.marks import CutTallies, cut_tallies, period_mark_rows, scored_pairs
 from app.models import (
     Assignment, Attendance, AttendanceCode, FinalMark, FinalMarkColumn, GradeScaleValue, Lesson, Mark,
     PeriodMark, StudyPeriod, SubjectGroup,
@@ -45,6 +44,7 @@ from app.models import (
 from app.pipeline import validate, validate_many
 from app.pipeline.rules import members_with_schools, members_with_students
 from app.pipeline.cells import CellWrite, ConcurrentCell, know_journal, write_cells
+from app.rules import grading
 from app.rules.errors import N_, RuleViolation
 from app.rules.values import parse_flag
 
@@ -488,54 +488,47 @@ class GridBatch:
 
     def averages(self, period_id: Optional[int]) -> dict:
         """Fresh averages of the students whose marks changed, for the period shown: from the
-        period's marks read beside the save (read_beside), the batch's cells replaced as the save
-        left them; without that read (or when it failed), read after the commit. On
-        PostgreSQL, when the journal's reads are bounded by the page (the whole journal
-        visible), that read runs without a transaction of its own (autocommit: no BEGIN and
-        COMMIT, two round trips; under READ COMMITTED a statement sees what it would see
-        inside one)."""
+        period's marks read and tallied beside the save (read_beside), with the batch's cells
+        added as the save left them; without that read (or when it failed), read after the
+        commit. On PostgreSQL, when the journal's reads are bounded by the page (the whole
+        journal visible), that read runs without a transaction of its own (autocommit: no
+        BEGIN and COMMIT, two round trips; under READ COMMITTED a statement sees what it would
+        see inside one)."""
         students = sorted(self.touched_students)
         if not students or period_id is None:
             return {}
         beside = self.beside
-        if beside is not None and beside.rows is not None and beside.period_id == period_id \
+        if beside is not None and beside.tallies is not None and beside.period_id == period_id \
                 and set(students) <= set(beside.students):
             try:
-                rows = beside.rows.result()
+                cut = beside.tallies.result()
             except SQLAlchemyError as error:  # read again after the commit
                 log.warning("The averages read beside a journal save failed: %r", error)
             else:
-                pairs = scored_pairs(self._with_cells(rows, beside.students), beside.students, self.scores)
-                if pairs is None:
-                    return {}
-                return {str(sid): average_json(a)
-                        for sid, a in averages({sid: pairs[sid] for sid in students}, self.ctx.thresholds).items()}
+                return {} if cut is None else self._with_cells(cut, students)
         bind = self.session.get_bind()
         if bind.dialect.name != "postgresql" or not self.ctx.reads.get("parta_unscoped"):
             return period_averages(self.session, self.ctx, period_id, students, self.scores)
         with bind.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             return period_averages(connection, self.ctx, period_id, students, self.scores)
 
-    def _with_cells(self, rows: list, students: list) -> list:
-        """period_mark_rows' rows (read beside the save, in the order assignment, student)
-        with the cells of the batch's assignments as the save left them: its writes, and the
-        cells it did not write as read under the journal's lock."""
-        batch = set(self.assignments)
-        if not rows or not batch:
-            return rows
-        kept, weights = [], {}
-        for row in rows:
-            if row[5] in batch:
-                weights[row[5]] = row  # an assignment of the period (held lessons): its weights
-            elif row[1] is not None:
-                kept.append(row)
-        for aid in sorted(weights):
-            period, _sid, _value, own, by_type, _aid = weights[aid]
-            cells = [(period, sid, value, own, by_type, aid) for sid in students
-                     if (value := self._value_after(aid, sid)) is not None]
-            at = bisect.bisect_left(kept, aid, key=lambda row: row[5])
-            kept[at:at] = cells
-        return kept
+    def _with_cells(self, cut: CutTallies, students: list) -> dict:
+        """The averages of the period's marks tallied beside the save, each student's cells of
+        the batch's assignments put back in their places as the save left them: its writes, and
+        the cells it did not write as read under the journal's lock."""
+        thresholds = grading.normalize_thresholds(self.ctx.thresholds)
+        scores = {value_id: float(score) if score is not None else None for value_id, score in self.scores.items()}
+        answer = {}
+        for sid in students:
+            runs = cut.tallies[sid]
+            parts = [runs[0]]
+            for at, aid in enumerate(cut.around):
+                weight = cut.weights.get(aid)
+                if weight is not None and (value := self._value_after(aid, sid)) is not None:
+                    parts.append(grading.tally(((scores.get(value), weight),)))
+                parts.append(runs[at + 1])
+            answer[str(sid)] = average_json(grading.summary_of(parts, thresholds))
+        return answer
 
     def _value_after(self, aid: int, sid: int) -> Optional[int]:
         """The value id of a mark cell of the batch's assignments after the save (None: no value)."""
@@ -554,7 +547,7 @@ class ReadBeside:
     period_id: Optional[int]
     students: list
     members: Optional[Future]
-    rows: Optional[Future]
+    tallies: Optional[Future]  # of CutTallies around the batch's assignments (None: no rows)
 
 
 _READER: Optional[tuple] = None  # (process id, executor): a forked worker makes its own
@@ -583,9 +576,12 @@ def read_beside(session: Session, ctx: GroupContext, changes: list, period_id: O
         students = sorted({int(c["student"]) for c in changes
                            if isinstance(c, dict) and c.get("student") not in (None, "")})
         marked = sorted({int(c["student"]) for c in changes if isinstance(c, dict) and c.get("kind") == "mark"})
+        around = {int(c["assignment"]) for c in changes if isinstance(c, dict) and c.get("kind") == "mark"}
     except (KeyError, TypeError, ValueError, OverflowError):
         return None
-    with_rows = period_id is not None and bool(marked)
+    # the scale's scores, read with the context (the thread touches no row of the session)
+    scores = {v.id: v.score for v in ctx.scale_values} if ctx.scale_values is not None else None
+    with_rows = period_id is not None and bool(marked) and scores is not None
     if not students:
         return None
     bind, year = session.get_bind(), ctx.group.year
@@ -593,7 +589,7 @@ def read_beside(session: Session, ctx: GroupContext, changes: list, period_id: O
     members: Future = Future()
     beside = ReadBeside(period_id, marked, members, None)
 
-    def read() -> Optional[list]:
+    def read() -> Optional[CutTallies]:
         with bind.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             try:
                 members.set_result(members_with_schools(connection, ctx.group_id, start, end))
@@ -602,12 +598,14 @@ def read_beside(session: Session, ctx: GroupContext, changes: list, period_id: O
                 raise
             if not with_rows:
                 return None
-            return period_mark_rows(connection, ctx.school_id, ctx.group_id, ctx.year_id, period_id, marked, ctx.reads)
+            rows = period_mark_rows(connection, ctx.school_id, ctx.group_id, ctx.year_id, period_id, marked, ctx.reads)
+        # tallied here too, while the save waits for the database; its own cells are added after it
+        return cut_tallies(rows, marked, scores, around)
 
     # the request's context goes along: what counts a request's statements counts these too
     future = _reader().submit(contextvars.copy_context().run, read)
     if with_rows:
-        beside.rows = future
+        beside.tallies = future
     return beside
 
 

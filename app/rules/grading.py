@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterable, Mapping, Optional, Sequence, Tuple, Union
+from typing import Iterable, Mapping, NamedTuple, Optional, Sequence, Tuple, Union
 
 from .errors import N_, RuleViolation
 
@@ -156,10 +156,21 @@ class Summary:
     count: int                   # the marks with a score
 
 
-def summarize(pairs: Iterable[Tuple[Optional[float], float]], thresholds: Thresholds = None) -> Summary:
-    """Both averages, the weighted one written out (weighted_formula's text is made here), the
-    suggested period mark and the count of (score, weight) pairs in one pass: the same answers
-    as the functions above, for the grid's thirty students at once (a page and every save)."""
+class Tally(NamedTuple):
+    """The running sums of some (score, weight) pairs in order, from which a Summary is made:
+    tallies of consecutive runs of pairs join into the tally of the whole (`summary_of`), so a
+    student's marks can be tallied apart from a few cells whose values come later."""
+
+    count: int
+    scores: float
+    total: float
+    weights: float
+    top: list     # «5×2» per weighted mark
+    bottom: list  # «2» per weighted mark
+
+
+def tally(pairs: Iterable[Tuple[Optional[float], float]]) -> Tally:
+    """The Tally of (score, weight) pairs; a pair without a score does not count."""
     count, scores, total, weights, top, bottom = 0, 0.0, 0.0, 0.0, [], []
     for mark, weight in pairs:
         if mark is None:
@@ -173,9 +184,29 @@ def summarize(pairs: Iterable[Tuple[Optional[float], float]], thresholds: Thresh
             weights += weight
             top.append(_term(mark, weight))
             bottom.append(_weight_term(weight))
+    return Tally(count, scores, total, weights, top, bottom)
+
+
+def summary_of(tallies: Iterable[Tally], thresholds: Thresholds = None) -> Summary:
+    """The Summary of consecutive runs of pairs, each tallied (the formula in their order)."""
+    count, scores, total, weights, top, bottom = 0, 0.0, 0.0, 0.0, [], []
+    for part in tallies:
+        count += part.count
+        scores += part.scores
+        total += part.total
+        weights += part.weights
+        top += part.top
+        bottom += part.bottom
     weighted = total / weights if weights else None
     formula = f"({' + '.join(top)}) / ({' + '.join(bottom)}) = {format_average(weighted)}" if top else ""
     return Summary(scores / count if count else None, weighted, formula, suggest_period_mark(weighted, thresholds), count)
+
+
+def summarize(pairs: Iterable[Tuple[Optional[float], float]], thresholds: Thresholds = None) -> Summary:
+    """Both averages, the weighted one written out (weighted_formula's text is made here), the
+    suggested period mark and the count of (score, weight) pairs in one pass: the same answers
+    as the functions above, for the grid's thirty students at once (a page and every save)."""
+    return summary_of((tally(pairs),), thresholds)
 
 
 def what_if(pairs: Iterable[Tuple[Optional[float], float]], score: float, weight: float = 1.0,

@@ -80,6 +80,12 @@ def test_a_saves_averages_count_its_cells_as_it_left_them_written_cleared_in_con
         counts = {sid: (before["averages"][str(sid)]["count"], answer["averages"][str(sid)]["count"]) for sid in (one, two)}
         assert counts[one][1] == counts[one][0] and counts[two][1] == counts[two][0] - 1, counts
         assert "5×2" in answer["averages"][str(one)]["formula"] and "3×2" not in answer["averages"][str(one)]["formula"]
+        # a cell of the earlier column alone: its mark goes back between the marks before and after it
+        middle = save([cell(first, one, "4", old="5")])
+        assert middle["saved"] == [0], middle
+        asked = teacher.get(f"/journal/averages?group={journal.group_id}&period={period}").get_json()
+        assert middle["averages"][str(one)] == asked[str(one)]
+        assert middle["averages"][str(one)]["formula"].startswith("(") and "4×2 + 4×1)" in middle["averages"][str(one)]["formula"]
     finally:
         with app.app_context():
             for lesson_id in lesson_ids:
