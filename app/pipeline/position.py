@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Optional
 
 from sqlalchemy import inspect, select
@@ -194,6 +194,36 @@ def _lesson_position(session: Session, lesson: Optional[Lesson], when: str, **fi
                            **fields)
 
 
+def _marks_position(session: Session, assignment: Assignment, when: str) -> Optional[Position]:
+    """The place of an assignment's marks but their student's. Within shared_parents, worked
+    out once per assignment and end while the assignment, its type, lesson and journal are
+    stored rows unchanged (a column of thirty cells asks it thirty times)."""
+    shared = session.info.get(_SHARED)
+    key = (id(assignment), "marks", when)
+    if shared is not None:
+        found = shared.get(key)
+        if found is not None and found[0] is assignment:
+            return found[1]
+    kind = target(session, assignment, "type", when)
+    lesson = target(session, assignment, "lesson", when)
+    where = _lesson_position(session, lesson, when, kind="control" if kind is not None and kind.is_control else "mark")
+    if shared is not None and lesson is not None and kind is not None and _settled(
+            assignment, kind, lesson, target(session, lesson, "subject_group", when)):
+        shared[key] = (assignment, where)  # the assignment kept: its id stays its own
+    return where
+
+
+def _settled(*rows: Any) -> bool:
+    """Whether rows are all stored and unchanged in this session."""
+    for row in rows:
+        if row is None:
+            return False
+        state = inspect(row)
+        if not state.has_identity or state.modified:
+            return False
+    return True
+
+
 def position(session: Session, obj: Any, when: str = AFTER) -> Optional[Position]:
     """Where a journal row is (AFTER the change) or was (BEFORE it); None for a row
     not stored yet (BEFORE), for a row whose parents are not chosen, and for rows
@@ -208,12 +238,10 @@ def position(session: Session, obj: Any, when: str = AFTER) -> Optional[Position
                                 kind="control" if kind is not None and kind.is_control else "mark")
     if isinstance(obj, Mark):
         assignment = target(session, obj, "assignment", when)
-        if assignment is None:
+        where = _marks_position(session, assignment, when) if assignment is not None else None
+        if where is None:
             return None
-        kind = target(session, assignment, "type", when)
-        return _lesson_position(session, target(session, assignment, "lesson", when), when,
-                                kind="control" if kind is not None and kind.is_control else "mark",
-                                student_id=value(obj, "student_id", when) or _ident(target(session, obj, "student", when)))
+        return replace(where, student_id=value(obj, "student_id", when) or _ident(target(session, obj, "student", when)))
     if isinstance(obj, Attendance):
         return _lesson_position(session, target(session, obj, "lesson", when), when, kind="attendance",
                                 student_id=value(obj, "student_id", when) or _ident(target(session, obj, "student", when)))
