@@ -62,6 +62,9 @@ class Config:
 
     # Idle sessions end after PARTA_SESSION_MINUTES without a request.
     PERMANENT_SESSION_LIFETIME = timedelta(minutes=int(os.environ.get("PARTA_SESSION_MINUTES", "60")))
+    # The cookie is sent again when the session changes or its server-side row is touched (once a
+    # minute, app/security/sessions.py), not with every answer: signing it cost every page.
+    SESSION_REFRESH_EACH_REQUEST = False
     SESSION_COOKIE_SECURE = os.environ.get("PARTA_HTTPS", "") == "1"
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
     PARTA_BEHIND_PROXY = os.environ.get("PARTA_BEHIND_PROXY", "") == "1"

@@ -248,8 +248,8 @@ def install(app: Flask) -> None:
     def _idle_timeout() -> None:
         # A permanent session expires PERMANENT_SESSION_LIFETIME after the last request
         # (the NetSchool API keeps its own session and token).
-        if not request.path.startswith("/webapi/"):
-            session.permanent = True
+        if not request.path.startswith("/webapi/") and not session.permanent:
+            session.permanent = True  # once: setting it marks the session changed (the cookie sent again)
 
     @app.before_request
     def _first_login_password_change():

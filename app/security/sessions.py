@@ -29,6 +29,7 @@ from functools import lru_cache
 from typing import Optional
 
 from flask import Flask, current_app, g, has_request_context, request, session as cookie
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import user_logged_in, user_logged_out
 from sqlalchemy import bindparam, event, func, inspect, select, update
 from sqlalchemy.orm import Session, joinedload
@@ -114,6 +115,7 @@ def signed_in_user(user_id) -> Optional[PartaUser]:
         return None
     if now - last_seen >= TOUCH_EVERY:
         _touch_or_end(row_id, now)
+        cookie.modified = True  # the browser's cookie lives on with the row (SESSION_REFRESH_EACH_REQUEST off)
     g.parta_session_row = (row_id, user.id)
     return user if user.is_active else None
 
@@ -234,12 +236,23 @@ def user_of_jwt(claims: dict) -> Optional[PartaUser]:
     return user
 
 
+class _SessionCookie(SecureCookieSessionInterface):
+    """Flask's signed cookie, sent again only when the session changed — which includes a touch
+    of its server-side row, at most once a minute — and so kept a minute longer than the idle
+    time: it never expires in the browser before the row ends on the server."""
+
+    def get_expiration_time(self, app: Flask, session) -> Optional[dt.datetime]:
+        expires = super().get_expiration_time(app, session)
+        return expires + TOUCH_EVERY if expires is not None else None
+
+
 def install(app: Flask) -> None:
     """Sign-in limits (app/security/login_limits.py) and server-side sessions."""
     from app.security import login_limits
 
     global _installed
     login_limits.install(app)
+    app.session_interface = _SessionCookie()
     if not _installed:
         user_logged_in.connect(_signed_in)
         user_logged_out.connect(_signed_out)

@@ -250,6 +250,33 @@ def test_an_idle_session_ends_on_the_server_even_if_the_cookie_is_replayed(app, 
     assert not _signed_in(browser)
 
 
+def test_the_cookie_is_sent_again_when_the_sign_in_is_touched_not_with_every_answer(app, new_login):
+    """Every answer used to sign and send the cookie again. Now an answer that changes nothing
+    in the session (the journal's data and saves; FAB's forms and lists keep their page history
+    there) sends it with the server-side row's touch, at most once a minute, expiring a minute
+    after the idle time: the browser never drops it before the server ends the sign-in."""
+    user = new_login("Учитель")
+    browser = app.test_client()
+    browser.post("/login/", data={"username": user.username, "password": PASSWORD})
+    page = "/journal/averages"  # {} without a journal
+    assert browser.get(page).status_code == 200
+    quiet = browser.get(page)
+    assert quiet.status_code == 200 and "Set-Cookie" not in quiet.headers
+    with app.app_context():
+        row = db.session.scalar(select(UserSession).where(UserSession.user_id == user.id))
+        row.last_seen_at -= dt.timedelta(minutes=2)
+        db.session.commit()
+        db.session.remove()
+    touched = browser.get(page)
+    assert touched.status_code == 200
+    cookie = next(header for header in touched.headers.getlist("Set-Cookie") if header.startswith("session="))
+    expires = dt.datetime.strptime(cookie.split("Expires=")[1].split(";")[0], "%a, %d %b %Y %H:%M:%S GMT")
+    idle = app.permanent_session_lifetime + dt.timedelta(minutes=1)
+    assert abs(expires - dt.datetime.now(dt.timezone.utc).replace(tzinfo=None) - idle) < dt.timedelta(seconds=30)
+    assert "Set-Cookie" not in browser.get(page).headers
+    assert _signed_in(browser)
+
+
 def test_a_session_is_kept_on_the_server_by_the_hash_of_its_token_with_address_and_browser(app, new_login):
     user = new_login()
     browser = app.test_client()
