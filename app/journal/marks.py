@@ -166,19 +166,22 @@ def cut_tallies(rows: list, students: list, scores: dict, around: Iterable[int])
         return None
     cuts = tuple(sorted(set(around)))
     cut = set(cuts)
-    pairs: dict = {sid: [[] for _ in range(len(cuts) + 1)] for sid in students}
+    runs: dict = {sid: [[] for _ in range(len(cuts) + 1)] for sid in students}
     weights: dict = {}
     floats = {value_id: float(score) if score is not None else None for value_id, score in scores.items()}
-    known: dict = {}
+    known: dict = {}  # (value, own weight, type's weight) → grading.scored: each worked out once
     for _period, sid, value_id, own, by_type, aid in rows:
         if aid in cut:
             weights.setdefault(aid, grading.effective_weight(own, by_type))
         elif sid is not None:
-            pair = known.get((value_id, own, by_type))
-            if pair is None:
-                pair = known[(value_id, own, by_type)] = (floats.get(value_id), grading.effective_weight(own, by_type))
-            pairs[sid][bisect.bisect_left(cuts, aid)].append(pair)
-    return CutTallies(cuts, weights, {sid: [grading.tally(run) for run in runs] for sid, runs in pairs.items()})
+            key = (value_id, own, by_type)
+            if key in known:
+                entry = known[key]
+            else:
+                entry = known[key] = grading.scored(floats.get(value_id), grading.effective_weight(own, by_type))
+            if entry is not None:
+                runs[sid][bisect.bisect_left(cuts, aid)].append(entry)
+    return CutTallies(cuts, weights, {sid: [grading.tally_scored(run) for run in parts] for sid, parts in runs.items()})
 
 
 @lru_cache(maxsize=1)

@@ -169,22 +169,39 @@ class Tally(NamedTuple):
     bottom: list  # «2» per weighted mark
 
 
-def tally(pairs: Iterable[Tuple[Optional[float], float]]) -> Tally:
-    """The Tally of (score, weight) pairs; a pair without a score does not count."""
+Scored = Tuple[float, float, float, Optional[str], Optional[str]]  # mark, weight, product, «5×2», «2»
+
+
+@lru_cache(maxsize=1024)
+def scored(mark: Optional[float], weight: Optional[float]) -> Optional[Scored]:
+    """A (score, weight) pair as a tally adds it, worked out once per pair of values (a period
+    holds a thousand marks of a few); None: a mark without a score, which does not count."""
+    if mark is None:
+        return None
+    mark = float(mark)
+    if not weight:
+        return mark, 0.0, 0.0, None, None  # counted in the arithmetic average only
+    weight = float(weight)
+    return mark, weight, mark * weight, _term(mark, weight), _weight_term(weight)
+
+
+def tally_scored(entries: Iterable[Scored]) -> Tally:
+    """The Tally of pairs already `scored` (no None among them)."""
     count, scores, total, weights, top, bottom = 0, 0.0, 0.0, 0.0, [], []
-    for mark, weight in pairs:
-        if mark is None:
-            continue
-        mark = float(mark)
+    for mark, weight, product, term, under in entries:
         count += 1
         scores += mark
         if weight:
-            weight = float(weight)
-            total += mark * weight
+            total += product
             weights += weight
-            top.append(_term(mark, weight))
-            bottom.append(_weight_term(weight))
+            top.append(term)
+            bottom.append(under)
     return Tally(count, scores, total, weights, top, bottom)
+
+
+def tally(pairs: Iterable[Tuple[Optional[float], float]]) -> Tally:
+    """The Tally of (score, weight) pairs; a pair without a score does not count."""
+    return tally_scored([entry for mark, weight in pairs if (entry := scored(mark, weight)) is not None])
 
 
 def summary_of(tallies: Iterable[Tally], thresholds: Thresholds = None) -> Summary:
