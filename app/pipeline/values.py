@@ -57,35 +57,60 @@ def _as_number(field: str, value: Any):
 
 def _check_column(obj: Any, table: str, column, key: str, value: Any) -> Any:
     """Checks one column's value; returns the value to keep (a stripped text, a parsed flag)."""
+    return _checker(table, column, key)(value)
+
+
+@lru_cache(maxsize=None)
+def _checker(table: str, column, key: str):
+    """The check of one column's values: what its type asks, decided once per column (a
+    column of the journal's cells asks it for thirty rows)."""
     kind = column.type
     name = f"{table}.{key}"
     if isinstance(kind, Enum):
         members = kind.enum_class.__members__ if kind.enum_class is not None else {e: e for e in kind.enums}
-        if value is not None and value not in members.values() and value not in members:
-            raise RuleViolation(N_("Choose one of the values offered in the field «%(field)s»."),
-                                field=rules.FieldName(key))
-        return value
-    if isinstance(kind, String):
+
+        def check(value):
+            if value is not None and value not in members.values() and value not in members:
+                raise RuleViolation(N_("Choose one of the values offered in the field «%(field)s»."),
+                                    field=rules.FieldName(key))
+            return value
+    elif isinstance(kind, String):
         multiline = kind.length is None or name in rules.MULTILINE_TEXTS
         required = not column.nullable and name not in rules.MAY_BE_EMPTY and not column.foreign_keys
-        return rules.clean_text(key, value, kind.length, multiline=multiline, required=required and value is not None)
-    if isinstance(kind, Boolean):
-        return value if value is None or isinstance(value, bool) else rules.parse_flag(key, value)
-    if isinstance(kind, Integer) and column.foreign_keys:
-        rules.check_reference(key, int(value) if isinstance(value, str) and value.strip().isdigit() else value)
-    elif isinstance(kind, Integer):
-        rules.check_number(key, _as_number(key, value), rules.number_limits(table, key))
-    elif isinstance(kind, Numeric) and not isinstance(kind, Float):
-        limits = rules.numeric_range(kind.precision, kind.scale)
-        rules.check_number(key, _as_number(key, value), rules.number_limits(table, key, limits))
-    elif isinstance(kind, Float) and name in rules.NUMBER_LIMITS:
-        rules.check_number(key, _as_number(key, value), rules.NUMBER_LIMITS[name])
-    elif isinstance(kind, (Date, DateTime)):
-        if name in rules.BIRTH_DATES:
-            rules.check_birth_date(key, value, school_today())
+
+        def check(value):
+            return rules.clean_text(key, value, kind.length, multiline=multiline, required=required and value is not None)
+    elif isinstance(kind, Boolean):
+        def check(value):
+            return value if value is None or isinstance(value, bool) else rules.parse_flag(key, value)
+    elif isinstance(kind, Integer) and column.foreign_keys:
+        def check(value):
+            rules.check_reference(key, int(value) if isinstance(value, str) and value.strip().isdigit() else value)
+            return value
+    elif isinstance(kind, Integer) or (isinstance(kind, Numeric) and not isinstance(kind, Float)) \
+            or (isinstance(kind, Float) and name in rules.NUMBER_LIMITS):
+        if isinstance(kind, Integer):
+            limits = rules.number_limits(table, key)
+        elif isinstance(kind, Float):
+            limits = rules.NUMBER_LIMITS[name]
         else:
+            limits = rules.number_limits(table, key, rules.numeric_range(kind.precision, kind.scale))
+
+        def check(value):
+            rules.check_number(key, _as_number(key, value), limits)
+            return value
+    elif isinstance(kind, (Date, DateTime)) and name in rules.BIRTH_DATES:
+        def check(value):
+            rules.check_birth_date(key, value, school_today())
+            return value
+    elif isinstance(kind, (Date, DateTime)):
+        def check(value):
             rules.check_date(key, value)
-    return value
+            return value
+    else:
+        def check(value):
+            return value
+    return check
 
 
 def _changed_values(obj: Any, references: bool):
