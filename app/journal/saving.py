@@ -517,7 +517,6 @@ class GridBatch:
         the batch's assignments put back in their places as the save left them: its writes, and
         the cells it did not write as read under the journal's lock."""
         thresholds = grading.normalize_thresholds(self.ctx.thresholds)
-        scores = {value_id: float(score) if score is not None else None for value_id, score in self.scores.items()}
         answer = {}
         for sid in students:
             runs = cut.tallies[sid]
@@ -525,7 +524,7 @@ class GridBatch:
             for at, aid in enumerate(cut.around):
                 weight = cut.weights.get(aid)
                 if weight is not None and (value := self._value_after(aid, sid)) is not None:
-                    parts.append(grading.tally(((scores.get(value), weight),)))
+                    parts.append(grading.tally(((self.scores.get(value), weight),)))
                 parts.append(runs[at + 1])
             answer[str(sid)] = average_json(grading.summary_of(parts, thresholds))
         return answer
