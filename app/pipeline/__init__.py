@@ -34,6 +34,7 @@ from typing import Any
 
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import instance_state
 
 from app.clock import utcnow
 from app.models import Attendance, JournalUnlock, Lesson, Mark
@@ -91,7 +92,7 @@ def really_changed(obj: Any) -> bool:
 def _action(obj: Any, deleting: bool) -> str:
     if deleting:
         return "delete"
-    return "update" if inspect(obj).has_identity else "create"
+    return "update" if instance_state(obj).has_identity else "create"
 
 
 def _change(session: Session, obj: Any, action: str) -> Change:
@@ -103,7 +104,7 @@ def _change(session: Session, obj: Any, action: str) -> Change:
 
 def _signature(obj: Any, action: str) -> tuple:
     """What a validated row looked like, so that the flush can tell it did not change since."""
-    state = inspect(obj)
+    state = instance_state(obj)
     values = tuple(state.dict.get(attr.key) for attr in state.mapper.column_attrs)
     related = tuple(id(state.dict.get(rel.key)) for rel in state.mapper.relationships if rel.direction.name == "MANYTOONE")
     return (action, values, related)
@@ -193,7 +194,7 @@ def validate_many(session: Session, rows: list) -> dict:
     changes: dict = {}
     with session.no_autoflush, shared_parents(session):
         for index, obj in enumerate(rows):
-            if inspect(obj).has_identity:
+            if instance_state(obj).has_identity:
                 raise ValueError("validate_many checks new rows; a stored row goes through validate()")
             try:
                 change = _change(session, obj, _action(obj, False))

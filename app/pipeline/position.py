@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import datetime as dt
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Optional
 
-from sqlalchemy import inspect, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import instance_state
 from sqlalchemy.orm.base import NO_VALUE
 
 from app.models import (
@@ -63,9 +65,10 @@ class Move:
     before: Optional[Position]
     after: Optional[Position]
 
-    @property
+    @cached_property
     def ends(self) -> tuple:
-        """The distinct positions the change touches."""
+        """The distinct positions the change touches (worked out once: the rights, the locks
+        and the audit each ask)."""
         ends = [p for p in (self.before, self.after) if p is not None]
         return tuple(dict.fromkeys(ends))
 
@@ -76,7 +79,7 @@ class Move:
 
 def stored(obj: Any, key: str) -> Any:
     """A column's value as stored in the database (None for a row not yet stored)."""
-    state = inspect(obj)
+    state = instance_state(obj)
     if not state.has_identity:
         return None
     history = state.attrs[key].history
@@ -94,7 +97,7 @@ def stored(obj: Any, key: str) -> Any:
 
 
 def _fk_key(obj: Any, relationship: str) -> str:
-    prop = inspect(obj).mapper.relationships[relationship]
+    prop = instance_state(obj).mapper.relationships[relationship]
     return next(iter(prop.local_columns)).key
 
 
@@ -119,7 +122,7 @@ def target(session: Session, obj: Any, relationship: str, when: str = AFTER) -> 
     relationship if it was set, else the key if it was set, else what is there."""
     if obj is None:
         return None
-    state = inspect(obj)
+    state = instance_state(obj)
     if when == AFTER and not state.has_identity:  # a new row: what it was set to, if it was (as _target)
         found = state.dict.get(relationship)
         if found is not None:
@@ -144,7 +147,7 @@ def set_on_new_row(state, relationship: str) -> Any:
 
 
 def _target(session: Session, obj: Any, relationship: str, when: str) -> Any:
-    state = inspect(obj)
+    state = instance_state(obj)
     if when == AFTER:
         found = set_on_new_row(state, relationship)
         if found is not None:
@@ -190,7 +193,7 @@ def _lesson_position(session: Session, lesson: Optional[Lesson], when: str, **fi
         return None
     group = target(session, lesson, "subject_group", when)
     return _group_position(session, group, when, entry_date=value(lesson, "date", when), lesson_id=_ident(lesson),
-                           substitute_id=stored(lesson, "substitute_id") if inspect(lesson).has_identity else None,
+                           substitute_id=stored(lesson, "substitute_id") if instance_state(lesson).has_identity else None,
                            **fields)
 
 
@@ -213,12 +216,18 @@ def _marks_position(session: Session, assignment: Assignment, when: str) -> Opti
     return where
 
 
+def _with_student(where: Position, student_id: Optional[int]) -> Position:
+    """An assignment's marks' place with the mark's student (dataclasses.replace, without its
+    reflection: a column of thirty cells asks it thirty times)."""
+    return Position(**{**where.__dict__, "student_id": student_id})
+
+
 def _settled(*rows: Any) -> bool:
     """Whether rows are all stored and unchanged in this session."""
     for row in rows:
         if row is None:
             return False
-        state = inspect(row)
+        state = instance_state(row)
         if not state.has_identity or state.modified:
             return False
     return True
@@ -228,7 +237,7 @@ def position(session: Session, obj: Any, when: str = AFTER) -> Optional[Position
     """Where a journal row is (AFTER the change) or was (BEFORE it); None for a row
     not stored yet (BEFORE), for a row whose parents are not chosen, and for rows
     that are not journal rows."""
-    if when == BEFORE and not inspect(obj).has_identity:
+    if when == BEFORE and not instance_state(obj).has_identity:
         return None
     if isinstance(obj, Lesson):
         return _lesson_position(session, obj, when)
@@ -241,7 +250,7 @@ def position(session: Session, obj: Any, when: str = AFTER) -> Optional[Position
         where = _marks_position(session, assignment, when) if assignment is not None else None
         if where is None:
             return None
-        return replace(where, student_id=value(obj, "student_id", when) or _ident(target(session, obj, "student", when)))
+        return _with_student(where, value(obj, "student_id", when) or _ident(target(session, obj, "student", when)))
     if isinstance(obj, Attendance):
         return _lesson_position(session, target(session, obj, "lesson", when), when, kind="attendance",
                                 student_id=value(obj, "student_id", when) or _ident(target(session, obj, "student", when)))
@@ -267,7 +276,7 @@ def position(session: Session, obj: Any, when: str = AFTER) -> Optional[Position
 def move(session: Session, obj: Any, deleting: bool = False) -> Move:
     """Both ends of a change of a journal row. Nothing is flushed while they are worked
     out (a flush would make the change "stored" before its old end was read)."""
-    state = inspect(obj)
+    state = instance_state(obj)
     with session.no_autoflush:
         before = position(session, obj, BEFORE) if state.has_identity else None
         after = None if deleting else position(session, obj, AFTER)

@@ -15,6 +15,7 @@ from typing import Any, Optional
 
 from sqlalchemy import Date, bindparam, inspect, select, text
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import instance_state
 from sqlalchemy.schema import UniqueConstraint
 
 from app.clock import school_today
@@ -169,7 +170,7 @@ def _scale_id_of_group(session: Session, group: SubjectGroup) -> int | None:
 
 def _student_id(session: Session, row: Any):
     """The row's student after the change, without loading the student."""
-    state = inspect(row)
+    state = instance_state(row)
     student = set_on_new_row(state, "student")
     if student is not None:
         return student.id

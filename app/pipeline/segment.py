@@ -14,6 +14,7 @@ from typing import Any, Iterable, Optional
 
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import instance_state
 from sqlalchemy.orm.util import identity_key
 
 from app.models import School
@@ -44,7 +45,7 @@ def stamp_school(session: Session, obj: Any) -> None:
 def check_new_school(session: Session, obj: Any) -> None:
     """Schools are created by the municipal segment's operator or the system
     administrator, not by the administrator of one school (who would not see it)."""
-    if isinstance(obj, School) and not inspect(obj).has_identity:
+    if isinstance(obj, School) and not instance_state(obj).has_identity:
         scope = current_scope(session)
         if scope.schools is not ALL_SCHOOLS and not scope.read_only and scope.user_id is not None:
             raise RuleViolation(N_("A new school is created by the operator of the municipal segment."))
@@ -80,7 +81,7 @@ def school_references(model: type) -> tuple:
 
 def _changed_columns(obj: Any) -> Optional[set]:
     """The columns and relationships a stored row changes (None: a new row, all count)."""
-    state = inspect(obj)
+    state = instance_state(obj)
     if not state.has_identity:
         return None
     return {key for key in state.attrs.keys() if state.attrs[key].history.has_changes()}
@@ -97,7 +98,7 @@ def check_references(session: Session, objects: Iterable[Any]) -> None:
         for obj in objects:
             if not isinstance(obj, SchoolScoped):
                 continue
-            state = inspect(obj)
+            state = instance_state(obj)
             changed = _changed_columns(obj)
             for key, rel, model in school_references(type(obj)):
                 if changed is not None and key not in changed and (rel is None or rel not in changed):
@@ -110,7 +111,7 @@ def check_references(session: Session, objects: Iterable[Any]) -> None:
                         history = state.attrs[rel].history
                         if history.added:
                             target_obj = history.added[0]
-                target_state = inspect(target_obj) if target_obj is not None else None
+                target_state = instance_state(target_obj) if target_obj is not None else None
                 if target_state is not None and not target_state.has_identity:
                     target_school = getattr(target_obj, "school_id", None)
                     if target_school is not None and obj.school_id is not None and target_school != obj.school_id:

@@ -22,8 +22,9 @@ from functools import lru_cache
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import Boolean, Date, DateTime, Enum, Float, Integer, Numeric, String, inspect
+from sqlalchemy import Boolean, Date, DateTime, Enum, Float, Integer, Numeric, String
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import instance_state
 
 from app.clock import school_today
 from app.models import Municipality, School
@@ -117,7 +118,7 @@ def _changed_values(obj: Any, references: bool):
     """(table, column, key, value) of the new values of a row: every column of a new row,
     the changed ones of a stored row; only the references (ids of other rows) or only
     the rest."""
-    state = inspect(obj)
+    state = instance_state(obj)
     table = state.mapper.local_table.name
     new = not state.has_identity
     values = state.dict
