@@ -16,8 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from contextlib import contextmanager
-from dataclasses import dataclass
-from functools import cached_property
+from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from sqlalchemy import select
@@ -64,13 +63,17 @@ class Move:
 
     before: Optional[Position]
     after: Optional[Position]
+    # the distinct positions the change touches, worked out once (the rights, the locks and
+    # the audit each ask)
+    ends: tuple = field(init=False, repr=False, compare=False)
 
-    @cached_property
-    def ends(self) -> tuple:
-        """The distinct positions the change touches (worked out once: the rights, the locks
-        and the audit each ask)."""
-        ends = [p for p in (self.before, self.after) if p is not None]
-        return tuple(dict.fromkeys(ends))
+    def __post_init__(self) -> None:
+        before, after = self.before, self.after
+        if before is None or after is None or before == after:
+            ends = (after or before,) if (after or before) is not None else ()
+        else:
+            ends = (before, after)
+        object.__setattr__(self, "ends", ends)
 
     @property
     def moved(self) -> bool:

@@ -399,11 +399,12 @@ def check_mark(session: Session, mark: Mark) -> None:
     assignment = related(session, mark, "assignment")
     if assignment is None or (mark.student_id is None and related(session, mark, "student") is None):
         raise RuleViolation(N_("Choose the assignment and the student."))
-    group = related(session, related(session, assignment, "lesson"), "subject_group")
+    lesson = related(session, assignment, "lesson")
+    group = related(session, lesson, "subject_group")
     _check_marked_grade(session, group)
     value = related(session, mark, "value")
     mark_rules.check_mark(value.scale_id if value else None, _scale_id_of_group(session, group), bool(mark.is_duty))
-    _check_student(session, mark, group, getattr(related(session, assignment, "lesson"), "date", None))
+    _check_student(session, mark, group, getattr(lesson, "date", None))
 
 
 def _check_marked_grade(session: Session, group: SubjectGroup | None) -> None:
