@@ -56,15 +56,11 @@ def _as_number(field: str, value: Any):
     return value
 
 
-def _check_column(obj: Any, table: str, column, key: str, value: Any) -> Any:
-    """Checks one column's value; returns the value to keep (a stripped text, a parsed flag)."""
-    return _checker(table, column, key)(value)
-
-
 @lru_cache(maxsize=None)
 def _checker(table: str, column, key: str):
-    """The check of one column's values: what its type asks, decided once per column (a
-    column of the journal's cells asks it for thirty rows)."""
+    """The check of one column's values (it returns the value to keep: a stripped text, a
+    parsed flag): what its type asks, decided once per column (a column of the journal's
+    cells asks it for thirty rows)."""
     kind = column.type
     name = f"{table}.{key}"
     if isinstance(kind, Enum):
@@ -115,25 +111,25 @@ def _checker(table: str, column, key: str):
 
 
 def _changed_values(obj: Any, references: bool):
-    """(table, column, key, value) of the new values of a row: every column of a new row,
-    the changed ones of a stored row; only the references (ids of other rows) or only
-    the rest."""
+    """(key, check, value) of the new values of a row, each with its column's check: every
+    column of a new row, the changed ones of a stored row; only the references (ids of
+    other rows) or only the rest."""
     state = instance_state(obj)
-    table = state.mapper.local_table.name
     new = not state.has_identity
     values = state.dict
-    for key, column in _columns(state.mapper, references):
+    for key, check in _columns(state.mapper, references):
         if key not in values:  # not loaded, hence not changed
             continue
         if not new and not state.attrs[key].history.added:
             continue
-        yield table, column, key, values[key]
+        yield key, check, values[key]
 
 
 @lru_cache(maxsize=None)
 def _columns(mapper, references: bool) -> tuple:
-    """(key, column) of a model's columns that refer to other rows, or of the rest."""
-    return tuple((attr.key, attr.columns[0]) for attr in mapper.column_attrs
+    """(key, check) of a model's columns that refer to other rows, or of the rest."""
+    table = mapper.local_table.name
+    return tuple((attr.key, _checker(table, attr.columns[0], attr.key)) for attr in mapper.column_attrs
                  if bool(attr.columns[0].foreign_keys) == references)
 
 
@@ -143,8 +139,8 @@ def check_reference_ids(session: Session, obj: Any) -> None:
     statement on such an id)."""
     if not applies_to(obj):
         return
-    for table, column, key, value in _changed_values(obj, references=True):
-        _check_column(obj, table, column, key, value)
+    for _key, check, value in _changed_values(obj, references=True):
+        check(value)
 
 
 def check_values(session: Session, obj: Any) -> None:
@@ -152,7 +148,7 @@ def check_values(session: Session, obj: Any) -> None:
     The write pipeline calls it for every new or changed row (app/pipeline/__init__.py)."""
     if not applies_to(obj):
         return
-    for table, column, key, value in _changed_values(obj, references=False):
-        kept = _check_column(obj, table, column, key, value)
+    for key, check, value in _changed_values(obj, references=False):
+        kept = check(value)
         if kept is not value and kept != value:
             setattr(obj, key, kept)
