@@ -28,6 +28,7 @@ from app.models import (
     Assignment, Attendance, FinalMark, FinalMarkColumn, Lesson, Mark, PeriodMark, SchoolYear, StudyPeriod, SubjectGroup,
     ThematicPlan, ThematicPlanTopic,
 )
+from app.rules.errors import RuleViolation
 
 BEFORE, AFTER = "before", "after"
 # The pipeline must see rows as they are, whatever the user may read: a reference to
@@ -217,6 +218,29 @@ def _marks_position(session: Session, assignment: Assignment, when: str) -> Opti
             assignment, kind, lesson, target(session, lesson, "subject_group", when)):
         shared[key] = (assignment, where)  # the assignment kept: its id stays its own
     return where
+
+
+def settled_answer(session: Session, parent: Any, name: str, answer, rows) -> Any:
+    """`answer()` about a parent row (or the RuleViolation it raises), worked out once per
+    parent within shared_parents while the parent and `rows(parent)` — what the answer reads —
+    are stored rows unchanged; outside it, or for an unsettled parent, each time."""
+    shared = session.info.get(_SHARED)
+    if shared is None:
+        return answer()
+    key = (id(parent), name)
+    found = shared.get(key)
+    if found is None or found[0] is not parent:
+        try:
+            result = (answer(), None)
+        except RuleViolation as refusal:
+            result = (None, refusal)
+        if _settled(parent, *rows(parent)):
+            shared[key] = (parent, result)  # the parent kept: its id stays its own
+    else:
+        result = found[1]
+    if result[1] is not None:
+        raise result[1]
+    return result[0]
 
 
 def _with_student(where: Position, student_id: Optional[int]) -> Position:

@@ -28,7 +28,7 @@ from app.models import (
 from app.models import (
     Attestation, EducationRecord, Employee, EmployeePersonalData, EmployeePosition, StaffOrder, TrainingCourse,
 )
-from app.pipeline.position import AFTER, BEFORE, UNSCOPED, set_on_new_row, target
+from app.pipeline.position import AFTER, BEFORE, UNSCOPED, set_on_new_row, settled_answer, target
 from app.pipeline.segment import know_schools
 from app.security.scoping import bounded_rows
 from app.rules import enrolment as enrolment_rules
@@ -399,12 +399,27 @@ def check_mark(session: Session, mark: Mark) -> None:
     assignment = related(session, mark, "assignment")
     if assignment is None or (mark.student_id is None and related(session, mark, "student") is None):
         raise RuleViolation(N_("Choose the assignment and the student."))
+    group, day, scale_id = settled_answer(session, assignment, "marks_journal", lambda: _marks_journal(session, assignment),
+                                          lambda a: _journal_rows(session, a))
+    value = related(session, mark, "value")
+    mark_rules.check_mark(value.scale_id if value else None, scale_id, bool(mark.is_duty))
+    _check_student(session, mark, group, day)
+
+
+def _marks_journal(session: Session, assignment: Assignment) -> tuple:
+    """(journal, day, scale id) of an assignment's marks, the grade's own rule checked (a first
+    grade has no marks): the same for each cell of a column (position.settled_answer)."""
     lesson = related(session, assignment, "lesson")
     group = related(session, lesson, "subject_group")
     _check_marked_grade(session, group)
-    value = related(session, mark, "value")
-    mark_rules.check_mark(value.scale_id if value else None, _scale_id_of_group(session, group), bool(mark.is_duty))
-    _check_student(session, mark, group, getattr(lesson, "date", None))
+    return group, getattr(lesson, "date", None), _scale_id_of_group(session, group)
+
+
+def _journal_rows(session: Session, assignment: Assignment) -> tuple:
+    """The rows _marks_journal reads of an assignment: its lesson, journal and class."""
+    lesson = related(session, assignment, "lesson")
+    group = related(session, lesson, "subject_group")
+    return lesson, group, related(session, group, "school_class") if group is not None else None
 
 
 def _check_marked_grade(session: Session, group: SubjectGroup | None) -> None:
