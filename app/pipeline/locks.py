@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
+from flask import has_request_context
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
@@ -25,6 +26,7 @@ from app.models import (
 )
 from app.pipeline.position import UNSCOPED, Move, Position
 from app.rules import locks as lock_rules
+from app.security.scoping import school_override_active
 
 # A lesson's columns whose change moves (or voids) the entries it holds.
 LESSON_MOVES = ("date", "subject_group_id", "is_cancelled")
@@ -35,10 +37,6 @@ ASSIGNMENT_MOVES = ("lesson_id", "type_id", "weight")
 def locks_apply() -> bool:
     """Locks bind every user; code running without one (seeds, migrations, the CLI)
     writes history and is not bound."""
-    from flask import has_request_context
-
-    from app.security.scoping import school_override_active
-
     return has_request_context() or school_override_active()
 
 

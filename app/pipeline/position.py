@@ -303,8 +303,8 @@ def position(session: Session, obj: Any, when: str = AFTER) -> Optional[Position
 def move(session: Session, obj: Any, deleting: bool = False) -> Move:
     """Both ends of a change of a journal row. Nothing is flushed while they are worked
     out (a flush would make the change "stored" before its old end was read)."""
-    state = instance_state(obj)
-    with session.no_autoflush:
-        before = position(session, obj, BEFORE) if state.has_identity else None
-        after = None if deleting else position(session, obj, AFTER)
-    return Move(before, after)
+    if session.autoflush:
+        with session.no_autoflush:
+            return move(session, obj, deleting)
+    before = position(session, obj, BEFORE) if instance_state(obj).has_identity else None
+    return Move(before, None if deleting else position(session, obj, AFTER))

@@ -92,7 +92,7 @@ def check_references(session: Session, objects: Iterable[Any]) -> None:
     REST API): a lesson in another school's subject group, a mark of another
     school's assignment, an attendance code of another school… Rows without a school
     (the system administrator's login) may be pointed at from any school."""
-    pending = []  # (obj, column key, model, id)
+    pending = set()  # (model, id, the pointing row's school): a column of cells points at few rows
     wanted = defaultdict(set)
     with session.no_autoflush:
         for obj in objects:
@@ -115,23 +115,23 @@ def check_references(session: Session, objects: Iterable[Any]) -> None:
                 if target_state is not None and not target_state.has_identity:
                     target_school = getattr(target_obj, "school_id", None)
                     if target_school is not None and obj.school_id is not None and target_school != obj.school_id:
-                        _refuse(obj)
+                        _refuse()
                     continue
                 fk = target_state.identity[0] if target_state is not None else getattr(obj, key)
                 if fk is None or not isinstance(model, type):
                     continue
-                pending.append((obj, model, fk))
+                pending.add((model, fk, obj.school_id))
                 wanted[model].add(fk)
         schools = _schools_of(session, wanted)
-    for obj, model, fk in pending:
+    for model, fk, own_school in pending:
         school = schools.get((model, fk), _MISSING)
         if school is _MISSING:
             continue  # no such row: the database's foreign key refuses it, with the generic message
-        if school is not None and obj.school_id is not None and school != obj.school_id:
-            _refuse(obj)
+        if school is not None and own_school is not None and school != own_school:
+            _refuse()
 
 
-def _refuse(obj: Any) -> None:
+def _refuse() -> None:
     raise RuleViolation(N_("The record refers to data of another school."))
 
 
