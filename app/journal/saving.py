@@ -41,6 +41,7 @@ from app.models import (
     Assignment, Attendance, AttendanceCode, FinalMark, FinalMarkColumn, GradeScaleValue, Lesson, Mark,
     PeriodMark, StudyPeriod, SubjectGroup,
 )
+from app.pipeline import probe as new_probe
 from app.pipeline import validate, validate_many
 from app.pipeline.rules import members_with_schools, members_with_students
 from app.pipeline.cells import CellWrite, ConcurrentCell, know_journal, write_cells
@@ -330,9 +331,9 @@ class GridBatch:
             validate(self.session, self._stored_row(mark, aid, sid), deleting=True)
             self._stage_mark(mark, (aid, sid), None, stored, lesson.date, ("", False, ""))
             return None
-        probe = Mark(school_id=self.ctx.school_id, assignment_id=aid, student_id=sid, is_duty=duty,
-                     comment=comment or None, value_id=value.id if value is not None else None)
-        probe.assignment, probe.value = assignment, value
+        probe = new_probe(Mark, school_id=self.ctx.school_id, assignment_id=aid, student_id=sid, is_duty=duty,
+                          comment=comment or None, value_id=value.id if value is not None else None,
+                          assignment=assignment, value=value)
 
         def stage():  # after the checks, which keep texts stripped
             values = {"value_id": probe.value_id, "is_duty": bool(duty), "comment": probe.comment}
@@ -394,8 +395,8 @@ class GridBatch:
                 texts["comment"] = (entry.comment, None)
             self._stage(Attendance, (lid, sid), None, stored, texts, lesson.date, "")
             return None
-        probe = Attendance(school_id=self.ctx.school_id, lesson_id=lid, student_id=sid, code_id=attendance_code.id)
-        probe.lesson, probe.code = lesson, attendance_code
+        probe = new_probe(Attendance, school_id=self.ctx.school_id, lesson_id=lid, student_id=sid,
+                          code_id=attendance_code.id, lesson=lesson, code=attendance_code)
         self._probe(probe, (Attendance, (lid, sid)), lambda: self._stage(
             Attendance, (lid, sid), {"code_id": attendance_code.id}, stored,
             {"code_id": (stored_code or None, attendance_code.code)}, lesson.date, attendance_code.code))
