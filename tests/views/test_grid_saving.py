@@ -181,3 +181,35 @@ def test_a_cell_changed_twice_in_one_batch_keeps_the_last_good_value_audited_fro
             AuditLog.subject_group_id == group, AuditLog.student_id == student, AuditLog.id > before)).all()
         db.session.remove()
     assert code == "4" and audit == [("create", None, "4")], (code, audit)
+
+
+def test_a_cells_comment_is_checked_as_any_text_a_too_long_or_unprintable_one_refused_with_nothing_saved(
+        app, client, column_group):
+    """The cells' rows are checked by the write pipeline's value rules as any row is: a
+    comment of more than 500 characters or with a control character is refused with the
+    field's message, and only that cell; its neighbours in the batch are saved."""
+    teacher = login(client, "teacher")
+    group = column_group["group"]
+    assignments, students, _ = _column(teacher, group)
+    assignment = assignments[5]
+
+    def change(student: int, comment: str) -> dict:
+        return {"kind": "mark", "assignment": assignment, "student": student, "value": "4", "duty": False,
+                "comment": comment, "old": ["", False, ""]}
+
+    try:
+        answer, _ = _counted_save(app, teacher, group, [
+            change(students[0], "ответ у доски"), change(students[1], "я" * 501), change(students[2], "две\x00строки")])
+        assert answer["saved"] == [0] and set(answer["errors"]) == {"1", "2"}, answer
+        assert answer["errors"]["1"] == "Поле «Комментарий» длиннее 500 символов (501).", answer
+        assert answer["errors"]["2"].startswith("В поле «Комментарий» есть недопустимый (управляющий) символ"), answer
+        with app.app_context():
+            stored = dict(db.session.execute(select(Mark.student_id, Mark.comment).where(
+                Mark.assignment_id == assignment)).all())
+            db.session.remove()
+        assert stored == {students[0]: "ответ у доски"}, stored
+    finally:
+        with app.app_context():
+            db.session.execute(delete(Mark).where(Mark.assignment_id == assignment))
+            db.session.commit()
+            db.session.remove()
