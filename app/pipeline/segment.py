@@ -94,12 +94,14 @@ def check_references(session: Session, objects: Iterable[Any]) -> None:
     (the system administrator's login) may be pointed at from any school."""
     pending = set()  # (model, id, the pointing row's school): a column of cells points at few rows
     wanted = defaultdict(set)
+    stored_targets: dict = {}  # id(row pointed at) → (row, its id): a column's cells point at one assignment
     with session.no_autoflush:
         for obj in objects:
             if not isinstance(obj, SchoolScoped):
                 continue
             state = instance_state(obj)
             changed = _changed_columns(obj)
+            own_school = obj.school_id
             for key, rel, model in school_references(type(obj)):
                 if changed is not None and key not in changed and (rel is None or rel not in changed):
                     continue
@@ -111,16 +113,24 @@ def check_references(session: Session, objects: Iterable[Any]) -> None:
                         history = state.attrs[rel].history
                         if history.added:
                             target_obj = history.added[0]
-                target_state = instance_state(target_obj) if target_obj is not None else None
-                if target_state is not None and not target_state.has_identity:
-                    target_school = getattr(target_obj, "school_id", None)
-                    if target_school is not None and obj.school_id is not None and target_school != obj.school_id:
-                        _refuse()
-                    continue
-                fk = target_state.identity[0] if target_state is not None else getattr(obj, key)
+                if target_obj is None:
+                    fk = getattr(obj, key)
+                else:
+                    known = stored_targets.get(id(target_obj))
+                    if known is not None and known[0] is target_obj:
+                        fk = known[1]
+                    else:
+                        target_state = instance_state(target_obj)
+                        if not target_state.has_identity:
+                            target_school = getattr(target_obj, "school_id", None)
+                            if target_school is not None and own_school is not None and target_school != own_school:
+                                _refuse()
+                            continue
+                        fk = target_state.identity[0]
+                        stored_targets[id(target_obj)] = (target_obj, fk)
                 if fk is None or not isinstance(model, type):
                     continue
-                pending.add((model, fk, obj.school_id))
+                pending.add((model, fk, own_school))
                 wanted[model].add(fk)
         schools = _schools_of(session, wanted)
     for model, fk, own_school in pending:
