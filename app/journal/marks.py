@@ -169,18 +169,27 @@ def cut_tallies(rows: list, students: list, scores: dict, around: Iterable[int])
     runs: dict = {sid: [[] for _ in range(len(cuts) + 1)] for sid in students}
     weights: dict = {}
     floats = {value_id: float(score) if score is not None else None for value_id, score in scores.items()}
-    known: dict = {}  # (value, own weight, type's weight) → grading.scored: each worked out once
+    # the rows come assignment by assignment, and an assignment's weight is its own: its run, its
+    # weight and the scored value of each mark (grading.scored) are worked out when it starts
+    current, cutting, run, entries = object(), False, 0, {}
+    by_weight: dict = {}  # weight → value id → grading.scored
     for _period, sid, value_id, own, by_type, aid in rows:
-        if aid in cut:
-            weights.setdefault(aid, grading.effective_weight(own, by_type))
-        elif sid is not None:
-            key = (value_id, own, by_type)
-            if key in known:
-                entry = known[key]
+        if aid != current:
+            current, cutting = aid, aid in cut
+            weight = grading.effective_weight(own, by_type)
+            if cutting:
+                weights.setdefault(aid, weight)
             else:
-                entry = known[key] = grading.scored(floats.get(value_id), grading.effective_weight(own, by_type))
-            if entry is not None:
-                runs[sid][bisect.bisect_left(cuts, aid)].append(entry)
+                run = bisect.bisect_left(cuts, aid)
+                entries = by_weight.setdefault(weight, {})
+        if cutting or sid is None:
+            continue
+        if value_id in entries:
+            entry = entries[value_id]
+        else:
+            entry = entries[value_id] = grading.scored(floats.get(value_id), weight)
+        if entry is not None:
+            runs[sid][run].append(entry)
     return CutTallies(cuts, weights, {sid: [grading.tally_scored(run) for run in parts] for sid, parts in runs.items()})
 
 
