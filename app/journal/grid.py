@@ -95,7 +95,8 @@ def _group_context_statement(within_schools: bool, with_rows: bool = False, dial
     query = (
         select(SubjectGroup.id, SubjectGroup.name, SchoolClass.id, SchoolClass.grade, SchoolClass.letter,
                SubjectGroup.is_whole_class, Subject.name, SchoolYear.id, SchoolYear.is_closed, SchoolYear.end_date,
-               School, SubjectGroup.grade_scale_id, default_scale, *rows)
+               SubjectGroup.school_id, SubjectGroup.grade_scale_id, default_scale,
+               *(School.__table__.c[name] for name in School.LOCK_COLUMNS + School.THRESHOLD_COLUMNS), *rows)
         .join(SchoolClass, SubjectGroup.class_id == SchoolClass.id)
         .join(Subject, SubjectGroup.subject_id == Subject.id)
         .join(SchoolYear, SubjectGroup.year_id == SchoolYear.id)
@@ -134,14 +135,17 @@ def group_context(session: Session, group_id: int, with_rows: bool = False) -> O
     if not found:
         return None
     row = found[0]
-    gid, name, class_id, grade, letter, whole, subject, year_id, closed, year_end, school, scale, default = row[:13]
+    gid, name, class_id, grade, letter, whole, subject, year_id, closed, year_end, school_id, scale, default = row[:13]
+    locks_end = 13 + len(School.LOCK_COLUMNS)
+    rows_at = locks_end + len(School.THRESHOLD_COLUMNS)  # the rows of a save
     if with_rows:  # the group holds its class and year, as joinedload would have put them
-        set_committed_value(row[13], "school_class", row[14])
-        set_committed_value(row[13], "year", row[15])
+        set_committed_value(row[rows_at], "school_class", row[rows_at + 1])
+        set_committed_value(row[rows_at], "year", row[rows_at + 2])
     return GroupContext(gid, name, class_id, f"{grade}{letter}", grade, whole, subject, year_id, bool(closed), year_end,
-                        school.id, school.lock_settings, school.thresholds, scale or default,
-                        group=row[13] if with_rows else None,
-                        scale_values=[r[16] for r in found if r[16] is not None] if with_rows else None,
+                        school_id, School.lock_settings_of(*row[13:locks_end]),
+                        School.thresholds_of(*row[locks_end:rows_at]), scale or default,
+                        group=row[rows_at] if with_rows else None,
+                        scale_values=[r[rows_at + 3] for r in found if r[rows_at + 3] is not None] if with_rows else None,
                         locked=dialect == "postgresql")
 
 

@@ -178,7 +178,7 @@ class GridBatch:
         self.group = self.ctx.group if self.ctx.group is not None and self.ctx.group in s \
             and "year_id" in inspect(self.ctx.group).dict else \
             s.get(SubjectGroup, group, options=[joinedload(SubjectGroup.school_class), joinedload(SubjectGroup.year)])
-        know_journal(s, self.group, self.ctx.scale_id)
+        know_journal(s, self.group, self.ctx.scale_id, self.ctx.settings)
         self.assignments, self.assignment_lessons, self.marks = {}, {}, {}
         if assignment_ids:
             for a, lesson, sid, *stored in s.execute(_ASSIGNMENT_CELLS, {

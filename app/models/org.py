@@ -76,21 +76,33 @@ class School(Model):
 
     municipality: Mapped[Optional[Municipality]] = relationship(back_populates="schools")
 
+    # the columns of the journal's settings, for a read that needs no more of the school's card
+    LOCK_COLUMNS = ("lock_mark_days", "lock_attendance_days", "lock_control_days", "lock_period_mark_days",
+                    "lock_final_mark_days", "period_mark_due_days")
+    THRESHOLD_COLUMNS = ("threshold_5", "threshold_4", "threshold_3")
+
     @property
     def lock_settings(self):
         """The school's day counts for app.rules.locks."""
-        from app.rules.locks import LockSettings
-
-        return LockSettings(
-            mark=self.lock_mark_days, attendance=self.lock_attendance_days, control=self.lock_control_days,
-            period_mark=self.lock_period_mark_days, final_mark=self.lock_final_mark_days,
-            period_mark_due=self.period_mark_due_days,
-        )
+        return self.lock_settings_of(*(getattr(self, name) for name in self.LOCK_COLUMNS))
 
     @property
     def thresholds(self) -> tuple:
         """The minimum averages for «5», «4» and «3», for app.rules.grading."""
-        return tuple(float(v) if v is not None else None for v in (self.threshold_5, self.threshold_4, self.threshold_3))
+        return self.thresholds_of(*(getattr(self, name) for name in self.THRESHOLD_COLUMNS))
+
+    @staticmethod
+    def lock_settings_of(mark, attendance, control, period_mark, final_mark, period_mark_due):
+        """lock_settings from the values of LOCK_COLUMNS."""
+        from app.rules.locks import LockSettings
+
+        return LockSettings(mark=mark, attendance=attendance, control=control, period_mark=period_mark,
+                            final_mark=final_mark, period_mark_due=period_mark_due)
+
+    @staticmethod
+    def thresholds_of(*values) -> tuple:
+        """thresholds from the values of THRESHOLD_COLUMNS."""
+        return tuple(float(v) if v is not None else None for v in values)
 
     def __str__(self) -> str:
         return self.short_name

@@ -68,11 +68,13 @@ class CellWrite:
     entry_date: Any = None
 
 
-def know_journal(session: Session, group, scale_id: int | None) -> None:
+def know_journal(session: Session, group, scale_id: int | None, settings=None) -> None:
     """Tells the pipeline's per-flush caches what the caller read under the journal's
-    lock (the group with its year; the scale the batch checks against), so that each
-    cell's checks do not read them again."""
+    lock (the group with its year; the scale the batch checks against; the school's lock
+    settings), so that each cell's checks do not read them again."""
     session.info.setdefault("parta_pipeline_closed_years", {})[group.year.id] = bool(group.year.is_closed)
+    if settings is not None:
+        session.info.setdefault("parta_pipeline_settings", {})[group.school_id] = settings
     if group.grade_scale_id is None and scale_id is not None:
         session.info.setdefault("parta_default_scales", {})[group.school_id] = scale_id
 
