@@ -46,11 +46,13 @@ class AuditLog(SchoolScoped, Model):
     half of a journal save's write (`app/pipeline/cells.py`). SQLite gives a new row the
     largest id again once the row holding it is deleted: there the keys stay, and a deletion
     empties the id (the school's: its rows go with it), so that a new student never inherits
-    a deleted one's history."""
+    a deleted one's history.
+
+    Its indexes serve the audit page's filters — a school's period, a journal's, a student's
+    — and nothing else: every journal save writes each of them once per changed field."""
 
     __tablename__ = "audit_log"
     __table_args__ = (
-        Index("ix_audit_log_school_entity", "school_id", "entity", "row_id"),
         Index("ix_audit_log_school_at", "school_id", "at"),
         Index("ix_audit_log_school_group", "school_id", "subject_group_id", "at"),
         Index("ix_audit_log_school_student", "school_id", "student_id", "at"),
