@@ -29,9 +29,11 @@ import os
 import weakref
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Optional
 
-from sqlalchemy import and_, bindparam, inspect, select, text
+import orjson
+from sqlalchemy import String, and_, bindparam, cast, func, inspect, select, text
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, contains_eager, joinedload, lazyload, make_transient_to_detached
 
@@ -97,17 +99,41 @@ def _state(old: Any) -> tuple:
     return (_norm(old), False, "")
 
 
-# The cells' rows of a batch, built once (parameters ids, group, school): the assignments of
-# the journal with their lessons and the columns of their stored marks (StoredMark); the
-# lessons with their attendance.
-_ASSIGNMENT_CELLS = (
-    select(Assignment, Lesson, Mark.student_id, Mark.id, Mark.value_id, Mark.is_duty, Mark.comment, Mark.entered_at,
-           Mark.entered_by_id).join(Lesson, Assignment.lesson_id == Lesson.id)
-    .outerjoin(Mark, and_(Mark.assignment_id == Assignment.id, Mark.school_id == bindparam("school")))
-    .where(Assignment.id.in_(bindparam("ids", expanding=True)), Lesson.subject_group_id == bindparam("group"))
-    # the lesson once (the one joined here), its journal from the identity map (the batch holds it)
-    .options(contains_eager(Assignment.lesson).lazyload(Lesson.subject_group), lazyload(Lesson.subject_group))
-)
+# The cells' rows of a batch, built once per database dialect (parameters ids, group, school): the
+# assignments of the journal with their lessons, each with the columns of its stored marks as one
+# JSON text (StoredMark's, after the student's id) — one row per assignment, not one per mark, so
+# the ORM makes the assignment and its lesson once; the lessons with their attendance.
+_MARK_COLUMNS = (Mark.student_id, Mark.id, Mark.value_id, Mark.is_duty, Mark.comment, Mark.entered_at,
+                 Mark.entered_by_id)
+
+
+@lru_cache(maxsize=2)
+def _assignment_cells(dialect: str):
+    if dialect == "postgresql":
+        marks = func.json_agg(func.json_build_array(*_MARK_COLUMNS))
+    else:
+        marks = func.json_group_array(func.json_array(*_MARK_COLUMNS))
+    stored = (select(cast(marks, String)).where(Mark.assignment_id == Assignment.id, Mark.school_id == bindparam("school"))
+              .correlate(Assignment).scalar_subquery())
+    return (
+        select(Assignment, Lesson, stored).join(Lesson, Assignment.lesson_id == Lesson.id)
+        .where(Assignment.id.in_(bindparam("ids", expanding=True)), Lesson.subject_group_id == bindparam("group"))
+        # the lesson once (the one joined here), its journal from the identity map (the batch holds it)
+        .options(contains_eager(Assignment.lesson).lazyload(Lesson.subject_group), lazyload(Lesson.subject_group))
+    )
+
+
+def _stored_marks(marks: Optional[str]) -> list:
+    """(student id, StoredMark) of an assignment's marks from _assignment_cells' JSON text (a
+    stamp as the database wrote it in JSON; a flag as true/false or 1/0)."""
+    if not marks:
+        return []
+    found = []
+    for sid, mark_id, value_id, duty, comment, at, by in orjson.loads(marks):
+        found.append((sid, StoredMark(mark_id, value_id, bool(duty), comment,
+                                      dt.datetime.fromisoformat(at) if at is not None else None, by)))
+    return found
+
 
 _LESSON_CELLS = (
     select(Lesson, Attendance)
@@ -181,11 +207,11 @@ class GridBatch:
         know_journal(s, self.group, self.ctx.scale_id, self.ctx.settings)
         self.assignments, self.assignment_lessons, self.marks = {}, {}, {}
         if assignment_ids:
-            for a, lesson, sid, *stored in s.execute(_ASSIGNMENT_CELLS, {
+            for a, lesson, stored in s.execute(_assignment_cells(s.get_bind().dialect.name), {
                     "ids": sorted(assignment_ids), "group": group, "school": self.ctx.school_id}, execution_options=reads):
                 self.assignments[a.id], self.assignment_lessons[a.id] = a, lesson
-                if sid is not None:
-                    self.marks[(a.id, sid)] = StoredMark(*stored)
+                for sid, mark in _stored_marks(stored):
+                    self.marks[(a.id, sid)] = mark
         self.lessons, self.attendance = {}, {}
         if lesson_ids:
             for lesson, entry in s.execute(_LESSON_CELLS, {"ids": sorted(lesson_ids), "group": group,
