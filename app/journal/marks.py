@@ -174,6 +174,8 @@ def cut_tallies(rows: list, students: list, scores: dict, around: Iterable[int])
     current, cutting, run, entries = object(), False, 0, {}
     by_weight: dict = {}  # weight → value id → grading.scored
     for _period, sid, value_id, own, by_type, aid in rows:
+        if aid is None:
+            continue  # a held lesson without assignments (attendance only): nothing to count
         if aid != current:
             current, cutting = aid, aid in cut
             weight = grading.effective_weight(own, by_type)

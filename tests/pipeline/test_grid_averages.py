@@ -92,3 +92,31 @@ def test_a_saves_averages_count_its_cells_as_it_left_them_written_cleared_in_con
                 db.session.delete(db.session.get(Lesson, lesson_id))
             db.session.commit()
             db.session.remove()
+
+
+def test_a_lesson_of_the_period_without_assignments_leaves_a_saves_averages_those_of_the_page(app, client, journal):
+    """A held lesson with attendance only comes with the period's marks as a row without an
+    assignment: the save's averages (tallied beside it on PostgreSQL) skip it as the page does."""
+    with app.app_context():
+        lessons = [Lesson(school_id=journal.school_id, subject_group_id=journal.group_id, date=journal.day(days),
+                          number=7) for days in (2, 3)]
+        assignment = Assignment(school_id=journal.school_id, lesson=lessons[0], type_id=journal.ordinary_type_id)
+        db.session.add_all(lessons + [assignment])  # the second lesson holds no assignment
+        db.session.commit()
+        lesson_ids, aid = [lesson.id for lesson in lessons], assignment.id
+        db.session.remove()
+    teacher, student, period = login(client, "teacher"), journal.child_id, journal.current_period_id
+    try:
+        answer = teacher.post("/journal/save", json={"group": journal.group_id, "period": period, "changes": [
+            {"kind": "mark", "assignment": aid, "student": student, "value": "4", "duty": False, "comment": "",
+             "old": ["", False, ""]}]}).get_json()
+        assert answer["saved"] == [0], answer
+        asked = teacher.get(f"/journal/averages?group={journal.group_id}&period={period}").get_json()
+        assert answer["averages"][str(student)] == asked[str(student)] and asked[str(student)]["count"] >= 1, \
+            (answer, asked)
+    finally:
+        with app.app_context():
+            for lesson_id in lesson_ids:
+                db.session.delete(db.session.get(Lesson, lesson_id))
+            db.session.commit()
+            db.session.remove()
