@@ -73,6 +73,8 @@ def normalize_thresholds(thresholds: Thresholds = None) -> Tuple[float, float, f
     """(min for 5, min for 4, min for 3) from a sequence or a {mark: minimum} mapping."""
     if thresholds is None:
         return DEFAULT_THRESHOLDS
+    if type(thresholds) is tuple:  # a school's, as read (the journal asks for each of thirty students)
+        return _normalized(thresholds)
     if isinstance(thresholds, Mapping):
         values = (thresholds[5], thresholds[4], thresholds[3])
     else:
