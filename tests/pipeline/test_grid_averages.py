@@ -9,6 +9,15 @@ from tests.conftest import login
 from tests.views.test_grid import _grid_data
 
 
+def _delete_lessons(app, lesson_ids) -> None:
+    """A test's own lessons (their assignments and marks go with them)."""
+    with app.app_context():
+        for lesson_id in lesson_ids:
+            db.session.delete(db.session.get(Lesson, lesson_id))
+        db.session.commit()
+        db.session.remove()
+
+
 def test_a_cancelled_lessons_mark_counts_neither_in_a_saves_averages_nor_on_the_page(app, client, journal):
     with app.app_context():
         lessons = [Lesson(school_id=journal.school_id, subject_group_id=journal.group_id, date=journal.day(days),
@@ -36,11 +45,7 @@ def test_a_cancelled_lessons_mark_counts_neither_in_a_saves_averages_nor_on_the_
         assert asked[str(student)] == page["averages"][str(student)]
         assert (asked[str(student)]["count"], asked[str(student)]["weighted"]) == (1, "5,00")
     finally:
-        with app.app_context():
-            for lesson_id in (kept, cancelled):
-                db.session.delete(db.session.get(Lesson, lesson_id))
-            db.session.commit()
-            db.session.remove()
+        _delete_lessons(app, (kept, cancelled))
 
 
 def test_a_saves_averages_count_its_cells_as_it_left_them_written_cleared_in_conflict_or_refused(app, client, journal):
@@ -87,11 +92,7 @@ def test_a_saves_averages_count_its_cells_as_it_left_them_written_cleared_in_con
         assert middle["averages"][str(one)] == asked[str(one)]
         assert middle["averages"][str(one)]["formula"].startswith("(") and "4×2 + 4×1)" in middle["averages"][str(one)]["formula"]
     finally:
-        with app.app_context():
-            for lesson_id in lesson_ids:
-                db.session.delete(db.session.get(Lesson, lesson_id))
-            db.session.commit()
-            db.session.remove()
+        _delete_lessons(app, lesson_ids)
 
 
 def test_a_lesson_of_the_period_without_assignments_leaves_a_saves_averages_those_of_the_page(app, client, journal):
@@ -115,8 +116,4 @@ def test_a_lesson_of_the_period_without_assignments_leaves_a_saves_averages_thos
         assert answer["averages"][str(student)] == asked[str(student)] and asked[str(student)]["count"] >= 1, \
             (answer, asked)
     finally:
-        with app.app_context():
-            for lesson_id in lesson_ids:
-                db.session.delete(db.session.get(Lesson, lesson_id))
-            db.session.commit()
-            db.session.remove()
+        _delete_lessons(app, lesson_ids)
