@@ -398,16 +398,23 @@ def load_grid(session: Session, ctx: GroupContext, period_id: Optional[int], tod
     student_ids = [s[0] for s in students]
     marked = grading.is_marked_grade(ctx.grade)  # a first grade: no scale, averages or period marks
     # the marks as the page shows them and, in the same pass, the (score, weight) pairs of the averages
-    shown, pairs, states = {}, {sid: [] for sid in student_ids}, {}
+    shown, scored, states = {}, {sid: [] for sid in student_ids}, {}
+    entries: dict = {}  # (value, assignment) → grading.scored: a few marks and weights for a thousand cells
     for aid, sid, value_id, duty, comment, _ in marks:
         state = states.get((value_id, duty, comment))
         if state is None:  # a few states (the scale's marks, «точка») for a thousand cells: each built once
             state = states[(value_id, duty, comment)] = (codes.get(value_id, "") if value_id else "", bool(duty),
                                                          comment or "")
         shown[f"{aid}:{sid}"] = state
-        if value_id is not None and aid in weights and sid in pairs:
-            pairs[sid].append((scores.get(value_id), weights[aid]))
-    stats = averages(pairs, ctx.thresholds) if marked else {}
+        if value_id is not None and aid in weights and sid in scored:
+            key = (value_id, aid)
+            entry = entries[key] if key in entries else entries.setdefault(
+                key, grading.scored(scores.get(value_id), weights[aid]))
+            if entry is not None:  # a mark without a score does not count
+                scored[sid].append(entry)
+    thresholds = grading.normalize_thresholds(ctx.thresholds)
+    stats = {sid: grading.summary_of((grading.tally_scored(run),), thresholds) for sid, run in scored.items()} \
+        if marked else {}
     period_lock = lock_text("period_mark", end) if period else None
     # The grid's wire format (read by app/static/parta-grid.js; app/views/grid.py adds
     # "editable", "csrf" and "urls"). Ids are numbers; a cell's key is "<row id>:<student id>".
