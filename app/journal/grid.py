@@ -408,8 +408,9 @@ def load_grid(session: Session, ctx: GroupContext, period_id: Optional[int], tod
         shown[f"{aid}:{sid}"] = state
         if value_id is not None and aid in weights and sid in scored:
             key = (value_id, aid)
-            entry = entries[key] if key in entries else entries.setdefault(
-                key, grading.scored(scores.get(value_id), weights[aid]))
+            if key not in entries:
+                entries[key] = grading.scored(scores.get(value_id), weights[aid])
+            entry = entries[key]
             if entry is not None:  # a mark without a score does not count
                 scored[sid].append(entry)
     thresholds = grading.normalize_thresholds(ctx.thresholds)
