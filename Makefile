@@ -51,10 +51,12 @@ db: translations
 	$(FLASK) db upgrade
 	$(FLASK) sync-roles
 
+# The demo: the web server and, beside it, the task queue's worker (background jobs, schedules),
+# both stopped together.
 demo: db
 	$(FLASK) seed-demo --if-empty
 	@echo "Parta: http://127.0.0.1:$(PORT)/"
-	PARTA_PORT=$(PORT) $(PY) run.py
+	$(FLASK) worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; PARTA_PORT=$(PORT) $(PY) run.py
 
 serve: translations
 	PARTA_PORT=$(PORT) $(PY) run.py

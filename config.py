@@ -96,6 +96,11 @@ class Config:
     # Background print jobs (the year-end archive): processes that render PDFs (default: up to 2 cores).
     PARTA_REPORT_WORKERS = int(os.environ.get("PARTA_REPORT_WORKERS", "0")) or None
     PARTA_JOBS_INLINE = False  # tests: a job runs to its end inside the request that starts it
+    # The task queue (app/queue.py): sqlite:///… (default instance/queue.sqlite3), redis://… for
+    # several servers; its name separates sites sharing one Redis. The jobs' lease, retries and
+    # schedules are read by app/jobs.py (PARTA_JOB_*, PARTA_SCHEDULE_*; README, Production).
+    PARTA_QUEUE_URL = os.environ.get("PARTA_QUEUE_URL") or None
+    PARTA_QUEUE_NAME = os.environ.get("PARTA_QUEUE_NAME") or "parta"
     # The first visit of the summary sheets after a period has ended forms its sheets (besides
     # `flask form-summary-sheets` from cron); off where only cron should do it.
     PARTA_SHEETS_ON_VISIT = os.environ.get("PARTA_SHEETS_ON_VISIT", "1") == "1"

@@ -63,6 +63,9 @@ def create_app(config_object: object | str | None = None) -> Flask:
     from app.security import grants, http, scoping
 
     db.init_app(app)
+    from app import jobs, queue
+
+    queue.init_app(app, jobs.register)  # the task queue, made on first use (app/queue.py)
     csrf.init_app(app)
     if app.config.get("PARTA_BEHIND_PROXY"):
         from werkzeug.middleware.proxy_fix import ProxyFix

@@ -58,25 +58,40 @@ def register_commands(app: Flask) -> None:
         ids = generate_schools(schools, students)
         click.echo(f"generated schools: {ids}")
 
+    @app.cli.command("worker")
+    @click.option("--threads", default=2, show_default=True, help="Jobs run at once.")
+    def worker_command(threads: int) -> None:
+        """Run the task queue's worker: the background jobs and the schedules (summary sheets,
+        purges). Production runs it beside the web server under systemd (README)."""
+        import logging
+
+        from app import jobs, queue
+
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        app_ = current_app._get_current_object()
+        huey = queue.huey(app_)
+        again = jobs.recover(app_, starting=True)  # the jobs a worker that died left
+        click.echo(f"worker {jobs.worker_name()}: {again} interrupted jobs started again")
+        huey.create_consumer(workers=threads, worker_type="thread", periodic=True).run()
+
     @app.cli.command("form-summary-sheets")
     def form_summary_sheets_command() -> None:
-        """Form and store the summary sheets of the periods that have ended (act 001 §4.15);
-        run it daily from cron. Each school's sheets are formed once."""
+        """Form and store the summary sheets of the periods that have ended (act 001 §4.15),
+        here and now; the worker does it every morning (PARTA_SCHEDULE_SUMMARY_SHEETS)."""
         from app.extensions import db
-        from app.jobs import new_job, run
-        from app.models import JobKind, School
-        from app.security.scoping import as_school
-        from reports.archive import due_sheets
-        from app.clock import school_today
+        from app.jobs import form_due_summary_sheets_everywhere
 
-        for school in db.session.query(School).order_by(School.id).all():
-            with as_school(school.id):
-                due = due_sheets(db.session, school_today(), school.id)
-                if not due:
-                    continue
-                job = new_job(db.session, JobKind.summary_sheets, school.id)
-            run(current_app._get_current_object(), job.id)
-            click.echo(f"{school.short_name}: {len(due)} summary sheets")
+        current_app.config["PARTA_JOBS_INLINE"] = True
+        for job in form_due_summary_sheets_everywhere():
+            db.session.refresh(job)
+            click.echo(f"school {job.school_id}: {job.done} summary sheets, {job.status.name}")
+
+    @app.cli.command("purge-sessions")
+    def purge_sessions_command() -> None:
+        """Forget expired NetSchool API sessions (the worker does it nightly)."""
+        from app.jobs import purge_expired_sessions
+
+        click.echo(f"sessions forgotten: {purge_expired_sessions()}")
 
     @app.cli.command("print-archive")
     @click.option("--school", "school_id", type=int, default=None, help="The school (default: the first).")

@@ -1,12 +1,27 @@
-"""Background print jobs: the year-end archive and the summary sheets formed when a
-period ends. A job is a row (ReportJob) that a thread of the web process works
-through, writing its progress after every step, so that any worker's page can
-show the progress bar; rendering goes to a pool of processes (PARTA_REPORT_WORKERS,
-two on a two-core server) so that the archive of a school takes a minute, not
-several.
+"""Background jobs, run by the task queue's worker (`flask --app run worker`, app/queue.py),
+never by a web process: the year-end archive and the summary sheets formed when a period
+ends, and the housekeeping on a schedule.
 
-With PARTA_JOBS_INLINE (the tests) a job runs to its end inside the request that
-started it.
+A job a user waits for is a row (ReportJob) that any web worker's page reads for its
+progress. The queue carries only the row's id; the row is the truth:
+
+- claim: a worker takes a job with one conditional UPDATE (queued, or running with a stale
+  heartbeat), so that a job enqueued twice still runs once;
+- heartbeat: while a job runs, a thread beside it writes `heartbeat_at` every quarter of the
+  lease (PARTA_JOB_LEASE seconds, 60 by default);
+- recovery: at a worker's start and then every minute, a running job whose heartbeat is older
+  than the lease, or whose worker on this host is gone, is queued and enqueued again; so is a
+  queued job the queue lost (a web process that died between its commit and the enqueue).
+  A killed worker's job therefore finishes after the next start, from its beginning: the
+  archive stores its documents in one transaction at its end, the summary sheets one by one
+  (a sheet formed is not due any more);
+- retries: a failed attempt is tried again PARTA_JOB_RETRIES times (2) after
+  PARTA_JOB_RETRY_DELAY seconds (30), the row saying so in Russian; then it fails for good;
+- cancel: a queued job is cancelled at once, a running one at its next step.
+
+Rendering goes to a pool of processes (PARTA_REPORT_WORKERS, two on a two-core server), so
+that the archive of a school takes a minute, not several. With PARTA_JOBS_INLINE (the tests)
+a job runs to its end, once, inside the request that submits it.
 """
 from __future__ import annotations
 
@@ -14,24 +29,53 @@ import datetime as dt
 import logging
 import multiprocessing
 import os
+import socket
 import threading
 from concurrent.futures import ProcessPoolExecutor
 from typing import Optional
 
 from flask import Flask, current_app
 from flask_babel import gettext
-from sqlalchemy import select
+from huey import crontab
+from sqlalchemy import delete, or_, select, update
 
-from app.clock import school_today, utcnow
+from app import queue
+from app.clock import school_today, school_zone, utcnow
 from app.extensions import db
-from app.models import DocumentKind, JobKind, JobStatus, ReportJob, School, SchoolYear, StoredDocument
+from app.models import (DocumentKind, JobKind, JobStatus, ReportJob, School, SchoolYear, StoredDocument,
+                        WebApiSession)
 from app.security.scoping import as_school
 
 log = logging.getLogger(__name__)
 
-# A job whose thread died with its process (a restart) is stale after this long without progress.
-STALE_AFTER = dt.timedelta(minutes=30)
+_UNSCOPED = {"parta_unscoped": True}  # the worker's own bookkeeping reads every school's jobs
+_JOBS = ReportJob.__table__
 
+
+class Cancelled(Exception):
+    """A user asked to stop the job; it stops at its next step."""
+
+
+# --- settings -------------------------------------------------------------------------------
+
+def _setting(app: Flask, key: str, default: int) -> int:
+    value = app.config.get(key)
+    if value in (None, ""):
+        value = os.environ.get(key)
+    return max(0, int(value)) if value not in (None, "") else default
+
+
+def lease(app: Flask) -> dt.timedelta:
+    """How long a running job's worker may stay silent before the job is started again."""
+    return dt.timedelta(seconds=max(3, _setting(app, "PARTA_JOB_LEASE", 60)))
+
+
+def retries(app: Flask) -> int:
+    return _setting(app, "PARTA_JOB_RETRIES", 2)
+
+
+def retry_delay(app: Flask) -> int:
+    return _setting(app, "PARTA_JOB_RETRY_DELAY", 30)
 
 
 def workers() -> int:
@@ -41,64 +85,258 @@ def workers() -> int:
     return max(1, min(2, os.cpu_count() or 1))
 
 
-def running_job(session, school_id: int, kind: JobKind) -> Optional[ReportJob]:
-    """The school's job of this kind still queued or running (a stale one is marked failed)."""
-    job = session.scalar(select(ReportJob).where(
-        ReportJob.school_id == school_id, ReportJob.kind == kind,
-        ReportJob.status.in_([JobStatus.queued, JobStatus.running])).order_by(ReportJob.id.desc()).limit(1))
-    if job is not None and (job.started_at or job.created_at) < utcnow() - STALE_AFTER and job.status is JobStatus.running:
-        job.status, job.message, job.finished_at = JobStatus.failed, gettext("The job was interrupted."), utcnow()
-        session.commit()
-        return None
-    return job
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def start(job: ReportJob) -> None:
-    """Runs a committed job: in a thread of this process, or inline (PARTA_JOBS_INLINE)."""
+# The schedules (five crontab fields, in the school's time zone): environment settings
+# PARTA_SCHEDULE_<NAME>, these by default; an empty setting turns a schedule off.
+SCHEDULES = {
+    "SUMMARY_SHEETS": "30 6 * * *",  # the sheets of the periods that ended, the morning after
+    "PURGE": "15 3 * * *",           # expired NetSchool API sessions
+}
+
+
+def schedule(app: Flask, name: str) -> Optional[str]:
+    value = app.config.get(f"PARTA_SCHEDULE_{name}")
+    if value is None:
+        value = os.environ.get(f"PARTA_SCHEDULE_{name}", SCHEDULES[name])
+    return value.strip() or None
+
+
+def local_crontab(spec: str):
+    """A periodic task's test of a minute: the crontab fields read in the school's time zone
+    (the queue keeps UTC)."""
+    fields = spec.split()
+    if len(fields) != 5:
+        raise ValueError(f"a schedule needs five crontab fields (minute hour day month weekday), not {spec!r}")
+    minute, hour, day, month, weekday = fields
+    matches = crontab(minute=minute, hour=hour, day=day, month=month, day_of_week=weekday)
+
+    def validate(timestamp: dt.datetime) -> bool:
+        local = timestamp.replace(tzinfo=dt.timezone.utc).astimezone(school_zone()).replace(tzinfo=None)
+        return matches(local)
+
+    return validate
+
+
+# --- the tasks ----------------------------------------------------------------------------
+
+def register(huey, app: Flask) -> dict:
+    """The tasks of the queue, by name (app/queue.py calls this once per app)."""
+
+    def run_job(job_id: int, task=None) -> None:
+        run(app, job_id, retries_left=task.retries if task is not None else 0)
+
+    def recover_jobs() -> None:
+        with app.app_context():
+            recover(app)
+
+    def form_summary_sheets() -> None:
+        with app.app_context():
+            form_due_summary_sheets_everywhere()
+
+    def purge_sessions() -> None:
+        with app.app_context():
+            purge_expired_sessions()
+
+    tasks = {"run_job": huey.task(retries=retries(app), retry_delay=retry_delay(app), context=True,
+                                  name="run_job")(run_job),
+             "recover_jobs": huey.periodic_task(crontab(), name="recover_jobs")(recover_jobs)}
+    for name, function in (("SUMMARY_SHEETS", form_summary_sheets), ("PURGE", purge_sessions)):
+        spec = schedule(app, name)
+        if spec:
+            tasks[function.__name__] = huey.periodic_task(local_crontab(spec), name=function.__name__)(function)
+    return tasks
+
+
+def submit(session, job: ReportJob) -> None:
+    """Hands a committed job to the worker (or runs it here, PARTA_JOBS_INLINE). A queue that
+    cannot be reached fails the job with a message instead of failing the page."""
     app = current_app._get_current_object()
     if app.config.get("PARTA_JOBS_INLINE"):
         run(app, job.id)
         return
-    threading.Thread(target=run, args=(app, job.id), name=f"parta-job-{job.id}", daemon=True).start()
+    try:
+        queue.task("run_job", app)(job.id)
+    except Exception:  # the queue's storage (a file, Redis) is unreachable
+        log.exception("Job %s could not be enqueued", job.id)
+        session.execute(update(_JOBS).where(_JOBS.c.id == job.id, _JOBS.c.status == JobStatus.queued)
+                        .values(status=JobStatus.failed, finished_at=utcnow(),
+                                message=gettext("The task queue is unavailable; the job was not started. "
+                                                "Try again later or tell the administrator.")))
+        session.commit()
 
 
-def run(app: Flask, job_id: int) -> None:
-    """Works a job through to its end; a failure is recorded on the job, never raised."""
+def claim(session, job_id: int, me: str, stale: dt.timedelta) -> bool:
+    """Takes the job for this worker: only if it is queued, or running with a heartbeat older
+    than `stale` (its worker died). One statement, so two workers never both win."""
+    now = utcnow()
+    taken = session.execute(
+        update(_JOBS).where(_JOBS.c.id == job_id, or_(
+            _JOBS.c.status == JobStatus.queued,
+            (_JOBS.c.status == JobStatus.running) & (_JOBS.c.heartbeat_at < now - stale)))
+        .values(status=JobStatus.running, worker=me, heartbeat_at=now, attempts=_JOBS.c.attempts + 1,
+                started_at=now, finished_at=None)).rowcount
+    session.commit()
+    return taken == 1
+
+
+class _Heartbeat(threading.Thread):
+    """Writes a running job's heartbeat until stopped, on a connection of its own."""
+
+    def __init__(self, app: Flask, job_id: int, me: str, every: float) -> None:
+        super().__init__(name=f"parta-job-{job_id}-heartbeat", daemon=True)
+        self.app, self.job_id, self.me, self.every = app, job_id, me, every
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        with self.app.app_context():
+            while not self.stopped.wait(self.every):
+                try:
+                    with db.engine.begin() as connection:
+                        connection.execute(update(_JOBS).where(
+                            _JOBS.c.id == self.job_id, _JOBS.c.worker == self.me,
+                            _JOBS.c.status == JobStatus.running).values(heartbeat_at=utcnow()))
+                except Exception:  # the next beat tries again; the lease allows for a few misses
+                    log.warning("Heartbeat of job %s not written", self.job_id, exc_info=True)
+
+    def stop(self) -> None:
+        self.stopped.set()
+
+
+def run(app: Flask, job_id: int, retries_left: int = 0) -> None:
+    """Works a job through to its end. A failure is recorded on the job; it is raised again
+    only when the queue is to try once more (retries_left)."""
+    inline = bool(app.config.get("PARTA_JOBS_INLINE"))
     with app.app_context():
         session = db.session
-        job = session.get(ReportJob, job_id)
-        if job is None:
-            return
-        school_id = job.school_id
+        me = worker_name()
+        beat = None
         try:
+            if not claim(session, job_id, me, lease(app)):
+                return  # done, cancelled, or running in a live worker: a second delivery
+            school_id = session.scalar(select(ReportJob.school_id).where(ReportJob.id == job_id),
+                                       execution_options=_UNSCOPED)
+            if not inline:
+                beat = _Heartbeat(app, job_id, me, lease(app).total_seconds() / 4)
+                beat.start()
             with as_school(school_id):
                 job = session.get(ReportJob, job_id)
-                job.status, job.started_at = JobStatus.running, utcnow()
-                session.commit()
-                if job.kind is JobKind.year_archive:
-                    _run_archive(session, job)
-                else:
-                    _run_summary_sheets(session, job)
-                job.status, job.finished_at, job.step = JobStatus.done, utcnow(), None
-                session.commit()
-        except Exception:  # the job's row says it failed; the log keeps the cause
-            log.exception("Report job %s failed", job_id)
-            session.rollback()
-            with as_school(school_id):
-                job = session.get(ReportJob, job_id)
-                job.status, job.finished_at = JobStatus.failed, utcnow()
-                job.message = gettext("The documents could not be printed. Nothing was stored; try again or tell "
-                                      "the administrator.")
-                session.commit()
+                try:
+                    if job.kind is JobKind.year_archive:
+                        _run_archive(session, job)
+                    else:
+                        _run_summary_sheets(session, job)
+                    job.status, job.finished_at, job.step, job.message = JobStatus.done, utcnow(), None, None
+                    session.commit()
+                except Cancelled:
+                    session.rollback()
+                    _finish(session, job_id, JobStatus.cancelled, gettext("The job was cancelled."))
+                except Exception:  # the job's row says it failed; the log keeps the cause
+                    log.exception("Job %s failed (attempt with %s retries left)", job_id, retries_left)
+                    session.rollback()
+                    if retries_left > 0:
+                        attempts = session.scalar(select(ReportJob.attempts).where(ReportJob.id == job_id))
+                        _finish(session, job_id, JobStatus.queued, gettext(
+                            "The attempt failed; the job will be tried again in %(seconds)s s "
+                            "(attempt %(next)s of %(total)s).", seconds=retry_delay(app), next=attempts + 1,
+                            total=attempts + retries_left))
+                        raise
+                    _finish(session, job_id, JobStatus.failed, gettext(
+                        "The documents could not be printed. Nothing was stored; try again or tell "
+                        "the administrator."))
         finally:
+            if beat is not None:
+                beat.stop()
             session.remove()
 
+
+def _finish(session, job_id: int, status: JobStatus, message: str) -> None:
+    values = {"status": status, "message": message, "heartbeat_at": utcnow()}
+    if status is not JobStatus.queued:
+        values["finished_at"] = utcnow()
+    session.execute(update(_JOBS).where(_JOBS.c.id == job_id).values(**values))
+    session.commit()
+
+
+def cancel(session, job: ReportJob) -> None:
+    """Cancels a queued job at once and asks a running one to stop at its next step."""
+    session.execute(update(_JOBS).where(_JOBS.c.id == job.id, _JOBS.c.status == JobStatus.queued)
+                    .values(status=JobStatus.cancelled, finished_at=utcnow(),
+                            message=gettext("The job was cancelled.")))
+    session.execute(update(_JOBS).where(_JOBS.c.id == job.id, _JOBS.c.status == JobStatus.running)
+                    .values(cancel_requested=True))
+    session.commit()
+
+
+def _alive_here(worker: Optional[str]) -> bool:
+    """Whether a worker named host:pid could still be running: always, unless it was on this
+    host and its process is gone."""
+    host, _, pid = (worker or "").rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return True
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return int(pid) != 0
+
+
+def recover(app: Flask, starting: bool = False) -> int:
+    """Queues again the jobs a dead worker left and the queued ones the queue lost; returns
+    how many were enqueued. A worker `starting` also takes back the jobs held under its own
+    name: an earlier process of the same host and pid (a container restarted) held them."""
+    session = db.session
+    now, stale = utcnow(), lease(app)
+    lost_after = stale + dt.timedelta(seconds=retry_delay(app))
+    rows = session.execute(select(ReportJob.id, ReportJob.status, ReportJob.worker, ReportJob.heartbeat_at,
+                                  ReportJob.created_at)
+                           .where(ReportJob.status.in_([JobStatus.queued, JobStatus.running])),
+                           execution_options=_UNSCOPED).all()
+    again = []
+    for job_id, status, worker, heartbeat, created in rows:
+        seen = heartbeat or created
+        if status is JobStatus.running and (seen < now - stale or not _alive_here(worker)
+                                            or (starting and worker == worker_name())):
+            moved = session.execute(update(_JOBS).where(_JOBS.c.id == job_id, _JOBS.c.status == JobStatus.running,
+                                                        _JOBS.c.worker == worker)
+                                    .values(status=JobStatus.queued, heartbeat_at=now, message=gettext(
+                                        "The worker running the job stopped; the job was started again."))).rowcount
+            if moved:
+                again.append(job_id)
+        elif status is JobStatus.queued and seen < now - lost_after:
+            session.execute(update(_JOBS).where(_JOBS.c.id == job_id).values(heartbeat_at=now))
+            again.append(job_id)
+    session.commit()
+    for job_id in again:
+        log.warning("Job %s enqueued again", job_id)
+        queue.task("run_job", app)(job_id)
+    return len(again)
+
+
+def purge_expired_sessions() -> int:
+    """Forgets NetSchool API sessions that ended or were never signed into within a day."""
+    now = utcnow()
+    gone = db.session.execute(delete(WebApiSession).where(or_(
+        WebApiSession.expires_at < now,
+        WebApiSession.token.is_(None) & (WebApiSession.created_at < now - dt.timedelta(days=1)))),
+        execution_options=_UNSCOPED).rowcount
+    db.session.commit()
+    return gone
+
+
+# --- the work -------------------------------------------------------------------------------
 
 def _progress(session, job: ReportJob, step: str = "", pages: int = 0) -> None:
     job.done += 1
     job.pages += pages
     job.step = step or job.step
     session.commit()
+    if session.scalar(select(ReportJob.cancel_requested).where(ReportJob.id == job.id)):
+        raise Cancelled()
 
 
 def _run_summary_sheets(session, job: ReportJob) -> None:
@@ -107,7 +345,7 @@ def _run_summary_sheets(session, job: ReportJob) -> None:
     school = session.get(School, job.school_id)
     today = school_today()
     due = archive.due_sheets(session, today, job.school_id)
-    job.total = len(due)
+    job.total = job.done + len(due)  # an attempt after an interruption goes on from the sheets formed
     session.commit()
     years: dict = {}
     for school_class, period in due:
@@ -127,7 +365,7 @@ def _run_archive(session, job: ReportJob) -> None:
     classes = data.classes_of_year(session, year.id)
     if job.class_ids:
         classes = [c for c in classes if c.id in job.class_ids]
-    job.total = 2 * len(classes)
+    job.total, job.done, job.pages = 2 * len(classes), 0, 0  # an attempt starts the archive again
     session.commit()
     printed: list = []  # stored together at the end: a failed job leaves the earlier archive as it was
 
@@ -140,12 +378,13 @@ def _run_archive(session, job: ReportJob) -> None:
     if count == 1:
         for school_class in classes:
             job.step = school_class.name
+            session.commit()  # not held while the class prints: a cancel writes this row meanwhile
             prepared = archive.prepare_class(session, school.full_name, year, school_class)
             keep(school_class, DocumentKind.archive_sheets, archive.render_sheets(prepared.sheets))
             keep(school_class, DocumentKind.archive_journals, archive.render_journals(
                 prepared.journals, prepared.school_name, prepared.footer, prepared.labels))
     else:
-        # spawn: a clean interpreter per worker, safe beside the web server's threads
+        # spawn: a clean interpreter per worker, safe beside the worker's threads
         with ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context("spawn")) as pool:
             pending = []
             for school_class in classes:
@@ -178,6 +417,15 @@ def _run_archive(session, job: ReportJob) -> None:
     session.commit()
 
 
+# --- starting jobs ----------------------------------------------------------------------------
+
+def running_job(session, school_id: int, kind: JobKind) -> Optional[ReportJob]:
+    """The school's job of this kind still queued or running."""
+    return session.scalar(select(ReportJob).where(
+        ReportJob.school_id == school_id, ReportJob.kind == kind,
+        ReportJob.status.in_([JobStatus.queued, JobStatus.running])).order_by(ReportJob.id.desc()).limit(1))
+
+
 def new_job(session, kind: JobKind, school_id: int, year_id: Optional[int] = None, class_ids=(),
             user_id: Optional[int] = None) -> ReportJob:
     job = ReportJob(kind=kind, school_id=school_id, year_id=year_id, status=JobStatus.queued, total=0, done=0, pages=0,
@@ -189,7 +437,7 @@ def new_job(session, kind: JobKind, school_id: int, year_id: Optional[int] = Non
 
 def form_due_summary_sheets(session, school_id: int, user_id: Optional[int] = None) -> Optional[ReportJob]:
     """Starts the job forming the summary sheets of the periods that have ended (act 001
-    §4.15), unless none is due or one is already running; returns that job."""
+    §4.15), unless none is due or one is already waiting or running; returns that job."""
     from reports.archive import due_sheets
 
     running = running_job(session, school_id, JobKind.summary_sheets)
@@ -200,5 +448,17 @@ def form_due_summary_sheets(session, school_id: int, user_id: Optional[int] = No
     if not due:
         return None
     job = new_job(session, JobKind.summary_sheets, school_id, user_id=user_id)
-    start(job)
+    submit(session, job)
     return job
+
+
+def form_due_summary_sheets_everywhere() -> list[ReportJob]:
+    """The schedule's run: a summary-sheet job for each school with sheets due."""
+    session = db.session
+    started = []
+    for school_id in session.scalars(select(School.id).order_by(School.id), execution_options=_UNSCOPED).all():
+        with as_school(school_id):
+            job = form_due_summary_sheets(session, school_id)
+        if job is not None:
+            started.append(job)
+    return started

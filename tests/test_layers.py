@@ -15,7 +15,7 @@ PACKAGES = ("app", "reports", "demo")  # the code checked here: what the server 
 
 # package (first name under app/, or "reports", "demo") → its layer; higher numbers sit above
 LAYERS = {
-    "rules": 0, "clock": 0, "extensions": 0, "tables": 0, "database": 0, "i18n": 0,
+    "rules": 0, "clock": 0, "extensions": 0, "tables": 0, "database": 0, "i18n": 0, "queue": 0,
     "models": 1,
     "security": 2, "pipeline": 2,
     "journal": 3, "movement": 3, "year": 3, "people_import": 3,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Optional
 
-from sqlalchemy import Boolean, DateTime, Enum, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import Boolean, DateTime, Enum, ForeignKey, Index, Integer, LargeBinary, String, Text, false
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from app.clock import utcnow
@@ -27,10 +27,13 @@ class JobStatus(LabeledEnum):
     running = Label("Running")
     done = Label("Done")
     failed = Label("Failed")
+    cancelled = Label("Job cancelled")
 
 
 class ReportJob(SchoolScoped, Model):
-    """A print job run in the background, with its progress (steps done of total)."""
+    """A job the task queue's worker runs (app/jobs.py), with its progress (steps done of
+    total) and what the worker holding it last said: the worker's name and heartbeat (a
+    job whose heartbeat stops is started again), the attempts made, a cancellation asked."""
 
     __tablename__ = "report_job"
     __table_args__ = (Index("ix_report_job_school_kind", "school_id", "kind", "created_at"),)
@@ -50,6 +53,10 @@ class ReportJob(SchoolScoped, Model):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     started_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
     finished_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    worker: Mapped[Optional[str]] = mapped_column(String(100))     # host:pid of the worker holding it
+    heartbeat_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     year: Mapped[Optional[SchoolYear]] = relationship()
     created_by = relationship("PartaUser")

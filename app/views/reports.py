@@ -653,7 +653,7 @@ class YearArchiveView(BaseView):
     def start(self):
         from flask_login import current_user
 
-        from app.jobs import new_job, running_job, start
+        from app.jobs import new_job, running_job, submit
         from app.views.base import current_school
 
         reporting.require_all_classes()
@@ -669,7 +669,7 @@ class YearArchiveView(BaseView):
         if any(cid not in known for cid in chosen):
             abort(404)
         job = new_job(db.session, JobKind.year_archive, school.id, year.id, chosen, current_user.id)
-        start(job)
+        submit(db.session, job)
         flash(gettext("Printing of the archive has started; the page shows its progress."), "info")
         return redirect(url_for("YearArchiveView.archive", year=year.id))
 
@@ -682,7 +682,23 @@ class YearArchiveView(BaseView):
         if job is None:
             abort(404)
         return jsonify(status=job.status.name, label=str(job.status), done=job.done, total=job.total,
-                       progress=job.progress, step=job.step or "", pages=job.pages, message=job.message or "")
+                       progress=job.progress, step=job.step or "", pages=job.pages, message=job.message or "",
+                       cancelling=job.cancel_requested)
+
+    @expose("/cancel/<int:job_id>", methods=["POST"])
+    @has_access
+    @permission_name("start")
+    def cancel(self, job_id):
+        from app.jobs import cancel
+
+        reporting.require_all_classes()
+        job = db.session.get(ReportJob, job_id)
+        if job is None or job.kind is not JobKind.year_archive:
+            abort(404)
+        if job.status in (JobStatus.queued, JobStatus.running):
+            cancel(db.session, job)
+            flash(gettext("The archive's printing is being cancelled."), "info")
+        return redirect(url_for("YearArchiveView.archive", year=job.year_id))
 
     @expose("/document/<int:document_id>")
     @has_access

@@ -11,6 +11,7 @@ from openpyxl import load_workbook
 from tests.browser.conftest import screenshot
 from tests.browser.test_admin_pages import log_in
 from tests.reports.helpers import chars_without_glyph, flat, text
+from tests.workers import start_worker, stop_worker
 
 
 def _download(page, selector: str) -> bytes:
@@ -137,8 +138,14 @@ def test_parent_prints_the_information_letter_for_their_child(page, live_server)
     assert "Информационное письмо для родителей" in pdf and children[0][1] in pdf and children[1][1] not in pdf
 
 
-def test_the_archive_job_shows_its_progress_and_stores_cyrillic_pdfs(page, live_server, app):
-    app.config["PARTA_JOBS_INLINE"] = False  # a real background job, as in production
+def test_the_archive_job_shows_its_progress_and_stores_cyrillic_pdfs(page, live_server, app, tmp_path):
+    from app import queue
+
+    # a real background job, as in production: the page enqueues it, a worker process runs it
+    app.config.update(PARTA_JOBS_INLINE=False, PARTA_QUEUE_URL=f"sqlite:///{tmp_path / 'queue.sqlite3'}",
+                      PARTA_QUEUE_NAME="parta-browser")
+    queue.forget(app)
+    worker = start_worker(app, tmp_path, PARTA_REPORT_WORKERS="2")
     try:
         log_in(page, live_server, "coordinator")
         page.goto(f"{live_server}/reports/archive/")
@@ -146,10 +153,14 @@ def test_the_archive_job_shows_its_progress_and_stores_cyrillic_pdfs(page, live_
         page.click("#archive-start [type=submit]")
         page.wait_for_selector("#archive-progress, #archive-documents")
         if page.query_selector("#archive-progress"):
+            assert page.is_visible("#archive-cancel")
             screenshot(page, "report_archive_progress")
         page.wait_for_selector("#archive-documents", timeout=120_000)
     finally:
-        app.config["PARTA_JOBS_INLINE"] = True
+        output = stop_worker(worker)
+        app.config.update(PARTA_JOBS_INLINE=True, PARTA_QUEUE_URL=None)
+        queue.forget(app)
+    assert "Traceback" not in output, output[-3000:]
     screenshot(page, "report_archive")
     links = page.eval_on_selector_all("#archive-documents a", "as => as.map(a => [a.href, a.innerText])")
     assert {title.strip() for _href, title in links} >= {"5А: итоговые и сводные ведомости, 2026/2027",
