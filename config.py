@@ -101,6 +101,11 @@ class Config:
     # schedules are read by app/jobs.py (PARTA_JOB_*, PARTA_SCHEDULE_*; README, Production).
     PARTA_QUEUE_URL = os.environ.get("PARTA_QUEUE_URL") or None
     PARTA_QUEUE_NAME = os.environ.get("PARTA_QUEUE_NAME") or "parta"
+    # Backups (app/backup.py): where they go, the optional Fernet key that encrypts them, and how
+    # many of the newest daily, weekly and monthly ones are kept.
+    PARTA_BACKUP_DIR = os.environ.get("PARTA_BACKUP_DIR") or str(INSTANCE_DIR / "backups")
+    PARTA_BACKUP_KEY = os.environ.get("PARTA_BACKUP_KEY") or None
+    PARTA_BACKUP_KEEP = os.environ.get("PARTA_BACKUP_KEEP") or "7,4,12"
     # The first visit of the summary sheets after a period has ended forms its sheets (besides
     # `flask form-summary-sheets` from cron); off where only cron should do it.
     PARTA_SHEETS_ON_VISIT = os.environ.get("PARTA_SHEETS_ON_VISIT", "1") == "1"

@@ -74,6 +74,58 @@ def register_commands(app: Flask) -> None:
         click.echo(f"worker {jobs.worker_name()}: {again} interrupted jobs started again")
         huey.create_consumer(workers=threads, worker_type="thread", periodic=True).run()
 
+    @app.cli.command("backup")
+    def backup_command() -> None:
+        """Back up the whole database into PARTA_BACKUP_DIR with its manifest, then delete the
+        backups the retention does not keep (the worker does it nightly)."""
+        from app.backup import BackupError
+        from app.jobs import back_up
+
+        try:
+            manifest = back_up()
+        except BackupError as error:
+            raise click.ClickException(str(error)) from error
+        click.echo(f"{current_app.config['PARTA_BACKUP_DIR']}/{manifest.file}: {len(manifest.tables)} tables, "
+                   f"{manifest.rows} rows, {manifest.size} bytes, schema {manifest.revision}")
+
+    @app.cli.command("restore")
+    @click.argument("file", type=click.Path(exists=True, dir_okay=False))
+    @click.option("--into", "target", default=None, help="The database to restore into (default: the app's).")
+    @click.option("--force", is_flag=True, help="Restore into a database that is not empty.")
+    def restore_command(file: str, target, force: bool) -> None:
+        """Restore a backup into an empty database, then compare every table with the manifest."""
+        from pathlib import Path
+
+        from app.backup import BackupError, restore
+
+        target = target or current_app.config["SQLALCHEMY_DATABASE_URI"]
+        try:
+            done = restore(Path(file), target, current_app.config.get("PARTA_BACKUP_KEY"), force=force)
+        except BackupError as error:
+            raise click.ClickException(str(error)) from error
+        click.echo(f"restored {done.tables} tables, {done.rows} rows (schema {done.manifest.revision})")
+        for table, expected, found in done.differences:
+            click.echo(f"  DIFFERS {table}: manifest {expected}, database {found}")
+        if not done.ok:
+            raise click.ClickException("the restored database differs from the manifest")
+
+    @app.cli.command("verify-backup")
+    @click.argument("file", type=click.Path(exists=True, dir_okay=False))
+    def verify_backup_command(file: str) -> None:
+        """Restore a backup into a scratch database and compare it with its manifest."""
+        from pathlib import Path
+
+        from app.backup import BackupError, verify
+        from app.extensions import db
+
+        try:
+            done = verify(Path(file), db.engine, current_app.config.get("PARTA_BACKUP_KEY"))
+        except BackupError as error:
+            raise click.ClickException(str(error)) from error
+        click.echo(f"{'verified' if done.ok else 'DIFFERS'}: {done.tables} tables, {done.rows} rows")
+        if not done.ok:
+            raise click.ClickException(f"differences: {done.differences}")
+
     @app.cli.command("form-summary-sheets")
     def form_summary_sheets_command() -> None:
         """Form and store the summary sheets of the periods that have ended (act 001 §4.15),

@@ -94,6 +94,7 @@ def worker_name() -> str:
 SCHEDULES = {
     "SUMMARY_SHEETS": "30 6 * * *",  # the sheets of the periods that ended, the morning after
     "PURGE": "15 3 * * *",           # expired NetSchool API sessions
+    "BACKUP": "0 2 * * *",           # the whole database, then the retention
 }
 
 
@@ -140,10 +141,15 @@ def register(huey, app: Flask) -> dict:
         with app.app_context():
             purge_expired_sessions()
 
+    def nightly_backup() -> None:
+        with app.app_context():
+            back_up()
+
     tasks = {"run_job": huey.task(retries=retries(app), retry_delay=retry_delay(app), context=True,
                                   name="run_job")(run_job),
              "recover_jobs": huey.periodic_task(crontab(), name="recover_jobs")(recover_jobs)}
-    for name, function in (("SUMMARY_SHEETS", form_summary_sheets), ("PURGE", purge_sessions)):
+    for name, function in (("SUMMARY_SHEETS", form_summary_sheets), ("PURGE", purge_sessions),
+                           ("BACKUP", nightly_backup)):
         spec = schedule(app, name)
         if spec:
             tasks[function.__name__] = huey.periodic_task(local_crontab(spec), name=function.__name__)(function)
@@ -326,6 +332,24 @@ def purge_expired_sessions() -> int:
         execution_options=_UNSCOPED).rowcount
     db.session.commit()
     return gone
+
+
+def back_up(progress=None):
+    """A backup of the whole database into PARTA_BACKUP_DIR, then the retention
+    (PARTA_BACKUP_KEEP: the newest daily, weekly, monthly ones kept); returns the manifest."""
+    from pathlib import Path
+
+    from app import backup
+
+    app = current_app._get_current_object()
+    directory = Path(app.config["PARTA_BACKUP_DIR"])
+    manifest = backup.create(db.engine, directory, app.config.get("PARTA_BACKUP_KEY"), progress)
+    daily, weekly, monthly = (int(n) for n in str(app.config.get("PARTA_BACKUP_KEEP") or "7,4,12").split(","))
+    for gone in backup.prune(directory, daily, weekly, monthly):
+        log.info("Backup %s deleted by the retention", gone)
+    log.info("Backup %s: %s tables, %s rows, %s bytes", manifest.file, len(manifest.tables), manifest.rows,
+             manifest.size)
+    return manifest
 
 
 # --- the work -------------------------------------------------------------------------------

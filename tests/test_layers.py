@@ -18,7 +18,7 @@ LAYERS = {
     "rules": 0, "clock": 0, "extensions": 0, "tables": 0, "database": 0, "i18n": 0, "queue": 0,
     "models": 1,
     "security": 2, "pipeline": 2,
-    "journal": 3, "movement": 3, "year": 3, "people_import": 3,
+    "journal": 3, "movement": 3, "year": 3, "people_import": 3, "backup": 3,
     "reports": 4,
     "views": 5, "webapi": 5, "jobs": 5, "cli": 5, "demo": 5, "app": 6,
 }
