@@ -42,8 +42,8 @@ from sqlalchemy import delete, or_, select, update
 from app import queue
 from app.clock import school_today, school_zone, utcnow
 from app.extensions import db
-from app.models import (DocumentKind, JobKind, JobStatus, ReportJob, School, SchoolYear, StoredDocument,
-                        WebApiSession)
+from app.models import (BackupRun, BackupRunKind, DocumentKind, JobKind, JobStatus, ReportJob, School, SchoolYear,
+                        StoredDocument, WebApiSession)
 from app.security.scoping import as_school
 
 log = logging.getLogger(__name__)
@@ -145,9 +145,13 @@ def register(huey, app: Flask) -> dict:
         with app.app_context():
             back_up()
 
+    def backup_run(run_id: int) -> None:
+        work_backup_run(app, run_id)
+
     tasks = {"run_job": huey.task(retries=retries(app), retry_delay=retry_delay(app), context=True,
                                   name="run_job")(run_job),
-             "recover_jobs": huey.periodic_task(crontab(), name="recover_jobs")(recover_jobs)}
+             "recover_jobs": huey.periodic_task(crontab(), name="recover_jobs")(recover_jobs),
+             "backup_run": huey.task(name="backup_run")(backup_run)}
     for name, function in (("SUMMARY_SHEETS", form_summary_sheets), ("PURGE", purge_sessions),
                            ("BACKUP", nightly_backup)):
         spec = schedule(app, name)
@@ -316,6 +320,12 @@ def recover(app: Flask, starting: bool = False) -> int:
         elif status is JobStatus.queued and seen < now - lost_after:
             session.execute(update(_JOBS).where(_JOBS.c.id == job_id).values(heartbeat_at=now))
             again.append(job_id)
+    if starting:  # a backup or verification cut off with its worker is not taken up: it is started again by hand
+        for run_id, worker in session.execute(select(BackupRun.id, BackupRun.worker)
+                                              .where(BackupRun.status == JobStatus.running)).all():
+            if worker == worker_name() or not _alive_here(worker):
+                _end_backup_run(session, run_id, JobStatus.failed, gettext(
+                    "The worker stopped before the end; nothing was kept. Start it again."))
     session.commit()
     for job_id in again:
         log.warning("Job %s enqueued again", job_id)
@@ -350,6 +360,86 @@ def back_up(progress=None):
     log.info("Backup %s: %s tables, %s rows, %s bytes", manifest.file, len(manifest.tables), manifest.rows,
              manifest.size)
     return manifest
+
+
+def start_backup_run(session, kind: BackupRunKind, file: Optional[str] = None,
+                     user_id: Optional[int] = None) -> BackupRun:
+    """A backup made now, or a backup verified, by the worker (inline: here)."""
+    run_row = BackupRun(kind=kind, file=file, status=JobStatus.queued, done=0, total=0, created_by_id=user_id,
+                        created_at=utcnow())
+    session.add(run_row)
+    session.commit()
+    app = current_app._get_current_object()
+    if app.config.get("PARTA_JOBS_INLINE"):
+        work_backup_run(app, run_row.id)
+        return run_row
+    try:
+        queue.task("backup_run", app)(run_row.id)
+    except Exception:  # the queue's storage is unreachable
+        log.exception("Backup run %s could not be enqueued", run_row.id)
+        _end_backup_run(session, run_row.id, JobStatus.failed, gettext(
+            "The task queue is unavailable; the job was not started. Try again later or tell the administrator."))
+    return run_row
+
+
+def _end_backup_run(session, run_id: int, status: JobStatus, message: Optional[str], **values) -> None:
+    session.execute(update(BackupRun).where(BackupRun.id == run_id).values(
+        status=status, message=message, finished_at=utcnow(), step=None, **values))
+    session.commit()
+
+
+def work_backup_run(app: Flask, run_id: int) -> None:
+    """Makes or verifies a backup, writing its progress table by table."""
+    from pathlib import Path
+
+    from sqlalchemy import inspect
+
+    from app import backup
+
+    with app.app_context():
+        session = db.session
+        try:
+            taken = session.execute(update(BackupRun).where(BackupRun.id == run_id, BackupRun.status == JobStatus.queued)
+                                    .values(status=JobStatus.running, worker=worker_name(),
+                                            total=len(inspect(db.engine).get_table_names()) + 1)).rowcount
+            session.commit()
+            if taken != 1:
+                return
+            row = session.get(BackupRun, run_id)
+
+            def progress(step: str) -> None:
+                session.execute(update(BackupRun).where(BackupRun.id == run_id)
+                                .values(step=step[:255], done=BackupRun.done + 1))
+                session.commit()
+
+            directory = Path(app.config["PARTA_BACKUP_DIR"])
+            try:
+                if row.kind is BackupRunKind.create:
+                    manifest = back_up(progress)
+                    _end_backup_run(session, run_id, JobStatus.done, gettext(
+                        "Tables: %(tables)s, rows: %(rows)s.", tables=len(manifest.tables), rows=manifest.rows),
+                        file=manifest.file)
+                else:
+                    done = backup.verify(directory / Path(row.file).name, db.engine,
+                                         app.config.get("PARTA_BACKUP_KEY"), progress)
+                    if done.ok:
+                        _end_backup_run(session, run_id, JobStatus.done, gettext(
+                            "Restored into a scratch database: tables %(tables)s, rows %(rows)s — all as in the "
+                            "manifest.", tables=done.tables, rows=done.rows))
+                    else:
+                        _end_backup_run(session, run_id, JobStatus.failed, gettext(
+                            "The restored database differs from the manifest in: %(tables)s.",
+                            tables=", ".join(name for name, _, _ in done.differences)))
+            except backup.BackupError as error:
+                session.rollback()
+                _end_backup_run(session, run_id, JobStatus.failed, str(error))
+        except Exception:
+            log.exception("Backup run %s failed", run_id)
+            session.rollback()
+            _end_backup_run(session, run_id, JobStatus.failed, gettext(
+                "The backup could not be made; the server's log keeps the cause. Tell the administrator."))
+        finally:
+            session.remove()
 
 
 # --- the work -------------------------------------------------------------------------------

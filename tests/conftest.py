@@ -121,7 +121,8 @@ DATE_SENSITIVE = (
 # tests/views/test_webapi.py, on every date), the role × page table (which pages a role's
 # permissions open: FAB's and Parta's rights, read alike on both engines; the scoping of what a
 # page then shows is tested on both, tests/security/), the demo's rows through the pipeline's checks
-# (the same rows and the same checks on both engines; the pipeline's own tests run on both) —
+# (the same rows and the same checks on both engines; the pipeline's own tests run on both), the task
+# queue with its worker —
 # marker `once`: `make test` runs them on PostgreSQL only (and on SQLite when no PostgreSQL server
 # is given); ONCE_ON_SQLITE on SQLite only.
 ONCE = (
@@ -131,6 +132,7 @@ ONCE = (
     "tests/api/test_schemathesis.py",
     "tests/security/test_access_table.py",
     "tests/test_demo_pipeline.py",
+    "tests/jobs/test_queue.py",  # the queue's own storages (SQLite file, Redis) and a worker process; the claim's SQL also runs inline on both engines
 )
 # Likewise outside the engine, but run by the SQLite run of the real date (marker `once_sqlite`): the
 # PostgreSQL run is the longer one, and `make test` ends with it.

@@ -24,7 +24,9 @@ from .staff import (  # noqa: F401
     Attestation, EducationLevel, EducationRecord, EmployeePersonalData, MaritalStatus, QualificationCategory, StaffOrder,
     StaffOrderKind, TrainingCourse,
 )
-from .reports import DocumentKind, JobKind, JobStatus, ReportJob, StoredDocument  # noqa: F401
+from .reports import (  # noqa: F401
+    BackupRun, BackupRunKind, DocumentKind, JobKind, JobStatus, ReportJob, StoredDocument,
+)
 from .communication import (  # noqa: F401
     Announcement, Attachment, Audience, ForumPost, ForumStopWord, ForumTopic, MailMessage, MailRecipient,
     ModerationAction, ModerationLog, WebApiAccount, WebApiSession,

@@ -114,3 +114,35 @@ class StoredDocument(SchoolScoped, Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class BackupRunKind(LabeledEnum):
+    create = Label("Backup")
+    verify = Label("Verification of a backup")
+
+
+class BackupRun(Model):
+    """A backup made, or verified by a restore into a scratch database, by the worker for the
+    system administrator's page «Резервные копии» (app/backup.py): the installation's, no
+    school's."""
+
+    __tablename__ = "backup_run"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[BackupRunKind] = mapped_column(Enum(BackupRunKind, name="backup_run_kind", native_enum=False,
+                                                     length=10))
+    file: Mapped[Optional[str]] = mapped_column(String(200))       # the backup made or verified
+    status: Mapped[JobStatus] = mapped_column(Enum(JobStatus, name="job_status", native_enum=False, length=10),
+                                              default=JobStatus.queued)
+    step: Mapped[Optional[str]] = mapped_column(String(255))
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    message: Mapped[Optional[str]] = mapped_column(Text)
+    worker: Mapped[Optional[str]] = mapped_column(String(100))
+    created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    finished_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+
+    @property
+    def progress(self) -> int:
+        return int(100 * self.done / self.total) if self.total else (100 if self.status is JobStatus.done else 0)

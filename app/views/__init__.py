@@ -14,7 +14,7 @@ from app.views import (
     accounts, admin, audit, calendar, chooser, communication, control, credentials, diary, grid, imports, journal, logs, movement, people, planning, reports,
     rights, sessions, thematic, timetable, unlocks, staff, visits, year,
 )
-from app.views import classroom, subgroups  # noqa: E402 (issue 13)
+from app.views import backups, classroom, subgroups  # noqa: E402 (issue 13)
 from app.views.overview import school_overview
 
 
@@ -73,6 +73,7 @@ MENU = [
     (credentials.CredentialsView, "Logins and passwords", "Administration", _l("Logins and passwords"), "fa-key"),
     (accounts.AccountAuditView, "Account actions", "Administration", _l("Account actions log"), "fa-user-secret"),
     (sessions.UserSessionsView, "Sessions of users", "Administration", _l("Sessions of users"), "fa-sign-out"),
+    (backups.BackupView, "Backups", "Administration", _l("Backups"), "fa-database"),
     (rights.RoleMatrixView, "Rights of roles", "Administration", _l("Rights of roles"), "fa-th"),
     (year.YearClosingView, "Closing the school year", "Administration", _l("Closing the school year"), "fa-lock"),
     (planning.SubjectView, "Subjects", "Planning", _l("Subjects"), "fa-book"),
@@ -184,7 +185,12 @@ def _unread_mail():
 _menus: dict = {}
 
 
-def menu_html(role_ids):
+# Menu items only the installation's administrator (no school, no municipality) sees, whatever
+# the role's permissions: what they open holds every school's data.
+SYSTEM_ONLY_MENU = {"Backups"}
+
+
+def menu_html(role_ids, system: bool = False):
     """The navbar's menus as HTML for a set of roles (None: an anonymous visitor), built
     once per set (and again when the rights change): which items a role sees depends on
     its permissions only, and FAB's template asked a permission check per item (a sixth
@@ -200,7 +206,7 @@ def menu_html(role_ids):
         public = grants.role_id(db.session, appbuilder.sm.auth_role_public)
         role_ids = () if public is None else (public,)
     roles = tuple(sorted(role_ids))
-    key = (roles, grants.generation(db.session), str(get_locale()), request.script_root, id(appbuilder.menu))
+    key = (roles, system, grants.generation(db.session), str(get_locale()), request.script_root, id(appbuilder.menu))
     html = _menus.get(key)
     if html is None:
         if len(_menus) > 500:  # older generations of the rights
@@ -208,14 +214,18 @@ def menu_html(role_ids):
         granted = grants.of_roles(db.session, roles)
         html = _menus[key] = Markup(render_template(
             "appbuilder/navbar_menu.html", menu=appbuilder.menu,
-            visible=lambda item: (item.name, "menu_access") in granted))
+            visible=lambda item: (item.name, "menu_access") in granted and (system or item.name not in SYSTEM_ONLY_MENU)))
     return html
 
 
 def _menu():
     from flask_login import current_user
 
-    return menu_html([role.id for role in current_user.roles] if current_user.is_authenticated else None)
+    from app.security.accounts import is_system_administrator
+
+    if not current_user.is_authenticated:
+        return menu_html(None)
+    return menu_html([role.id for role in current_user.roles], is_system_administrator(current_user))
 
 
 def _user_place():

@@ -35,6 +35,9 @@ PUBLIC_ENDPOINTS |= {rule for rule in (
 # reads them, only the system administrator (no school) changes them (app/security/user_views.py).
 SYSTEM_ADMINISTRATOR_ONLY = {(permission, view) for view in ("PartaRoleModelView", "PartaGroupModelView")
                              for permission in ("can_add", "can_edit", "can_delete")}
+# Backups hold every school's data: only the system administrator (app/views/backups.py).
+SYSTEM_ADMINISTRATOR_ONLY |= {(permission, "BackupView") for permission in ("can_list", "can_create", "can_download",
+                                                                           "can_verify")}
 # Pages about one record, opened from it with its id in the query string (404 without one).
 NEEDS_A_RECORD = {"PartaResetPasswordView.this_form_get"}
 
