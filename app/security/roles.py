@@ -79,6 +79,10 @@ ACCOUNT_AUDIT = {"AccountAuditView"}
 # «Сеансы пользователей» (app/views/sessions.py): who is signed in, and ending a login's
 # sessions. The administrator's only (FAB grants it every permission); no other role lists it.
 SESSIONS = {"UserSessionsView"}
+# «Резервные копии» (app/views/backups.py): the whole database of every school. No role is
+# granted it; FAB gives the administrator every permission, and the view itself admits only the
+# installation's administrator (no school, no municipality).
+BACKUPS = {"BackupView"}
 MATRIX = {"RoleMatrixView"}
 MATRIX_READ = frozenset({"can_matrix", "can_pdf"})
 MATRIX_EDIT = MATRIX_READ | {"can_save"}
