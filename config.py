@@ -100,6 +100,9 @@ class Config:
     # several servers; its name separates sites sharing one Redis. The jobs' lease, retries and
     # schedules are read by app/jobs.py (PARTA_JOB_*, PARTA_SCHEDULE_*; README, Production).
     PARTA_QUEUE_URL = os.environ.get("PARTA_QUEUE_URL") or None
+    # Logs (app/logformat.py): "json" for one JSON object per line; the level of the root logger.
+    PARTA_LOG_FORMAT = os.environ.get("PARTA_LOG_FORMAT", "")
+    PARTA_LOG_LEVEL = os.environ.get("PARTA_LOG_LEVEL", "INFO")
     PARTA_QUEUE_NAME = os.environ.get("PARTA_QUEUE_NAME") or "parta"
     # Backups (app/backup.py): where they go, the optional Fernet key that encrypts them, and how
     # many of the newest daily, weekly and monthly ones are kept.
@@ -121,6 +124,7 @@ class TestConfig(Config):
     SECRET_KEY = "parta-tests-only-key-never-used-in-production"
     RATELIMIT_ENABLED = False  # the suite logs in hundreds of times from one address
     PARTA_JOBS_INLINE = True
+    PARTA_QUEUE_URL = "memory://"  # tests of the queue itself name a file or Redis (tests/jobs/)
     PARTA_REPORT_WORKERS = 1
     PARTA_SHEETS_ON_VISIT = False  # forming inline takes seconds; tests/views/test_reports.py switches it on
     SQLALCHEMY_DATABASE_URI = os.environ.get("PARTA_TEST_DATABASE_URL", "sqlite://")

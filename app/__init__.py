@@ -63,7 +63,9 @@ def create_app(config_object: object | str | None = None) -> Flask:
     from app.security import grants, http, scoping
 
     db.init_app(app)
-    from app import jobs, queue
+    from app import jobs, logformat, queue
+
+    logformat.install(app)  # PARTA_LOG_FORMAT=json: structured logs
 
     queue.init_app(app, jobs.register)  # the task queue, made on first use (app/queue.py)
     csrf.init_app(app)
@@ -91,10 +93,11 @@ def create_app(config_object: object | str | None = None) -> Flask:
         appbuilder.init_app(app, db.session)
         register_views(appbuilder)
         i18n.install(app)  # after Flask-Babel's own callables
-        from app import webapi
+        from app import health, webapi
         from app.security import sessions
 
         webapi.install(app)
+        health.install(app)
         sessions.install(app)  # sign-in limits and server-side sessions (after every login view exists)
 
     if app.config.get("PARTA_COUNT_SQL"):

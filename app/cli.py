@@ -70,6 +70,7 @@ def register_commands(app: Flask) -> None:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         app_ = current_app._get_current_object()
         huey = queue.huey(app_)
+        jobs.mark_worker_seen(huey)
         again = jobs.recover(app_, starting=True)  # the jobs a worker that died left
         click.echo(f"worker {jobs.worker_name()}: {again} interrupted jobs started again")
         huey.create_consumer(workers=threads, worker_type="thread", periodic=True).run()

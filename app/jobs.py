@@ -131,6 +131,7 @@ def register(huey, app: Flask) -> dict:
 
     def recover_jobs() -> None:
         with app.app_context():
+            mark_worker_seen(huey)
             recover(app)
 
     def form_summary_sheets() -> None:
@@ -158,6 +159,24 @@ def register(huey, app: Flask) -> dict:
         if spec:
             tasks[function.__name__] = huey.periodic_task(local_crontab(spec), name=function.__name__)(function)
     return tasks
+
+
+WORKER_SEEN = "parta:worker-seen"
+
+
+def mark_worker_seen(huey) -> None:
+    """A worker says it is alive (at its start and every minute): read by GET /health."""
+    huey.storage.put_data(WORKER_SEEN, dt.datetime.now(dt.timezone.utc).isoformat().encode())
+
+
+def worker_seen(huey) -> Optional[dt.datetime]:
+    """When a worker of this queue last said it was alive (None: never)."""
+    from huey.constants import EmptyData
+
+    value = huey.storage.peek_data(WORKER_SEEN)
+    if value is EmptyData or value is None:
+        return None
+    return dt.datetime.fromisoformat(bytes(value).decode())
 
 
 def submit(session, job: ReportJob) -> None:

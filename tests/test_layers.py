@@ -15,12 +15,12 @@ PACKAGES = ("app", "reports", "demo")  # the code checked here: what the server 
 
 # package (first name under app/, or "reports", "demo") → its layer; higher numbers sit above
 LAYERS = {
-    "rules": 0, "clock": 0, "extensions": 0, "tables": 0, "database": 0, "i18n": 0, "queue": 0,
+    "rules": 0, "clock": 0, "extensions": 0, "tables": 0, "database": 0, "i18n": 0, "queue": 0, "logformat": 0,
     "models": 1,
     "security": 2, "pipeline": 2,
     "journal": 3, "movement": 3, "year": 3, "people_import": 3, "backup": 3,
     "reports": 4,
-    "views": 5, "webapi": 5, "jobs": 5, "cli": 5, "demo": 5, "app": 6,
+    "views": 5, "webapi": 5, "health": 5, "jobs": 5, "cli": 5, "demo": 5, "app": 6,
 }
 
 # The contract in words, arrow by arrow (the layers above imply it; these name the pairs).

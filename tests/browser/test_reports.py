@@ -158,7 +158,7 @@ def test_the_archive_job_shows_its_progress_and_stores_cyrillic_pdfs(page, live_
         page.wait_for_selector("#archive-documents", timeout=120_000)
     finally:
         output = stop_worker(worker)
-        app.config.update(PARTA_JOBS_INLINE=True, PARTA_QUEUE_URL=None)
+        app.config.update(PARTA_JOBS_INLINE=True, PARTA_QUEUE_URL="memory://")
         queue.forget(app)
     assert "Traceback" not in output, output[-3000:]
     screenshot(page, "report_archive")

@@ -22,6 +22,7 @@ PUBLIC_ENDPOINTS = {
     "MenuApi.get_menu_data",       # the menu of the logged-in user only
     "OpenApi.get",                 # the API description (no data)
     "SwaggerView.show",            # the API browser (no data)
+    "health.health",               # monitoring: verdicts and figures, no school, path or login (app/health.py)
 }
 # The NetSchool-compatible API (app/webapi.py) checks its own token: 401 without a live
 # one (tests/views/test_webapi.py), off unless the school switches it on.
