@@ -1,4 +1,4 @@
-"""The NetSchool-compatible web API under /webapi/ (../shared/netschool-api.md), so that
+"""The NetSchool-compatible web API under /webapi/, so that
 the apps and bots families use with «Сетевой город. Образование» (the `netschoolapi`
 package among them) work with Parta unchanged.
 

@@ -4,7 +4,7 @@ dates with the lesson topics and homework.
 
 A journal is the bulk of the year-end archive (act 001 §4.18: hundreds of pages
 for a school), so its PDF is drawn by ReportLab's tables directly — about a
-twentieth of xhtml2pdf's time for the same dense table (DESIGN.md) — in the same
+twentieth of xhtml2pdf's time for the same dense table — in the same
 embedded Roboto as every other document. The screen shows the same JournalPrint.
 """
 from __future__ import annotations

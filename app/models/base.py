@@ -15,7 +15,7 @@ class SchoolScoped:
     """A row that belongs to one school's segment.
 
     `school_id` leads every index of such a table, so that the data can later be
-    distributed by school (DESIGN.md, growth path). It is stamped from the current
+    distributed by school (README: a region on Citus). It is stamped from the current
     user's school when a row is created, and the central scoping hook in
     app/security/scoping.py filters every query by it.
     """

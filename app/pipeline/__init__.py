@@ -1,4 +1,4 @@
-"""The one write pipeline (DESIGN.md: "shapes for the next capabilities").
+"""The one write pipeline.
 
 Every change of a row — from the journal grid, a CRUD page, the REST API, an
 import, a job, the NetSchool API — reaches the database through one SQLAlchemy

@@ -1,4 +1,4 @@
-"""The first step of the write pipeline: the school segment (DESIGN.md, tenancy).
+"""The first step of the write pipeline: the school segment.
 
 A new school-scoped row joins the user's school; no row may leave the segment; a
 read-only (municipal) account writes nothing; and no school-scoped row may point

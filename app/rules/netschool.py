@@ -1,4 +1,4 @@
-"""The NetSchool web API's handshake and formats (../shared/netschool-api.md), which the
+"""The NetSchool web API's handshake and formats, which the
 existing clients (the `netschoolapi` package, apps, bots) speak."""
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Who may write to whom, and who reads which announcement (act 001 §4.8; DESIGN.md):
+"""Who may write to whom, and who reads which announcement (act 001 §4.8):
 decided here once for the pages, the mail's sending and the NetSchool API.
 
 Announcements belong to their authors (issue 12, item 9): the author edits and deletes

@@ -1,4 +1,4 @@
-"""Parta's roles and the views each may use, in one table (STYLE.md: rights as data).
+"""Parta's roles and the views each may use, in one table: rights as data.
 
 The administrator edits roles in the UI; `sync_roles()` (run by the seed and on
 deploy) creates missing roles and grants these defaults without removing what the

@@ -1,4 +1,4 @@
-"""Who sees which rows, enforced once for every query (DESIGN.md, tenancy).
+"""Who sees which rows, enforced once for every query.
 
 Two layers, both added by one `do_orm_execute` hook as loader criteria, so that
 every path — list, show, edit, delete, actions, related lookups, form dropdowns,

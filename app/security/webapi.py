@@ -1,4 +1,4 @@
-"""The NetSchool-compatible API's accounts (../shared/netschool-api.md, security note).
+"""The NetSchool-compatible API's accounts.
 
 The NetSchool handshake needs md5(password) on the server: a password-equivalent
 secret. It is kept only for logins that switched the API on, in a school that
