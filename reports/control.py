@@ -146,12 +146,17 @@ def school_results(session: Session, year_id: int, period: data.PeriodRow, grade
     classes = [c for c in data.classes_of_year(session, year_id) if grade_from <= c.grade <= grade_to]
     groups = data.groups_of_classes(session, [c.id for c in classes])
     ids = [g.id for g in groups]
-    marks = data.period_marks_of(session, ids, [period.id])
+    # the period's marks of the whole school, kept for these groups here: a list of every group of a
+    # school as parameters cost PostgreSQL a comparison per group for each mark (a plan prepared once
+    # for any ids), 18 ms among 100 schools against 3.5 ms alone
+    marks = data.period_marks_of(session, None, [period.id])
     teachers = data.teachers_of(session, ids)
     group_of = {g.id: g for g in groups}
     subjects, by_teacher, by_class, total = {}, {}, {}, MarkStats()
     for (gid, _pid, _sid), mark in marks.items():
-        g = group_of[gid]
+        g = group_of.get(gid)
+        if g is None:  # a group of another grade than the report's (first grades)
+            continue
         subject = subjects.setdefault(g.subject_id, ResultLine(g.subject_id, g.subject))
         subject.stats.add(mark)
         subject.classes.add(((g.grade, g.class_name), g.class_name))

@@ -398,23 +398,26 @@ def work_of_lessons(session: Session, lesson_ids: Sequence[int], student_id: int
 # --- period and final marks -------------------------------------------------------------
 
 def _marks_by(session: Session, model, key, group_ids, keys, student_ids) -> dict:
-    """(group id, key, student id) → ScaleMark of PeriodMark (key: period) or FinalMark (key: column)."""
-    groups, wanted = list(group_ids), list(keys)
-    if not groups or not wanted:
+    """(group id, key, student id) → ScaleMark of PeriodMark (key: period) or FinalMark (key: column);
+    `group_ids` None: of every group the caller may read (a report of the whole school)."""
+    groups, wanted = None if group_ids is None else list(group_ids), list(keys)
+    if groups == [] or not wanted:
         return {}
     query = (select(model.subject_group_id, key, model.student_id, GradeScaleValue.code, GradeScaleValue.score,
                     GradeScaleValue.is_passing)
              .join(GradeScaleValue, model.value_id == GradeScaleValue.id)
-             .where(model.subject_group_id.in_(groups), key.in_(wanted)))
+             .where(key.in_(wanted)))
+    if groups is not None:
+        query = query.where(model.subject_group_id.in_(groups))
     if student_ids is not None:
         query = query.where(model.student_id.in_(list(student_ids)))
     return {(gid, k, sid): scale_mark(code, score, passing)
             for gid, k, sid, code, score, passing in session.execute(query)}
 
 
-def period_marks_of(session: Session, group_ids: Iterable[int], period_ids: Iterable[int],
+def period_marks_of(session: Session, group_ids: Optional[Iterable[int]], period_ids: Iterable[int],
                     student_ids: Optional[Iterable[int]] = None) -> dict:
-    """(group id, period id, student id) → ScaleMark."""
+    """(group id, period id, student id) → ScaleMark; group_ids None: every group's."""
     return _marks_by(session, PeriodMark, PeriodMark.period_id, group_ids, period_ids, student_ids)
 
 
