@@ -138,6 +138,11 @@ SHEET_FORM = frozenset({"can_form"})   # store a summary sheet on demand (Summar
 ARCHIVE = {"YearArchiveView"}
 ARCHIVE_READ = frozenset({"can_list", "can_download"})
 ARCHIVE_RUN = ARCHIVE_READ | {"can_start"}
+# «Фоновые задания» (app/views/background.py): the school's jobs on the task queue, their progress and
+# errors; who may start the archive may cancel a job.
+JOBS = {"BackgroundJobsView"}
+JOBS_READ = frozenset({"can_list"})
+JOBS_RUN = JOBS_READ | {"can_cancel"}
 ALL_REPORTS = STUDENT_REPORTS | CLASS_REPORTS | SCHOOL_REPORTS
 # The diary of a student: families, and the staff who see the student (app/security/reporting.py).
 DIARY = {"DiaryView"}
@@ -169,11 +174,12 @@ ROLE_CONFIGS: Dict[str, list] = {
                     (CALENDAR, CALENDAR_USE), (THEMATIC, THEMATIC_WRITE), (STUDENT_IMPORT, IMPORT),
                     (TIMETABLE, TIMETABLE_WRITE), (SUBSTITUTIONS, SUBSTITUTE), (TIMETABLE_IMPORT, IMPORT),
                     (ALL_REPORTS, REPORT), ({"SummarySheetReportView"}, SHEET_FORM), (ARCHIVE, ARCHIVE_RUN),
-                    (DIARY, DIARY_READ), *COMMUNICATION, (ANNOUNCE, WRITE), (MODERATION_LOG, READ),
+                    (JOBS, JOBS_RUN), (DIARY, DIARY_READ), *COMMUNICATION, (ANNOUNCE, WRITE), (MODERATION_LOG, READ),
                     (SPLIT, SPLIT_USE), (MY_CLASS, MY_CLASS_USE)],
     "Директор": [(EVERYTHING | STAFF_FILES | PERSONNEL_DATA, READ), (BOOK, BOOK_READ), (GRID, GRID_READ), (CHOOSER, CHOOSE), (PEOPLE_API | STAFF_API | PLANNING_API, READ_API), (MATRIX, MATRIX_READ),
                  (UNLOCKS | JOURNAL_CONTROL | JOURNAL_AUDIT, READ), (JOURNAL_API, READ_API), (THEMATIC, THEMATIC_READ),
-                 (ALL_REPORTS, REPORT), (ARCHIVE, ARCHIVE_READ), (DIARY, DIARY_READ), *COMMUNICATION, (ANNOUNCE, WRITE), (MODERATION_LOG, READ),
+                 (ALL_REPORTS, REPORT), (ARCHIVE, ARCHIVE_READ), (JOBS, JOBS_READ), (DIARY, DIARY_READ), *COMMUNICATION,
+                 (ANNOUNCE, WRITE), (MODERATION_LOG, READ),
                  (TIMETABLE, TIMETABLE_READ), (MY_CLASS, MY_CLASS_USE)],
     "Завуч": [(PLANNING | JOURNAL, WRITE), (GRID, GRID_WRITE), (CHOOSER, CHOOSE), (REFERENCE | STAFF | STUDENTS | MOVEMENT | LOGS, READ),
               (BOOK, BOOK_READ),
@@ -181,7 +187,7 @@ ROLE_CONFIGS: Dict[str, list] = {
               (UNLOCKS, UNLOCK), (JOURNAL_CONTROL | JOURNAL_AUDIT, READ), (JOURNAL_API, WRITE_API),
               (CALENDAR, CALENDAR_USE), (THEMATIC, THEMATIC_WRITE),
               (TIMETABLE, TIMETABLE_WRITE), (SUBSTITUTIONS, SUBSTITUTE), (TIMETABLE_IMPORT, IMPORT),
-              (ALL_REPORTS, REPORT), ({"SummarySheetReportView"}, SHEET_FORM), (ARCHIVE, ARCHIVE_READ),
+              (ALL_REPORTS, REPORT), ({"SummarySheetReportView"}, SHEET_FORM), (ARCHIVE, ARCHIVE_READ), (JOBS, JOBS_READ),
               (DIARY, DIARY_READ), *COMMUNICATION, (ANNOUNCE, WRITE), (SPLIT, SPLIT_USE), (MY_CLASS, MY_CLASS_USE)],
     # A class teacher reissues the passwords of their class's students and parents (the
     # page tells a teacher who leads no class that there is nobody to issue to).

@@ -14,7 +14,7 @@ from app.views import (
     accounts, admin, audit, calendar, chooser, communication, control, credentials, diary, grid, imports, journal, logs, movement, people, planning, reports,
     rights, sessions, thematic, timetable, unlocks, staff, visits, year,
 )
-from app.views import backups, classroom, subgroups  # noqa: E402 (issue 13)
+from app.views import background, backups, classroom, subgroups  # noqa: E402 (issue 13)
 from app.views.overview import school_overview
 
 
@@ -143,6 +143,7 @@ MENU = [
     (reports.JournalControlReportView, "Journal control", "Reports", _l("Journal control"), "fa-check-square-o"),
     (reports.SchoolResultsReportView, "School results", "Reports", _l("Results of the school"), "fa-university"),
     (reports.YearArchiveView, "Year-end archive", "Reports", _l("Year-end archive"), "fa-archive"),
+    (background.BackgroundJobsView, "Background jobs", "Reports", _l("Background jobs"), "fa-tasks"),
 ]
 
 

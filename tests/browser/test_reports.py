@@ -169,3 +169,7 @@ def test_the_archive_job_shows_its_progress_and_stores_cyrillic_pdfs(page, live_
     content = page.request.get(journal).body()
     pages = text(content)
     assert "Классный журнал: 5Б" in flat(pages) and not chars_without_glyph(pages)
+    page.goto(f"{live_server}/jobs/")  # «Фоновые задания»: the job, done, with its attempt
+    row = page.inner_text("#background-jobs tbody tr:first-child")
+    assert "Архив учебного года" in row and "Готово" in row and "100 %" in row
+    screenshot(page, "background_jobs")
