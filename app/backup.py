@@ -96,7 +96,7 @@ def contents(connection: Connection, progress: Optional[Progress] = None) -> tup
     tables = {}
     for table in sorted(metadata.tables.values(), key=lambda t: t.name):
         if progress:
-            progress(table.name)
+            progress(gettext("table %(name)s", name=table.name))
         order = list(table.primary_key.columns) or list(table.columns)
         digest, rows = hashlib.sha256(), 0
         result = connection.execution_options(stream_results=True, yield_per=5000).execute(
@@ -194,7 +194,7 @@ def _tool(*command: str, env: dict) -> None:
 def create(engine: Engine, directory: Path, key: Optional[str] = None, progress: Optional[Progress] = None,
            now: Optional[dt.datetime] = None) -> Manifest:
     """Backs up the database into the directory; returns the manifest written beside the file."""
-    directory.mkdir(parents=True, exist_ok=True)
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)  # a backup holds every school's personal data
     now = now or dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
     dialect = engine.dialect.name
     suffix = {"sqlite": "sqlite3", "postgresql": "dump"}.get(dialect)
@@ -214,8 +214,10 @@ def create(engine: Engine, directory: Path, key: Optional[str] = None, progress:
             plain = Path(scratch) / "backup.enc"
         manifest = Manifest(file=name, created_at=now.isoformat(), engine=dialect, revision=revision, tables=tables,
                             sha256=_sha256(plain), size=plain.stat().st_size, encrypted=bool(key))
+        os.chmod(plain, 0o600)
         os.replace(plain, final)  # the file appears whole or not at all
     manifest.write(manifest_path(final))
+    os.chmod(manifest_path(final), 0o600)
     return manifest
 
 
@@ -258,9 +260,11 @@ def backups(directory: Path) -> list[Manifest]:
     found = []
     for path in directory.glob("parta-*.manifest.json"):
         try:
-            found.append(Manifest.read(path))
+            manifest = Manifest.read(path)
         except (ValueError, TypeError, KeyError):
             continue
+        if Path(manifest.file).name == manifest.file and path.name == manifest.file + ".manifest.json":
+            found.append(manifest)  # a manifest naming a file elsewhere is not offered
     return sorted(found, key=lambda m: m.created_at, reverse=True)
 
 
@@ -334,7 +338,7 @@ def restore(path: Path, target_url: str, key: Optional[str] = None, force: bool 
                 _sqlite_restore(plain, target)
             else:
                 dsn, env = _libpq(target.url)
-                _tool("pg_restore", "--no-owner", "--no-privileges", "--exit-on-error",
+                _tool("pg_restore", "--no-owner", "--no-privileges", "--single-transaction",
                       *(["--clean", "--if-exists"] if force else []), f"--dbname={dsn}", str(plain), env=env)
         with target.connect() as connection:
             revision, tables = contents(connection, progress)

@@ -93,13 +93,19 @@ def register_commands(app: Flask) -> None:
     @click.argument("file", type=click.Path(exists=True, dir_okay=False))
     @click.option("--into", "target", default=None, help="The database to restore into (default: the app's).")
     @click.option("--force", is_flag=True, help="Restore into a database that is not empty.")
-    def restore_command(file: str, target, force: bool) -> None:
+    @click.option("--yes", is_flag=True, help="Do not ask before overwriting the app's own database.")
+    def restore_command(file: str, target, force: bool, yes: bool) -> None:
         """Restore a backup into an empty database, then compare every table with the manifest."""
         from pathlib import Path
 
         from app.backup import BackupError, restore
+        from app.extensions import db
 
-        target = target or current_app.config["SQLALCHEMY_DATABASE_URI"]
+        live = db.engine.url.render_as_string(hide_password=False)  # as the app resolved it (a SQLite path)
+        target = target or live
+        if force and target == live and not yes:
+            click.confirm("This replaces the app's own database with the backup; stop the web server and the "
+                          "worker first and make a backup of it. Go on?", abort=True)
         try:
             done = restore(Path(file), target, current_app.config.get("PARTA_BACKUP_KEY"), force=force)
         except BackupError as error:

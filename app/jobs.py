@@ -56,6 +56,10 @@ class Cancelled(Exception):
     """A user asked to stop the job; it stops at its next step."""
 
 
+class Lost(Exception):
+    """Another worker holds the job now (this one was taken for dead): stop without writing."""
+
+
 # --- settings -------------------------------------------------------------------------------
 
 def _setting(app: Flask, key: str, default: int) -> int:
@@ -105,9 +109,10 @@ def schedule(app: Flask, name: str) -> Optional[str]:
     return value.strip() or None
 
 
-def local_crontab(spec: str):
+def local_crontab(spec: str, zone: Optional[dt.tzinfo] = None):
     """A periodic task's test of a minute: the crontab fields read in the school's time zone
-    (the queue keeps UTC)."""
+    (the queue keeps UTC; its scheduler thread has no app, so the zone is taken when registered)."""
+    zone = zone or school_zone()
     fields = spec.split()
     if len(fields) != 5:
         raise ValueError(f"a schedule needs five crontab fields (minute hour day month weekday), not {spec!r}")
@@ -115,7 +120,7 @@ def local_crontab(spec: str):
     matches = crontab(minute=minute, hour=hour, day=day, month=month, day_of_week=weekday)
 
     def validate(timestamp: dt.datetime) -> bool:
-        local = timestamp.replace(tzinfo=dt.timezone.utc).astimezone(school_zone()).replace(tzinfo=None)
+        local = timestamp.replace(tzinfo=dt.timezone.utc).astimezone(zone).replace(tzinfo=None)
         return matches(local)
 
     return validate
@@ -127,7 +132,7 @@ def register(huey, app: Flask) -> dict:
     """The tasks of the queue, by name (app/queue.py calls this once per app)."""
 
     def run_job(job_id: int, task=None) -> None:
-        run(app, job_id, retries_left=task.retries if task is not None else 0)
+        run(app, job_id, queued=True)
 
     def recover_jobs() -> None:
         with app.app_context():
@@ -157,7 +162,9 @@ def register(huey, app: Flask) -> dict:
                            ("BACKUP", nightly_backup)):
         spec = schedule(app, name)
         if spec:
-            tasks[function.__name__] = huey.periodic_task(local_crontab(spec), name=function.__name__)(function)
+            with app.app_context():
+                zone = school_zone()
+            tasks[function.__name__] = huey.periodic_task(local_crontab(spec, zone), name=function.__name__)(function)
     return tasks
 
 
@@ -234,10 +241,13 @@ class _Heartbeat(threading.Thread):
         self.stopped.set()
 
 
-def run(app: Flask, job_id: int, retries_left: int = 0) -> None:
+def run(app: Flask, job_id: int, queued: bool = False) -> None:
     """Works a job through to its end. A failure is recorded on the job; it is raised again
-    only when the queue is to try once more (retries_left)."""
-    inline = bool(app.config.get("PARTA_JOBS_INLINE"))
+    only when the queue is to try once more (a job run `queued` with attempts left: the job's
+    attempts count, not the queue's message, which recovery may have sent afresh)."""
+    from flask import has_request_context
+
+    inline = bool(app.config.get("PARTA_JOBS_INLINE")) and has_request_context()
     with app.app_context():
         session = db.session
         me = worker_name()
@@ -245,48 +255,71 @@ def run(app: Flask, job_id: int, retries_left: int = 0) -> None:
         try:
             if not claim(session, job_id, me, lease(app)):
                 return  # done, cancelled, or running in a live worker: a second delivery
-            school_id = session.scalar(select(ReportJob.school_id).where(ReportJob.id == job_id),
-                                       execution_options=_UNSCOPED)
-            if not inline:
+            school_id, mine = session.execute(select(ReportJob.school_id, ReportJob.attempts)
+                                              .where(ReportJob.id == job_id), execution_options=_UNSCOPED).one()
+            retries_left = max(0, retries(app) + 1 - mine) if queued else 0
+            if not inline:  # a worker's job, or a command's (another worker may look at it meanwhile)
                 beat = _Heartbeat(app, job_id, me, lease(app).total_seconds() / 4)
                 beat.start()
             with as_school(school_id):
                 job = session.get(ReportJob, job_id)
+                job.parta_fence = (me, mine)
                 try:
                     if job.kind is JobKind.year_archive:
                         _run_archive(session, job)
                     else:
                         _run_summary_sheets(session, job)
+                    _still_mine(session, job)
                     job.status, job.finished_at, job.step, job.message = JobStatus.done, utcnow(), None, None
                     session.commit()
+                except Lost:
+                    session.rollback()
+                    log.warning("Job %s is held by another worker now; this attempt stops", job_id)
                 except Cancelled:
                     session.rollback()
-                    _finish(session, job_id, JobStatus.cancelled, gettext("The job was cancelled."))
+                    _finish(session, job_id, JobStatus.cancelled, gettext("The job was cancelled."), (me, mine))
                 except Exception:  # the job's row says it failed; the log keeps the cause
                     log.exception("Job %s failed (attempt with %s retries left)", job_id, retries_left)
                     session.rollback()
                     if retries_left > 0:
-                        attempts = session.scalar(select(ReportJob.attempts).where(ReportJob.id == job_id))
-                        _finish(session, job_id, JobStatus.queued, gettext(
-                            "The attempt failed; the job will be tried again in %(seconds)s s "
-                            "(attempt %(next)s of %(total)s).", seconds=retry_delay(app), next=attempts + 1,
-                            total=attempts + retries_left))
-                        raise
+                        if _finish(session, job_id, JobStatus.queued, gettext(
+                                "The attempt failed; the job will be tried again in %(seconds)s s "
+                                "(attempt %(next)s of %(total)s).", seconds=retry_delay(app), next=mine + 1,
+                                total=mine + retries_left), (me, mine)):
+                            raise
+                        return
                     _finish(session, job_id, JobStatus.failed, gettext(
                         "The documents could not be printed. Nothing was stored; try again or tell "
-                        "the administrator."))
+                        "the administrator.") if job.kind is JobKind.year_archive else gettext(
+                        "The job failed; what was done before the failure is kept. Try again or tell the "
+                        "administrator."), (me, mine))
         finally:
             if beat is not None:
                 beat.stop()
             session.remove()
 
 
-def _finish(session, job_id: int, status: JobStatus, message: str) -> None:
+def _finish(session, job_id: int, status: JobStatus, message: str, fence: Optional[tuple] = None) -> bool:
+    """Ends an attempt; with a fence (worker, attempt) only while that attempt still holds the
+    job. Returns whether the row was written."""
     values = {"status": status, "message": message, "heartbeat_at": utcnow()}
     if status is not JobStatus.queued:
         values["finished_at"] = utcnow()
-    session.execute(update(_JOBS).where(_JOBS.c.id == job_id).values(**values))
+    query = update(_JOBS).where(_JOBS.c.id == job_id)
+    if fence is not None:
+        query = query.where(_JOBS.c.worker == fence[0], _JOBS.c.attempts == fence[1])
+    written = session.execute(query.values(**values)).rowcount
     session.commit()
+    return written == 1
+
+
+def _still_mine(session, job: ReportJob) -> None:
+    """Raises Lost when another attempt holds the job (a recovery took this one for dead)."""
+    me, mine = job.parta_fence
+    with session.no_autoflush:
+        holder = session.execute(select(ReportJob.worker, ReportJob.attempts).where(ReportJob.id == job.id)).one()
+    if tuple(holder) != (me, mine):
+        raise Lost()
 
 
 def cancel(session, job: ReportJob) -> None:
@@ -296,6 +329,10 @@ def cancel(session, job: ReportJob) -> None:
                             message=gettext("The job was cancelled.")))
     session.execute(update(_JOBS).where(_JOBS.c.id == job.id, _JOBS.c.status == JobStatus.running)
                     .values(cancel_requested=True))
+    # a running job whose worker fell silent ends now: no worker would read the request
+    session.execute(update(_JOBS).where(_JOBS.c.id == job.id, _JOBS.c.status == JobStatus.running,
+                                        _JOBS.c.heartbeat_at < utcnow() - lease(current_app))
+                    .values(status=JobStatus.cancelled, finished_at=utcnow(), message=gettext("The job was cancelled.")))
     session.commit()
 
 
@@ -464,6 +501,7 @@ def work_backup_run(app: Flask, run_id: int) -> None:
 # --- the work -------------------------------------------------------------------------------
 
 def _progress(session, job: ReportJob, step: str = "", pages: int = 0) -> None:
+    _still_mine(session, job)
     job.done += 1
     job.pages += pages
     job.step = step or job.step
@@ -484,6 +522,7 @@ def _run_summary_sheets(session, job: ReportJob) -> None:
     for school_class, period in due:
         year = years.setdefault(school_class.year_id, session.get(SchoolYear, school_class.year_id))
         job.step = f"{school_class.name}: {period.name}"
+        session.commit()  # not held while the sheet prints: SQLite would keep its write lock meanwhile
         document = archive.form_sheet(session, school.full_name, school_class, year.name, f"p{period.id}", today,
                                       automatic=True)
         _progress(session, job, pages=document.pages)
@@ -518,7 +557,8 @@ def _run_archive(session, job: ReportJob) -> None:
                 prepared.journals, prepared.school_name, prepared.footer, prepared.labels))
     else:
         # spawn: a clean interpreter per worker, safe beside the worker's threads
-        with ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context("spawn")) as pool:
+        pool = ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context("spawn"))
+        try:
             pending = []
             for school_class in classes:
                 job.step = school_class.name  # the class being read, until a document of it is printed
@@ -535,6 +575,11 @@ def _run_archive(session, job: ReportJob) -> None:
                     keep(school_class_done, kind, future.result())
             for school_class_done, kind, future in pending:
                 keep(school_class_done, kind, future.result())
+        except BaseException:  # cancelled or failed: the documents not yet printed are not waited for
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown()
+    _still_mine(session, job)
     # the new documents replace the year's earlier ones of the same classes, in one transaction
     done_classes = {c.id for c in classes}
     for old in session.scalars(select(StoredDocument).where(

@@ -15,11 +15,15 @@ class _RequestFields(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         if has_request_context():
-            from flask_login import current_user
+            from flask import g
 
             record.method, record.path = request.method, request.path
             record.address = request.remote_addr
-            record.user_id = getattr(current_user, "id", None) if current_user else None
+            user = g.get("_login_user")  # only when already loaded: a log call never queries
+            try:
+                record.user_id = getattr(user, "id", None)
+            except Exception:  # noqa: BLE001  a detached or broken row: the line is still written
+                record.user_id = None
         return True
 
 

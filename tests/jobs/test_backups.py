@@ -107,9 +107,16 @@ def test_a_verification_run_restores_into_a_scratch_database_and_leaves_none_beh
         db.session.remove()
     assert done.ok and done.rows == manifest.rows
     if copy_app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
-        with copy_app.app_context():
-            left = db.session.scalar(text("SELECT count(*) FROM pg_database WHERE datname LIKE 'parta_verify_%'"))
-            db.session.remove()
+        import time
+
+        deadline = time.monotonic() + 30  # another test of this run may be verifying a backup meanwhile
+        while True:
+            with copy_app.app_context():
+                left = db.session.scalar(text("SELECT count(*) FROM pg_database WHERE datname LIKE 'parta_verify_%'"))
+                db.session.remove()
+            if left == 0 or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
         assert left == 0
 
 
@@ -151,3 +158,24 @@ def test_pruning_deletes_the_files_and_manifests_the_retention_drops(tmp_path):
     assert len(gone) == 7
     assert sorted(p.name for p in tmp_path.glob("*.sqlite3")) == [f"parta-202611{d}-020000.sqlite3" for d in (27, 28, 29)]
     assert len(list(tmp_path.glob("*.manifest.json"))) == 3
+
+
+def test_restoring_over_the_app_s_own_database_asks_first(copy_app, tmp_path):
+    manifest = _backup(copy_app, tmp_path)
+    runner = copy_app.test_cli_runner()
+    refused = runner.invoke(args=["restore", str(tmp_path / manifest.file), "--force"], input="n\n")
+    assert refused.exit_code != 0 and "Go on?" in refused.output
+    assert runner.invoke(args=["restore", str(tmp_path / manifest.file)]).exit_code != 0  # not empty: refused
+
+
+def test_backups_are_readable_by_their_owner_only(copy_app, tmp_path):
+    manifest = _backup(copy_app, tmp_path / "private")
+    stored = tmp_path / "private" / manifest.file
+    assert stored.stat().st_mode & 0o777 == 0o600 and backup.manifest_path(stored).stat().st_mode & 0o777 == 0o600
+    assert (tmp_path / "private").stat().st_mode & 0o777 == 0o700
+
+
+def test_a_manifest_naming_a_file_outside_the_folder_is_not_offered(tmp_path):
+    backup.Manifest(file="../../secret_key", created_at="2026-12-01T02:00:00+00:00", engine="sqlite",
+                    revision="0019").write(tmp_path / "parta-20261201-020000.sqlite3.manifest.json")
+    assert backup.backups(tmp_path) == []

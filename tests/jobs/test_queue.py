@@ -328,3 +328,25 @@ def test_the_nightly_purge_forgets_expired_netschool_sessions_only(app_ctx):
     finally:
         db.session.execute(delete(WebApiSession).where(WebApiSession.cookie.in_(cookies.values())))
         db.session.commit()
+
+
+def test_an_attempt_whose_job_another_worker_took_over_stops_without_writing(queued_app, monkeypatch):
+    import reports.archive
+
+    render = reports.archive.render_sheets
+    job_ids = []
+
+    def taken_over(*args, **kwargs):  # a recovery elsewhere took this worker for dead and claimed the job
+        with queued_app.app_context():
+            db.session.execute(update(ReportJob).where(ReportJob.id == job_ids[0]).values(
+                worker="elsewhere:1", attempts=ReportJob.attempts + 1, heartbeat_at=utcnow()))
+            db.session.commit()
+            db.session.remove()
+        return render(*args, **kwargs)
+
+    monkeypatch.setattr(reports.archive, "render_sheets", taken_over)
+    job_ids.append(_start_archive(queued_app, classes=2))
+    assert _consume_one(queued_app)
+    job = _last_job(queued_app)
+    assert (job.status, job.worker, job.attempts, job.done) == (JobStatus.running, "elsewhere:1", 2, 0)
+    assert _archive_documents(queued_app, job_ids[0]) == 0
