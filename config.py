@@ -103,6 +103,8 @@ class Config:
     # Logs (app/logformat.py): "json" for one JSON object per line; the level of the root logger.
     PARTA_LOG_FORMAT = os.environ.get("PARTA_LOG_FORMAT", "")
     PARTA_LOG_LEVEL = os.environ.get("PARTA_LOG_LEVEL", "INFO")
+    # GET /health shows its figures to loopback and to a monitor sending this token (X-Health-Token).
+    PARTA_HEALTH_TOKEN = os.environ.get("PARTA_HEALTH_TOKEN") or None
     PARTA_QUEUE_NAME = os.environ.get("PARTA_QUEUE_NAME") or "parta"
     # Backups (app/backup.py): where they go, the optional Fernet key that encrypts them, and how
     # many of the newest daily, weekly and monthly ones are kept.

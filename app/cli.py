@@ -73,7 +73,7 @@ def register_commands(app: Flask) -> None:
         jobs.mark_worker_seen(huey)
         again = jobs.recover(app_, starting=True)  # the jobs a worker that died left
         click.echo(f"worker {jobs.worker_name()}: {again} interrupted jobs started again")
-        huey.create_consumer(workers=threads, worker_type="thread", periodic=True).run()
+        huey.create_consumer(workers=threads, worker_type="thread", periodic=True, flush_locks=True).run()
 
     @app.cli.command("backup")
     def backup_command() -> None:

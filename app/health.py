@@ -1,6 +1,8 @@
 """`GET /health` for monitoring: the database, the task queue and its worker, the instance
 folder, and the free disk, each with a verdict; 200 while Parta serves (a check may warn),
-503 when it cannot (the database or the queue is down). It names no school, path or login."""
+503 when it cannot (the database or the queue is down). It names no school, path or login; its
+figures (times, queue length, disk bytes) go only to the server itself (loopback) or to a
+monitor sending PARTA_HEALTH_TOKEN in `X-Health-Token`, others read the verdicts."""
 from __future__ import annotations
 
 import datetime as dt
@@ -9,7 +11,9 @@ import shutil
 import time
 from pathlib import Path
 
-from flask import Blueprint, Flask, current_app, jsonify
+import hmac
+
+from flask import Blueprint, Flask, current_app, jsonify, request
 from sqlalchemy import text
 
 from app import jobs, queue
@@ -54,6 +58,13 @@ def _storage() -> tuple[dict, dict]:
             {"status": "warn" if low else "ok", "free_bytes": usage.free, "total_bytes": usage.total})
 
 
+def _may_see_figures() -> bool:
+    token = current_app.config.get("PARTA_HEALTH_TOKEN")
+    if token and hmac.compare_digest(request.headers.get("X-Health-Token", ""), token):
+        return True
+    return request.remote_addr in ("127.0.0.1", "::1")
+
+
 @bp.route("/health", methods=["GET"])
 def health():
     database = _database()
@@ -63,6 +74,8 @@ def health():
     failed = [name for name in ("database", "queue", "storage") if checks[name]["status"] == "fail"]
     warned = [name for name, check in checks.items() if check["status"] in ("warn", "unknown")]
     status = "fail" if failed else ("warn" if warned else "ok")
+    if not _may_see_figures():
+        checks = {name: {"status": check["status"]} for name, check in checks.items()}
     response = jsonify(status=status, checks=checks)
     response.status_code = 503 if failed else 200
     response.headers["Cache-Control"] = "no-store"

@@ -139,8 +139,12 @@ def register(huey, app: Flask) -> dict:
             mark_worker_seen(huey)
             recover(app)
 
+    # one run at a time however many consumers run the schedules (several servers on one Redis);
+    # a worker's start clears them (`flask worker`: flush_locks), so a killed run does not block
+    sheets_lock, backup_lock = huey.lock_task("parta-summary-sheets"), huey.lock_task("parta-backup")
+
     def form_summary_sheets() -> None:
-        with app.app_context():
+        with sheets_lock, app.app_context():
             form_due_summary_sheets_everywhere()
 
     def purge_sessions() -> None:
@@ -148,7 +152,7 @@ def register(huey, app: Flask) -> dict:
             purge_expired_sessions()
 
     def nightly_backup() -> None:
-        with app.app_context():
+        with backup_lock, app.app_context():
             back_up()
 
     def backup_run(run_id: int) -> None:
@@ -618,12 +622,17 @@ def form_due_summary_sheets(session, school_id: int, user_id: Optional[int] = No
     §4.15), unless none is due or one is already waiting or running; returns that job."""
     from reports.archive import due_sheets
 
+    # two first visits at once start one job: the school's row is locked until the job is committed
+    # (PostgreSQL; SQLite's writers queue anyway)
+    session.execute(select(School.id).where(School.id == school_id).with_for_update(), execution_options=_UNSCOPED)
     running = running_job(session, school_id, JobKind.summary_sheets)
     if running is not None:
+        session.commit()
         return running
     with as_school(school_id):
         due = due_sheets(session, school_today(), school_id)
     if not due:
+        session.commit()
         return None
     job = new_job(session, JobKind.summary_sheets, school_id, user_id=user_id)
     submit(session, job)

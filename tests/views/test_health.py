@@ -61,3 +61,17 @@ def test_with_json_logs_each_line_is_one_object_naming_the_request(database_url,
             root.addHandler(handler)
         root.setLevel(saved[1])
         _dispose(application)
+
+
+def test_health_shows_its_figures_only_to_the_server_itself_or_a_monitor_with_the_token(app, client):
+    outside = {"REMOTE_ADDR": "203.0.113.5"}
+    verdicts = client.get("/health", environ_base=outside).get_json()
+    assert verdicts["checks"]["database"] == {"status": "ok"} and "free_bytes" not in verdicts["checks"]["disk"]
+    app.config["PARTA_HEALTH_TOKEN"] = "monitor-secret"
+    try:
+        wrong = client.get("/health", environ_base=outside, headers={"X-Health-Token": "guess"}).get_json()
+        right = client.get("/health", environ_base=outside, headers={"X-Health-Token": "monitor-secret"}).get_json()
+    finally:
+        app.config["PARTA_HEALTH_TOKEN"] = None
+    assert "ms" not in wrong["checks"]["database"] and "ms" in right["checks"]["database"]
+    assert "free_bytes" in client.get("/health").get_json()["checks"]["disk"]  # loopback
