@@ -106,6 +106,13 @@ class Config:
     # GET /health shows its figures to loopback and to a monitor sending this token (X-Health-Token).
     PARTA_HEALTH_TOKEN = os.environ.get("PARTA_HEALTH_TOKEN") or None
     PARTA_QUEUE_NAME = os.environ.get("PARTA_QUEUE_NAME") or "parta"
+    PARTA_JOB_LEASE = int(os.environ.get("PARTA_JOB_LEASE") or 60)  # seconds a running job's worker may be silent
+    PARTA_JOB_RETRIES = int(os.environ.get("PARTA_JOB_RETRIES") or 2)
+    PARTA_JOB_RETRY_DELAY = int(os.environ.get("PARTA_JOB_RETRY_DELAY") or 30)
+    # Schedules, five crontab fields in the school's time zone; "" turns one off.
+    PARTA_SCHEDULE_SUMMARY_SHEETS = os.environ.get("PARTA_SCHEDULE_SUMMARY_SHEETS", "30 6 * * *")
+    PARTA_SCHEDULE_PURGE = os.environ.get("PARTA_SCHEDULE_PURGE", "15 3 * * *")  # expired NetSchool API sessions
+    PARTA_SCHEDULE_BACKUP = os.environ.get("PARTA_SCHEDULE_BACKUP", "0 2 * * *")
     # Backups (app/backup.py): where they go, the optional Fernet key that encrypts them, and how
     # many of the newest daily, weekly and monthly ones are kept.
     PARTA_BACKUP_DIR = os.environ.get("PARTA_BACKUP_DIR") or str(INSTANCE_DIR / "backups")

@@ -62,24 +62,17 @@ class Lost(Exception):
 
 # --- settings -------------------------------------------------------------------------------
 
-def _setting(app: Flask, key: str, default: int) -> int:
-    value = app.config.get(key)
-    if value in (None, ""):
-        value = os.environ.get(key)
-    return max(0, int(value)) if value not in (None, "") else default
-
-
 def lease(app: Flask) -> dt.timedelta:
     """How long a running job's worker may stay silent before the job is started again."""
-    return dt.timedelta(seconds=max(3, _setting(app, "PARTA_JOB_LEASE", 60)))
+    return dt.timedelta(seconds=max(3, int(app.config["PARTA_JOB_LEASE"])))
 
 
 def retries(app: Flask) -> int:
-    return _setting(app, "PARTA_JOB_RETRIES", 2)
+    return max(0, int(app.config["PARTA_JOB_RETRIES"]))
 
 
 def retry_delay(app: Flask) -> int:
-    return _setting(app, "PARTA_JOB_RETRY_DELAY", 30)
+    return max(0, int(app.config["PARTA_JOB_RETRY_DELAY"]))
 
 
 def workers() -> int:
@@ -93,20 +86,12 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-# The schedules (five crontab fields, in the school's time zone): environment settings
-# PARTA_SCHEDULE_<NAME>, these by default; an empty setting turns a schedule off.
-SCHEDULES = {
-    "SUMMARY_SHEETS": "30 6 * * *",  # the sheets of the periods that ended, the morning after
-    "PURGE": "15 3 * * *",           # expired NetSchool API sessions
-    "BACKUP": "0 2 * * *",           # the whole database, then the retention
-}
+# The schedules: PARTA_SCHEDULE_<NAME> in the settings (config.py), five crontab fields in the
+# school's time zone; an empty one turns a schedule off.
 
 
 def schedule(app: Flask, name: str) -> Optional[str]:
-    value = app.config.get(f"PARTA_SCHEDULE_{name}")
-    if value is None:
-        value = os.environ.get(f"PARTA_SCHEDULE_{name}", SCHEDULES[name])
-    return value.strip() or None
+    return (app.config.get(f"PARTA_SCHEDULE_{name}") or "").strip() or None
 
 
 def local_crontab(spec: str, zone: Optional[dt.tzinfo] = None):
@@ -395,11 +380,10 @@ def recover(app: Flask, starting: bool = False) -> int:
 
 def purge_expired_sessions() -> int:
     """Forgets NetSchool API sessions that ended or were never signed into within a day."""
-    now = utcnow()
-    gone = db.session.execute(delete(WebApiSession).where(or_(
-        WebApiSession.expires_at < now,
-        WebApiSession.token.is_(None) & (WebApiSession.created_at < now - dt.timedelta(days=1)))),
-        execution_options=_UNSCOPED).rowcount
+    from app.security.webapi import forgotten_sessions
+
+    gone = db.session.execute(delete(WebApiSession).where(forgotten_sessions(utcnow())),
+                              execution_options=_UNSCOPED).rowcount
     db.session.commit()
     return gone
 

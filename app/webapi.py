@@ -79,10 +79,8 @@ def logindata():
 
 @bp.route("/auth/getdata", methods=["POST"])
 def getdata():
-    # sessions nobody logged into within a day are forgotten
-    db.session.execute(delete(WebApiSession).where(WebApiSession.token.is_(None),
-                                                   WebApiSession.created_at < utcnow() - dt.timedelta(days=1)),
-                       execution_options=UNSCOPED)
+    # sessions nobody logged into within a day are forgotten (and nightly, app/jobs.py)
+    db.session.execute(delete(WebApiSession).where(accounts.abandoned_sessions(utcnow())), execution_options=UNSCOPED)
     session = _session(create=True)
     session.salt = _digits(10)
     db.session.commit()

@@ -30,7 +30,15 @@ class JobStatus(LabeledEnum):
     cancelled = Label("Job cancelled")
 
 
-class ReportJob(SchoolScoped, Model):
+class Progress:
+    """A background job's share done: steps `done` of `total`, per cent."""
+
+    @property
+    def progress(self) -> int:
+        return int(100 * self.done / self.total) if self.total else (100 if self.status is JobStatus.done else 0)
+
+
+class ReportJob(Progress, SchoolScoped, Model):
     """A job the task queue's worker runs (app/jobs.py), with its progress (steps done of
     total) and what the worker holding it last said: the worker's name and heartbeat (a
     job whose heartbeat stops is started again), the attempts made, a cancellation asked."""
@@ -60,11 +68,6 @@ class ReportJob(SchoolScoped, Model):
 
     year: Mapped[Optional[SchoolYear]] = relationship()
     created_by = relationship("PartaUser")
-
-    @property
-    def progress(self) -> int:
-        """Per cent done."""
-        return int(100 * self.done / self.total) if self.total else (100 if self.status is JobStatus.done else 0)
 
     @property
     def class_ids(self) -> list:
@@ -121,7 +124,7 @@ class BackupRunKind(LabeledEnum):
     verify = Label("Verification of a backup")
 
 
-class BackupRun(Model):
+class BackupRun(Progress, Model):
     """A backup made, or verified by a restore into a scratch database, by the worker for the
     system administrator's page «Резервные копии» (app/backup.py): the installation's, no
     school's."""
@@ -142,7 +145,3 @@ class BackupRun(Model):
     created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     finished_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
-
-    @property
-    def progress(self) -> int:
-        return int(100 * self.done / self.total) if self.total else (100 if self.status is JobStatus.done else 0)

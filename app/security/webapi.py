@@ -15,11 +15,11 @@ from typing import Optional
 
 from cryptography.fernet import Fernet, InvalidToken
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from app.clock import utcnow
-from app.models import School, WebApiAccount
+from app.models import School, WebApiAccount, WebApiSession
 from app.rules.netschool import password_md5
 
 _UNSCOPED = {"parta_unscoped": True}
@@ -85,3 +85,17 @@ def refresh(session: Session, user, password: str) -> None:
     if decrypt(account.secret) != secret:
         account.secret = encrypt(secret)
         account.updated_at = utcnow()
+
+
+ABANDONED_AFTER = dt.timedelta(days=1)
+
+
+def abandoned_sessions(now: dt.datetime):
+    """NetSchool API sessions nobody signed into within a day of the handshake."""
+    return WebApiSession.token.is_(None) & (WebApiSession.created_at < now - ABANDONED_AFTER)
+
+
+def forgotten_sessions(now: dt.datetime):
+    """What the nightly purge forgets: abandoned sessions, and those whose token expired more
+    than a day ago (until then a new login with the same cookie revives the session)."""
+    return or_(abandoned_sessions(now), WebApiSession.expires_at < now - ABANDONED_AFTER)

@@ -37,6 +37,12 @@ def _known(name: str) -> backup.Manifest:
     return found
 
 
+def _busy() -> bool:
+    """Whether a backup or a verification is waiting or running (one at a time)."""
+    return db.session.scalar(select(BackupRun.id).where(BackupRun.status.in_([JobStatus.queued, JobStatus.running]))
+                             .limit(1)) is not None
+
+
 class BackupView(BaseView):
     route_base = "/backups"
     default_view = "list"
@@ -56,7 +62,7 @@ class BackupView(BaseView):
     @has_access
     def create(self):
         _system_only()
-        if db.session.scalar(select(BackupRun.id).where(BackupRun.status.in_([JobStatus.queued, JobStatus.running]))):
+        if _busy():
             flash(gettext("A backup or a verification is already running; wait for it to finish."), "warning")
         else:
             start_backup_run(db.session, BackupRunKind.create, user_id=current_user.id)
@@ -68,7 +74,7 @@ class BackupView(BaseView):
     def verify(self, name: str):
         _system_only()
         manifest = _known(name)
-        if db.session.scalar(select(BackupRun.id).where(BackupRun.status.in_([JobStatus.queued, JobStatus.running]))):
+        if _busy():
             flash(gettext("A backup or a verification is already running; wait for it to finish."), "warning")
         else:
             start_backup_run(db.session, BackupRunKind.verify, manifest.file, current_user.id)

@@ -314,7 +314,8 @@ def test_the_worker_runs_the_schedules_it_is_given_and_no_other(copy_app):
 
 def test_the_nightly_purge_forgets_expired_netschool_sessions_only(app_ctx):
     now = utcnow()
-    rows = {"expired": WebApiSession(cookie=uuid.uuid4().hex, token="t1", expires_at=now - dt.timedelta(minutes=1)),
+    rows = {"expired": WebApiSession(cookie=uuid.uuid4().hex, token="t1", expires_at=now - dt.timedelta(days=2)),
+            "revivable": WebApiSession(cookie=uuid.uuid4().hex, token="t3", expires_at=now - dt.timedelta(minutes=1)),
             "live": WebApiSession(cookie=uuid.uuid4().hex, token="t2", expires_at=now + dt.timedelta(minutes=30)),
             "abandoned": WebApiSession(cookie=uuid.uuid4().hex, created_at=now - dt.timedelta(days=2)),
             "fresh": WebApiSession(cookie=uuid.uuid4().hex, created_at=now)}
@@ -324,7 +325,7 @@ def test_the_nightly_purge_forgets_expired_netschool_sessions_only(app_ctx):
     try:
         assert jobs.purge_expired_sessions() >= 2
         left = set(db.session.scalars(select(WebApiSession.cookie).where(WebApiSession.cookie.in_(cookies.values()))))
-        assert left == {cookies["live"], cookies["fresh"]}
+        assert left == {cookies["live"], cookies["fresh"], cookies["revivable"]}
     finally:
         db.session.execute(delete(WebApiSession).where(WebApiSession.cookie.in_(cookies.values())))
         db.session.commit()
